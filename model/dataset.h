@@ -1,0 +1,42 @@
+#pragma once
+// A labelled image set: float pixels in [0, 1], one image per row.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace mortal {
+
+struct Dataset {
+  Mat images;               // (count, rows * cols), values in [0, 1]
+  std::vector<int> labels;  // count entries in [0, num_classes)
+  int num_classes = 0;
+  int rows = 0, cols = 0;   // image shape
+
+  int size() const { return static_cast<int>(labels.size()); }
+  int features() const { return static_cast<int>(images.cols()); }
+
+  // The examples at `idx`, in that order.
+  Dataset subset(const std::vector<int>& idx) const;
+  Dataset head(int n) const;
+};
+
+// Reads an IDX image file and its label file (plain or gzip). Every label must be < num_classes and the
+// two files must hold the same number of examples; errors name the file.
+Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path, int num_classes);
+
+// MNIST from `dir` holding the original file names, `split` "train" or "t10k". A missing file is looked
+// for with a .gz suffix too.
+Dataset load_mnist(const std::string& dir, const std::string& split);
+
+// A permutation of 0..n-1 decided by the seed alone (Fisher-Yates on the run's random stream).
+std::vector<int> shuffled_indices(int n, std::uint64_t seed);
+
+struct Split {
+  Dataset train, validation;
+};
+// Shuffles with the seed, then holds out the first `validation_count` examples.
+Split split_validation(const Dataset& d, int validation_count, std::uint64_t seed);
+
+}  // namespace mortal

@@ -1,0 +1,33 @@
+// linear_mnist: a linear softmax classifier on MNIST, the end-to-end check of data, training and results.
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "sim/cli.h"
+#include "sim/linear_experiment.h"
+#include "sim/results.h"
+
+int main(int argc, char** argv) {
+  using namespace mortal;
+  CLI::App app{"Linear softmax classifier on MNIST (the 10,000 test images)", "linear_mnist"};
+  RunOptions run;
+  LinearParams params;
+  add_run_options(app, run, "results/linear_mnist.json");
+  params.add_options(app);
+  int code = 0;
+  if (!parse_command_line(app, argc, argv, code)) return code;
+  try {
+    nlohmann::json result = run_record("linear_mnist", run.seed, options_to_json(app));
+    fmt::print("linear_mnist: seed {}, {} epochs, batch {}, lr {}\n", run.seed, params.epochs, params.batch,
+               params.lr);
+    result["metrics"] = run_linear(params, run.seed);
+    write_json_atomic(run.out, result);
+    const auto& m = result["metrics"];
+    fmt::print("test error {:.2f}% ({} test images), train error {:.2f}%, {:.1f} s; results in {}\n",
+               100 * m["test_error"].get<double>(), m["test_examples"].get<int>(),
+               100 * m["train_error"].get<double>(), m["timing_s"]["total"].get<double>(), run.out);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "linear_mnist: error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

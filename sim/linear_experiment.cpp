@@ -1,0 +1,79 @@
+#include "sim/linear_experiment.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "model/dataset.h"
+#include "model/softmax.h"
+#include "sim/progress.h"
+#include "sim/results.h"
+
+namespace mortal {
+
+void LinearParams::add_options(CLI::App& app) {
+  data_dir = default_data_dir();
+  app.add_option("--data", data_dir, "Folder with the MNIST IDX files");
+  app.add_option("--epochs", epochs, "Passes over the training set");
+  app.add_option("--batch", batch, "Mini-batch size");
+  app.add_option("--lr", lr, "SGD learning rate");
+  app.add_option("--momentum", momentum, "SGD momentum");
+  app.add_option("--validation", validation, "Training images held out for validation");
+  app.add_option("--train-limit", train_limit, "Use only this many training images (0: all)");
+}
+
+void LinearParams::validate() const {
+  require(epochs >= 1, "epochs must be at least 1, got {}", epochs);
+  require(batch >= 1, "batch must be at least 1, got {}", batch);
+  check_positive("lr", lr);
+  check_probability("momentum", momentum);
+  require(validation >= 0, "validation must be >= 0, got {}", validation);
+  require(train_limit >= 0, "train-limit must be >= 0, got {}", train_limit);
+}
+
+nlohmann::json run_linear(const LinearParams& p, std::uint64_t seed) {
+  p.validate();
+  Stopwatch total;
+  Dataset full = load_mnist(p.data_dir, "train");
+  const Dataset test = load_mnist(p.data_dir, "t10k");
+  if (p.train_limit > 0) full = full.subset(shuffled_indices(full.size(), seed)).head(p.train_limit);
+  require(p.validation < full.size(), "validation ({}) must be smaller than the training set ({})",
+          p.validation, full.size());
+  const Split split = split_validation(full, p.validation, seed);
+  const double load_s = total.seconds();
+
+  SoftmaxClassifier clf(full.features(), full.num_classes, SoftmaxParams{p.lr, p.momentum, 0.0f});
+  Progress progress("epoch", p.epochs);
+  nlohmann::json curve = nlohmann::json::array();
+  Stopwatch train_clock;
+  for (int epoch = 1; epoch <= p.epochs; ++epoch) {
+    const std::vector<int> order = shuffled_indices(split.train.size(), seed + static_cast<std::uint64_t>(epoch));
+    double loss_sum = 0;
+    int batches = 0;
+    for (int start = 0; start < split.train.size(); start += p.batch) {
+      const int n = std::min(p.batch, split.train.size() - start);
+      const Dataset b =
+          split.train.subset(std::vector<int>(order.begin() + start, order.begin() + start + n));
+      loss_sum += clf.train_step(b.images, b.labels, p.lr);
+      ++batches;
+    }
+    const double val_err =
+        split.validation.size() ? error_rate(clf.predict(split.validation.images), split.validation.labels) : NAN;
+    const double loss = loss_sum / batches;
+    curve.push_back({{"epoch", epoch}, {"train_loss", loss}, {"validation_error", val_err}});
+    progress.report(epoch, fmt::format("loss {:.4f} | val err {:.2f}%", loss, 100 * val_err));
+  }
+  progress.finish();
+  const double train_s = train_clock.seconds();
+  const double train_err = error_rate(clf.predict(split.train.images), split.train.labels);
+  const double test_err = error_rate(clf.predict(test.images), test.labels);
+  return {{"train_examples", split.train.size()},
+          {"validation_examples", split.validation.size()},
+          {"test_examples", test.size()},
+          {"train_error", train_err},
+          {"test_error", test_err},
+          {"test_accuracy", 1 - test_err},
+          {"curve", curve},
+          {"timing_s", {{"load", load_s}, {"train", train_s}, {"total", total.seconds()}}}};
+}
+
+}  // namespace mortal

@@ -1,0 +1,30 @@
+#pragma once
+// Linear softmax classifier on MNIST: the simplest honest end-to-end run (data, training, evaluation,
+// results file). A linear model gets about 92% of the 10,000 test images right.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "sim/cli.h"
+
+namespace mortal {
+
+struct LinearParams {
+  std::string data_dir;  // default: default_data_dir()
+  int epochs = 10;
+  int batch = 100;
+  float lr = 0.05f;
+  float momentum = 0.9f;
+  int validation = 10000;  // training images held out to measure while training
+  int train_limit = 0;     // use only this many training images (0: all), for smoke runs
+
+  void add_options(CLI::App& app);
+  void validate() const;
+};
+
+// Trains and evaluates; returns the metrics section of the results file.
+nlohmann::json run_linear(const LinearParams& p, std::uint64_t seed);
+
+}  // namespace mortal

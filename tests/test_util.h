@@ -1,0 +1,29 @@
+#pragma once
+// Helpers shared by the tests: a scratch folder per test, file writing, MNIST availability.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mortal::test {
+
+// A fresh empty folder under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  std::filesystem::path path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes);
+std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& bytes);
+
+// The MNIST folder the setup script fills; tests that need real data skip with a message without it.
+std::string mnist_dir();
+bool have_mnist();
+
+}  // namespace mortal::test
