@@ -1,0 +1,562 @@
+#include "hw/crossbar.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+
+namespace mortal::hw {
+
+// --- parameters ---------------------------------------------------------------------------------------
+
+void UpdateParams::validate() const {
+  require(bl >= 1, "update.bl must be >= 1, got {}", bl);
+}
+
+void ProgramParams::validate() const {
+  require(max_iterations >= 1, "program.max_iterations must be >= 1, got {}", max_iterations);
+  check_nonnegative("program.tolerance", tolerance);
+}
+
+void TimingParams::validate() const {
+  check_nonnegative("timing.t_dac_ns", t_dac_ns);
+  check_nonnegative("timing.t_read_ns", t_read_ns);
+  check_nonnegative("timing.t_adc_ns", t_adc_ns);
+  require(columns_per_adc >= 1, "timing.columns_per_adc must be >= 1, got {}", columns_per_adc);
+  check_nonnegative("timing.t_pulse_ns", t_pulse_ns);
+  check_nonnegative("timing.t_program_ns", t_program_ns);
+}
+
+void CrossbarParams::validate() const {
+  device.validate();
+  require(max_rows >= 1, "max_rows must be >= 1, got {}", max_rows);
+  require(max_cols >= 1, "max_cols must be >= 1, got {}", max_cols);
+  check_positive("w_scale", w_scale);
+  check_positive("v_read_v", v_read_v);
+  dac.validate("dac");
+  adc.validate("adc");
+  check_nonnegative("out_noise", out_noise);
+  check_nonnegative("ir_drop_ohm", ir_drop_ohm);
+  pulse_gen.validate("pulse_gen");
+  update.validate();
+  program.validate();
+  timing.validate();
+}
+
+CrossbarParams ideal_crossbar() {
+  CrossbarParams p;
+  p.device = ideal_device();
+  p.dac.quantize = false;
+  p.adc.quantize = false;
+  p.update.kind = UpdateKind::exact;
+  return p;
+}
+
+CrossbarParams crossbar_preset(const std::string& device) {
+  if (device == "ideal") return ideal_crossbar();
+  CrossbarParams p;
+  p.device = device_preset(device);
+  p.out_noise = 0.06;  // aihwkit IOParameters out_noise default
+  return p;
+}
+
+// --- construction -------------------------------------------------------------------------------------
+
+Crossbar::Crossbar(std::string name, const CrossbarParams& params, Ledger& ledger, int out, int in,
+                   std::uint64_t seed)
+    : name_(std::move(name)),
+      p_(params),
+      ledger_(&ledger),
+      out_(out),
+      in_(in),
+      row_tiles_((in + params.max_rows - 1) / std::max(params.max_rows, 1)),
+      col_tiles_((out + params.max_cols - 1) / std::max(params.max_cols, 1)),
+      g_unit_us_(params.device.g_unit_us()),
+      dac_(name_ + ".dac", params.dac, ledger),
+      row_pulses_(name_ + ".row_pulses", params.pulse_gen, ledger),
+      col_pulses_(name_ + ".col_pulses", params.pulse_gen, ledger),
+      w_(Mat::Zero(out, in)),
+      mode_(params.read_noise_mode),
+      read_counter_(ledger.counter(name_, "crossbar_read", 0.0)),
+      pulse_counter_(ledger.counter(name_, "pulse", ledger.params().pulse_pj)),
+      program_counter_(ledger.counter(name_, "program_pulse", ledger.params().pulse_pj)) {
+  p_.validate();
+  require(out >= 1 && in >= 1, "{}: a crossbar needs at least one input and one output, got {} x {}", name_,
+          out, in);
+  const int n_adc = p_.adc_per_tile ? row_tiles_ : 1;
+  for (int k = 0; k < n_adc; ++k)
+    adcs_.emplace_back(n_adc == 1 ? name_ + ".adc" : name_ + ".adc" + std::to_string(k), p_.adc, ledger);
+  sample(seed);
+}
+
+void Crossbar::sample(std::uint64_t seed) {
+  Rng r = make_rng(seed, name_ + ".devices");
+  sample_devices(dev_, p_.device, out_, in_, r);
+  Rng rd = make_rng(seed, name_ + ".dac");
+  dac_.sample(in_, rd);
+  for (std::size_t k = 0; k < adcs_.size(); ++k) {
+    Rng ra = make_rng(seed, name_ + ".adc", k);
+    adcs_[k].sample(out_, ra);
+  }
+  Rng rr = make_rng(seed, name_ + ".row_pulses");
+  row_pulses_.sample(in_, rr);
+  Rng rc = make_rng(seed, name_ + ".col_pulses");
+  col_pulses_.sample(out_, rc);
+  dirty_ = true;
+}
+
+void Crossbar::reseed(std::uint64_t seed) {
+  sample(seed);
+  out_gain_ = 1.0f;
+}
+
+bool Crossbar::conductance_path() const {
+  const auto& d = p_.device;
+  return d.drift || d.stuck_gmin_rate > 0 || d.stuck_gmax_rate > 0 || p_.ir_drop_ohm > 0;
+}
+
+bool Crossbar::read_noise_on() const { return p_.device.read_noise_rel > 0 || p_.device.read_noise_1f; }
+
+// --- derived state ------------------------------------------------------------------------------------
+
+void Crossbar::refresh(double t_s) {
+  const auto& d = p_.device;
+  const double dt = std::max(0.0, t_s - t_program_s_);
+  const double log_t = d.drift ? std::log((dt + d.drift_t0_s) / d.drift_t0_s) : 0.0;
+  // 1/f: sigma^2 grows with ln((t + t_read) / (2 t_read)) (Nandakumar 2019), none before t_read.
+  const double t_r = d.t_read_1f_ns * 1e-9;
+  const double c2 = d.read_noise_1f ? std::max(0.0, std::log((dt + t_r) / (2 * t_r))) : 0.0;
+  // The cache holds while the drift factor moves by less than float resolution (1e-6 in ln t times
+  // nu <= 0.1 gives < 1e-7) and the 1/f variance by less than 0.1%.
+  const bool drift_moved = d.drift && std::abs(log_t - cached_log_t_) > 1e-6;
+  const bool noise_moved = d.read_noise_1f && std::abs(c2 - cached_c2_) > 1e-3 * std::max(cached_c2_, 1e-3);
+  if (!dirty_ && !drift_moved && !noise_moved) return;
+
+  const float gmin = float(d.g_min_us), gmax = float(d.g_max_us), gu = float(g_unit_us_);
+  const bool cpath = conductance_path(), noisy = read_noise_on();
+  if (dirty_) {
+    // Programmed conductances: positive weights on G+, negative on G-, the other device at g_min.
+    gp_ = (gmin + w_.array().cwiseMax(0.0f) * gu).matrix();
+    gm_ = (gmin + (-w_.array()).cwiseMax(0.0f) * gu).matrix();
+    g_row_sum_us_ = (gp_ + gm_).colwise().sum();
+    if (d.drift || d.read_noise_1f) {
+      // Drift exponent and 1/f coefficient depend on the programmed conductance (x = g / g_max).
+      nu_p_.resize(out_, in_);
+      nu_m_.resize(out_, in_);
+      q_p_.resize(out_, in_);
+      q_m_.resize(out_, in_);
+      for (int r = 0; r < out_; ++r)
+        for (int c = 0; c < in_; ++c) {
+          const double xp = gp_(r, c) / gmax, xm = gm_(r, c) / gmax;
+          if (d.drift_pcm_nu) {
+            nu_p_(r, c) = float(std::abs(pcm_drift_nu_mean(xp) + pcm_drift_nu_sd(xp) * dev_.nu_z_plus(r, c)));
+            nu_m_(r, c) = float(std::abs(pcm_drift_nu_mean(xm) + pcm_drift_nu_sd(xm) * dev_.nu_z_minus(r, c)));
+          } else {
+            nu_p_(r, c) = float(std::abs(d.drift_nu + d.drift_nu_dtod * dev_.nu_z_plus(r, c)));
+            nu_m_(r, c) = float(std::abs(d.drift_nu + d.drift_nu_dtod * dev_.nu_z_minus(r, c)));
+          }
+          if (d.read_noise_1f) {
+            q_p_(r, c) = float(pcm_1f_q(xp));
+            q_m_(r, c) = float(pcm_1f_q(xm));
+          }
+        }
+    }
+  } else if (cpath || noisy) {
+    gp_ = (gmin + w_.array().cwiseMax(0.0f) * gu).matrix();
+    gm_ = (gmin + (-w_.array()).cwiseMax(0.0f) * gu).matrix();
+  }
+
+  if (cpath || noisy) {
+    if (d.drift) {
+      const float lt = float(log_t);
+      gp_.array() *= (-nu_p_.array() * lt).exp();
+      gm_.array() *= (-nu_m_.array() * lt).exp();
+    }
+    if (d.stuck_gmin_rate > 0 || d.stuck_gmax_rate > 0)
+      for (int r = 0; r < out_; ++r)
+        for (int c = 0; c < in_; ++c) {
+          if (dev_.stuck_plus(r, c)) gp_(r, c) = dev_.stuck_plus(r, c) == 1 ? gmin : gmax;
+          if (dev_.stuck_minus(r, c)) gm_(r, c) = dev_.stuck_minus(r, c) == 1 ? gmin : gmax;
+        }
+  }
+  if (cpath) {
+    weff_ = ((gp_ - gm_) / gu).eval();
+    if (p_.ir_drop_ohm > 0) {
+      // First-order word-line IR drop: the voltage at output position j of a tile falls by
+      // r sum_{k<=j} sum_{m>=k} G_m, the currents of all cells downstream of each wire segment.
+      const double r_ohm = p_.ir_drop_ohm;
+      for (int c = 0; c < in_; ++c)
+        for (int t0 = 0; t0 < out_; t0 += p_.max_cols) {
+          const int t1 = std::min(out_, t0 + p_.max_cols);
+          double suffix = 0;
+          for (int j = t0; j < t1; ++j) suffix += (gp_(j, c) + gm_(j, c)) * 1e-6;
+          double drop = 0;
+          for (int j = t0; j < t1; ++j) {
+            drop += r_ohm * suffix;
+            suffix -= (gp_(j, c) + gm_(j, c)) * 1e-6;
+            weff_(j, c) *= float(std::max(0.0, 1.0 - drop));
+          }
+        }
+    }
+  }
+  if (noisy) {
+    const float rw2 = float(d.read_noise_rel * d.read_noise_rel), gu2 = gu * gu;
+    var_ = (rw2 * (gp_.array().square() + gm_.array().square()) / gu2).matrix();
+    if (d.read_noise_1f)
+      var_.array() += float(c2) *
+                      ((gp_.array() * q_p_.array()).square() + (gm_.array() * q_m_.array()).square()) / gu2;
+  }
+  dirty_ = false;
+  cached_log_t_ = log_t;
+  cached_c2_ = c2;
+}
+
+const Mat& Crossbar::effective_weights(double t_s) {
+  refresh(t_s);
+  return conductance_path() ? weff_ : w_;
+}
+
+const Mat& Crossbar::read_variance(double t_s) {
+  refresh(t_s);
+  if (!read_noise_on()) var_.setZero(out_, in_);
+  return var_;
+}
+
+void Crossbar::conductances(MatRef gp, MatRef gm, double t_s) {
+  refresh(t_s);
+  if (!conductance_path() && !read_noise_on()) {
+    const float gmin = float(p_.device.g_min_us), gu = float(g_unit_us_);
+    gp = (gmin + w_.array().cwiseMax(0.0f) * gu).matrix();
+    gm = (gmin + (-w_.array()).cwiseMax(0.0f) * gu).matrix();
+    return;
+  }
+  gp = gp_;
+  gm = gm_;
+}
+
+// --- forward ------------------------------------------------------------------------------------------
+
+double Crossbar::forward_time_ns(int batch) const {
+  const auto& t = p_.timing;
+  // Samples are consecutive time steps; all tiles and columns work in parallel, ADCs serve
+  // columns_per_adc columns one after another.
+  return batch * (t.t_dac_ns + t.t_read_ns + t.t_adc_ns * t.columns_per_adc);
+}
+
+void Crossbar::book_read(int batch) {
+  // E = sum_b sum_i V_bi^2 G_i t_read with G_i the total conductance on row i; uS * ns * V^2 = 1e-3 pJ.
+  const double v_per_unit = p_.v_read_v / p_.dac.range;
+  const double sum_v2g = double(xq_.colwise().squaredNorm().dot(g_row_sum_us_));
+  const double e_pj = v_per_unit * v_per_unit * sum_v2g * p_.timing.t_read_ns * 1e-3;
+  ledger_->add_integrated(read_counter_, double(batch) * in_ * out_, e_pj);
+  dac_.book(double(batch) * in_ * col_tiles_);
+}
+
+void Crossbar::analog_product(MatRef z, int col0, int ncols, FastRng& rng) {
+  const Mat& w = conductance_path() ? weff_ : w_;
+  if (col0 == 0 && ncols == in_)
+    z.noalias() = xq_ * w.transpose();
+  else
+    z.noalias() = xq_.middleCols(col0, ncols) * w.middleCols(col0, ncols).transpose();
+  if (read_noise_on()) {
+    if (mode_ == ReadNoiseMode::column_sum) {
+      // One Gaussian per output, variance sum_i x_i^2 sigma_ij^2.
+      xsq_ = xq_.middleCols(col0, ncols).array().square().matrix();
+      zvar_.noalias() = xsq_ * var_.middleCols(col0, ncols).transpose();
+      for (Eigen::Index b = 0; b < z.rows(); ++b)
+        for (Eigen::Index j = 0; j < z.cols(); ++j) z(b, j) += std::sqrt(zvar_(b, j)) * rng.normal();
+    } else {
+      // Exact: every device draws its own read noise for every sample.
+      for (Eigen::Index b = 0; b < z.rows(); ++b)
+        for (Eigen::Index j = 0; j < z.cols(); ++j) {
+          float s = 0;
+          for (int i = col0; i < col0 + ncols; ++i) s += xq_(b, i) * std::sqrt(var_(j, i)) * rng.normal();
+          z(b, j) += s;
+        }
+    }
+  }
+  if (p_.out_noise > 0) {
+    const float sd = float(p_.out_noise);
+    for (Eigen::Index b = 0; b < z.rows(); ++b)
+      for (Eigen::Index j = 0; j < z.cols(); ++j) z(b, j) += sd * rng.normal();
+  }
+}
+
+OpTime Crossbar::forward(MatRef z, ConstMatRef x, double t_s, FastRng& rng) {
+  require(x.cols() == in_ && z.cols() == out_ && z.rows() == x.rows(),
+          "{}: forward wants x (batch, {}) and z (batch, {}), got x {}x{} and z {}x{}", name_, in_, out_,
+          x.rows(), x.cols(), z.rows(), z.cols());
+  const int batch = int(x.rows());
+  xq_.resize(batch, in_);
+  dac_.convert(xq_, x, rng);
+  refresh(t_s);
+  if (adcs_.size() == 1) {
+    analog_product(z, 0, in_, rng);
+    adcs_[0].convert(z, rng);
+  } else {
+    z.setZero();
+    part_.resize(batch, out_);
+    for (int k = 0; k < row_tiles_; ++k) {
+      const int c0 = k * p_.max_rows, n = std::min(in_, c0 + p_.max_rows) - c0;
+      analog_product(part_, c0, n, rng);
+      adcs_[k].convert(part_, rng);
+      z += part_;
+    }
+  }
+  const float scale = float(p_.w_scale) * out_gain_;
+  if (scale != 1.0f) z *= scale;
+  book_read(batch);
+  return OpTime{forward_time_ns(batch)};
+}
+
+OpTime Crossbar::forward_per_device(MatRef z, ConstMatRef x, double t_s, FastRng& rng) {
+  const ReadNoiseMode saved = mode_;
+  mode_ = ReadNoiseMode::per_device;
+  OpTime t = forward(z, x, t_s, rng);
+  mode_ = saved;
+  return t;
+}
+
+// --- update -------------------------------------------------------------------------------------------
+
+OpTime Crossbar::update(ConstMatRef x, ConstMatRef d, float lr, double t_s, FastRng& rng) {
+  require(x.cols() == in_ && d.cols() == out_ && d.rows() == x.rows(),
+          "{}: update wants x (batch, {}) and d (batch, {}), got x {}x{} and d {}x{}", name_, in_, out_,
+          x.rows(), x.cols(), d.rows(), d.cols());
+  last_pulses_ = 0;
+  if (p_.update.kind == UpdateKind::exact) {
+    update_exact(x, d, lr);
+    dirty_ = true;
+    return OpTime{0.0};
+  }
+  if (p_.update.mode == UpdateMode::sampled_counts)
+    update_sampled(x, d, lr, rng);
+  else
+    update_pulse_by_pulse(x, d, lr, rng);
+  ledger_->add(pulse_counter_, last_pulses_);
+  // The drift clock of the array restarts at its last write.
+  t_program_s_ = t_s;
+  dirty_ = true;
+  return OpTime{double(x.rows()) * p_.update.bl * p_.timing.t_pulse_ns};
+}
+
+void Crossbar::update_exact(ConstMatRef x, ConstMatRef d, float lr) {
+  const float lr_n = float(lr / p_.w_scale);
+  w_.noalias() += lr_n * d.transpose() * x;
+}
+
+namespace {
+
+// Pulse probabilities' scales A (rows) and B (columns), with A B BL dw_min = lr so that the expected
+// update is lr d^T x (Gokmen & Vlasov 2016); update management balances them (aihwkit).
+void pulse_scales(float& a, float& b, double lr_n, double dw_min, int bl, bool manage, float x_max,
+                  float d_max) {
+  const double base = std::sqrt(lr_n / (dw_min * bl));
+  double k = 1.0;
+  if (manage && x_max > 0 && d_max > 0) k = std::sqrt(double(d_max) / double(x_max));
+  a = float(base * k);
+  b = float(base / k);
+}
+
+// One device's response to n_up and n_down pulses spread evenly over the batch: the step equation
+// dw/ds = n_up s_up(w) - n_down s_down(w) is affine in w, so its solution is closed form.
+inline float respond(float w, int n_up, int n_down, float a_up, float a_down, float g_up, float g_down,
+                     float w_min, float w_max, float c2c, FastRng& rng) {
+  const float alpha = n_up * a_up - n_down * a_down;
+  const float beta = n_up * a_up * g_up / w_max - n_down * a_down * g_down / w_min;
+  const float s_up = a_up * (1.0f - g_up * w / w_max), s_down = a_down * (1.0f - g_down * w / w_min);
+  float w_new;
+  if (beta < 1e-6f) {
+    w_new = w + alpha;
+  } else {
+    const float w_star = alpha / beta;
+    w_new = w_star + (w - w_star) * std::exp(-beta);
+  }
+  if (c2c > 0) w_new += c2c * std::sqrt(n_up * s_up * s_up + n_down * s_down * s_down) * rng.normal();
+  return std::min(std::max(w_new, w_min), w_max);
+}
+
+// Binomial(n, mu / n) by inversion from zero; most devices get no pulse, which the squeeze
+// u < 1 - mu <= P(0) settles without an exp. Beyond mu = 30 a rounded normal of the same moments.
+inline int draw_count(double mu, double n, FastRng& rng) {
+  const double u = rng.uniform();
+  if (u < 1.0 - mu) return 0;
+  const double p = mu / n;
+  if (mu > 30.0) {
+    const double k = std::round(mu + std::sqrt(mu * (1 - p)) * rng.normal());
+    return int(std::clamp(k, 0.0, n));
+  }
+  double pk = std::exp(n * std::log1p(-p)), cdf = pk;
+  int k = 0;
+  const double ratio = p / (1 - p);
+  while (u >= cdf && k < n) {
+    pk *= (n - k) / double(k + 1) * ratio;
+    ++k;
+    cdf += pk;
+    if (pk < 1e-300) break;
+  }
+  return k;
+}
+
+}  // namespace
+
+void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng) {
+  const int bl = p_.update.bl, batch = int(x.rows());
+  const float x_max = x.cwiseAbs().maxCoeff(), d_max = d.cwiseAbs().maxCoeff();
+  if (x_max == 0 || d_max == 0 || lr == 0) return;
+  float a, b;
+  pulse_scales(a, b, lr / p_.w_scale, p_.device.dw_min, bl, p_.update.update_management, x_max, d_max);
+  p_rows_.resize(batch, in_);
+  p_cols_.resize(batch, out_);
+  row_pulses_.probabilities(p_rows_, x, a);
+  col_pulses_.probabilities(p_cols_, d, b);
+  ps_ = (p_rows_.array() * x.array().sign()).matrix();
+  qs_ = (p_cols_.array() * d.array().sign()).matrix();
+  // Expected coincidences per device over the batch: all of them, and up minus down.
+  mu_tot_.noalias() = float(bl) * p_cols_.transpose() * p_rows_;
+  mu_net_.noalias() = float(bl) * qs_.transpose() * ps_;
+  const double n_slots = double(bl) * batch;
+  const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
+  double pulses = 0;
+  for (int r = 0; r < out_; ++r)
+    for (int c = 0; c < in_; ++c) {
+      const double tot = mu_tot_(r, c);
+      if (tot <= 0) continue;
+      const int n = draw_count(std::min(tot, n_slots), n_slots, rng);
+      if (n == 0) continue;
+      // Each pulse is up with probability mu_up / mu_tot (multinomial over the slots).
+      const double p_up = std::clamp(0.5 * (1.0 + mu_net_(r, c) / tot), 0.0, 1.0);
+      int n_up = 0;
+      if (n <= 30) {
+        for (int k = 0; k < n; ++k) n_up += rng.uniform() < p_up;
+      } else {
+        const double m = n * p_up, s = std::sqrt(n * p_up * (1 - p_up));
+        n_up = int(std::clamp(std::round(m + s * rng.normal()), 0.0, double(n)));
+      }
+      pulses += n;
+      w_(r, c) = respond(w_(r, c), n_up, n - n_up, dev_.dw_up(r, c), dev_.dw_down(r, c), g_up, g_down,
+                         dev_.w_min(r, c), dev_.w_max(r, c), c2c, rng);
+    }
+  last_pulses_ = pulses;
+}
+
+void Crossbar::update_pulse_by_pulse(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng) {
+  const int bl = p_.update.bl, batch = int(x.rows());
+  const float x_max = x.cwiseAbs().maxCoeff(), d_max = d.cwiseAbs().maxCoeff();
+  if (x_max == 0 || d_max == 0 || lr == 0) return;
+  float a, b;
+  pulse_scales(a, b, lr / p_.w_scale, p_.device.dw_min, bl, p_.update.update_management, x_max, d_max);
+  p_rows_.resize(batch, in_);
+  p_cols_.resize(batch, out_);
+  row_pulses_.probabilities(p_rows_, x, a);
+  col_pulses_.probabilities(p_cols_, d, b);
+  const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
+  std::vector<int> rows_on, cols_on;
+  double pulses = 0;
+  for (int s = 0; s < batch; ++s)
+    for (int t = 0; t < bl; ++t) {
+      // The pulse trains of this slot: each row and column fires independently.
+      rows_on.clear();
+      cols_on.clear();
+      for (int i = 0; i < in_; ++i)
+        if (rng.uniform() < p_rows_(s, i)) rows_on.push_back(i);
+      for (int j = 0; j < out_; ++j)
+        if (rng.uniform() < p_cols_(s, j)) cols_on.push_back(j);
+      for (int j : cols_on)
+        for (int i : rows_on) {
+          const bool up = (x(s, i) > 0) == (d(s, j) > 0);
+          float& w = w_(j, i);
+          const float step = up ? dev_.dw_up(j, i) * (1.0f - g_up * w / dev_.w_max(j, i))
+                                : -dev_.dw_down(j, i) * (1.0f - g_down * w / dev_.w_min(j, i));
+          w += step * (1.0f + c2c * rng.normal());
+          w = std::min(std::max(w, dev_.w_min(j, i)), dev_.w_max(j, i));
+          pulses += 1;
+        }
+    }
+  last_pulses_ = pulses;
+}
+
+// --- program and verify -------------------------------------------------------------------------------
+
+OpTime Crossbar::program(ConstMatRef w, double t_s, FastRng& rng) {
+  require(w.rows() == out_ && w.cols() == in_, "{}: program wants w ({}, {}), got {}x{}", name_, out_, in_,
+          w.rows(), w.cols());
+  const auto& d = p_.device;
+  const float inv_scale = float(1.0 / p_.w_scale);
+  Mat target = w;
+  if (inv_scale != 1.0f) target *= inv_scale;
+  target = target.cwiseMax(dev_.w_min).cwiseMin(dev_.w_max);
+  if (d.n_states > 0) {
+    // Reachable weights are multiples of one conductance level.
+    const float level = float((d.g_max_us - d.g_min_us) / (d.n_states - 1) / g_unit_us_);
+    target = ((target / level).array().round() * level).matrix();
+  }
+  int rounds = 1;
+  double pulses = 0;
+  if (d.prog_noise_scale == 0) {
+    w_ = target;
+    pulses = 2.0 * double(out_) * in_;
+  } else {
+    // Program-and-verify: write both devices of every pair not yet within tolerance, read back, repeat.
+    const double gmin = d.g_min_us, gmax = d.g_max_us, gu = g_unit_us_;
+    ByteMat done = ByteMat::Zero(out_, in_);
+    for (rounds = 1; rounds <= p_.program.max_iterations; ++rounds) {
+      int left = 0;
+      for (int r = 0; r < out_; ++r)
+        for (int c = 0; c < in_; ++c) {
+          if (done(r, c)) continue;
+          const double wt = target(r, c);
+          const double gp_t = gmin + std::max(wt, 0.0) * gu, gm_t = gmin + std::max(-wt, 0.0) * gu;
+          const double gp = std::clamp(
+              gp_t + d.prog_noise_scale * pcm_prog_sigma_us(d.prog_noise, gp_t, gmax) * rng.normal(), gmin, gmax);
+          const double gm = std::clamp(
+              gm_t + d.prog_noise_scale * pcm_prog_sigma_us(d.prog_noise, gm_t, gmax) * rng.normal(), gmin, gmax);
+          w_(r, c) = float((gp - gm) / gu);
+          pulses += 2;
+          if (std::abs(w_(r, c) - wt) <= p_.program.tolerance)
+            done(r, c) = 1;
+          else
+            ++left;
+        }
+      if (left == 0) break;
+    }
+    rounds = std::min(rounds, p_.program.max_iterations);
+  }
+  ledger_->add(program_counter_, pulses);
+  t_program_s_ = t_s;
+  out_gain_ = 1.0f;
+  dirty_ = true;
+  return OpTime{double(rounds) * std::min(in_, p_.max_rows) * p_.timing.t_program_ns};
+}
+
+void Crossbar::read_weights(MatRef w, double t_s) {
+  w = effective_weights(t_s) * float(p_.w_scale * out_gain_);
+}
+
+// --- drift compensation -------------------------------------------------------------------------------
+
+double Crossbar::probe_response(ConstMatRef probe, double t_s, FastRng& rng, OpTime& t) {
+  const float saved = out_gain_;
+  out_gain_ = 1.0f;
+  Mat z(probe.rows(), out_);
+  t.ns += forward(z, probe, t_s, rng).ns;
+  out_gain_ = saved;
+  return double(z.cwiseAbs().sum());
+}
+
+OpTime Crossbar::calibrate_drift(ConstMatRef probe, double t_s, FastRng& rng) {
+  OpTime t;
+  probe_reference_ = probe_response(probe, t_s, rng, t);
+  out_gain_ = 1.0f;
+  return t;
+}
+
+OpTime Crossbar::compensate_drift(ConstMatRef probe, double t_s, FastRng& rng) {
+  require(probe_reference_ > 0, "{}: compensate_drift needs calibrate_drift first", name_);
+  OpTime t;
+  const double now = probe_response(probe, t_s, rng, t);
+  out_gain_ = now > 0 ? float(probe_reference_ / now) : 1.0f;
+  return t;
+}
+
+}  // namespace mortal::hw

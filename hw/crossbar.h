@@ -1,0 +1,200 @@
+#pragma once
+// The crossbar core: one weight matrix W (out, in) stored as differential device pairs on physical tiles
+// of at most max_rows x max_cols (rows = inputs on word lines, cols = outputs on bit lines). Plain C++, no
+// SystemC: the tile module (hw/tile_module.h) is a timed shell around it and passes the time in.
+//
+// Forward: inputs go through a DAC, drive the rows as voltages, currents from all tiles of a column add
+// (one ADC at the end, or one per tile if configured), read noise and output noise are added, an ADC
+// converts. Tiling is physical only: without per-tile ADCs the partial sums add as currents, so the
+// product is computed as one matrix product over the whole layer (with all noise off, bit-identical to
+// the digital z = x W^T).
+//
+// Cheapest exact forms (each has an exact mode a test compares with):
+// - read noise: independent Gaussian noise on every device summed on a column is one Gaussian per output
+//   with variance sum_i V_i^2 sigma_ij^2 (ReadNoiseMode::column_sum; exact: per_device);
+// - pulsed update: the coincidences a device receives in a batch are drawn as one count per direction,
+//   Binomial(BL batch, mu / (BL batch)) with mu the exact expected count, which has the exact mean and a
+//   variance between the exact (Poisson-binomial) one and its Poisson bound; the response to those
+//   pulses is the solution of the device's step equation with the pulses spread evenly over the batch
+//   (UpdateMode::sampled_counts; exact: pulse_by_pulse, slot by slot, one device at a time).
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "core/tensor.h"
+#include "hw/device.h"
+#include "hw/energy.h"
+#include "hw/fast_rng.h"
+#include "hw/periphery.h"
+
+namespace mortal::hw {
+
+enum class ReadNoiseMode { column_sum, per_device };
+enum class UpdateMode { sampled_counts, pulse_by_pulse };
+enum class UpdateKind {
+  pulsed,  // stochastic pulse coincidence (Gokmen & Vlasov 2016)
+  exact    // W += lr d^T x applied exactly and unbounded: the digital reference
+};
+
+struct UpdateParams {
+  UpdateKind kind = UpdateKind::pulsed;
+  UpdateMode mode = UpdateMode::sampled_counts;
+  int bl = 31;  // bit length: pulse slots per sample (Gokmen & Vlasov 2016; aihwkit default 31)
+  // Update management (aihwkit): scale the row probabilities up and the column ones down by
+  // sqrt(max|d| / max|x|) so both pulse trains use their range.
+  bool update_management = true;
+  void validate() const;
+};
+
+struct ProgramParams {
+  int max_iterations = 5;   // program-and-verify rounds
+  double tolerance = 0.01;  // accepted |w - w_target| in normalised units
+  void validate() const;
+};
+
+// Simulated duration of each operation.
+struct TimingParams {
+  double t_dac_ns = 1.0;    // DAC settling per sample (assumed)
+  double t_read_ns = 10.0;  // integration of one read (REFERENCES.md crossbar example: 10 ns)
+  double t_adc_ns = 1.0;    // one conversion (Murmann survey: 1-10 GS/s designs)
+  int columns_per_adc = 1;  // columns sharing one ADC (conversions of a sample are serialised)
+  double t_pulse_ns = 10.0;  // one pulse slot of a stochastic update (assumed)
+  double t_program_ns = 1000.0;  // one program-and-verify round of one tile row (assumed)
+  void validate() const;
+};
+
+struct CrossbarParams {
+  DeviceParams device;
+  int max_rows = 256;  // physical tile: inputs
+  int max_cols = 256;  // physical tile: outputs
+  double w_scale = 1.0;  // user weight per normalised weight unit (a power of two keeps ideal runs exact)
+  double v_read_v = 0.2;  // row voltage at full-scale input (REFERENCES.md crossbar example)
+  // Input DAC, range in user input units: aihwkit IOParameters default 7 bits, inputs in [-1, 1].
+  ConverterParams dac{true, 7, 1.0, {}};
+  // Output ADC, range in normalised output units: aihwkit default 9 bits, output bound 12.
+  ConverterParams adc{true, 9, 12.0, {}};
+  bool adc_per_tile = false;  // convert each tile's partial sum (partial sums then add digitally)
+  double out_noise = 0.0;     // output-referred noise, normalised units (aihwkit default 0.06)
+  ReadNoiseMode read_noise_mode = ReadNoiseMode::column_sum;
+  // First-order IR drop on word lines: wire resistance per cell (ohm). 0 switches it off.
+  double ir_drop_ohm = 0.0;
+  AnalogParams pulse_gen;  // row and column pulse generators
+  UpdateParams update;
+  ProgramParams program;
+  TimingParams timing;
+  void validate() const;
+};
+
+// A crossbar with everything ideal: the digital array (ideal device, ideal converters, exact update).
+CrossbarParams ideal_crossbar();
+// A crossbar of the named device preset with aihwkit's default periphery (7-bit DAC, 9-bit ADC, output
+// noise 0.06) and pulsed updates; "ideal" gives ideal_crossbar().
+CrossbarParams crossbar_preset(const std::string& device);
+
+// Durations of the last operations, for the timed shell.
+struct OpTime {
+  double ns = 0.0;
+};
+
+class Crossbar {
+ public:
+  // out x in weight matrix; per-device state and periphery spreads drawn from `seed` under `name`.
+  Crossbar(std::string name, const CrossbarParams& params, Ledger& ledger, int out, int in,
+           std::uint64_t seed);
+
+  int inputs() const { return in_; }
+  int outputs() const { return out_; }
+  int row_tiles() const { return row_tiles_; }  // tiles along the inputs
+  int col_tiles() const { return col_tiles_; }  // tiles along the outputs
+  const CrossbarParams& params() const { return p_; }
+  const std::string& name() const { return name_; }
+
+  // Redraw this instance (devices, periphery) from a new seed; the programmed weights are kept as
+  // normalised targets and must be programmed again by the caller if wanted.
+  void reseed(std::uint64_t seed);
+
+  // z = x W^T as the hardware computes it at time t_s (seconds). x: (batch, in), z: (batch, out).
+  OpTime forward(MatRef z, ConstMatRef x, double t_s, FastRng& rng);
+  // Reference for the exact read-noise mode, regardless of params: per-device noise, one sample at a time.
+  OpTime forward_per_device(MatRef z, ConstMatRef x, double t_s, FastRng& rng);
+
+  // W += lr d^T x by the configured update. x: (batch, in), d: (batch, out).
+  OpTime update(ConstMatRef x, ConstMatRef d, float lr, double t_s, FastRng& rng);
+
+  // Program-and-verify to target weights (user units) at time t_s. w: (out, in).
+  OpTime program(ConstMatRef w, double t_s, FastRng& rng);
+
+  // The weights the array holds now in user units (conductances at t_s, noise-free read). w: (out, in).
+  void read_weights(MatRef w, double t_s);
+
+  // Global drift compensation (aihwkit): remember the response to probe inputs now, later scale the
+  // outputs by one gain so the probe response matches again. probe: (n, in).
+  OpTime calibrate_drift(ConstMatRef probe, double t_s, FastRng& rng);
+  OpTime compensate_drift(ConstMatRef probe, double t_s, FastRng& rng);
+  float output_gain() const { return out_gain_; }
+
+  // State, for tests and checkpoints.
+  const Mat& weights_normalised() const { return w_; }
+  const DeviceState& devices() const { return dev_; }
+  double t_program_s() const { return t_program_s_; }
+  // Effective normalised weights and per-device read-noise variance at t_s.
+  const Mat& effective_weights(double t_s);
+  const Mat& read_variance(double t_s);
+  // Conductances of the pair (uS) at t_s, for tests. gp, gm: (out, in).
+  void conductances(MatRef gp, MatRef gm, double t_s);
+
+  const Dac& dac() const { return dac_; }
+  // The output ADC bank(s): one, or one per tile along the inputs with adc_per_tile.
+  const std::vector<Adc>& adcs() const { return adcs_; }
+  // Pulses applied by the last update (all devices).
+  double last_pulses() const { return last_pulses_; }
+
+ private:
+  void sample(std::uint64_t seed);
+  void refresh(double t_s);
+  bool conductance_path() const;
+  bool read_noise_on() const;
+  void analog_product(MatRef z, int col0, int ncols, FastRng& rng);
+  void book_read(int batch);
+  void update_exact(ConstMatRef x, ConstMatRef d, float lr);
+  void update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng);
+  void update_pulse_by_pulse(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng);
+  double probe_response(ConstMatRef probe, double t_s, FastRng& rng, OpTime& t);
+  double forward_time_ns(int batch) const;
+
+  std::string name_;
+  CrossbarParams p_;
+  Ledger* ledger_;
+  int out_, in_, row_tiles_, col_tiles_;
+  double g_unit_us_;
+
+  Dac dac_;
+  std::vector<Adc> adcs_;
+  PulseGenerator row_pulses_, col_pulses_;
+  DeviceState dev_;
+
+  // Programmed state.
+  Mat w_;  // normalised weight of each pair (out, in)
+  double t_program_s_ = 0.0;
+  float out_gain_ = 1.0f;
+  double probe_reference_ = 0.0;
+
+  // Derived, refreshed lazily.
+  bool dirty_ = true;
+  double cached_log_t_ = -1.0;
+  double cached_c2_ = -1.0;
+  ReadNoiseMode mode_;
+  double last_pulses_ = 0.0;
+  Mat gp_, gm_;  // conductances of the pairs at the cached time (uS)
+  Mat weff_;  // effective weights at the cached time (only used on the conductance path)
+  Mat var_;   // per-device read variance, normalised units^2
+  Mat nu_p_, nu_m_, q_p_, q_m_;
+  RowVec g_row_sum_us_;  // sum over a row (input) of both devices' conductances, for read energy
+
+  // Work buffers (resized only when the batch shape changes).
+  Mat xq_, xsq_, part_, zvar_, p_rows_, p_cols_, ps_, qs_, mu_net_, mu_tot_;
+
+  Ledger::Handle read_counter_, pulse_counter_, program_counter_;
+};
+
+}  // namespace mortal::hw

@@ -1,0 +1,234 @@
+#include "hw/device.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "hw/fast_rng.h"
+
+namespace mortal::hw {
+
+void LinearStep::validate() const {
+  check_finite("gamma_up", gamma_up);
+  check_finite("gamma_down", gamma_down);
+}
+
+double DeviceParams::g_unit_us() const {
+  return (g_max_us - g_min_us) / std::max(std::abs(w_min), std::abs(w_max));
+}
+
+void DeviceParams::validate() const {
+  check_nonnegative("g_min_us", g_min_us);
+  check_positive("g_max_us", g_max_us);
+  require(g_min_us < g_max_us, "g_min_us must be below g_max_us, got g_min_us {} >= g_max_us {}", g_min_us,
+          g_max_us);
+  check_finite("w_min", w_min);
+  check_finite("w_max", w_max);
+  require(w_min < 0, "w_min must be negative (zero lies inside the pair's range), got {}", w_min);
+  require(w_max > 0, "w_max must be positive (zero lies inside the pair's range), got {}", w_max);
+  check_nonnegative("w_bounds_dtod", w_bounds_dtod);
+  require(n_states == 0 || n_states >= 2, "n_states must be 0 (continuous) or >= 2, got {}", n_states);
+  std::visit([](const auto& r) { r.validate(); }, response);
+  check_positive("dw_min", dw_min);
+  check_nonnegative("dw_min_dtod", dw_min_dtod);
+  check_nonnegative("dw_min_c2c", dw_min_c2c);
+  check_finite("up_down", up_down);
+  require(std::abs(up_down) < 1, "up_down must lie in (-1, 1), got {}", up_down);
+  check_nonnegative("up_down_dtod", up_down_dtod);
+  check_nonnegative("prog_noise_scale", prog_noise_scale);
+  check_finite("prog_noise.c0_us", prog_noise.c0_us);
+  check_finite("prog_noise.c1_us", prog_noise.c1_us);
+  check_finite("prog_noise.c2_us", prog_noise.c2_us);
+  check_nonnegative("read_noise_rel", read_noise_rel);
+  check_positive("t_read_1f_ns", t_read_1f_ns);
+  check_positive("drift_t0_s", drift_t0_s);
+  check_nonnegative("drift_nu", drift_nu);
+  check_nonnegative("drift_nu_dtod", drift_nu_dtod);
+  check_probability("stuck_gmin_rate", stuck_gmin_rate);
+  check_probability("stuck_gmax_rate", stuck_gmax_rate);
+  require(stuck_gmin_rate + stuck_gmax_rate <= 1,
+          "stuck_gmin_rate + stuck_gmax_rate must not exceed 1, got {} + {}", stuck_gmin_rate,
+          stuck_gmax_rate);
+}
+
+// --- presets ------------------------------------------------------------------------------------------
+
+DeviceParams ideal_device() { return DeviceParams{}; }
+
+DeviceParams pcm_device() {
+  DeviceParams p;
+  p.name = "pcm";
+  // Nandakumar et al., ICECS 2019, as implemented in aihwkit PCMLikeNoiseModel: g_max 25 uS, programming
+  // noise polynomial, 1/f read noise, drift with t0 = 20 s and conductance-dependent nu statistics.
+  p.g_min_us = 0.0;
+  p.g_max_us = 25.0;
+  p.prog_noise_scale = 1.0;
+  p.read_noise_1f = true;
+  p.drift = true;
+  p.drift_pcm_nu = true;
+  // Pulsed response: aihwkit PCM preset step statistics (dw_min 0.01, d2d 0.2, c2c 0.6); its exponential
+  // step of a one-sided pair is approximated by soft bounds on the pair's weight.
+  p.response = SoftBounds{};
+  p.dw_min = 0.01;
+  p.dw_min_dtod = 0.2;
+  p.dw_min_c2c = 0.6;
+  return p;
+}
+
+DeviceParams reram_device() {
+  DeviceParams p;
+  p.name = "reram";
+  // aihwkit ReRAM soft-bounds preset: dw_min 0.002, d2d 0.3, c2c 3.75, bounds -0.75..1.25.
+  p.response = SoftBounds{};
+  p.dw_min = 0.002;
+  p.dw_min_dtod = 0.3;
+  p.dw_min_c2c = 3.75;
+  p.w_min = -0.75;
+  p.w_max = 1.25;
+  // Conductance range and states of the NeuroSim MLP V3 device: Gmin 3.08 nS, Gmax 38.5 nS, 97 levels.
+  p.g_min_us = 0.00308;
+  p.g_max_us = 0.0385;
+  p.n_states = 97;
+  return p;
+}
+
+DeviceParams ecram_device() {
+  DeviceParams p;
+  p.name = "ecram";
+  // aihwkit ECRAM preset (Tang et al. 2018): linear step, dw_min 0.002, d2d 0.1, c2c 0.3,
+  // bounds -0.83..1.17, gamma up 0.1153, down 0.5085.
+  p.response = LinearStep{0.1153, 0.5085};
+  p.dw_min = 0.002;
+  p.dw_min_dtod = 0.1;
+  p.dw_min_c2c = 0.3;
+  p.w_min = -0.83;
+  p.w_max = 1.17;
+  return p;
+}
+
+DeviceParams gokmen_vlasov_device() {
+  DeviceParams p;
+  p.name = "gokmen_vlasov";
+  // aihwkit GokmenVlasov preset (Gokmen & Vlasov 2016): constant step 0.0016 (~1200 states), d2d 0.3,
+  // c2c 0.3, bounds +-1 with d2d 0.3, up/down d2d 0.01.
+  p.dw_min = 0.0016;
+  p.dw_min_dtod = 0.3;
+  p.dw_min_c2c = 0.3;
+  p.w_bounds_dtod = 0.3;
+  p.up_down_dtod = 0.01;
+  return p;
+}
+
+DeviceParams idealized_device() {
+  DeviceParams p;
+  p.name = "idealized";
+  // aihwkit Idealized preset: constant step 0.0002, d2d 0.3, c2c 0.3, bounds +-1.
+  p.dw_min = 0.0002;
+  p.dw_min_dtod = 0.3;
+  p.dw_min_c2c = 0.3;
+  return p;
+}
+
+DeviceParams capacitor_device() {
+  DeviceParams p;
+  p.name = "capacitor";
+  // aihwkit Capacitor preset (Li et al. 2018): linear step, dw_min 0.005, d2d 0.1, c2c 0.3, +-1, gamma 0.05.
+  p.response = LinearStep{0.05, 0.05};
+  p.dw_min = 0.005;
+  p.dw_min_dtod = 0.1;
+  p.dw_min_c2c = 0.3;
+  return p;
+}
+
+DeviceParams pcm_pulsed_device() {
+  DeviceParams p = pcm_device();
+  p.name = "pcm_pulsed";
+  // aihwkit PCM preset without the inference-time statistics: step 0.01, d2d 0.2, c2c 0.6.
+  p.prog_noise_scale = 0.0;
+  p.read_noise_1f = false;
+  p.drift = false;
+  return p;
+}
+
+DeviceParams device_preset(const std::string& name) {
+  if (name == "ideal") return ideal_device();
+  if (name == "pcm") return pcm_device();
+  if (name == "reram") return reram_device();
+  if (name == "ecram") return ecram_device();
+  if (name == "gokmen_vlasov") return gokmen_vlasov_device();
+  if (name == "idealized") return idealized_device();
+  if (name == "capacitor") return capacitor_device();
+  if (name == "pcm_pulsed") return pcm_pulsed_device();
+  fail("device preset must be one of ideal, pcm, reram, ecram, gokmen_vlasov, idealized, capacitor, "
+       "pcm_pulsed; got '{}'",
+       name);
+}
+
+// --- PCM statistics -----------------------------------------------------------------------------------
+
+double pcm_prog_sigma_us(const ProgNoisePoly& poly, double g_us, double g_max_us) {
+  const double x = g_us / g_max_us;
+  return std::max(0.0, poly.c0_us + poly.c1_us * x + poly.c2_us * x * x);
+}
+
+double pcm_drift_nu_mean(double x) {
+  x = std::max(x, 1e-12);
+  return std::clamp(-0.0155 * std::log(x) + 0.0244, 0.049, 0.1);
+}
+
+double pcm_drift_nu_sd(double x) {
+  x = std::max(x, 1e-12);
+  return std::clamp(-0.0125 * std::log(x) - 0.0059, 0.008, 0.045);
+}
+
+double pcm_1f_q(double x) { return std::min(0.0088 / std::pow(std::max(x, 1e-12), 0.65), 0.2); }
+
+// --- per-device state ---------------------------------------------------------------------------------
+
+void sample_devices(DeviceState& s, const DeviceParams& p, int out, int in, Rng& rng) {
+  p.validate();
+  FastRng fr(rng);
+  // Every quantity is drawn whether or not its effect is on, so switching one effect off leaves the
+  // others of the same chip unchanged.
+  auto gauss = [&](Mat& m) {
+    m.resize(out, in);
+    fill_normal(m, fr);
+  };
+  Mat z_dw, z_ud, z_wmin, z_wmax;
+  gauss(z_dw);
+  gauss(z_ud);
+  gauss(z_wmin);
+  gauss(z_wmax);
+  gauss(s.nu_z_plus);
+  gauss(s.nu_z_minus);
+  const float dw = float(p.dw_min), dtod = float(p.dw_min_dtod);
+  Mat dw_dev = (dw * (1.0f + dtod * z_dw.array())).cwiseMax(0.0f).matrix();
+  Mat a = (float(p.up_down) + float(p.up_down_dtod) * z_ud.array()).cwiseMax(-1.0f).cwiseMin(1.0f).matrix();
+  s.dw_up = (dw_dev.array() * (1.0f + a.array())).matrix();
+  s.dw_down = (dw_dev.array() * (1.0f - a.array())).matrix();
+  const float bd = float(p.w_bounds_dtod);
+  // A bound never crosses zero: it is kept at least 1% of its nominal size.
+  s.w_max = (float(p.w_max) * (1.0f + bd * z_wmax.array()).cwiseMax(0.01f)).matrix();
+  s.w_min = (float(p.w_min) * (1.0f + bd * z_wmin.array()).cwiseMax(0.01f)).matrix();
+
+  auto faults = [&](ByteMat& m) {
+    m.resize(out, in);
+    for (int r = 0; r < out; ++r)
+      for (int c = 0; c < in; ++c) {
+        const double u = fr.uniform();
+        m(r, c) = u < p.stuck_gmin_rate ? 1 : (u < p.stuck_gmin_rate + p.stuck_gmax_rate ? 2 : 0);
+      }
+  };
+  faults(s.stuck_plus);
+  faults(s.stuck_minus);
+
+  s.gamma_up = s.gamma_down = 0.0;
+  if (std::holds_alternative<SoftBounds>(p.response)) {
+    s.gamma_up = s.gamma_down = 1.0;
+  } else if (const auto* ls = std::get_if<LinearStep>(&p.response)) {
+    s.gamma_up = ls->gamma_up;
+    s.gamma_down = ls->gamma_down;
+  }
+}
+
+}  // namespace mortal::hw

@@ -1,0 +1,430 @@
+#include "hw/crossbar.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <vector>
+
+#include "core/error.h"
+
+using namespace mortal;
+using namespace mortal::hw;
+
+namespace {
+
+double mean_of(const Eigen::ArrayXd& v) { return v.mean(); }
+double var_of(const Eigen::ArrayXd& v) { return (v - v.mean()).square().sum() / double(v.size() - 1); }
+
+// A crossbar with every effect off, pulsed updates and a constant-step device without spread.
+CrossbarParams clean_pulsed() {
+  CrossbarParams p = ideal_crossbar();
+  p.update.kind = UpdateKind::pulsed;
+  p.device.w_min = -10;
+  p.device.w_max = 10;
+  p.device.dw_min = 0.01;
+  return p;
+}
+
+double median(std::vector<double> v) {
+  std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+TEST_CASE("an all-ideal tiled crossbar reproduces the digital product and update exactly", "[crossbar]") {
+  Ledger ledger;
+  Crossbar xb("xb", ideal_crossbar(), ledger, 300, 784, 1);
+  CHECK(xb.row_tiles() == 4);
+  CHECK(xb.col_tiles() == 2);
+  FastRng rng(1, "test");
+  Mat w = Mat::Random(300, 784), x = Mat::Random(64, 784), d = Mat::Random(64, 300);
+  xb.program(w, 0.0, rng);
+  Mat z(64, 300), zref(64, 300);
+  xb.forward(z, x, 1.0, rng);
+  zref.noalias() = x * w.transpose();
+  INFO("largest difference " << (z - zref).cwiseAbs().maxCoeff());
+  CHECK(z == zref);
+
+  xb.update(x, d, 0.01f, 2.0, rng);
+  w.noalias() += 0.01f * d.transpose() * x;
+  Mat back(300, 784);
+  xb.read_weights(back, 3.0);
+  INFO("largest weight difference " << (back - w).cwiseAbs().maxCoeff());
+  CHECK(back == w);
+}
+
+TEST_CASE("crossbar parameters are rejected by name", "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = ideal_crossbar();
+  p.dac.bits = 0;
+  CHECK_THROWS_WITH(Crossbar("xb", p, ledger, 4, 4, 1), Catch::Contains("dac.bits"));
+  p = ideal_crossbar();
+  p.update.bl = 0;
+  CHECK_THROWS_WITH(Crossbar("xb", p, ledger, 4, 4, 1), Catch::Contains("update.bl"));
+  p = ideal_crossbar();
+  p.out_noise = -1;
+  CHECK_THROWS_WITH(Crossbar("xb", p, ledger, 4, 4, 1), Catch::Contains("out_noise"));
+  p = ideal_crossbar();
+  p.device.g_max_us = 0.0;
+  CHECK_THROWS_WITH(Crossbar("xb", p, ledger, 4, 4, 1), Catch::Contains("g_max_us"));
+}
+
+TEST_CASE("programming noise follows the PCM sigma(g) polynomial", "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = ideal_crossbar();
+  p.device = pcm_device();
+  p.device.drift = false;
+  p.device.read_noise_1f = false;
+  p.device.g_min_us = 5.0;
+  p.program.max_iterations = 1;
+  const int n = 100;
+  Crossbar xb("xb", p, ledger, n, n, 3);
+  FastRng rng(3, "prog");
+  const double gu = p.device.g_unit_us();
+  // Targets at least 5 sd above g_min, so only the idle device of each pair (at g_min) is clamped.
+  for (double g_target : {10.0, 15.0, 20.0}) {
+    const float w_t = float((g_target - p.device.g_min_us) / gu);
+    Mat target = Mat::Constant(n, n, w_t);
+    xb.program(target, 0.0, rng);
+    Eigen::ArrayXd err = ((xb.weights_normalised().array() - w_t) * float(gu)).cast<double>().reshaped();
+    // w g_unit = G+ - G-: G+ ~ N(g, s_on^2); the idle G- = g_min + max(0, s_off N(0,1)) (clamped at
+    // g_min), with mean s_off / sqrt(2 pi) and variance s_off^2 (1/2 - 1/(2 pi)).
+    const double s_on = pcm_prog_sigma_us(p.device.prog_noise, g_target, p.device.g_max_us);
+    const double s_off = pcm_prog_sigma_us(p.device.prog_noise, p.device.g_min_us, p.device.g_max_us);
+    const double pi = 3.14159265358979;
+    const double want = std::sqrt(s_on * s_on + s_off * s_off * (0.5 - 0.5 / pi));
+    const double want_mean = -s_off / std::sqrt(2 * pi);
+    const double got = std::sqrt(var_of(err));
+    INFO("g " << g_target << " sd " << got << " want " << want << " mean " << mean_of(err) << " want "
+              << want_mean);
+    CHECK(std::abs(mean_of(err) - want_mean) < 5 * want / n);
+    CHECK(std::abs(got - want) < 5 * want / std::sqrt(2.0 * n * n));
+  }
+}
+
+TEST_CASE("program-and-verify brings every device within tolerance", "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = ideal_crossbar();
+  p.device = pcm_device();
+  p.device.drift = false;
+  p.device.read_noise_1f = false;
+  p.program.tolerance = 0.03;
+  p.program.max_iterations = 30;
+  Crossbar xb("xb", p, ledger, 64, 64, 4);
+  FastRng rng(4, "prog");
+  Mat target = Mat::Random(64, 64) * 0.8f;
+  xb.program(target, 0.0, rng);
+  // One round succeeds with probability > 0.5 for sigma_w <= 0.05 (sigma(g) <= 1.06 uS over 25 uS);
+  // 30 rounds leave < 1e-9 of the devices outside.
+  CHECK((xb.weights_normalised() - target).cwiseAbs().maxCoeff() <= 0.03f + 1e-6f);
+  CHECK(ledger.at(ledger.counter("xb", "program_pulse", 1.0)).count > 2.0 * 64 * 64);
+}
+
+TEST_CASE("median conductance drift follows the PCM nu statistics", "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = ideal_crossbar();
+  p.device = pcm_device();
+  p.device.prog_noise_scale = 0;
+  p.device.read_noise_1f = false;
+  const int n = 100;
+  Crossbar xb("xb", p, ledger, n, n, 5);
+  FastRng rng(5, "drift");
+  xb.program(Mat::Constant(n, n, 0.5f), 100.0, rng);  // G+ = 12.5 uS, x = 0.5
+  // nu ~ |N(mu(0.5), sd(0.5))|: mu = max(0.0351, 0.049) = 0.049, sd = max(0.0028, 0.008) = 0.008. The
+  // median of nu is mu (folding is 6 sd away); the sample median's standard error is 1.2533 sd / sqrt(N).
+  const double mu = pcm_drift_nu_mean(0.5), sd = pcm_drift_nu_sd(0.5);
+  const double tol_nu = 5 * 1.2533 * sd / n;
+  Mat gp(n, n), gm(n, n);
+  for (double dt : {3600.0, 86400.0}) {
+    xb.conductances(gp, gm, 100.0 + dt);
+    std::vector<double> ratio(gp.data(), gp.data() + gp.size());
+    for (auto& r : ratio) r /= 12.5;
+    const double f = (dt + 20.0) / 20.0;
+    const double got = median(ratio);
+    INFO("dt " << dt << " median g/g_p " << got << " want " << std::pow(f, -mu));
+    CHECK(got <= std::pow(f, -(mu - tol_nu)));
+    CHECK(got >= std::pow(f, -(mu + tol_nu)));
+  }
+}
+
+TEST_CASE("1/f read noise grows as ln((t + t_read) / (2 t_read)) since programming", "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = ideal_crossbar();
+  p.device = pcm_device();
+  p.device.prog_noise_scale = 0;
+  p.device.drift = false;
+  const int n = 4000;
+  Crossbar xb("xb", p, ledger, n, 1, 6);
+  FastRng rng(6, "1f");
+  xb.program(Mat::Constant(n, 1, 0.4f), 0.0, rng);  // G+ = 10 uS, x = 0.4
+  const double tr = 250e-9, gu = p.device.g_unit_us();
+  const double q = pcm_1f_q(0.4);
+  Mat x = Mat::Ones(1, 1), z(1, n);
+  for (double t : {1e-3, 1e3}) {
+    // sigma_w = g Q sqrt(ln((t + t_r) / (2 t_r))) / g_unit (the idle device at g = 0 adds nothing).
+    const double want = 10.0 * q * std::sqrt(std::log((t + tr) / (2 * tr))) / gu;
+    xb.forward(z, x, t, rng);
+    Eigen::ArrayXd err = (z.array() - 0.4f).cast<double>().transpose();
+    const double got = std::sqrt(var_of(err));
+    INFO("t " << t << " sd " << got << " want " << want);
+    // Sample sd's standard error is about sd / sqrt(2N).
+    CHECK(std::abs(got - want) < 5 * want / std::sqrt(2.0 * n));
+    CHECK(xb.read_variance(t)(0, 0) == Approx(want * want).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("column-sum read noise agrees in distribution with per-device read noise", "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = ideal_crossbar();
+  p.device.read_noise_rel = 0.05;
+  p.device.g_min_us = 1.0;
+  const int in = 32, out = 3, reps = 3000;
+  Crossbar xb("xb", p, ledger, out, in, 7);
+  FastRng rng(7, "read");
+  Mat w = Mat::Random(out, in);
+  xb.program(w, 0.0, rng);
+  Mat x = Mat::Random(1, in);
+  const Mat& var = xb.read_variance(0.0);
+  Eigen::ArrayXd want = ((x.array().square()).matrix() * var.transpose()).cast<double>().transpose().array();
+  Mat zref = x * w.transpose();
+  Mat z(1, out);
+  Eigen::ArrayXXd fast(reps, out), exact(reps, out);
+  for (int r = 0; r < reps; ++r) {
+    xb.forward(z, x, 0.0, rng);
+    fast.row(r) = (z - zref).cast<double>().array();
+    xb.forward_per_device(z, x, 0.0, rng);
+    exact.row(r) = (z - zref).cast<double>().array();
+  }
+  for (int j = 0; j < out; ++j) {
+    const double sd = std::sqrt(want[j]);
+    for (const auto* m : {&fast, &exact}) {
+      Eigen::ArrayXd col = m->col(j);
+      INFO("output " << j << " var " << var_of(col) << " want " << want[j]);
+      CHECK(std::abs(mean_of(col)) < 5 * sd / std::sqrt(reps));
+      CHECK(std::abs(var_of(col) / want[j] - 1) < 5 * std::sqrt(2.0 / reps));
+    }
+  }
+}
+
+TEST_CASE("the expected pulsed update equals lr d^T x within its binomial bound", "[crossbar]") {
+  const int in = 6, out = 5, batch = 3, reps = 1500;
+  Mat x = Mat::Random(batch, in), d = Mat::Random(batch, out);
+  const float lr = 0.05f;
+  const Mat want = lr * d.transpose() * x;
+  // Expected coincidences per device: BL sum_b p q = lr sum_b |x d| / dw_min (no clipping here).
+  const CrossbarParams p = clean_pulsed();
+  const Mat mu_tot = (lr / float(p.device.dw_min)) * d.cwiseAbs().transpose() * x.cwiseAbs();
+  for (UpdateMode mode : {UpdateMode::sampled_counts, UpdateMode::pulse_by_pulse}) {
+    CrossbarParams q = p;
+    q.update.mode = mode;
+    Ledger ledger;
+    Crossbar xb("xb", q, ledger, out, in, 8);
+    FastRng rng(8, "pulsed");
+    Mat sum = Mat::Zero(out, in);
+    for (int r = 0; r < reps; ++r) {
+      xb.program(Mat::Zero(out, in), 0.0, rng);
+      xb.update(x, d, lr, 0.0, rng);
+      sum += xb.weights_normalised();
+    }
+    const Mat mean = sum / float(reps);
+    // Var(dw) = dw_min^2 Var(up - down) <= dw_min^2 mu_tot: allow 5 standard errors of the mean.
+    const Mat bound = 5 * float(p.device.dw_min) * (mu_tot / float(reps)).cwiseSqrt();
+    INFO("mode " << int(mode) << " largest |mean - lr d^T x| " << (mean - want).cwiseAbs().maxCoeff());
+    CHECK(((mean - want).cwiseAbs().array() <= bound.array()).all());
+  }
+}
+
+TEST_CASE("sampled pulse counts and pulse-by-pulse updates agree in distribution", "[crossbar]") {
+  // A soft-bounds device with cycle-to-cycle noise, from a non-zero start so the bounds matter.
+  const int in = 4, out = 4, batch = 8, reps = 2000;
+  CrossbarParams p = ideal_crossbar();
+  p.update.kind = UpdateKind::pulsed;
+  p.device.response = SoftBounds{};
+  p.device.dw_min = 0.005;
+  p.device.dw_min_c2c = 0.3;
+  p.device.w_min = -0.5;
+  p.device.w_max = 0.5;
+  Mat x = Mat::Random(batch, in).cwiseAbs(), d = Mat::Random(batch, out);
+  Mat w0 = Mat::Constant(out, in, 0.3f);
+  const float lr = 0.01f;
+  Eigen::ArrayXXd res[2] = {Eigen::ArrayXXd(reps, out * in), Eigen::ArrayXXd(reps, out * in)};
+  int k = 0;
+  for (UpdateMode mode : {UpdateMode::sampled_counts, UpdateMode::pulse_by_pulse}) {
+    CrossbarParams q = p;
+    q.update.mode = mode;
+    Ledger ledger;
+    Crossbar xb("xb", q, ledger, out, in, 9);
+    FastRng rng(9, "agree", std::uint64_t(k));
+    for (int r = 0; r < reps; ++r) {
+      xb.program(w0, 0.0, rng);
+      xb.update(x, d, lr, 0.0, rng);
+      res[k].row(r) = xb.weights_normalised().cast<double>().reshaped<Eigen::RowMajor>().transpose().array();
+    }
+    ++k;
+  }
+  for (int c = 0; c < out * in; ++c) {
+    const Eigen::ArrayXd a = res[0].col(c), b = res[1].col(c);
+    const double va = var_of(a), vb = var_of(b);
+    INFO("device " << c << " means " << mean_of(a) << " " << mean_of(b) << " vars " << va << " " << vb);
+    // The sampled counts ignore the order of pulses within the batch. Swapping an adjacent up and down
+    // pulse moves w by a_up a_down (1/w_max + 1/|w_min|) (soft bounds), so the order changes the mean by at
+    // most E[n_up n_down] times that; E[n_up n_down] <= mu^2 / 4 with mu the expected pulse count.
+    const int r = c / in, col = c % in;
+    const double a_step = p.device.dw_min;
+    const double mu = (lr / a_step) * (d.col(r).cwiseAbs().transpose() * x.col(col).cwiseAbs())(0, 0);
+    const double order = mu * mu / 4 * a_step * a_step * (1 / 0.5 + 1 / 0.5);
+    INFO("expected pulses " << mu << " order bound " << order);
+    CHECK(std::abs(mean_of(a) - mean_of(b)) < 5 * std::sqrt((va + vb) / reps) + order);
+    // Variances: each estimate has relative standard error sqrt(2 / reps); the sampled counts' binomial
+    // variance exceeds the exact one by at most max p q / (1 - max p q) (< 10% here).
+    CHECK(va / vb < 1.1 * (1 + 5 * std::sqrt(4.0 / reps)));
+    CHECK(va / vb > 1 - 5 * std::sqrt(4.0 / reps));
+  }
+}
+
+TEST_CASE("soft-bounds devices saturate at their own bounds", "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = ideal_crossbar();
+  p.update.kind = UpdateKind::pulsed;
+  p.device = reram_device();
+  p.device.dw_min_c2c = 0;
+  p.device.n_states = 0;
+  p.device.w_bounds_dtod = 0.2;
+  Crossbar xb("xb", p, ledger, 16, 16, 10);
+  FastRng rng(10, "sat");
+  xb.program(Mat::Zero(16, 16), 0.0, rng);
+  Mat x = Mat::Ones(32, 16), d = Mat::Ones(32, 16);
+  // Only up pulses: w -> w_max - (w_max - w0) exp(-n dw / w_max), n up to BL per sample per batch.
+  for (int k = 0; k < 200; ++k) xb.update(x, d, 1.0f, 0.0, rng);
+  const Mat& w = xb.weights_normalised();
+  const Mat& wmax = xb.devices().w_max;
+  CHECK((w.array() <= wmax.array()).all());
+  CHECK(((wmax - w).array() <= 0.01f * wmax.array()).all());
+  // And down again to the lower bounds.
+  for (int k = 0; k < 200; ++k) xb.update(x, -d, 1.0f, 0.0, rng);
+  const Mat& wmin = xb.devices().w_min;
+  CHECK((w.array() >= wmin.array()).all());
+  CHECK(((w - wmin).array() <= 0.01f * (-wmin.array())).all());
+}
+
+TEST_CASE("the same seed makes the same crossbar and another seed a different one", "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = crossbar_preset("pcm");
+  Crossbar a("xb", p, ledger, 20, 30, 11), b("xb", p, ledger, 20, 30, 11), c("xb", p, ledger, 20, 30, 12);
+  FastRng ra(1, "prog"), rb(1, "prog"), rc(1, "prog");
+  Mat w = Mat::Random(20, 30) * 0.5f;
+  a.program(w, 0, ra);
+  b.program(w, 0, rb);
+  c.program(w, 0, rc);
+  Mat wa(20, 30), wb(20, 30), wc(20, 30);
+  a.read_weights(wa, 1e4);
+  b.read_weights(wb, 1e4);
+  c.read_weights(wc, 1e4);
+  CHECK(wa == wb);
+  CHECK(wa != wc);
+  // Re-seeding in place turns a into c's individual.
+  a.reseed(12);
+  FastRng ra2(1, "prog");
+  a.program(w, 0, ra2);
+  a.read_weights(wa, 1e4);
+  CHECK(wa == wc);
+}
+
+TEST_CASE("first-order IR drop lowers cells further down the word line", "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = ideal_crossbar();
+  p.ir_drop_ohm = 2.0;
+  p.max_cols = 8;
+  Crossbar xb("xb", p, ledger, 16, 1, 12);
+  FastRng rng(12, "ir");
+  xb.program(Mat::Constant(16, 1, 1.0f), 0, rng);
+  const Mat& w = xb.effective_weights(0);
+  // Each tile of 8 cells of 25 uS: drop at cell j = r sum_{k<=j} (8 - k) 25e-6.
+  for (int j = 0; j < 16; ++j) {
+    double drop = 0;
+    for (int k = 0; k <= j % 8; ++k) drop += 2.0 * (8 - k) * 25e-6;
+    CHECK(w(j, 0) == Approx(1.0 - drop).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("per-tile ADCs quantise each tile's partial sum", "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = ideal_crossbar();
+  p.max_rows = 4;
+  p.adc_per_tile = true;
+  p.adc.quantize = true;
+  p.adc.bits = 2;  // levels -1, 0, 1
+  p.adc.range = 1.0;
+  Crossbar xb("xb", p, ledger, 1, 8, 13);
+  CHECK(xb.adcs().size() == 2);
+  FastRng rng(13, "adc");
+  xb.program(Mat::Constant(1, 8, 0.2f), 0, rng);
+  Mat x = Mat::Ones(1, 8), z(1, 1);
+  xb.forward(z, x, 0, rng);
+  // Each tile sums to 0.8, rounded to 1; the sum of two tiles is 2 (one ADC would clip at 1).
+  CHECK(z(0, 0) == 2.0f);
+}
+
+TEST_CASE("global drift compensation restores the probe response", "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = ideal_crossbar();
+  p.device = pcm_device();
+  p.device.prog_noise_scale = 0;
+  p.device.read_noise_1f = false;
+  Crossbar xb("xb", p, ledger, 50, 40, 14);
+  FastRng rng(14, "comp");
+  Mat w = Mat::Random(50, 40) * 0.8f;
+  xb.program(w, 0, rng);
+  Mat probe = Mat::Ones(8, 40);
+  xb.calibrate_drift(probe, 1.0, rng);
+  Mat x = Mat::Random(16, 40), z0(16, 50), z(16, 50);
+  xb.forward(z0, x, 1.0, rng);
+  const double day = 86400;
+  xb.forward(z, x, day, rng);
+  const double before = (z - z0).norm() / z0.norm();
+  xb.compensate_drift(probe, day, rng);
+  CHECK(xb.output_gain() > 1.0f);
+  xb.forward(z, x, day, rng);
+  const double after = (z - z0).norm() / z0.norm();
+  INFO("relative error before " << before << " after " << after);
+  CHECK(after < 0.5 * before);
+}
+
+TEST_CASE("a forward pass books DAC, ADC and V^2 G t read energy", "[crossbar][energy]") {
+  Ledger ledger;
+  CrossbarParams p = crossbar_preset("reram");
+  p.out_noise = 0;
+  p.device.dw_min_dtod = 0;
+  Crossbar xb("xb", p, ledger, 300, 100, 15);
+  FastRng rng(15, "energy");
+  Mat w = Mat::Random(300, 100) * 0.5f;
+  xb.program(w, 0, rng);
+  ledger.reset();
+  Mat x = Mat::Random(10, 100), z(10, 300);
+  const OpTime t = xb.forward(z, x, 0, rng);
+  const auto& e = ledger.params();
+  // Conductances: G+ = g_min + max(w, 0) g_unit, G- = g_min + max(-w, 0) g_unit, on the programmed
+  // (quantised) weights; row voltage V = x / range * v_read.
+  const Mat& wn = xb.weights_normalised();
+  const double gu = p.device.g_unit_us(), gmin = p.device.g_min_us;
+  double e_read = 0;
+  Mat xq = x;
+  quantize_symmetric(xq, p.dac.bits, p.dac.range);
+  for (int b = 0; b < 10; ++b)
+    for (int i = 0; i < 100; ++i) {
+      double g = 0;
+      for (int j = 0; j < 300; ++j) g += 2 * gmin + std::abs(wn(j, i)) * gu;
+      const double v = xq(b, i) / p.dac.range * p.v_read_v;
+      e_read += v * v * g * p.timing.t_read_ns * 1e-3;
+    }
+  CHECK(ledger.energy_pj_of_event("crossbar_read") == Approx(e_read).epsilon(1e-4));
+  CHECK(ledger.energy_pj_of_event("dac_conversion") == Approx(10.0 * 100 * xb.col_tiles() * e.dac_conversion_pj));
+  CHECK(ledger.energy_pj_of_event("adc_conversion") == Approx(10.0 * 300 * e.adc_conversion_pj));
+  CHECK(t.ns == Approx(10 * (p.timing.t_dac_ns + p.timing.t_read_ns + p.timing.t_adc_ns)));
+  // An update books one pulse energy per device pulse.
+  ledger.reset();
+  xb.update(x, z * 0.01f, 0.01f, 0, rng);
+  CHECK(ledger.energy_pj_of_event("pulse") == Approx(xb.last_pulses() * e.pulse_pj));
+  CHECK(xb.last_pulses() > 0);
+}
