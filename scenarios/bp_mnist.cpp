@@ -1,0 +1,45 @@
+// bp_mnist: the backprop baseline, an MLP trained by BP on MNIST, with its FLOP and memory-traffic counts.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/error.h"
+#include "sim/bp_experiment.h"
+#include "sim/cli.h"
+#include "sim/results.h"
+
+int main(int argc, char** argv) {
+  using namespace mortal;
+  CLI::App app{"MLP trained by backpropagation on MNIST (the 10,000 test images): the digital baseline",
+               "bp_mnist"};
+  RunOptions run;
+  BpParams params;
+  add_run_options(app, run, "results/bp_mnist.json");
+  params.add_options(app);
+  int code = 0;
+  if (!parse_command_line(app, argc, argv, code)) return code;
+  try {
+    params.validate();
+    nlohmann::json result = run_record("bp_mnist", run.seed, options_to_json(app));
+    fmt::print("bp_mnist: seed {}, hidden {}, {} epochs, batch {}, {} lr {} ({}), momentum {}, weight decay {}, "
+               "dropout {}/{}\n",
+               run.seed, fmt::join(params.layers, "-"), params.epochs, params.batch, params.optimizer, params.lr,
+               params.lr_schedule, params.momentum, params.weight_decay, params.dropout_input,
+               params.dropout_hidden);
+    result["metrics"] = run_bp(params, run.seed);
+    write_json_atomic(run.out, result);
+    const auto& m = result["metrics"];
+    const auto& c = m["cost_per_sample"]["training"]["total"];
+    fmt::print("test error {:.2f}% ({} test images), train error {:.2f}%, {} epochs, {:.1f} s per epoch, "
+               "{:.1f} s total\n",
+               100 * m["test_error"].get<double>(), m["test_examples"].get<int>(),
+               100 * m["train_error"].get<double>(), m["epochs"].get<int>(),
+               m["timing_s"]["train_per_epoch"].get<double>(), m["timing_s"]["total"].get<double>());
+    fmt::print("per training sample: {:.4g} MFLOP, {:.4g} MB moved; sustained {:.1f} GFLOP/s; results in {}\n",
+               c["flops"].get<double>() / 1e6, c["bytes"].get<double>() / 1e6,
+               m["cost_of_run"]["sustained_gflops"].get<double>(), run.out);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bp_mnist: error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

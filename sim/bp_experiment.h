@@ -1,0 +1,47 @@
+#pragma once
+// The backprop baseline on MNIST: an MLP of ReLU layers trained by BP on the same data pipeline as FF
+// (Dataset, validation split and shuffles from the run's seed), with its FLOP and memory-traffic counts.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/bp_cost.h"
+#include "model/bp_mlp.h"
+#include "sim/cli.h"
+
+namespace mortal {
+
+struct BpParams {
+  std::string data_dir;                        // default: default_data_dir()
+  std::vector<int> layers = {1000, 1000, 1000};  // hidden layer sizes (Hinton's FF net is 784-3x1000)
+  int epochs = 30;
+  int batch = 100;
+  std::string optimizer = "sgd";
+  float lr = 0.05f;
+  std::string lr_schedule = "linear";
+  float momentum = 0.9f;
+  float weight_decay = 0.0f;
+  float adam_beta1 = 0.9f;
+  float adam_beta2 = 0.999f;
+  float dropout_input = 0.0f;
+  float dropout_hidden = 0.2f;  // light dropout regularises the wide net (Srivastava et al. 2014)
+  int validation = 10000;  // training images held out to measure while training (0: train on all)
+  int train_limit = 0;     // use only this many training images (0: all), for smoke runs
+  int test_limit = 0;      // evaluate on only this many test images (0: all 10,000), for smoke runs
+
+  void add_options(CLI::App& app);
+  void validate() const;
+  // The network for inputs of `features` values and `classes` labels.
+  BpMlpParams model_params(int features, int classes) const;
+};
+
+nlohmann::json to_json(const BpWork& w);
+nlohmann::json to_json(const BpCost& c);
+
+// Trains and evaluates; returns the metrics section of the results file. Progress goes to stderr.
+nlohmann::json run_bp(const BpParams& p, std::uint64_t seed);
+
+}  // namespace mortal
