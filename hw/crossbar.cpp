@@ -63,8 +63,9 @@ CrossbarParams crossbar_preset(const std::string& device) {
 // --- construction -------------------------------------------------------------------------------------
 
 Crossbar::Crossbar(std::string name, const CrossbarParams& params, Ledger& ledger, int out, int in,
-                   std::uint64_t seed)
+                   std::uint64_t seed, std::string stream)
     : name_(std::move(name)),
+      stream_(stream.empty() ? name_ : std::move(stream)),
       p_(params),
       ledger_(&ledger),
       out_(out),
@@ -90,17 +91,17 @@ Crossbar::Crossbar(std::string name, const CrossbarParams& params, Ledger& ledge
 }
 
 void Crossbar::sample(std::uint64_t seed) {
-  Rng r = make_rng(seed, name_ + ".devices");
+  Rng r = make_rng(seed, stream_ + ".devices");
   sample_devices(dev_, p_.device, out_, in_, r);
-  Rng rd = make_rng(seed, name_ + ".dac");
+  Rng rd = make_rng(seed, stream_ + ".dac");
   dac_.sample(in_, rd);
   for (std::size_t k = 0; k < adcs_.size(); ++k) {
-    Rng ra = make_rng(seed, name_ + ".adc", k);
+    Rng ra = make_rng(seed, stream_ + ".adc", k);
     adcs_[k].sample(out_, ra);
   }
-  Rng rr = make_rng(seed, name_ + ".row_pulses");
+  Rng rr = make_rng(seed, stream_ + ".row_pulses");
   row_pulses_.sample(in_, rr);
-  Rng rc = make_rng(seed, name_ + ".col_pulses");
+  Rng rc = make_rng(seed, stream_ + ".col_pulses");
   col_pulses_.sample(out_, rc);
   dirty_ = true;
 }
@@ -337,7 +338,7 @@ OpTime Crossbar::update(ConstMatRef x, ConstMatRef d, float lr, double t_s, Fast
   // The drift clock of the array restarts at its last write.
   t_program_s_ = t_s;
   dirty_ = true;
-  return OpTime{double(x.rows()) * p_.update.bl * p_.timing.t_pulse_ns};
+  return OpTime{update_time_ns(int(x.rows()))};
 }
 
 void Crossbar::update_exact(ConstMatRef x, ConstMatRef d, float lr) {

@@ -98,9 +98,11 @@ struct OpTime {
 
 class Crossbar {
  public:
-  // out x in weight matrix; per-device state and periphery spreads drawn from `seed` under `name`.
+  // out x in weight matrix; per-device state and periphery spreads drawn from `seed` in the random
+  // streams named `stream` (default: the name). A chip passes the path below itself, so that two chips of
+  // one seed are the same individual whatever they are called.
   Crossbar(std::string name, const CrossbarParams& params, Ledger& ledger, int out, int in,
-           std::uint64_t seed);
+           std::uint64_t seed, std::string stream = "");
 
   int inputs() const { return in_; }
   int outputs() const { return out_; }
@@ -146,8 +148,13 @@ class Crossbar {
   const Dac& dac() const { return dac_; }
   // The output ADC bank(s): one, or one per tile along the inputs with adc_per_tile.
   const std::vector<Adc>& adcs() const { return adcs_; }
-  // Pulses applied by the last update (all devices).
+  // Pulses applied by the last update (all devices), and its row pulse probabilities (batch, in).
   double last_pulses() const { return last_pulses_; }
+  const Mat& last_row_probabilities() const { return p_rows_; }
+  // The DAC output of the last forward (batch, in), in input units.
+  const Mat& last_inputs() const { return xq_; }
+  double forward_time_ns(int batch) const;
+  double update_time_ns(int batch) const { return double(batch) * p_.update.bl * p_.timing.t_pulse_ns; }
 
  private:
   void sample(std::uint64_t seed);
@@ -160,9 +167,8 @@ class Crossbar {
   void update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng);
   void update_pulse_by_pulse(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng);
   double probe_response(ConstMatRef probe, double t_s, FastRng& rng, OpTime& t);
-  double forward_time_ns(int batch) const;
 
-  std::string name_;
+  std::string name_, stream_;
   CrossbarParams p_;
   Ledger* ledger_;
   int out_, in_, row_tiles_, col_tiles_;

@@ -13,8 +13,6 @@ void EnergyParams::validate() const {
   check_nonnegative("adc_conversion_pj", adc_conversion_pj);
   check_nonnegative("dac_conversion_pj", dac_conversion_pj);
   check_nonnegative("pulse_pj", pulse_pj);
-  check_positive("v_read_v", v_read_v);
-  check_positive("t_read_ns", t_read_ns);
   check_nonnegative("periphery_op_pj", periphery_op_pj);
   check_nonnegative("fp32_mac_pj", fp32_mac_pj);
   check_nonnegative("sram_read_64bit_pj", sram_read_64bit_pj);

@@ -20,9 +20,8 @@ struct EnergyParams {
   double dac_conversion_pj = 0.55;
   // One programming pulse on one device: RRAM 0.1-10 pJ, PCM 10-100 pJ [secondary]; 1 pJ default.
   double pulse_pj = 1.0;
-  // Read voltage and integration time of a crossbar read (REFERENCES example: 0.2 V, 10 uS, 10 ns -> 4 fJ).
-  double v_read_v = 0.2;
-  double t_read_ns = 10.0;
+  // (A crossbar read is not a fixed energy: the crossbar integrates V^2 G t from its own v_read_v and
+  // t_read_ns, see hw/crossbar.h.)
   // Analog periphery operations (ReLU, normaliser, squarer, sigmoid, pulse-generator channel): no measured
   // figure at hand; costed as an int8 multiply at 45 nm (0.2 pJ, Horowitz ISSCC 2014) each.
   double periphery_op_pj = 0.2;

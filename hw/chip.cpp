@@ -1,0 +1,117 @@
+#include "hw/chip.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace mortal::hw {
+
+void ChipParams::validate() const {
+  require(sizes.size() >= 2, "sizes must list at least an input and an output size, got {} entries",
+          sizes.size());
+  for (std::size_t k = 0; k < sizes.size(); ++k)
+    require(sizes[k] >= 1, "sizes[{}] must be >= 1, got {}", k, sizes[k]);
+  crossbar.validate();
+  relu.validate("relu");
+  normaliser.validate("normaliser");
+  goodness.validate("goodness");
+  sigmoid.validate("sigmoid");
+  check_nonnegative("sync_quantum_ns", sync_quantum_ns);
+}
+
+ChipParams chip_preset(const std::string& device, std::vector<int> sizes) {
+  ChipParams p;
+  p.sizes = std::move(sizes);
+  p.crossbar = crossbar_preset(device);
+  return p;
+}
+
+// --- layers as synaptic arrays ------------------------------------------------------------------------
+
+int ChipLayer::inputs() const { return chip_->tile(index_).core().inputs(); }
+int ChipLayer::outputs() const { return chip_->tile(index_).core().outputs(); }
+
+void ChipLayer::forward(MatRef z, ConstMatRef x) {
+  const OpTime t = chip_->tile(index_).forward_at(z, x, chip_->now_s(), chip_->rng());
+  chip_->advance_ns(t.ns);
+}
+
+void ChipLayer::update(ConstMatRef x, ConstMatRef d, float lr) {
+  const OpTime t = chip_->tile(index_).update_at(x, d, lr, chip_->now_s(), chip_->rng());
+  chip_->advance_ns(t.ns);
+}
+
+void ChipLayer::read_weights(MatRef w) {
+  Crossbar& c = chip_->tile(index_).core();
+  c.read_weights(w, chip_->now_s());
+  // One read per input row (one-hot), every output converted.
+  const double n = double(c.inputs()) * c.outputs();
+  chip_->ledger().add(chip_->ledger().counter(c.name(), "weight_readout_adc", chip_->ledger().params().adc_conversion_pj), n);
+  chip_->advance_ns(c.forward_time_ns(c.inputs()));
+}
+
+// --- chip -----------------------------------------------------------------------------------------------
+
+Chip::Chip(sc_core::sc_module_name name, const ChipParams& params, Ledger& ledger, std::uint64_t seed)
+    : sc_core::sc_module(name), p_(params), ledger_(&ledger), seed_(seed), rng_(seed, "chip.c2c") {
+  p_.validate();
+  for (int k = 0; k + 1 < int(p_.sizes.size()); ++k) {
+    const int in = p_.sizes[std::size_t(k)], out = p_.sizes[std::size_t(k) + 1];
+    const std::string layer = fmt::format("layer{}", k);
+    tiles_.push_back(std::make_unique<TileModule>(layer.c_str(), p_.crossbar, ledger, out, in, seed));
+    arrays_.push_back(std::make_unique<ChipLayer>(*this, k));
+    const std::string path = std::string(this->name()) + "." + layer;
+    relu_.push_back(std::make_unique<AnalogRelu>(path + ".relu", p_.relu, ledger));
+    norm_.push_back(std::make_unique<LengthNormaliser>(path + ".normaliser", p_.normaliser, ledger));
+    goodness_.push_back(std::make_unique<GoodnessIntegrator>(path + ".goodness", p_.goodness, ledger));
+    sigmoid_.push_back(std::make_unique<SigmoidUnit>(path + ".sigmoid", p_.sigmoid, ledger));
+  }
+  reseed(seed);
+}
+
+void Chip::reseed(std::uint64_t seed) {
+  seed_ = seed;
+  Rng r = make_rng(seed, "chip.c2c");
+  rng_.seed(r);
+  for (int k = 0; k < layers(); ++k) {
+    tiles_[std::size_t(k)]->core().reseed(seed);
+    const int out = tiles_[std::size_t(k)]->core().outputs();
+    Rng r1 = make_rng(seed, fmt::format("layer{}.relu", k));
+    relu_[std::size_t(k)]->sample(out, r1);
+    Rng r2 = make_rng(seed, fmt::format("layer{}.normaliser", k));
+    norm_[std::size_t(k)]->sample(out, r2);
+    Rng r3 = make_rng(seed, fmt::format("layer{}.goodness", k));
+    goodness_[std::size_t(k)]->sample(out, r3);
+    Rng r4 = make_rng(seed, fmt::format("layer{}.sigmoid", k));
+    sigmoid_[std::size_t(k)]->sample(1, r4);
+  }
+}
+
+void Chip::program(int k, ConstMatRef w) {
+  const OpTime t = tile(k).program_at(w, now_s(), rng_);
+  advance_ns(t.ns);
+}
+
+double Chip::now_s() const { return sc_core::sc_time_stamp().to_seconds() + pending_ns_ * 1e-9; }
+
+void Chip::advance_ns(double ns) {
+  pending_ns_ += ns;
+  if (pending_ns_ > p_.sync_quantum_ns) sync();
+}
+
+void Chip::sync() {
+  // Inside a running process the caller owns time (it annotates with next_trigger); from sc_main the
+  // chip hands its local time to the kernel.
+  if (sc_core::sc_get_status() == sc_core::SC_RUNNING || pending_ns_ <= 0) return;
+  const double ns = pending_ns_;
+  pending_ns_ = 0;
+  sc_core::sc_start(sc_core::sc_time(ns, sc_core::SC_NS));
+}
+
+void Chip::idle(double seconds) {
+  check_nonnegative("idle seconds", seconds);
+  sync();
+  sc_core::sc_start(sc_core::sc_time(seconds, sc_core::SC_SEC));
+}
+
+}  // namespace mortal::hw

@@ -1,0 +1,99 @@
+#pragma once
+// A chip: one mortal individual. Its seed draws every device and periphery variation, so two seeds are
+// two different chips of one preset. Each layer is a tile module (crossbar + converters) offered to
+// learning code as a mortal::SynapticArray, with its own analog periphery (ReLU, length normaliser,
+// goodness integrator, sigmoid learning-signal unit) for the FF-in-situ work.
+//
+// Time. Operations called from outside SystemC processes (a trainer in sc_main) happen at the chip's
+// local time now_s() = sc_time_stamp() + time not yet handed to the kernel; each call adds its duration
+// and the chip runs the kernel up to its local time once sync_quantum_ns has piled up (0: after every
+// call), like a TLM quantum keeper. idle(seconds) is one sc_start of that length: drift follows
+// sc_time_stamp(), nothing is computed while idle.
+#include <systemc>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/synaptic_array.h"
+#include "hw/crossbar.h"
+#include "hw/periphery.h"
+#include "hw/tile_module.h"
+
+namespace mortal::hw {
+
+struct ChipParams {
+  std::vector<int> sizes = {784, 1000};  // layer k maps sizes[k] inputs to sizes[k+1] outputs
+  CrossbarParams crossbar = crossbar_preset("pcm");
+  AnalogParams relu, normaliser, goodness, sigmoid;
+  double sync_quantum_ns = 0.0;
+  void validate() const;
+};
+
+// A chip of one device preset (see crossbar_preset) with the given layer sizes.
+ChipParams chip_preset(const std::string& device, std::vector<int> sizes);
+
+class Chip;
+
+// One layer of a chip as the learning rules see it. Every call takes simulated time and energy.
+class ChipLayer : public SynapticArray {
+ public:
+  ChipLayer(Chip& chip, int index) : chip_(&chip), index_(index) {}
+  int inputs() const override;
+  int outputs() const override;
+  void forward(MatRef z, ConstMatRef x) override;
+  void update(ConstMatRef x, ConstMatRef d, float lr) override;
+  // A full read-out: every cross-point read through the ADCs, row by row.
+  void read_weights(MatRef w) override;
+
+ private:
+  Chip* chip_;
+  int index_;
+};
+
+class Chip : public sc_core::sc_module {
+ public:
+  Chip(sc_core::sc_module_name name, const ChipParams& params, Ledger& ledger, std::uint64_t seed);
+
+  int layers() const { return int(tiles_.size()); }
+  SynapticArray& layer(int k) { return *arrays_.at(std::size_t(k)); }
+  TileModule& tile(int k) { return *tiles_.at(std::size_t(k)); }
+  AnalogRelu& relu(int k) { return *relu_.at(std::size_t(k)); }
+  LengthNormaliser& normaliser(int k) { return *norm_.at(std::size_t(k)); }
+  GoodnessIntegrator& goodness(int k) { return *goodness_.at(std::size_t(k)); }
+  SigmoidUnit& sigmoid(int k) { return *sigmoid_.at(std::size_t(k)); }
+  const ChipParams& params() const { return p_; }
+  Ledger& ledger() { return *ledger_; }
+  std::uint64_t seed() const { return seed_; }
+
+  // Become another individual of the same design: redraw every variation from `seed` and restart the
+  // cycle-to-cycle noise stream. Weights must be programmed again.
+  void reseed(std::uint64_t seed);
+  // Program-and-verify layer k to w (out, in), taking its time.
+  void program(int k, ConstMatRef w);
+
+  // Cycle-to-cycle noise of this chip (periphery and crossbars draw from it).
+  FastRng& rng() { return rng_; }
+
+  // Local simulated time (s), booking time, handing it to the kernel, idling.
+  double now_s() const;
+  void advance_ns(double ns);
+  void sync();
+  void idle(double seconds);
+
+ private:
+  ChipParams p_;
+  Ledger* ledger_;
+  std::uint64_t seed_;
+  FastRng rng_;
+  double pending_ns_ = 0.0;
+  std::vector<std::unique_ptr<TileModule>> tiles_;
+  std::vector<std::unique_ptr<ChipLayer>> arrays_;
+  std::vector<std::unique_ptr<AnalogRelu>> relu_;
+  std::vector<std::unique_ptr<LengthNormaliser>> norm_;
+  std::vector<std::unique_ptr<GoodnessIntegrator>> goodness_;
+  std::vector<std::unique_ptr<SigmoidUnit>> sigmoid_;
+  Ledger::Handle readout_counter_;
+};
+
+}  // namespace mortal::hw

@@ -1,0 +1,90 @@
+#pragma once
+// The chip as a pipeline in simulated time: layers are concurrent processes joined by sc_fifo channels;
+// a packet is one batch (rows = consecutive time steps) and each stage holds it for the time its work
+// takes. Stages are SC_METHODs driven by fifo events and timed next_trigger (no coroutine stacks).
+#include <systemc>
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace mortal::hw {
+
+class Chip;
+
+struct Packet {
+  int id = -1;
+  std::shared_ptr<Mat> x;  // (batch, features); shared so the fifo copies a pointer, not the batch
+};
+std::ostream& operator<<(std::ostream& os, const Packet& p);
+
+// A stage: reads a packet, transforms it (work returns its duration in ns), holds it that long, writes it.
+class PipelineStage : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(PipelineStage);
+  using Work = std::function<double(Packet&, double t_s)>;
+  sc_core::sc_fifo_in<Packet> in;
+  sc_core::sc_fifo_out<Packet> out;
+
+  PipelineStage(sc_core::sc_module_name name, Work work);
+  int processed() const { return processed_; }
+
+ private:
+  void step();
+  Work work_;
+  bool busy_ = false;
+  Packet current_;
+  int processed_ = 0;
+};
+
+// Feeds queued packets into its fifo as space frees up.
+class PacketSource : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(PacketSource);
+  sc_core::sc_fifo_out<Packet> out;
+  explicit PacketSource(sc_core::sc_module_name name);
+  // Queue a packet; it enters the pipeline at the current simulated time (before or between sc_start).
+  void push(Packet p);
+
+ private:
+  void step();
+  sc_core::sc_event pushed_;
+  std::vector<Packet> queue_;
+  std::size_t next_ = 0;
+};
+
+// Collects packets with their arrival times.
+class PacketSink : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(PacketSink);
+  sc_core::sc_fifo_in<Packet> in;
+  explicit PacketSink(sc_core::sc_module_name name);
+  const std::vector<Packet>& received() const { return received_; }
+  const std::vector<double>& arrival_s() const { return arrival_s_; }
+
+ private:
+  void step();
+  std::vector<Packet> received_;
+  std::vector<double> arrival_s_;
+};
+
+// Stages joined by fifos of the given depth, between a source and a sink.
+class Pipeline : public sc_core::sc_module {
+ public:
+  Pipeline(sc_core::sc_module_name name, std::vector<PipelineStage::Work> stages, int fifo_depth = 2);
+  PacketSource source;
+  PacketSink sink;
+  PipelineStage& stage(int k) { return *stages_.at(std::size_t(k)); }
+
+ private:
+  std::vector<std::unique_ptr<PipelineStage>> stages_;
+  std::vector<std::unique_ptr<sc_core::sc_fifo<Packet>>> fifos_;
+};
+
+// The stage work of chip layer k in inference: crossbar forward, analog ReLU, length normalisation.
+PipelineStage::Work chip_layer_stage(Chip& chip, int k);
+
+}  // namespace mortal::hw

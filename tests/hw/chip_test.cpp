@@ -1,0 +1,138 @@
+#include "hw/chip.h"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "core/error.h"
+
+using namespace mortal;
+using namespace mortal::hw;
+
+// Each TEST_CASE elaborates its own design: ctest runs every case in a fresh process.
+
+TEST_CASE("an all-ideal chip reproduces the digital array exactly through SynapticArray", "[chip]") {
+  Ledger ledger;
+  Chip chip("chip", chip_preset("ideal", {784, 300, 100}), ledger, 1);
+  REQUIRE(chip.layers() == 2);
+  SynapticArray& a = chip.layer(0);
+  CHECK(a.inputs() == 784);
+  CHECK(a.outputs() == 300);
+  Mat w = Mat::Random(300, 784), x = Mat::Random(32, 784), d = Mat::Random(32, 300);
+  chip.program(0, w);
+  Mat z(32, 300), zref(32, 300);
+  a.forward(z, x);
+  zref.noalias() = x * w.transpose();
+  INFO("largest difference " << (z - zref).cwiseAbs().maxCoeff());
+  CHECK(z == zref);
+  a.update(x, d, 0.01f);
+  w.noalias() += 0.01f * d.transpose() * x;
+  Mat back(300, 784);
+  a.read_weights(back);
+  CHECK(back == w);
+}
+
+TEST_CASE("the same seed makes the same chip and another seed another chip", "[chip]") {
+  Ledger ledger;
+  const ChipParams p = chip_preset("pcm", {64, 32});
+  Chip a("a", p, ledger, 1), b("b", p, ledger, 1), c("c", p, ledger, 2);
+  Mat w = Mat::Random(32, 64) * 0.5f, x = Mat::Random(8, 64);
+  Mat za(8, 32), zb(8, 32), zc(8, 32);
+  // Each forward follows its programming by the same time, so drift and 1/f noise are alike.
+  a.program(0, w);
+  a.layer(0).forward(za, x);
+  b.program(0, w);
+  b.layer(0).forward(zb, x);
+  c.program(0, w);
+  c.layer(0).forward(zc, x);
+  CHECK(za == zb);
+  CHECK(za != zc);
+  CHECK(a.tile(0).core().devices().nu_z_plus == b.tile(0).core().devices().nu_z_plus);
+  CHECK(a.tile(0).core().devices().nu_z_plus != c.tile(0).core().devices().nu_z_plus);
+  CHECK(a.relu(0).gain() == b.relu(0).gain());
+}
+
+TEST_CASE("a chip re-seeded in place becomes the other individual", "[chip]") {
+  Ledger ledger;
+  ChipParams p = chip_preset("reram", {40, 20});
+  p.relu.gain_dtod = 0.05;
+  Chip a("a", p, ledger, 1), c("c", p, ledger, 2);
+  CHECK(a.relu(0).gain() != c.relu(0).gain());
+  a.reseed(2);
+  CHECK(a.seed() == 2);
+  CHECK(a.relu(0).gain() == c.relu(0).gain());
+  Mat w = Mat::Random(20, 40) * 0.5f;
+  a.program(0, w);
+  c.program(0, w);
+  CHECK(a.tile(0).core().weights_normalised() == c.tile(0).core().weights_normalised());
+}
+
+TEST_CASE("chip operations take their parametrised simulated time", "[chip][timing]") {
+  Ledger ledger;
+  ChipParams p = chip_preset("gokmen_vlasov", {100, 50});
+  Chip chip("chip", p, ledger, 3);
+  const auto& t = p.crossbar.timing;
+  Mat x = Mat::Random(16, 100), z(16, 50);
+  const double t0 = sc_core::sc_time_stamp().to_seconds();
+  chip.layer(0).forward(z, x);
+  const double fwd_s = 16 * (t.t_dac_ns + t.t_read_ns + t.t_adc_ns * t.columns_per_adc) * 1e-9;
+  CHECK(sc_core::sc_time_stamp().to_seconds() - t0 == Approx(fwd_s).epsilon(1e-9));
+  chip.layer(0).update(x, z * 0.01f, 0.01f);
+  const double upd_s = 16 * p.crossbar.update.bl * t.t_pulse_ns * 1e-9;
+  CHECK(sc_core::sc_time_stamp().to_seconds() - t0 == Approx(fwd_s + upd_s).epsilon(1e-9));
+}
+
+TEST_CASE("a day idle is one sc_start: drift follows simulated time and nothing is computed", "[chip][timing]") {
+  Ledger ledger;
+  ChipParams p = chip_preset("pcm", {50, 40});
+  p.crossbar.device.prog_noise_scale = 0;
+  p.crossbar.device.read_noise_1f = false;
+  Chip chip("chip", p, ledger, 4);
+  chip.program(0, Mat::Constant(40, 50, 0.5f));
+  Mat w0(40, 50), w1(40, 50);
+  chip.layer(0).read_weights(w0);
+  const double energy = ledger.total_energy_pj();
+  const double start = sc_core::sc_time_stamp().to_seconds();
+  chip.idle(86400.0);
+  CHECK(sc_core::sc_time_stamp().to_seconds() - start == Approx(86400.0));
+  CHECK(ledger.total_energy_pj() == energy);
+  chip.layer(0).read_weights(w1);
+  // Every device drifts with nu in [0.049 - 5 sd, 0.1]-ish: the median ratio lies between the bounds of
+  // the clamped PCM nu (0.049..0.1 mean, sd 0.008 at x = 0.5); here just the published clamp range.
+  const double f = (86400.0 + 20.0) / 20.0;
+  const double ratio = double((w1.array() / w0.array()).mean());
+  CHECK(ratio < std::pow(f, -0.03));
+  CHECK(ratio > std::pow(f, -0.12));
+}
+
+TEST_CASE("chip ledger totals equal counts times energies", "[chip][energy]") {
+  Ledger ledger;
+  ChipParams p = chip_preset("ecram", {300, 100});
+  Chip chip("chip", p, ledger, 5);
+  chip.program(0, Mat::Random(100, 300) * 0.3f);
+  Mat x = Mat::Random(20, 300), z(20, 100);
+  chip.layer(0).forward(z, x);
+  chip.layer(0).update(x, z * 0.01f, 0.01f);
+  const auto& e = ledger.params();
+  double sum = 0;
+  for (const auto& c : ledger.counters()) {
+    INFO(c.module << " " << c.event);
+    if (c.event != "crossbar_read") CHECK(c.integrated_pj == 0);
+    sum += c.count * c.energy_per_event_pj + c.integrated_pj;
+  }
+  CHECK(ledger.total_energy_pj() == Approx(sum));
+  CHECK(ledger.energy_pj_of_event("adc_conversion") == Approx(20.0 * 100 * e.adc_conversion_pj));
+  // 300 inputs on 2 tiles along the inputs, 1 tile along the outputs: one DAC per row.
+  CHECK(ledger.energy_pj_of_event("dac_conversion") == Approx(20.0 * 300 * e.dac_conversion_pj));
+  CHECK(ledger.energy_pj_of_event("pulse") == Approx(chip.tile(0).core().last_pulses() * e.pulse_pj));
+  CHECK(ledger.energy_pj_of_module("chip.layer0") == Approx(ledger.total_energy_pj()));
+}
+
+TEST_CASE("invalid chip parameters are rejected by name", "[chip]") {
+  ChipParams p = chip_preset("ideal", {10, 0});
+  CHECK_THROWS_WITH(p.validate(), Catch::Contains("sizes[1]"));
+  p = chip_preset("ideal", {10});
+  CHECK_THROWS_WITH(p.validate(), Catch::Contains("sizes"));
+  p = chip_preset("ideal", {10, 5});
+  p.relu.noise = -1;
+  CHECK_THROWS_WITH(p.validate(), Catch::Contains("relu.noise"));
+}

@@ -1,0 +1,47 @@
+#include "hw/tile_module.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "hw/chip.h"
+#include "test_util.h"
+
+using namespace mortal;
+using namespace mortal::hw;
+
+TEST_CASE("a VCD trace shows a tile's input voltages, output currents and pulse counts", "[tile][trace]") {
+  test::TempDir dir;
+  Ledger ledger;
+  ChipParams p = chip_preset("gokmen_vlasov", {16, 8});
+  Chip chip("chip", p, ledger, 1);
+  sc_core::sc_trace_file* tf = sc_core::sc_create_vcd_trace_file(dir.file("tile").c_str());
+  // Window: the first microsecond only.
+  chip.tile(0).trace(tf, 3, 2, 0.0, 1e-6);
+  chip.program(0, Mat::Random(8, 16) * 0.3f);
+  const double t_prog = chip.now_s();
+  Mat x = Mat::Random(4, 16), z(4, 8);
+  chip.layer(0).forward(z, x);
+  chip.layer(0).update(x, z, 0.01f);
+  chip.idle(1e-6);
+  // After the window: not traced.
+  chip.layer(0).forward(z, x);
+  chip.sync();
+  sc_core::sc_close_vcd_trace_file(tf);
+  std::ifstream in(dir.file("tile.vcd"));
+  REQUIRE(in.good());
+  std::stringstream s;
+  s << in.rdbuf();
+  const std::string vcd = s.str();
+  CHECK(vcd.find("layer0.v_in_2") != std::string::npos);
+  CHECK(vcd.find("layer0.i_out_ua_1") != std::string::npos);
+  CHECK(vcd.find("layer0.row_pulses_0") != std::string::npos);
+  CHECK(vcd.find("layer0.device_pulses") != std::string::npos);
+  // One time stamp per traced sample: 4 forward samples, 4 update samples and the end of the update.
+  std::size_t stamps = 0;
+  std::istringstream lines(vcd);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && line[0] == '#') ++stamps;
+  INFO("programming ends at " << t_prog << " s; time stamps " << stamps);
+  CHECK(stamps >= 9);
+}
