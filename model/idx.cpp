@@ -1,11 +1,9 @@
 #include "model/idx.h"
 
-#include <zlib.h>
-
 #include <fstream>
-#include <limits>
 
 #include "core/error.h"
+#include "core/gzip.h"
 
 namespace mortal {
 namespace {
@@ -27,40 +25,8 @@ std::size_t IdxArray::item_size() const {
 }
 
 std::vector<std::uint8_t> inflate_if_gzip(std::vector<std::uint8_t> bytes, const std::string& name) {
-  if (bytes.size() < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b) return bytes;
-
-  z_stream zs{};
-  // 15 + 16: a gzip wrapper is expected.
-  require(inflateInit2(&zs, 15 + 16) == Z_OK, "{}: cannot initialise zlib", name);
-  std::vector<std::uint8_t> out;
-  std::uint8_t chunk[1 << 16];
-  zs.next_in = bytes.data();
-  zs.avail_in = static_cast<uInt>(std::min<std::size_t>(bytes.size(), std::numeric_limits<uInt>::max()));
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    zs.next_out = chunk;
-    zs.avail_out = sizeof(chunk);
-    rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      std::string why = zs.msg ? zs.msg : (rc == Z_BUF_ERROR ? "stream ends early" : "inflate failed");
-      inflateEnd(&zs);
-      fail("{}: corrupt gzip stream ({}) after {} compressed bytes", name, why, zs.total_in);
-    }
-    out.insert(out.end(), chunk, chunk + (sizeof(chunk) - zs.avail_out));
-    if (out.size() > kMaxInflatedBytes) {
-      inflateEnd(&zs);
-      fail("{}: gzip stream inflates to more than {} bytes", name, kMaxInflatedBytes);
-    }
-    if (rc != Z_STREAM_END && zs.avail_in == 0 && zs.avail_out != 0) {
-      inflateEnd(&zs);
-      fail("{}: corrupt gzip stream (truncated: it ends after {} compressed bytes without its trailer)", name,
-           zs.total_in);
-    }
-  }
-  std::size_t trailing = bytes.size() - zs.total_in;
-  inflateEnd(&zs);
-  require(trailing == 0, "{}: {} unexpected bytes after the end of the gzip stream", name, trailing);
-  return out;
+  if (!is_gzip(bytes.data(), bytes.size())) return bytes;
+  return gunzip(bytes.data(), bytes.size(), name, kMaxInflatedBytes);
 }
 
 std::vector<std::uint8_t> read_maybe_gzip(const std::string& path) {

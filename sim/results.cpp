@@ -1,13 +1,11 @@
 #include "sim/results.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <ctime>
-#include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "sim/version.h"
 
@@ -43,29 +41,7 @@ nlohmann::json run_record(const std::string& scenario, std::uint64_t seed, const
           {"config", config}};
 }
 
-void write_text_atomic(const std::string& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  const fs::path tmp = target.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    require(bool(out), "{}: cannot create file", tmp.string());
-    out << text;
-    out.flush();
-    if (!out) {
-      out.close();
-      fs::remove(tmp);
-      fail("{}: write failed", tmp.string());
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp);
-    fail("{}: cannot rename into place: {}", path, ec.message());
-  }
-}
+void write_text_atomic(const std::string& path, const std::string& text) { write_file_atomic(path, text); }
 
 void write_json_atomic(const std::string& path, const nlohmann::json& j) {
   // NaN and infinities are not JSON: nlohmann writes them as null, which a reader would take for "absent".

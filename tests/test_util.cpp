@@ -1,11 +1,12 @@
 #include "test_util.h"
 
 #include <unistd.h>
-#include <zlib.h>
 
 #include <atomic>
 #include <fstream>
 #include <stdexcept>
+
+#include "core/gzip.h"
 
 namespace mortal::test {
 
@@ -29,18 +30,7 @@ void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes
 }
 
 std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& bytes) {
-  z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    throw std::runtime_error("deflateInit2 failed");
-  std::vector<std::uint8_t> out(deflateBound(&zs, static_cast<uLong>(bytes.size())) + 64);
-  zs.next_in = const_cast<Bytef*>(bytes.data());
-  zs.avail_in = static_cast<uInt>(bytes.size());
-  zs.next_out = out.data();
-  zs.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&zs, Z_FINISH) != Z_STREAM_END) throw std::runtime_error("deflate failed");
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
+  return gzip_compress(bytes.data(), bytes.size());
 }
 
 std::string mnist_dir() { return MORTAL_DATA_DIR; }
