@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "core/error.h"
 
 namespace mortal::hw {
@@ -105,13 +107,19 @@ void Chip::sync() {
   if (sc_core::sc_get_status() == sc_core::SC_RUNNING || pending_ns_ <= 0) return;
   const double ns = pending_ns_;
   pending_ns_ = 0;
-  sc_core::sc_start(sc_core::sc_time(ns, sc_core::SC_NS));
+  run_kernel(sc_core::sc_time(ns, sc_core::SC_NS));
 }
 
 void Chip::idle(double seconds) {
   check_nonnegative("idle seconds", seconds);
   sync();
-  sc_core::sc_start(sc_core::sc_time(seconds, sc_core::SC_SEC));
+  run_kernel(sc_core::sc_time(seconds, sc_core::SC_SEC));
+}
+
+void Chip::run_kernel(const sc_core::sc_time& t) {
+  const auto start = std::chrono::steady_clock::now();
+  sc_core::sc_start(t);
+  kernel_wall_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace mortal::hw

@@ -80,8 +80,12 @@ class Chip : public sc_core::sc_module {
   void advance_ns(double ns);
   void sync();
   void idle(double seconds);
+  // Wall-clock seconds spent inside the SystemC kernel (sc_start) on behalf of this chip.
+  double kernel_wall_s() const { return kernel_wall_s_; }
 
  private:
+  void run_kernel(const sc_core::sc_time& t);
+  double kernel_wall_s_ = 0.0;
   ChipParams p_;
   Ledger* ledger_;
   std::uint64_t seed_;

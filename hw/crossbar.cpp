@@ -259,28 +259,33 @@ void Crossbar::analog_product(MatRef z, int col0, int ncols, FastRng& rng) {
     z.noalias() = xq_ * w.transpose();
   else
     z.noalias() = xq_.middleCols(col0, ncols) * w.middleCols(col0, ncols).transpose();
-  if (read_noise_on()) {
-    if (mode_ == ReadNoiseMode::column_sum) {
-      // One Gaussian per output, variance sum_i x_i^2 sigma_ij^2.
-      xsq_ = xq_.middleCols(col0, ncols).array().square().matrix();
-      zvar_.noalias() = xsq_ * var_.middleCols(col0, ncols).transpose();
-      for (Eigen::Index b = 0; b < z.rows(); ++b)
-        for (Eigen::Index j = 0; j < z.cols(); ++j) z(b, j) += std::sqrt(zvar_(b, j)) * rng.normal();
-    } else {
-      // Exact: every device draws its own read noise for every sample.
-      for (Eigen::Index b = 0; b < z.rows(); ++b)
-        for (Eigen::Index j = 0; j < z.cols(); ++j) {
-          float s = 0;
-          for (int i = col0; i < col0 + ncols; ++i) s += xq_(b, i) * std::sqrt(var_(j, i)) * rng.normal();
-          z(b, j) += s;
-        }
-    }
-  }
-  if (p_.out_noise > 0) {
-    const float sd = float(p_.out_noise);
+  const bool noisy = read_noise_on();
+  const float out_var = float(p_.out_noise * p_.out_noise);
+  if (noisy && mode_ == ReadNoiseMode::per_device) {
+    // Exact: every device draws its own read noise for every sample.
     for (Eigen::Index b = 0; b < z.rows(); ++b)
-      for (Eigen::Index j = 0; j < z.cols(); ++j) z(b, j) += sd * rng.normal();
+      for (Eigen::Index j = 0; j < z.cols(); ++j) {
+        float s = 0;
+        for (int i = col0; i < col0 + ncols; ++i) s += xq_(b, i) * std::sqrt(var_(j, i)) * rng.normal();
+        z(b, j) += s;
+      }
+    if (out_var > 0)
+      for (Eigen::Index b = 0; b < z.rows(); ++b)
+        for (Eigen::Index j = 0; j < z.cols(); ++j) z(b, j) += float(p_.out_noise) * rng.normal();
+    return;
   }
+  if (!noisy && out_var == 0) return;
+  // One Gaussian per output: read noise variance sum_i x_i^2 sigma_ij^2 plus the output noise variance.
+  if (noisy) {
+    xsq_ = xq_.middleCols(col0, ncols).array().square().matrix();
+    zvar_.noalias() = xsq_ * var_.middleCols(col0, ncols).transpose();
+  } else {
+    zvar_.setZero(z.rows(), z.cols());
+  }
+  fill_normal_bulk(normals_, z.size(), rng, scratch_);
+  const Eigen::Index cols = z.cols();
+  for (Eigen::Index b = 0; b < z.rows(); ++b)
+    z.row(b).array() += (zvar_.row(b).array() + out_var).sqrt() * normals_.segment(b * cols, cols).transpose();
 }
 
 OpTime Crossbar::forward(MatRef z, ConstMatRef x, double t_s, FastRng& rng) {
@@ -377,16 +382,12 @@ inline float respond(float w, int n_up, int n_down, float a_up, float a_down, fl
   return std::min(std::max(w_new, w_min), w_max);
 }
 
-// Binomial(n, mu / n) by inversion from zero; most devices get no pulse, which the squeeze
-// u < 1 - mu <= P(0) settles without an exp. Beyond mu = 30 a rounded normal of the same moments.
+// Binomial(n, mu / n) by inversion from zero (used below kGaussianPulses); most devices get no pulse,
+// which the squeeze u < 1 - mu <= P(0) settles without an exp.
 inline int draw_count(double mu, double n, FastRng& rng) {
   const double u = rng.uniform();
   if (u < 1.0 - mu) return 0;
   const double p = mu / n;
-  if (mu > 30.0) {
-    const double k = std::round(mu + std::sqrt(mu * (1 - p)) * rng.normal());
-    return int(std::clamp(k, 0.0, n));
-  }
   double pk = std::exp(n * std::log1p(-p)), cdf = pk;
   int k = 0;
   const double ratio = p / (1 - p);
@@ -418,22 +419,65 @@ void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& r
   mu_net_.noalias() = float(bl) * qs_.transpose() * ps_;
   const double n_slots = double(bl) * batch;
   const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
-  double pulses = 0;
+
+  // Devices expecting many pulses: one Gaussian of the summed change's mean and variance. The mean
+  // solves the step equation for the expected counts; the variance adds the counts' binomial spread and
+  // the cycle-to-cycle noise of every pulse, with the step sizes at the current weight.
+  const auto tot = mu_tot_.array();
+  const auto mu_up = (0.5f * (tot + mu_net_.array())).cwiseMax(0.0f);
+  const auto mu_dn = (0.5f * (tot - mu_net_.array())).cwiseMax(0.0f);
+  const double gauss_pulses = (tot >= kGaussianPulses).select(tot, 0.0f).cast<double>().sum();
+  if (gauss_pulses > 0) {
+    fill_normal_bulk(normals_, w_.size(), rng, scratch_);
+    const float inv_n = float(1.0 / n_slots);
+    auto w = w_.array();
+    const auto a_u = dev_.dw_up.array(), a_d = dev_.dw_down.array();
+    const auto wmax = dev_.w_max.array(), wmin = dev_.w_min.array();
+    const auto s_u = a_u * (1.0f - g_up * w / wmax);
+    const auto s_d = a_d * (1.0f - g_down * w / wmin);
+    // Count variances: binomial, or exact (mu - BL sum_b (p q)^2 per direction) when p q gets large.
+    const bool exact_var = p_rows_.maxCoeff() * p_cols_.maxCoeff() > 0.05f;
+    if (exact_var) {
+      ps_ = p_rows_.array().square().matrix();
+      qs_ = p_cols_.array().square().matrix();
+      sq_tot_.noalias() = float(bl) * qs_.transpose() * ps_;
+      ps_.array() *= x.array().sign();
+      qs_.array() *= d.array().sign();
+      sq_net_.noalias() = float(bl) * qs_.transpose() * ps_;
+    } else {
+      sq_tot_.setZero(out_, in_);
+      sq_net_.setZero(out_, in_);
+    }
+    const float binom = exact_var ? 0.0f : inv_n;
+    const auto var_up = (mu_up - 0.5f * (sq_tot_.array() + sq_net_.array())).cwiseMax(0.0f) * (1.0f - mu_up * binom);
+    const auto var_dn = (mu_dn - 0.5f * (sq_tot_.array() - sq_net_.array())).cwiseMax(0.0f) * (1.0f - mu_dn * binom);
+    const auto var = (s_u.square() * var_up + s_d.square() * var_dn +
+                      c2c * c2c * (mu_up * s_u.square() + mu_dn * s_d.square()));
+    const auto alpha = mu_up * a_u - mu_dn * a_d;
+    const Eigen::Map<const Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> noise(
+        normals_.data(), out_, in_);
+    if (g_up == 0 && g_down == 0) {
+      w = (tot >= kGaussianPulses).select((w + alpha + var.sqrt() * noise).max(wmin).min(wmax), w);
+    } else {
+      const auto beta = mu_up * a_u * g_up / wmax - mu_dn * a_d * g_down / wmin;
+      const auto w_star = alpha / beta.max(1e-6f);
+      const auto mean = (beta > 1e-6f).select(w_star + (w - w_star) * (-beta).exp(), w + alpha);
+      w = (tot >= kGaussianPulses).select((mean + var.sqrt() * noise).max(wmin).min(wmax), w);
+    }
+  }
+
+  // Devices expecting fewer pulses: draw the count, split it into up and down, respond.
+  double pulses = gauss_pulses;
   for (int r = 0; r < out_; ++r)
     for (int c = 0; c < in_; ++c) {
-      const double tot = mu_tot_(r, c);
-      if (tot <= 0) continue;
-      const int n = draw_count(std::min(tot, n_slots), n_slots, rng);
+      const double t = mu_tot_(r, c);
+      if (t <= 0 || t >= kGaussianPulses) continue;
+      const int n = draw_count(t, n_slots, rng);
       if (n == 0) continue;
       // Each pulse is up with probability mu_up / mu_tot (multinomial over the slots).
-      const double p_up = std::clamp(0.5 * (1.0 + mu_net_(r, c) / tot), 0.0, 1.0);
+      const double p_up = std::clamp(0.5 * (1.0 + mu_net_(r, c) / t), 0.0, 1.0);
       int n_up = 0;
-      if (n <= 30) {
-        for (int k = 0; k < n; ++k) n_up += rng.uniform() < p_up;
-      } else {
-        const double m = n * p_up, s = std::sqrt(n * p_up * (1 - p_up));
-        n_up = int(std::clamp(std::round(m + s * rng.normal()), 0.0, double(n)));
-      }
+      for (int k = 0; k < n; ++k) n_up += rng.uniform() < p_up;
       pulses += n;
       w_(r, c) = respond(w_(r, c), n_up, n - n_up, dev_.dw_up(r, c), dev_.dw_down(r, c), g_up, g_down,
                          dev_.w_min(r, c), dev_.w_max(r, c), c2c, rng);

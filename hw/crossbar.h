@@ -16,7 +16,11 @@
 //   Binomial(BL batch, mu / (BL batch)) with mu the exact expected count, which has the exact mean and a
 //   variance between the exact (Poisson-binomial) one and its Poisson bound; the response to those
 //   pulses is the solution of the device's step equation with the pulses spread evenly over the batch
-//   (UpdateMode::sampled_counts; exact: pulse_by_pulse, slot by slot, one device at a time).
+//   (UpdateMode::sampled_counts; exact: pulse_by_pulse, slot by slot, one device at a time). A device
+//   expecting at least kGaussianPulses pulses in the batch gets its weight change as one Gaussian with the
+//   mean and variance of that sum (central limit), vectorised over the array. Its count variance is
+//   the binomial one, mu (1 - mu / (BL batch)), which exceeds the exact sum_b BL p q (1 - p q) by at most a
+//   factor 1 / (1 - max p q); when max p q > 0.05 the exact variance is computed (two more products).
 #include <string>
 #include <vector>
 
@@ -30,6 +34,8 @@
 namespace mortal::hw {
 
 enum class ReadNoiseMode { column_sum, per_device };
+// Expected pulses per device and batch from which the sampled update uses the Gaussian limit.
+constexpr float kGaussianPulses = 30.0f;
 enum class UpdateMode { sampled_counts, pulse_by_pulse };
 enum class UpdateKind {
   pulsed,  // stochastic pulse coincidence (Gokmen & Vlasov 2016)
@@ -199,6 +205,8 @@ class Crossbar {
 
   // Work buffers (resized only when the batch shape changes).
   Mat xq_, xsq_, part_, zvar_, p_rows_, p_cols_, ps_, qs_, mu_net_, mu_tot_;
+  Mat sq_tot_, sq_net_;
+  Eigen::ArrayXf normals_, scratch_;
 
   Ledger::Handle read_counter_, pulse_counter_, program_counter_;
 };

@@ -57,6 +57,20 @@ inline void fill_normal(MatRef out, FastRng& rng) {
   for (Eigen::Index r = 0; r < out.rows(); ++r)
     for (Eigen::Index c = 0; c < out.cols(); ++c) out(r, c) = rng.normal();
 }
+
+// n independent N(0, 1) samples into `out` by the Box-Muller transform, evaluated with Eigen's
+// vectorised log, sqrt, sin and cos: several times faster than drawing one at a time. scratch: reused.
+inline void fill_normal_bulk(Eigen::ArrayXf& out, Eigen::Index n, FastRng& rng, Eigen::ArrayXf& scratch) {
+  const Eigen::Index m = (n + 1) / 2;
+  scratch.resize(2 * m);
+  for (Eigen::Index k = 0; k < 2 * m; ++k) scratch[k] = rng.uniform();
+  out.resize(2 * m);
+  // u1 in (0, 1] keeps the log finite.
+  const auto u1 = 1.0f - scratch.head(m);
+  const auto angle = 6.28318530717958647692f * scratch.tail(m);
+  out.head(m) = (-2.0f * u1.log()).sqrt() * angle.cos();
+  out.tail(m) = (-2.0f * u1.log()).sqrt() * angle.sin();
+}
 inline void fill_uniform(MatRef out, FastRng& rng) {
   for (Eigen::Index r = 0; r < out.rows(); ++r)
     for (Eigen::Index c = 0; c < out.cols(); ++c) out(r, c) = rng.uniform();

@@ -283,6 +283,47 @@ TEST_CASE("sampled pulse counts and pulse-by-pulse updates agree in distribution
   }
 }
 
+TEST_CASE("with many pulses per device the Gaussian limit agrees with pulse-by-pulse updates", "[crossbar]") {
+  // Over 30 expected pulses per device (kGaussianPulses), on a soft-bounds device with c2c noise.
+  const int in = 3, out = 2, batch = 16, reps = 800;
+  CrossbarParams p = ideal_crossbar();
+  p.update.kind = UpdateKind::pulsed;
+  p.device.response = SoftBounds{};
+  p.device.dw_min = 0.001;
+  p.device.dw_min_c2c = 0.3;
+  Mat x = Mat::Random(batch, in).cwiseAbs(), d = Mat::Random(batch, out);
+  const float lr = 0.03f;
+  const Mat mu = (lr / float(p.device.dw_min)) * d.cwiseAbs().transpose() * x.cwiseAbs();
+  REQUIRE(mu.minCoeff() > kGaussianPulses);
+  Eigen::ArrayXXd res[2] = {Eigen::ArrayXXd(reps, out * in), Eigen::ArrayXXd(reps, out * in)};
+  int k = 0;
+  for (UpdateMode mode : {UpdateMode::sampled_counts, UpdateMode::pulse_by_pulse}) {
+    CrossbarParams q = p;
+    q.update.mode = mode;
+    Ledger ledger;
+    Crossbar xb("xb", q, ledger, out, in, 16);
+    FastRng rng(16, "gauss", std::uint64_t(k));
+    for (int r = 0; r < reps; ++r) {
+      xb.program(Mat::Constant(out, in, 0.2f), 0.0, rng);
+      xb.update(x, d, lr, 0.0, rng);
+      res[k].row(r) = xb.weights_normalised().cast<double>().reshaped<Eigen::RowMajor>().transpose().array();
+    }
+    ++k;
+  }
+  for (int c = 0; c < out * in; ++c) {
+    const Eigen::ArrayXd a = res[0].col(c), b = res[1].col(c);
+    const double va = var_of(a), vb = var_of(b);
+    // Order of pulses: see the test above; here a_up a_down (1/w_max + 1/|w_min|) = 2e-6 per swap.
+    const double m = mu(c / in, c % in);
+    const double order = m * m / 4 * 2e-6;
+    INFO("device " << c << " pulses " << m << " means " << mean_of(a) << " " << mean_of(b) << " vars " << va
+                   << " " << vb);
+    CHECK(std::abs(mean_of(a) - mean_of(b)) < 5 * std::sqrt((va + vb) / reps) + order);
+    CHECK(va / vb < 1 + 5 * std::sqrt(4.0 / reps));
+    CHECK(va / vb > 1 - 5 * std::sqrt(4.0 / reps));
+  }
+}
+
 TEST_CASE("soft-bounds devices saturate at their own bounds", "[crossbar]") {
   Ledger ledger;
   CrossbarParams p = ideal_crossbar();
