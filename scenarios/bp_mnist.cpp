@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cstdio>
+
 #include "core/error.h"
 #include "sim/bp_experiment.h"
 #include "sim/cli.h"
@@ -25,6 +27,7 @@ int main(int argc, char** argv) {
                run.seed, fmt::join(params.layers, "-"), params.epochs, params.batch, params.optimizer, params.lr,
                params.lr_schedule, params.momentum, params.weight_decay, params.dropout_input,
                params.dropout_hidden);
+    std::fflush(stdout);  // before the progress lines on stderr, also when both go to one log file
     result["metrics"] = run_bp(params, run.seed);
     write_json_atomic(run.out, result);
     const auto& m = result["metrics"];
