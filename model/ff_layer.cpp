@@ -1,0 +1,97 @@
+#include "model/ff_layer.h"
+
+#include "core/error.h"
+
+namespace mortal {
+
+void FFLayerParams::validate() const {
+  objective.validate();
+  check_nonnegative("norm_eps", norm_eps);
+  check_finite("bias_input", bias_input);
+  check_nonnegative("peer_lambda", peer_lambda);
+  require(peer_momentum >= 0 && peer_momentum < 1, "peer_momentum must be in [0, 1), got {}", peer_momentum);
+  check_nonnegative("peer_initial", peer_initial);
+}
+
+FFLayer::FFLayer(std::unique_ptr<SynapticArray> array, FFLayerParams params)
+    : params_(params), array_(std::move(array)) {
+  require(array_ != nullptr, "FF layer needs a synaptic array");
+  params_.validate();
+  inputs_ = array_->inputs() - 1;
+  units_ = array_->outputs();
+  require(inputs_ >= 1, "FF layer array needs at least 2 inputs (data and bias), got {}", array_->inputs());
+  theta_ = params_.objective.threshold(units_);
+  mean_ = RowVec::Constant(units_, params_.peer_initial);
+  pull_ = RowVec::Zero(units_);
+}
+
+void FFLayer::reserve(int rows) {
+  if (rows <= capacity_) return;
+  x_.resize(rows, inputs_ + 1);
+  x_.col(inputs_).setConstant(params_.bias_input);
+  y_.resize(rows, units_);
+  d_.resize(rows, units_);
+  g_.resize(rows);
+  c_.resize(rows);
+  capacity_ = rows;
+}
+
+MatRef FFLayer::input(int rows) {
+  require(rows >= 1, "FF layer input needs at least one row, got {}", rows);
+  reserve(rows);
+  rows_ = rows;
+  return x_.topLeftCorner(rows, inputs_);
+}
+
+void FFLayer::forward() {
+  require(rows_ > 0, "FF layer forward before any input");
+  auto y = y_.topRows(rows_);
+  array_->forward(y, x_.topRows(rows_));
+  relu(y, y);
+  mortal::goodness(g_.head(rows_), y, params_.objective.kind);
+}
+
+FFStepStats FFLayer::train(ConstVecRef target, float lr, float scale) {
+  require(target.size() == rows_, "FF train: {} targets for {} input rows", target.size(), rows_);
+  forward();
+  const auto y = y_.topRows(rows_);
+  const auto g = g_.head(rows_);
+  FFStepStats s;
+  s.loss = ff_loss(g, target, params_.objective, theta_);
+  for (int i = 0; i < rows_; ++i) {
+    if (target(i) > 0.5f) {
+      s.goodness_pos += g(i);
+      ++s.positives;
+    } else {
+      s.goodness_neg += g(i);
+      ++s.negatives;
+    }
+  }
+  if (s.positives) s.goodness_pos /= s.positives;
+  if (s.negatives) s.goodness_neg /= s.negatives;
+
+  learning_signal(c_.head(rows_), g, target, params_.objective, theta_);
+  auto d = d_.topRows(rows_);
+  ff_delta(d, c_.head(rows_), y, params_.objective.kind, scale);
+
+  if (params_.peer_lambda > 0 && s.positives > 0) {
+    // Running mean of each unit's activity on positive data, then a push of every positive row's drive
+    // toward the layer's average (ReLU ignored, so a dead unit comes back).
+    pull_.setZero();
+    for (int i = 0; i < rows_; ++i)
+      if (target(i) > 0.5f) pull_ += y.row(i);
+    const float mu = params_.peer_momentum;
+    mean_ = mu * mean_ + ((1 - mu) / static_cast<float>(s.positives)) * pull_;
+    pull_ = (params_.peer_lambda * scale) * (RowVec::Constant(units_, mean_.mean()) - mean_);
+    for (int i = 0; i < rows_; ++i)
+      if (target(i) > 0.5f) d.row(i) += pull_;
+  }
+  array_->update(x_.topRows(rows_), d, lr);
+  return s;
+}
+
+void FFLayer::normalised_activity(MatRef out) const {
+  normalise_rows(out, y_.topRows(rows_), params_.norm, params_.norm_eps);
+}
+
+}  // namespace mortal

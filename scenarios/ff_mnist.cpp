@@ -1,0 +1,47 @@
+// ff_mnist: supervised Forward-Forward on MNIST (Hinton 2022) over exact digital synaptic arrays.
+//   build/bin/ff_mnist --layers 1000,1000,1000 --epochs 100 --negatives hard
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/error.h"
+#include "sim/cli.h"
+#include "sim/ff_experiment.h"
+#include "sim/results.h"
+
+int main(int argc, char** argv) {
+  using namespace mortal;
+  CLI::App app{"Supervised Forward-Forward on MNIST (the 10,000 test images)", "ff_mnist"};
+  RunOptions run;
+  FFParams params;
+  add_run_options(app, run, "results/ff_mnist.json");
+  params.add_options(app);
+  int code = 0;
+  if (!parse_command_line(app, argc, argv, code)) return code;
+  try {
+    params.validate();
+    nlohmann::json result = run_record("ff_mnist", run.seed, options_to_json(app));
+    fmt::print("ff_mnist: seed {}, layers {}, {} {} epochs, batch {}, {} lr {}, {} negatives, predict {}\n", run.seed,
+               params.layers, params.schedule, params.epochs, params.batch, params.optimiser, params.lr,
+               params.negatives, params.predict);
+    // The record so far after every epoch: a stopped run still leaves its learning curve.
+    const auto save_partial = [&](const nlohmann::json& curve) {
+      nlohmann::json partial = result;
+      partial["status"] = "running";
+      partial["metrics"] = {{"curve", curve}};
+      write_json_atomic(run.out, partial);
+    };
+    result["metrics"] = run_ff(params, run.seed, save_partial);
+    result["status"] = "finished";
+    write_json_atomic(run.out, result);
+    const auto& m = result["metrics"];
+    fmt::print("test error {:.2f}% ({}, {} test images), train error {:.2f}%, {:.1f} s per epoch, {:.1f} s total; "
+               "results in {}\n",
+               100 * m["test_error"].get<double>(), m["prediction"].get<std::string>(), m["test_examples"].get<int>(),
+               100 * m["train_error"].get<double>(), m["mean_epoch_seconds"].get<double>(),
+               m["timing_s"]["total"].get<double>(), run.out);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "ff_mnist: error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,460 @@
+#include "sim/ff_experiment.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <sys/resource.h>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "model/softmax.h"
+#include "sim/cli.h"
+#include "sim/progress.h"
+#include "sim/results.h"
+
+namespace mortal {
+
+void FFParams::add_options(CLI::App& app) {
+  data_dir = default_data_dir();
+  app.add_option("--data", data_dir, "Folder with the MNIST IDX files");
+  app.add_option("--layers", layers, "Hidden layer sizes, e.g. 1000,1000,1000")->delimiter(',');
+  app.add_option("--epochs", epochs, "Passes over the training set (greedy: per layer)");
+  app.add_option("--batch", batch, "Positive images per step (plus as many negatives)");
+  app.add_option("--schedule", schedule, "pipelined (every layer learns on every batch) or greedy (layer by layer)");
+  app.add_option("--optimiser", optimiser, "sgd (momentum + weight cost) or adam");
+  app.add_option("--lr", lr, "Learning rate of the FF layers");
+  app.add_option("--momentum", momentum, "SGD gradient moving average");
+  app.add_option("--weight-cost", weight_cost, "Weight cost (L2 pull to zero)");
+  app.add_option("--lr-schedule", lr_schedule, "constant, or halfdecay (constant, then linear to 0 over the second half)");
+  app.add_option("--init-scale", init_scale, "Initial weights uniform in +-scale/sqrt(fan-in)");
+  app.add_option("--goodness", goodness, "sum or mean of squared activities");
+  app.add_flag("--min-ssq", min_ssq, "Positive data should have LOW sum of squares");
+  app.add_option("--theta", theta, "Goodness threshold (<= 0: units for sum, 1 for mean)");
+  app.add_option("--temperature", temperature, "p = sigmoid((G - theta) / temperature)");
+  app.add_option("--norm", norm, "Activity normalisation before passing on: rms or l2");
+  app.add_option("--input-norm", input_norm, "Input normalisation: rms or l2");
+  app.add_option("--peer", peer, "Peer-normalisation strength (0: off)");
+  app.add_option("--negatives", negatives, "random (uniform wrong label) or hard (sampled from the read-out)");
+  app.add_flag("--fixed-negatives", fixed_negatives, "Draw the negative labels once, not every epoch");
+  app.add_option("--predict", predict, "goodness, softmax or both");
+  app.add_option("--readout-layers", readout_layers, "Layers (0-based) both predictions read; default all but first")
+      ->delimiter(',');
+  app.add_option("--label-value", label_value, "Value written at the label pixel");
+  app.add_option("--neutral-value", neutral_value, "Value of every label pixel of the neutral input");
+  app.add_flag("--standardise", standardise, "Pixels -> (p - 0.1307) / 0.3081 (the pytorch/examples input)");
+  app.add_option("--readout-lr", readout_lr, "SGD learning rate of the linear softmax read-out");
+  app.add_option("--readout-epochs", readout_epochs, "Greedy schedule: read-out passes after the layers");
+  app.add_option("--validation", validation, "Training images held out (not learned from)");
+  app.add_option("--train-limit", train_limit, "Use only this many training images (0: all)");
+  app.add_option("--test-limit", test_limit, "Evaluate on this many test images (0: all)");
+  app.add_option("--train-eval-limit", train_eval_limit, "Training images the train error is measured on (0: all)");
+  app.add_option("--eval-every", eval_every, "Test error on the learning curve every this many epochs");
+}
+
+void FFParams::validate() const {
+  require(!layers.empty(), "layers must name at least one layer");
+  for (int u : layers) require(u >= 1, "layer sizes must be positive, got {}", u);
+  require(epochs >= 1, "epochs must be at least 1, got {}", epochs);
+  require(batch >= 1, "batch must be at least 1, got {}", batch);
+  require(schedule == "pipelined" || schedule == "greedy", "schedule must be pipelined or greedy, got '{}'", schedule);
+  require(lr_schedule == "constant" || lr_schedule == "halfdecay", "lr-schedule must be constant or halfdecay, got '{}'",
+          lr_schedule);
+  check_positive("lr", lr);
+  check_positive("init-scale", init_scale);
+  check_positive("readout-lr", readout_lr);
+  require(predict == "goodness" || predict == "softmax" || predict == "both",
+          "predict must be goodness, softmax or both, got '{}'", predict);
+  parse_negative(negatives);
+  for (int l : readout_layers)
+    require(l >= 0 && l < static_cast<int>(layers.size()), "readout layer {} outside 0..{}", l, layers.size() - 1);
+  require(readout_epochs >= 0, "readout-epochs must be >= 0, got {}", readout_epochs);
+  require(validation >= 0 && train_limit >= 0 && test_limit >= 0 && train_eval_limit >= 0,
+          "validation and limits must be >= 0");
+  require(eval_every >= 1, "eval-every must be at least 1, got {}", eval_every);
+  optimiser_params().validate();
+  layer_params().validate();
+}
+
+FFLayerParams FFParams::layer_params() const {
+  FFLayerParams lp;
+  lp.objective.kind = parse_goodness(goodness);
+  lp.objective.min_ssq = min_ssq;
+  lp.objective.theta = theta;
+  lp.objective.temperature = temperature;
+  lp.norm = parse_norm(norm);
+  lp.peer_lambda = peer;
+  return lp;
+}
+
+OptimiserParams FFParams::optimiser_params() const {
+  OptimiserParams op;
+  op.kind = parse_optimiser(optimiser);
+  op.momentum = op.kind == OptimiserKind::sgd ? momentum : 0.0f;
+  op.weight_cost = weight_cost;
+  return op;
+}
+
+LabelCoding FFParams::label_coding() const {
+  LabelCoding c;
+  c.value = label_value;
+  c.neutral = neutral_value;
+  return c;
+}
+
+float lr_factor(const std::string& schedule, double fraction) {
+  if (schedule != "halfdecay" || fraction < 0.5) return 1.0f;
+  return static_cast<float>(std::max(0.0, 2 * (1 - fraction)));
+}
+
+namespace {
+
+// Everything a run keeps between steps, allocated once.
+struct Trainer {
+  const FFParams& p;
+  const Dataset& train;
+  const Dataset& test;
+  std::uint64_t seed;
+  LabelCoding coding;
+  FFNet net;
+  std::vector<int> chosen;
+  bool want_goodness, want_softmax, need_readout;
+  NegativeKind negative_kind;
+  SoftmaxClassifier readout;
+  Rng neg_rng;
+
+  Mat images;       // (batch, features) gathered batch
+  std::vector<int> labels, neg_labels, fixed_neg;
+  Vec target;       // (2 batch): ones then zeros
+  Mat feats, logits; // read-out input and output of a batch
+
+  static std::vector<std::unique_ptr<SynapticArray>> make_arrays(const FFParams& p, int features, std::uint64_t seed) {
+    std::vector<std::unique_ptr<SynapticArray>> arrays;
+    int in = features;
+    for (std::size_t l = 0; l < p.layers.size(); ++l) {
+      auto a = std::make_unique<DigitalArray>(p.layers[l], in + 1, p.optimiser_params());
+      Rng rng = make_rng(seed, "ff.init", l);
+      a->init_uniform(rng, p.init_scale);
+      arrays.push_back(std::move(a));
+      in = p.layers[l];
+    }
+    return arrays;
+  }
+
+  Trainer(const FFParams& params, const Dataset& tr, const Dataset& te, std::uint64_t s)
+      : p(params),
+        train(tr),
+        test(te),
+        seed(s),
+        coding(params.label_coding()),
+        net(make_arrays(params, tr.features(), s), params.layer_params(), parse_norm(params.input_norm)),
+        chosen(params.readout_layers.empty() ? net.default_readout_layers() : params.readout_layers),
+        want_goodness(params.predict != "softmax"),
+        want_softmax(params.predict != "goodness"),
+        need_readout(want_softmax || parse_negative(params.negatives) == NegativeKind::hard),
+        negative_kind(parse_negative(params.negatives)),
+        readout(net.feature_width(chosen), tr.num_classes, SoftmaxParams{params.readout_lr, 0.9f, 0.0f}),
+        neg_rng(make_rng(s, "ff.negatives")) {
+    coding.classes = tr.num_classes;
+    coding.validate(tr.features());
+  }
+
+  // Fills images/labels with the training examples order[start, start + n).
+  void gather(const std::vector<int>& order, int start, int n) {
+    images.resize(n, train.features());
+    labels.resize(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      const int k = order[static_cast<std::size_t>(start + i)];
+      images.row(i) = train.images.row(k);
+      labels[static_cast<std::size_t>(i)] = train.labels[static_cast<std::size_t>(k)];
+    }
+  }
+
+  // The read-out's class probabilities for the neutral pass of the gathered batch, then one read-out step.
+  void readout_step(float lr) {
+    const int n = static_cast<int>(images.rows());
+    overlay_neutral(net.input(n), images, coding);
+    net.normalise_input();
+    feats.resize(n, net.feature_width(chosen));
+    net.features_of_current(feats, chosen);
+    logits.resize(n, train.num_classes);
+    readout.logits(logits, feats);
+    readout.train_step(feats, labels, lr);
+  }
+
+  void draw_negatives(const std::vector<int>& order, int start) {
+    const int n = static_cast<int>(labels.size());
+    neg_labels.resize(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      const int y = labels[static_cast<std::size_t>(i)];
+      int neg;
+      if (p.fixed_negatives && !fixed_neg.empty()) {
+        neg = fixed_neg[static_cast<std::size_t>(order[static_cast<std::size_t>(start + i)])];
+      } else if (negative_kind == NegativeKind::hard) {
+        // softmax of the read-out's logits, sampled over the wrong labels
+        Eigen::Matrix<float, 1, Eigen::Dynamic> pr = logits.row(i);
+        pr = (pr.array() - pr.maxCoeff()).exp();
+        neg = sample_wrong_label(pr.data(), y, train.num_classes, neg_rng);
+      } else {
+        neg = random_wrong_label(y, train.num_classes, neg_rng);
+      }
+      neg_labels[static_cast<std::size_t>(i)] = neg;
+    }
+  }
+
+  // Writes [positives; negatives] of the gathered batch into the net's input, normalised.
+  void write_pos_neg() {
+    const int n = static_cast<int>(images.rows());
+    MatRef x = net.input(2 * n);
+    overlay_labels(x.topRows(n), images, labels, coding);
+    overlay_labels(x.bottomRows(n), images, neg_labels, coding);
+    net.normalise_input();
+    if (target.size() != 2 * n) {
+      target.resize(2 * n);
+      target.head(n).setOnes();
+      target.tail(n).setZero();
+    }
+  }
+
+  double error_goodness(const Dataset& d, int limit) {
+    const Dataset s = limit > 0 && limit < d.size() ? d.head(limit) : d;
+    return error_rate(net.predict_goodness(s.images, coding, chosen), s.labels);
+  }
+  double error_softmax(const Dataset& d, int limit) {
+    const Dataset s = limit > 0 && limit < d.size() ? d.head(limit) : d;
+    Mat f(s.size(), net.feature_width(chosen));
+    net.neutral_features(f, s.images, coding, chosen);
+    return error_rate(readout.predict(f), s.labels);
+  }
+  nlohmann::json evaluate(const Dataset& d, int limit) {
+    nlohmann::json e;
+    if (want_goodness) e["goodness"] = error_goodness(d, limit);
+    if (want_softmax) e["softmax"] = error_softmax(d, limit);
+    return e;
+  }
+  static std::string errors_text(const nlohmann::json& e) {
+    std::string s;
+    for (const auto& [k, v] : e.items()) s += fmt::format(" | err {} {:.2f}%", k, 100 * v.get<double>());
+    return s;
+  }
+
+  // Greedy schedule: a linear read-out on the frozen net, after the layers.
+  void train_readout_after(nlohmann::json& curve, bool log) {
+    const int n = train.size();
+    Mat f(n, net.feature_width(chosen));
+    net.neutral_features(f, train.images, coding, chosen);
+    Progress progress("readout epoch", p.readout_epochs);
+    for (int epoch = 1; epoch <= p.readout_epochs; ++epoch) {
+      const std::vector<int> order = shuffled_indices(n, stream_seed(seed, "ff.readout.order", epoch));
+      double loss = 0;
+      int steps = 0;
+      for (int start = 0; start < n; start += p.batch) {
+        const int b = std::min(p.batch, n - start);
+        Mat fb(b, f.cols());
+        std::vector<int> yb(static_cast<std::size_t>(b));
+        for (int i = 0; i < b; ++i) {
+          fb.row(i) = f.row(order[static_cast<std::size_t>(start + i)]);
+          yb[static_cast<std::size_t>(i)] = train.labels[static_cast<std::size_t>(order[static_cast<std::size_t>(start + i)])];
+        }
+        const float frac = static_cast<float>(epoch - 1) / static_cast<float>(p.readout_epochs);
+        loss += readout.train_step(fb, yb, p.readout_lr * lr_factor(p.lr_schedule, frac));
+        ++steps;
+      }
+      curve.push_back({{"readout_epoch", epoch}, {"readout_loss", loss / steps}});
+      if (log) progress.report(epoch, fmt::format("read-out loss {:.4f}", loss / steps));
+    }
+    if (log) progress.finish();
+  }
+};
+
+// CPU seconds of this process over all its threads: on a loaded machine, what the run would take alone.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+nlohmann::json layer_stats_json(const std::vector<FFStepStats>& sum, int steps) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const FFStepStats& s : sum)
+    a.push_back({{"loss", s.loss / steps}, {"goodness_pos", s.goodness_pos / steps}, {"goodness_neg", s.goodness_neg / steps}});
+  return a;
+}
+
+void accumulate(std::vector<FFStepStats>& sum, const std::vector<FFStepStats>& s) {
+  sum.resize(s.size());
+  for (std::size_t l = 0; l < s.size(); ++l) {
+    sum[l].loss += s[l].loss;
+    sum[l].goodness_pos += s[l].goodness_pos;
+    sum[l].goodness_neg += s[l].goodness_neg;
+  }
+}
+
+std::string layer_text(const nlohmann::json& layers) {
+  std::string s;
+  for (const auto& l : layers)
+    s += fmt::format(" {:.2f}/{:.0f}/{:.0f}", l["loss"].get<double>(), l["goodness_pos"].get<double>(),
+                     l["goodness_neg"].get<double>());
+  return s;
+}
+
+}  // namespace
+
+nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed, bool log,
+                        const FFCurveCallback& on_epoch) {
+  p.validate();
+  require(train.size() >= 1 && test.size() >= 1, "FF needs training and test examples");
+  Trainer t(p, train, test, seed);
+  const int n = train.size();
+  const int steps_per_epoch = (n + p.batch - 1) / p.batch;
+  if (p.fixed_negatives) {
+    t.fixed_neg.resize(static_cast<std::size_t>(n));
+    Rng rng = make_rng(seed, "ff.fixed_negatives");
+    for (int i = 0; i < n; ++i)
+      t.fixed_neg[static_cast<std::size_t>(i)] = random_wrong_label(train.labels[static_cast<std::size_t>(i)], train.num_classes, rng);
+  }
+  nlohmann::json curve = nlohmann::json::array();
+  nlohmann::json final_layers;
+  std::vector<double> epoch_seconds;
+  std::vector<FFStepStats> stats;
+  Stopwatch train_clock;
+  double eval_seconds = 0;
+
+  if (p.schedule == "pipelined") {
+    Progress progress("epoch", p.epochs);
+    const long long total_steps = static_cast<long long>(p.epochs) * steps_per_epoch;
+    long long step = 0;
+    for (int epoch = 1; epoch <= p.epochs; ++epoch) {
+      Stopwatch epoch_clock;
+      const std::vector<int> order = shuffled_indices(n, stream_seed(seed, "ff.order", epoch));
+      std::vector<FFStepStats> sum;
+      for (int start = 0; start < n; start += p.batch, ++step) {
+        const int b = std::min(p.batch, n - start);
+        const float f = lr_factor(p.lr_schedule, static_cast<double>(step) / static_cast<double>(total_steps));
+        t.gather(order, start, b);
+        if (t.need_readout) t.readout_step(p.readout_lr * f);
+        t.draw_negatives(order, start);
+        t.write_pos_neg();
+        t.net.train_all(t.target, p.lr * f, 1.0f / static_cast<float>(2 * b), stats);
+        accumulate(sum, stats);
+      }
+      epoch_seconds.push_back(epoch_clock.seconds());
+      nlohmann::json entry = {{"epoch", epoch},
+                              {"seconds", epoch_seconds.back()},
+                              {"layers", layer_stats_json(sum, steps_per_epoch)}};
+      final_layers = entry["layers"];
+      if (epoch % p.eval_every == 0 || epoch == p.epochs) {
+        Stopwatch eval_clock;
+        entry["test_error"] = t.evaluate(test, p.test_limit);
+        eval_seconds += eval_clock.seconds();
+      }
+      if (log)
+        progress.report(epoch, fmt::format("loss/G+/G- per layer{} | {:.1f} s{}", layer_text(entry["layers"]),
+                                           epoch_seconds.back(),
+                                           entry.contains("test_error") ? Trainer::errors_text(entry["test_error"]) : ""));
+      curve.push_back(entry);
+      if (on_epoch) on_epoch(curve);
+    }
+    if (log) progress.finish();
+  } else {
+    // Greedy: layer l learns for all its epochs on the output of the frozen layers below.
+    const bool one_batch = p.batch >= n;
+    final_layers = nlohmann::json::array();
+    for (int l = 0; l < t.net.layers(); ++l) {
+      Progress progress(fmt::format("layer {} epoch", l), p.epochs);
+      const long long total_steps = static_cast<long long>(p.epochs) * steps_per_epoch;
+      long long step = 0;
+      bool cached = false;
+      const int report_every = std::max(1, p.epochs / 20);
+      Stopwatch layer_clock;
+      for (int epoch = 1; epoch <= p.epochs; ++epoch) {
+        std::vector<int> order = shuffled_indices(n, stream_seed(seed, "ff.order", static_cast<std::uint64_t>(epoch)));
+        FFStepStats sum;
+        for (int start = 0; start < n; start += p.batch, ++step) {
+          const int b = std::min(p.batch, n - start);
+          const float f = lr_factor(p.lr_schedule, static_cast<double>(step) / static_cast<double>(total_steps));
+          // One full fixed batch: the input of layer l is the same every step, so it is computed once.
+          if (!(one_batch && p.fixed_negatives && cached)) {
+            if (one_batch && p.fixed_negatives) std::iota(order.begin(), order.end(), 0);
+            t.gather(order, start, b);
+            if (t.negative_kind == NegativeKind::hard && t.need_readout) t.readout_step(p.readout_lr * f);
+            t.draw_negatives(order, start);
+            t.write_pos_neg();
+            t.net.propagate(l);
+            cached = true;
+          }
+          const FFStepStats s = t.net.train_layer(l, t.target, p.lr * f, 1.0f / static_cast<float>(2 * b));
+          sum.loss += s.loss;
+          sum.goodness_pos += s.goodness_pos;
+          sum.goodness_neg += s.goodness_neg;
+        }
+        const nlohmann::json ls = layer_stats_json({sum}, steps_per_epoch)[0];
+        if (epoch % report_every == 0 || epoch == p.epochs) {
+          curve.push_back({{"layer", l}, {"epoch", epoch}, {"seconds", layer_clock.seconds()}, {"layers", {ls}}});
+          if (log) progress.report(epoch, fmt::format("loss/G+/G-{}", layer_text(nlohmann::json::array({ls}))));
+          if (on_epoch) on_epoch(curve);
+        }
+        if (epoch == p.epochs) final_layers.push_back(ls);
+      }
+      epoch_seconds.push_back(layer_clock.seconds() / p.epochs);
+      if (log) progress.finish();
+    }
+    if (t.want_softmax) t.train_readout_after(curve, log);
+  }
+  const double train_s = train_clock.seconds() - eval_seconds;
+
+  Stopwatch final_clock;
+  const nlohmann::json test_err = t.evaluate(test, p.test_limit);
+  const nlohmann::json train_err = t.evaluate(train, p.train_eval_limit);
+  const double final_eval_s = final_clock.seconds();
+  const std::string main_mode = t.want_goodness ? "goodness" : "softmax";
+  double mean_epoch = 0;
+  for (double s : epoch_seconds) mean_epoch += s;
+  mean_epoch /= static_cast<double>(epoch_seconds.size());
+  if (log) fmt::print(stderr, "final test{} | train{}\n", Trainer::errors_text(test_err), Trainer::errors_text(train_err));
+  return {{"train_examples", n},
+          {"test_examples", p.test_limit > 0 ? std::min(p.test_limit, test.size()) : test.size()},
+          {"train_eval_examples", p.train_eval_limit > 0 ? std::min(p.train_eval_limit, n) : n},
+          {"prediction", main_mode},
+          {"readout_layers", t.chosen},
+          {"test_error", test_err[main_mode]},
+          {"train_error", train_err[main_mode]},
+          {"test_errors", test_err},
+          {"train_errors", train_err},
+          {"layers", final_layers},
+          {"epoch_seconds", epoch_seconds},
+          {"mean_epoch_seconds", mean_epoch},
+          {"curve", curve},
+          {"timing_s", {{"train", train_s}, {"curve_evaluation", eval_seconds}, {"final_evaluation", final_eval_s}}}};
+}
+
+nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch) {
+  p.validate();
+  Stopwatch total;
+  Dataset full = load_mnist(p.data_dir, "train");
+  Dataset test = load_mnist(p.data_dir, "t10k");
+  if (p.train_limit > 0 && p.train_limit < full.size())
+    full = full.subset(shuffled_indices(full.size(), seed)).head(p.train_limit);
+  require(p.validation < full.size(), "validation ({}) must be smaller than the training set ({})", p.validation,
+          full.size());
+  Dataset train = full;
+  if (p.validation > 0) train = split_validation(full, p.validation, seed).train;
+  if (p.standardise) {
+    // MNIST pixel mean and standard deviation, as the pytorch/examples recipe normalises
+    const float mean = 0.1307f, sd = 0.3081f;
+    train.images.array() = (train.images.array() - mean) / sd;
+    test.images.array() = (test.images.array() - mean) / sd;
+  }
+  const double load_s = total.seconds();
+  nlohmann::json m = train_ff(p, train, test, seed, true, on_epoch);
+  m["timing_s"]["load"] = load_s;
+  m["timing_s"]["total"] = total.seconds();
+  m["timing_s"]["cpu_total"] = cpu_seconds();
+  return m;
+}
+
+}  // namespace mortal

@@ -1,0 +1,83 @@
+#pragma once
+// Supervised Forward-Forward on MNIST (Hinton 2022, section 3.3) over exact digital synaptic arrays:
+// data, negatives, schedules, read-outs, evaluation and the results record. scenarios/ff_mnist is its
+// command line; the benchmarks and tests call train_ff directly.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/dataset.h"
+#include "model/digital_array.h"
+#include "model/ff_net.h"
+
+namespace mortal {
+
+struct FFParams {
+  std::string data_dir;  // default: default_data_dir()
+  std::vector<int> layers = {1000, 1000};
+  int epochs = 30;       // pipelined: passes over the training set; greedy: passes per layer
+  int batch = 100;       // positive images per step (each step also carries as many negatives)
+  std::string schedule = "pipelined";  // or "greedy"
+
+  // optimiser of the digital arrays; defaults: ffnew.m (REFERENCES.md)
+  std::string optimiser = "sgd";
+  float lr = 0.02f;
+  float momentum = 0.9f;
+  float weight_cost = 0.001f;
+  std::string lr_schedule = "halfdecay";  // "constant", or constant for the first half then linear to 0 (ffnew.m)
+  float init_scale = 1.0f;                // weights uniform in +-init_scale/sqrt(fan-in)
+
+  // layer objective
+  std::string goodness = "sum";  // or "mean"
+  bool min_ssq = false;
+  float theta = 0.0f;            // <= 0: units for the sum, 1 for the mean
+  float temperature = 1.0f;
+  std::string norm = "rms";      // activity normalisation before passing on: rms or l2
+  std::string input_norm = "rms";
+  float peer = 0.03f;            // peer-normalisation strength (ffnew.m 0.03); 0 off
+
+  // supervision
+  std::string negatives = "hard";  // or "random"
+  bool fixed_negatives = false;    // draw the negative labels once instead of every epoch
+  std::string predict = "both";    // "goodness", "softmax" or "both"
+  std::vector<int> readout_layers; // empty: all but the first
+  float label_value = 1.0f;
+  float neutral_value = 0.1f;
+  bool standardise = false;        // pixels -> (p - 0.1307) / 0.3081, the pytorch/examples input
+  float readout_lr = 0.05f;
+  int readout_epochs = 10;         // greedy schedule: read-out passes after the layers are trained
+
+  // data and evaluation
+  int validation = 0;        // training images held out (not used for learning)
+  int train_limit = 0;       // use only this many training images (0: all)
+  int test_limit = 0;        // evaluate on this many test images (0: all 10,000)
+  int train_eval_limit = 10000;  // training images the final train error is measured on (0: all)
+  int eval_every = 1;        // test error on the learning curve every this many epochs
+
+  void add_options(CLI::App& app);
+  void validate() const;
+  FFLayerParams layer_params() const;
+  OptimiserParams optimiser_params() const;
+  LabelCoding label_coding() const;
+};
+
+// Called after every epoch with the learning curve so far, so a long run leaves a usable record if it is
+// stopped.
+using FFCurveCallback = std::function<void(const nlohmann::json& curve)>;
+
+// Trains on `train`, evaluates on `test`; returns the metrics section of the results file. `log` prints
+// progress lines to stderr.
+nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed,
+                        bool log = true, const FFCurveCallback& on_epoch = {});
+
+// Loads MNIST as the params say (limits, validation split, standardisation), then train_ff.
+nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch = {});
+
+// lr multiplier after `fraction` of training: 1, or 1 for the first half then linearly down to 0.
+float lr_factor(const std::string& schedule, double fraction);
+
+}  // namespace mortal

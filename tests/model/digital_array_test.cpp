@@ -1,0 +1,80 @@
+#include "model/digital_array.h"
+
+#include <catch2/catch.hpp>
+
+#include "core/error.h"
+
+using namespace mortal;
+
+namespace {
+Mat small_weights() {
+  Mat w(2, 3);
+  w << 1, -2, 0.5f, 0, 3, -1;
+  return w;
+}
+}  // namespace
+
+TEST_CASE("a digital array computes x W^T and applies lr d^T x exactly", "[ff][array]") {
+  DigitalArray a(2, 3);
+  a.write_weights(small_weights());
+  Mat x(1, 3), z(1, 2);
+  x << 1, 1, 2;
+  a.forward(z, x);
+  CHECK(z(0, 0) == 0.0f);  // 1 - 2 + 1
+  CHECK(z(0, 1) == 1.0f);  // 3 - 2
+  Mat d(1, 2);
+  d << 1, -1;
+  a.update(x, d, 0.5f);
+  Mat w(2, 3), expected = small_weights();
+  expected.row(0) += 0.5f * x.row(0);
+  expected.row(1) -= 0.5f * x.row(0);
+  a.read_weights(w);
+  CHECK(w.isApprox(expected));
+}
+
+TEST_CASE("SGD with momentum keeps a moving average of the gradient minus the weight cost", "[ff][array]") {
+  OptimiserParams opt;
+  opt.momentum = 0.9f;
+  opt.weight_cost = 0.1f;
+  DigitalArray a(1, 1, opt);
+  Mat w0(1, 1), x(1, 1), d(1, 1), w(1, 1);
+  w0 << 2;
+  x << 1;
+  d << 3;
+  a.write_weights(w0);
+  // step 1: v = 0.1 (3 - 0.1 * 2) = 0.28, w = 2 + 0.28
+  a.update(x, d, 1.0f);
+  a.read_weights(w);
+  CHECK(w(0, 0) == Approx(2.28f));
+  // step 2: v = 0.9 * 0.28 + 0.1 (3 - 0.228) = 0.5292, w = 2.8092
+  a.update(x, d, 1.0f);
+  a.read_weights(w);
+  CHECK(w(0, 0) == Approx(2.8092f));
+}
+
+TEST_CASE("Adam's first step moves every weight by lr in the direction of its gradient", "[ff][array]") {
+  OptimiserParams opt;
+  opt.kind = OptimiserKind::adam;
+  DigitalArray a(2, 3, opt);
+  a.write_weights(small_weights());
+  Mat x(2, 3), d(2, 2), w(2, 3);
+  x << 1, -2, 3, 0.5f, 1, -1;
+  d << 1, 2, -3, 0.25f;
+  const Mat g = d.transpose() * x;  // every entry nonzero here
+  a.update(x, d, 0.01f);
+  a.read_weights(w);
+  // Bias correction makes mhat = g and vhat = g^2 after one step: the step is lr g / |g|.
+  const Mat step = w - small_weights();
+  for (Eigen::Index i = 0; i < g.size(); ++i)
+    CHECK(step.data()[i] == Approx(0.01f * (g.data()[i] > 0 ? 1 : -1)).epsilon(1e-4));
+}
+
+TEST_CASE("a digital array rejects a wrong shape and an unknown optimiser", "[ff][array]") {
+  DigitalArray a(2, 3);
+  Mat w(3, 2);
+  CHECK_THROWS_AS(a.read_weights(w), Error);
+  CHECK_THROWS_AS(parse_optimiser("rmsprop"), Error);
+  OptimiserParams bad;
+  bad.momentum = 1.0f;
+  CHECK_THROWS_AS(DigitalArray(2, 3, bad), Error);
+}

@@ -1,0 +1,148 @@
+#include "model/ff_net.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "model/digital_array.h"
+
+using namespace mortal;
+
+namespace {
+
+// 4 features (2 label pixels + 2 image pixels), layer 0: unit j copies label pixel j; layer 1: unit 0 is
+// twice its first input, unit 1 its second. No bias, unit-length normalisation, no epsilon: every number
+// below follows by hand.
+FFNet hand_net(bool min_ssq = false) {
+  Mat w0(2, 5), w1(2, 3);
+  w0 << 1, 0, 0, 0, 0, 0, 1, 0, 0, 0;
+  w1 << 2, 0, 0, 0, 1, 0;
+  std::vector<std::unique_ptr<SynapticArray>> arrays;
+  auto a0 = std::make_unique<DigitalArray>(2, 5);
+  auto a1 = std::make_unique<DigitalArray>(2, 3);
+  a0->write_weights(w0);
+  a1->write_weights(w1);
+  arrays.push_back(std::move(a0));
+  arrays.push_back(std::move(a1));
+  FFLayerParams lp;
+  lp.norm = NormKind::l2;
+  lp.norm_eps = 0;
+  lp.bias_input = 0;
+  lp.objective.min_ssq = min_ssq;
+  return FFNet(std::move(arrays), lp, NormKind::l2);
+}
+
+LabelCoding two_labels() {
+  LabelCoding c;
+  c.classes = 2;
+  c.value = 5;
+  c.neutral = 0.1f;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("goodness prediction sums each label's goodness over the chosen layers", "[ff]") {
+  FFNet net = hand_net();
+  Mat image(1, 4);
+  image << 0, 0, 3, 4;
+  Mat scores(1, 2);
+  // label 0: input (5, 0, 3, 4)/sqrt(50); layer 0 y = (5/sqrt(50), 0), G0 = 0.5; normalised (1, 0);
+  // layer 1 y = (2, 0), G1 = 4.  Label 1: G0 = 0.5, layer 1 y = (0, 1), G1 = 1.
+  net.goodness_scores(scores, image, two_labels(), net.default_readout_layers());
+  CHECK(scores(0, 0) == Approx(4));
+  CHECK(scores(0, 1) == Approx(1));
+  net.goodness_scores(scores, image, two_labels(), {0, 1});
+  CHECK(scores(0, 0) == Approx(4.5));
+  CHECK(scores(0, 1) == Approx(1.5));
+  CHECK(net.predict_goodness(image, two_labels(), {1}) == std::vector<int>{0});
+  // min-ssq: the best label has the lowest sum of squares
+  FFNet min = hand_net(true);
+  CHECK(min.predict_goodness(image, two_labels(), {1}) == std::vector<int>{1});
+}
+
+TEST_CASE("the neutral pass gives the normalised activities of the chosen layers", "[ff]") {
+  FFNet net = hand_net();
+  Mat image(1, 4), f(1, 4);
+  image << 0, 0, 3, 4;
+  // input (0.1, 0.1, 3, 4): layer 0 y = (0.1, 0.1)/|.|, normalised (1, 1)/sqrt2; layer 1 y = (2, 1)/sqrt2,
+  // normalised (2, 1)/sqrt5
+  net.neutral_features(f, image, two_labels(), {0, 1});
+  const float r2 = std::sqrt(0.5f), r5 = 1 / std::sqrt(5.0f);
+  CHECK(f(0, 0) == Approx(r2));
+  CHECK(f(0, 1) == Approx(r2));
+  CHECK(f(0, 2) == Approx(2 * r5));
+  CHECK(f(0, 3) == Approx(r5));
+  CHECK(net.feature_width({0, 1}) == 4);
+}
+
+TEST_CASE("learning fast: one update with eps = sqrt(S*/S) - 1 sets every layer's goodness to S*", "[ff]") {
+  // Paper section 8: with a unit-length input, dW_j = eps y_j x raises every active unit's input by eps y_j,
+  // so y -> (1 + eps) y and G -> (1 + eps)^2 G. The next layer sees only the normalised activity, which
+  // that scaling leaves alone, so all layers can take their step at once from one forward pass.
+  const std::vector<int> sizes = {30, 20, 10};
+  std::vector<std::unique_ptr<SynapticArray>> arrays;
+  int in = 12;
+  for (std::size_t l = 0; l < sizes.size(); ++l) {
+    auto a = std::make_unique<DigitalArray>(sizes[l], in + 1);
+    Rng rng = make_rng(3, "test.fast", l);
+    a->init_uniform(rng);
+    arrays.push_back(std::move(a));
+    in = sizes[l];
+  }
+  FFLayerParams lp;
+  lp.norm = NormKind::l2;
+  lp.norm_eps = 0;
+  lp.bias_input = 0;
+  FFNet net(std::move(arrays), lp, NormKind::l2);
+  MatRef x = net.input(1);
+  for (int k = 0; k < 12; ++k) x(0, k) = std::cos(0.7f * k) + 0.5f;
+  net.normalise_input();
+  net.propagate(net.layers());
+  const float target = 3.0f;
+  std::vector<Mat> inputs, deltas;
+  std::vector<float> eps;
+  for (int l = 0; l < net.layers(); ++l) {
+    FFLayer& layer = net.layer(l);
+    const float s = layer.goodness()(0);
+    REQUIRE(s > 0);
+    Mat xin(1, layer.inputs() + 1);
+    xin << layer.input(1), 0.0f;  // the bias column carries 0
+    inputs.push_back(xin);
+    deltas.push_back(layer.activity());  // d = y: the learning signal's scale is all in eps
+    eps.push_back(std::sqrt(target / s) - 1);
+  }
+  for (int l = 0; l < net.layers(); ++l) net.layer(l).array().update(inputs[l], deltas[l], eps[l]);
+  net.input(1) = inputs[0].leftCols(12);
+  net.propagate(net.layers());
+  for (int l = 0; l < net.layers(); ++l) CHECK(net.layer(l).goodness()(0) == Approx(target).epsilon(1e-4));
+}
+
+TEST_CASE("pipelined training raises positive and lowers negative goodness on a fixed batch", "[ff]") {
+  std::vector<std::unique_ptr<SynapticArray>> arrays;
+  int in = 16;
+  for (int l = 0; l < 2; ++l) {
+    auto a = std::make_unique<DigitalArray>(20, in + 1);
+    Rng rng = make_rng(5, "test.pipeline", static_cast<std::uint64_t>(l));
+    a->init_uniform(rng);
+    arrays.push_back(std::move(a));
+    in = 20;
+  }
+  FFLayerParams lp;
+  FFNet net(std::move(arrays), lp, NormKind::rms);
+  Mat batch(8, 16);
+  for (int i = 0; i < 8; ++i)
+    for (int k = 0; k < 16; ++k) batch(i, k) = std::abs(std::sin(1.3f * i + 0.4f * k * (i % 2 ? 1.0f : -2.0f)));
+  Vec target(8);
+  target << 1, 0, 1, 0, 1, 0, 1, 0;
+  std::vector<FFStepStats> first, last;
+  for (int step = 0; step < 200; ++step) {
+    net.input(8) = batch;
+    net.normalise_input();
+    net.train_all(target, 0.05f, 1.0f / 8, step == 0 ? first : last);
+  }
+  for (int l = 0; l < 2; ++l) {
+    CHECK(last[l].loss < 0.5 * first[l].loss);
+    CHECK(last[l].goodness_pos > last[l].goodness_neg);
+  }
+}
