@@ -423,18 +423,13 @@ void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& r
   // Devices expecting many pulses: one Gaussian of the summed change's mean and variance. The mean
   // solves the step equation for the expected counts; the variance adds the counts' binomial spread and
   // the cycle-to-cycle noise of every pulse, with the step sizes at the current weight.
-  const auto tot = mu_tot_.array();
-  const auto mu_up = (0.5f * (tot + mu_net_.array())).cwiseMax(0.0f);
-  const auto mu_dn = (0.5f * (tot - mu_net_.array())).cwiseMax(0.0f);
-  const double gauss_pulses = (tot >= kGaussianPulses).select(tot, 0.0f).cast<double>().sum();
+  const Eigen::Index n_dev = w_.size();
+  const float* tot = mu_tot_.data();
+  const float* net = mu_net_.data();
+  double gauss_pulses = 0;
+  for (Eigen::Index k = 0; k < n_dev; ++k) gauss_pulses += tot[k] >= kGaussianPulses ? tot[k] : 0.0f;
   if (gauss_pulses > 0) {
-    fill_normal_bulk(normals_, w_.size(), rng, scratch_);
-    const float inv_n = float(1.0 / n_slots);
-    auto w = w_.array();
-    const auto a_u = dev_.dw_up.array(), a_d = dev_.dw_down.array();
-    const auto wmax = dev_.w_max.array(), wmin = dev_.w_min.array();
-    const auto s_u = a_u * (1.0f - g_up * w / wmax);
-    const auto s_d = a_d * (1.0f - g_down * w / wmin);
+    fill_normal_bulk(normals_, n_dev, rng, scratch_);
     // Count variances: binomial, or exact (mu - BL sum_b (p q)^2 per direction) when p q gets large.
     const bool exact_var = p_rows_.maxCoeff() * p_cols_.maxCoeff() > 0.05f;
     if (exact_var) {
@@ -444,25 +439,42 @@ void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& r
       ps_.array() *= x.array().sign();
       qs_.array() *= d.array().sign();
       sq_net_.noalias() = float(bl) * qs_.transpose() * ps_;
-    } else {
-      sq_tot_.setZero(out_, in_);
-      sq_net_.setZero(out_, in_);
     }
-    const float binom = exact_var ? 0.0f : inv_n;
-    const auto var_up = (mu_up - 0.5f * (sq_tot_.array() + sq_net_.array())).cwiseMax(0.0f) * (1.0f - mu_up * binom);
-    const auto var_dn = (mu_dn - 0.5f * (sq_tot_.array() - sq_net_.array())).cwiseMax(0.0f) * (1.0f - mu_dn * binom);
-    const auto var = (s_u.square() * var_up + s_d.square() * var_dn +
-                      c2c * c2c * (mu_up * s_u.square() + mu_dn * s_d.square()));
-    const auto alpha = mu_up * a_u - mu_dn * a_d;
-    const Eigen::Map<const Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> noise(
-        normals_.data(), out_, in_);
-    if (g_up == 0 && g_down == 0) {
-      w = (tot >= kGaussianPulses).select((w + alpha + var.sqrt() * noise).max(wmin).min(wmax), w);
-    } else {
-      const auto beta = mu_up * a_u * g_up / wmax - mu_dn * a_d * g_down / wmin;
-      const auto w_star = alpha / beta.max(1e-6f);
-      const auto mean = (beta > 1e-6f).select(w_star + (w - w_star) * (-beta).exp(), w + alpha);
-      w = (tot >= kGaussianPulses).select((mean + var.sqrt() * noise).max(wmin).min(wmax), w);
+    const float binom = exact_var ? 0.0f : float(1.0 / n_slots);
+    const bool shaped = g_up != 0 || g_down != 0;
+    float* w = w_.data();
+    const float *a_u = dev_.dw_up.data(), *a_d = dev_.dw_down.data();
+    const float *wmax = dev_.w_max.data(), *wmin = dev_.w_min.data();
+    const float* sqt = exact_var ? sq_tot_.data() : nullptr;
+    const float* sqn = exact_var ? sq_net_.data() : nullptr;
+    // Shaped responses: exp(-beta) of every device in one vectorised pass.
+    if (shaped) {
+      beta_.resize(n_dev);
+      for (Eigen::Index k = 0; k < n_dev; ++k) {
+        const float up = std::max(0.5f * (tot[k] + net[k]), 0.0f), dn = std::max(0.5f * (tot[k] - net[k]), 0.0f);
+        beta_[k] = up * a_u[k] * g_up / wmax[k] - dn * a_d[k] * g_down / wmin[k];
+      }
+      exp_beta_ = (-beta_).exp();
+    }
+    const float* nz = normals_.data();
+    for (Eigen::Index k = 0; k < n_dev; ++k) {
+      const float up = std::max(0.5f * (tot[k] + net[k]), 0.0f), dn = std::max(0.5f * (tot[k] - net[k]), 0.0f);
+      const float w0 = w[k];
+      const float s_u = a_u[k] * (1.0f - g_up * w0 / wmax[k]), s_d = a_d[k] * (1.0f - g_down * w0 / wmin[k]);
+      float var_up = up * (1.0f - up * binom), var_dn = dn * (1.0f - dn * binom);
+      if (exact_var) {
+        var_up = std::max(up - 0.5f * (sqt[k] + sqn[k]), 0.0f);
+        var_dn = std::max(dn - 0.5f * (sqt[k] - sqn[k]), 0.0f);
+      }
+      const float var = s_u * s_u * (var_up + c2c * c2c * up) + s_d * s_d * (var_dn + c2c * c2c * dn);
+      const float alpha = up * a_u[k] - dn * a_d[k];
+      float mean = w0 + alpha;
+      if (shaped && beta_[k] > 1e-6f) {
+        const float w_star = alpha / beta_[k];
+        mean = w_star + (w0 - w_star) * exp_beta_[k];
+      }
+      const float w1 = std::min(std::max(mean + std::sqrt(var) * nz[k], wmin[k]), wmax[k]);
+      w[k] = tot[k] >= kGaussianPulses ? w1 : w0;
     }
   }
 

@@ -34,8 +34,9 @@
 namespace mortal::hw {
 
 enum class ReadNoiseMode { column_sum, per_device };
-// Expected pulses per device and batch from which the sampled update uses the Gaussian limit.
-constexpr float kGaussianPulses = 30.0f;
+// Expected pulses per device and batch from which the sampled update uses the Gaussian limit (mean and
+// variance exact; the skewness of the count, 1/sqrt(mu) <= 0.32, is dropped).
+constexpr float kGaussianPulses = 10.0f;
 enum class UpdateMode { sampled_counts, pulse_by_pulse };
 enum class UpdateKind {
   pulsed,  // stochastic pulse coincidence (Gokmen & Vlasov 2016)
@@ -206,7 +207,7 @@ class Crossbar {
   // Work buffers (resized only when the batch shape changes).
   Mat xq_, xsq_, part_, zvar_, p_rows_, p_cols_, ps_, qs_, mu_net_, mu_tot_;
   Mat sq_tot_, sq_net_;
-  Eigen::ArrayXf normals_, scratch_;
+  Eigen::ArrayXf normals_, scratch_, beta_, exp_beta_;
 
   Ledger::Handle read_counter_, pulse_counter_, program_counter_;
 };

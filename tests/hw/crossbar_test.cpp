@@ -284,7 +284,7 @@ TEST_CASE("sampled pulse counts and pulse-by-pulse updates agree in distribution
 }
 
 TEST_CASE("with many pulses per device the Gaussian limit agrees with pulse-by-pulse updates", "[crossbar]") {
-  // Over 30 expected pulses per device (kGaussianPulses), on a soft-bounds device with c2c noise.
+  // Over kGaussianPulses expected pulses per device, on a soft-bounds device with c2c noise.
   const int in = 3, out = 2, batch = 16, reps = 800;
   CrossbarParams p = ideal_crossbar();
   p.update.kind = UpdateKind::pulsed;
