@@ -53,26 +53,37 @@ void FFLayer::forward() {
 
 FFStepStats FFLayer::train(ConstVecRef target, float lr, float scale) {
   require(target.size() == rows_, "FF train: {} targets for {} input rows", target.size(), rows_);
-  forward();
-  const auto y = y_.topRows(rows_);
-  const auto g = g_.head(rows_);
+  auto y = y_.topRows(rows_);
+  auto d = d_.topRows(rows_);
+  array_->forward(y, x_.topRows(rows_));
+  // One pass per row, while the row is in cache: relu, goodness, learning signal and delta. The same
+  // arithmetic as relu(), goodness(), learning_signal() and ff_delta() (a test holds them equal).
+  const FFObjective& obj = params_.objective;
+  const bool mean = obj.kind == GoodnessKind::mean_squares;
+  const float per_unit = mean ? 1.0f / static_cast<float>(units_) : 1.0f;
+  const float k_signal = obj.sign() / obj.temperature, k_delta = 2 * scale * per_unit;
   FFStepStats s;
-  s.loss = ff_loss(g, target, params_.objective, theta_);
   for (int i = 0; i < rows_; ++i) {
-    if (target(i) > 0.5f) {
-      s.goodness_pos += g(i);
+    auto yr = y.row(i);
+    yr = yr.cwiseMax(0.0f);
+    const float gi = mean ? yr.squaredNorm() / static_cast<float>(units_) : yr.squaredNorm();
+    g_(i) = gi;
+    const double a = ff_logit(gi, obj, theta_);
+    const bool positive = target(i) > 0.5f;
+    s.loss += positive ? softplus(-a) : softplus(a);
+    if (positive) {
+      s.goodness_pos += gi;
       ++s.positives;
     } else {
-      s.goodness_neg += g(i);
+      s.goodness_neg += gi;
       ++s.negatives;
     }
+    c_(i) = k_signal * (target(i) - static_cast<float>(sigmoid(a)));
+    d.row(i) = (k_delta * c_(i)) * yr;
   }
+  s.loss /= rows_;
   if (s.positives) s.goodness_pos /= s.positives;
   if (s.negatives) s.goodness_neg /= s.negatives;
-
-  learning_signal(c_.head(rows_), g, target, params_.objective, theta_);
-  auto d = d_.topRows(rows_);
-  ff_delta(d, c_.head(rows_), y, params_.objective.kind, scale);
 
   if (params_.peer_lambda > 0 && s.positives > 0) {
     // Running mean of each unit's activity on positive data, then a push of every positive row's drive

@@ -146,3 +146,38 @@ TEST_CASE("pipelined training raises positive and lowers negative goodness on a 
     CHECK(last[l].goodness_pos > last[l].goodness_neg);
   }
 }
+
+TEST_CASE("a layer's training step applies exactly the update the separable FF functions give", "[ff]") {
+  for (GoodnessKind kind : {GoodnessKind::sum_squares, GoodnessKind::mean_squares}) {
+    auto array = std::make_unique<DigitalArray>(6, 5);
+    Rng rng = make_rng(9, "test.fused");
+    array->init_uniform(rng, 3.0f);
+    Mat w0(6, 5), w1(6, 5);
+    array->read_weights(w0);
+    DigitalArray* raw = array.get();
+    FFLayerParams lp;
+    lp.objective.kind = kind;
+    lp.objective.theta = 0.5f;
+    FFLayer layer(std::move(array), lp);
+    MatRef x = layer.input(4);
+    for (int i = 0; i < 4; ++i)
+      for (int k = 0; k < 4; ++k) x(i, k) = std::sin(0.3f + 1.1f * i + 0.7f * k);
+    Vec t(4);
+    t << 1, 0, 1, 0;
+    // the reference: the separable functions on the same input
+    Mat xb(4, 5);
+    xb << layer.input(4), Vec::Ones(4);
+    Mat z = xb * w0.transpose(), y(4, 6), d(4, 6);
+    relu(y, z);
+    Vec g(4), c(4);
+    goodness(g, y, kind);
+    learning_signal(c, g, t, lp.objective, 0.5f);
+    ff_delta(d, c, y, kind, 0.25f);
+    const FFStepStats s = layer.train(t, 0.1f, 0.25f);
+    raw->read_weights(w1);
+    const Mat expected = w0 + 0.1f * d.transpose() * xb;
+    INFO("largest difference " << (w1 - expected).cwiseAbs().maxCoeff());
+    CHECK(w1.isApprox(expected, 1e-5f));
+    CHECK(s.loss == Approx(ff_loss(g, t, lp.objective, 0.5f)));
+  }
+}
