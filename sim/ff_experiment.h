@@ -19,7 +19,7 @@ namespace mortal {
 struct FFParams {
   std::string data_dir;  // default: default_data_dir()
   std::vector<int> layers = {1000, 1000};
-  int epochs = 30;       // pipelined: passes over the training set; greedy: passes per layer
+  int epochs = 15;       // pipelined: passes over the training set; greedy: passes per layer
   int batch = 100;       // positive images per step (each step also carries as many negatives)
   std::string schedule = "pipelined";  // or "greedy"
 
