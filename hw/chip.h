@@ -9,6 +9,20 @@
 // and the chip runs the kernel up to its local time once sync_quantum_ns has piled up (0: after every
 // call), like a TLM quantum keeper. idle(seconds) is one sc_start of that length: drift follows
 // sc_time_stamp(), nothing is computed while idle.
+//
+// Use (SystemC elaborates once per process: build every chip and pipeline before the first operation):
+//   hw::Ledger ledger;                                    // one per run
+//   hw::ChipParams p = hw::chip_preset("pcm", {784, 1000, 1000});
+//   p.crossbar.dac.range = 4;                             // input full scale, in the caller's units
+//   hw::Chip teacher("teacher", p, ledger, 1), student("student", p, ledger, 2);
+//   student.program(0, w0);                               // program-and-verify, or train from zero
+//   SynapticArray& l0 = student.layer(0);                 // what model/ FF code drives
+//   l0.forward(z, x); l0.update(x, d, lr);                // each takes its simulated time and energy
+//   student.relu(0).apply(y, z, student.rng());           // periphery: book its time yourself:
+//   student.advance_ns(student.relu(0).time_ns(batch));
+//   student.idle(86400);                                  // a day later
+//   student.reseed(3); student.program(0, w0);            // next sweep point, same process
+//   ledger.to_json(); ledger.table();                     // energy breakdown
 #include <systemc>
 
 #include <cstdint>
