@@ -348,7 +348,8 @@ OpTime Crossbar::update(ConstMatRef x, ConstMatRef d, float lr, double t_s, Fast
 
 void Crossbar::update_exact(ConstMatRef x, ConstMatRef d, float lr) {
   const float lr_n = float(lr / p_.w_scale);
-  w_.noalias() += lr_n * d.transpose() * x;
+  // The same expression as the digital reference array (model/digital_array.cpp), so results match bit for bit.
+  w_.noalias() += lr_n * (d.transpose() * x);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "model/digital_array.h"
 
 using namespace mortal;
 using namespace mortal::hw;
@@ -29,6 +30,33 @@ TEST_CASE("an all-ideal chip reproduces the digital array exactly through Synapt
   Mat back(300, 784);
   a.read_weights(back);
   CHECK(back == w);
+}
+
+TEST_CASE("an all-ideal chip layer and the digital array stay identical while training", "[chip]") {
+  // The test binary sees both sides; hw/ and model/ themselves never include each other.
+  Ledger ledger;
+  Chip chip("chip", chip_preset("ideal", {100, 40}), ledger, 2);
+  DigitalArray digital(40, 100);
+  Rng rng = make_rng(2, "init");
+  digital.init_uniform(rng);
+  Mat w(40, 100);
+  digital.read_weights(w);
+  chip.program(0, w);
+  Mat z(16, 40), zd(16, 40);
+  for (int step = 0; step < 5; ++step) {
+    Mat x = Mat::Random(16, 100);
+    chip.layer(0).forward(z, x);
+    digital.forward(zd, x);
+    REQUIRE(z == zd);
+    Mat d = z * 0.1f;
+    chip.layer(0).update(x, d, 0.03f);
+    digital.update(x, d, 0.03f);
+  }
+  Mat wc(40, 100), wd(40, 100);
+  chip.layer(0).read_weights(wc);
+  digital.read_weights(wd);
+  INFO("largest weight difference " << (wc - wd).cwiseAbs().maxCoeff());
+  CHECK(wc == wd);
 }
 
 TEST_CASE("the same seed makes the same chip and another seed another chip", "[chip]") {
