@@ -1,6 +1,6 @@
 // Feeds arbitrary text as a scenario's config file (the --config reader: CLI11's TOML/INI parser bound to
-// the scenario's real options), then validates the parameters. Allowed outcomes: accepted, a CLI11 parse
-// error, or a mortal::Error naming the field.
+// the options of ff_mnist, the headline scenario), then validates the parameters. Allowed outcomes:
+// accepted, a CLI11 parse error, or a mortal::Error naming the field.
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
@@ -8,12 +8,12 @@
 
 #include "core/error.h"
 #include "sim/cli.h"
-#include "sim/linear_experiment.h"
+#include "sim/ff_experiment.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   CLI::App app{"fuzz"};
   mortal::RunOptions run;
-  mortal::LinearParams params;
+  mortal::FFParams params;
   mortal::add_run_options(app, run, "out.json");
   params.add_options(app);
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
