@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cstdio>
+
 #include "core/error.h"
 #include "sim/cli.h"
 #include "sim/ff_experiment.h"
@@ -23,6 +25,7 @@ int main(int argc, char** argv) {
     fmt::print("ff_mnist: seed {}, layers {}, {} {} epochs, batch {}, {} lr {}, {} negatives, predict {}\n", run.seed,
                params.layers, params.schedule, params.epochs, params.batch, params.optimiser, params.lr,
                params.negatives, params.predict);
+    std::fflush(stdout);  // the configuration line comes first in a log file, before the progress lines
     // The record so far after every epoch: a stopped run still leaves its learning curve.
     const auto save_partial = [&](const nlohmann::json& curve) {
       nlohmann::json partial = result;
