@@ -19,6 +19,23 @@ void ChipParams::validate() const {
   goodness.validate("goodness");
   sigmoid.validate("sigmoid");
   check_nonnegative("sync_quantum_ns", sync_quantum_ns);
+  require(scales.empty() || scales.size() + 1 == sizes.size(), "scales lists {} layers, the chip has {}",
+          scales.size(), sizes.size() - 1);
+  for (std::size_t k = 0; k < scales.size(); ++k) {
+    check_nonnegative(fmt::format("scales[{}].w_scale", k).c_str(), scales[k].w_scale);
+    check_nonnegative(fmt::format("scales[{}].input_range", k).c_str(), scales[k].input_range);
+    check_nonnegative(fmt::format("scales[{}].output_range", k).c_str(), scales[k].output_range);
+  }
+}
+
+CrossbarParams ChipParams::layer_crossbar(int k) const {
+  CrossbarParams c = crossbar;
+  if (scales.empty()) return c;
+  const LayerScale& s = scales.at(std::size_t(k));
+  if (s.w_scale > 0) c.w_scale = s.w_scale;
+  if (s.input_range > 0) c.dac.range = s.input_range;
+  if (s.output_range > 0) c.adc.range = s.output_range;
+  return c;
 }
 
 ChipParams chip_preset(const std::string& device, std::vector<int> sizes) {
@@ -58,9 +75,9 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params, Ledger& ledge
     : sc_core::sc_module(name), p_(params), ledger_(&ledger), seed_(seed), rng_(seed, "chip.c2c") {
   p_.validate();
   for (int k = 0; k + 1 < int(p_.sizes.size()); ++k) {
-    const int in = p_.sizes[std::size_t(k)], out = p_.sizes[std::size_t(k) + 1];
+    const int in = p_.sizes[std::size_t(k)] + (p_.bias_row ? 1 : 0), out = p_.sizes[std::size_t(k) + 1];
     const std::string layer = fmt::format("layer{}", k);
-    tiles_.push_back(std::make_unique<TileModule>(layer.c_str(), p_.crossbar, ledger, out, in, seed));
+    tiles_.push_back(std::make_unique<TileModule>(layer.c_str(), p_.layer_crossbar(k), ledger, out, in, seed));
     arrays_.push_back(std::make_unique<ChipLayer>(*this, k));
     const std::string path = std::string(this->name()) + "." + layer;
     relu_.push_back(std::make_unique<AnalogRelu>(path + ".relu", p_.relu, ledger));
@@ -120,6 +137,37 @@ void Chip::run_kernel(const sc_core::sc_time& t) {
   const auto start = std::chrono::steady_clock::now();
   sc_core::sc_start(t);
   kernel_wall_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Chip::save(Checkpoint& c, const std::string& prefix) const {
+  for (int k = 0; k < layers(); ++k) tiles_[std::size_t(k)]->core().save(c, fmt::format("{}.layer{}", prefix, k));
+  const auto s = rng_.state();
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  c.put_json(prefix + ".chip", {{"seed", seed_},
+                                {"layers", layers()},
+                                {"rng", s},
+                                {"kernel_time_ps", now.value()},
+                                {"resolution_ps", sc_core::sc_get_time_resolution().to_seconds() * 1e12},
+                                {"pending_ns", pending_ns_}});
+}
+
+void Chip::restore(const Checkpoint& c, const std::string& prefix) {
+  const nlohmann::json& j = c.get_json(prefix + ".chip");
+  require(j.at("layers").get<int>() == layers(), "checkpoint chip '{}' has {} layers, this chip {}", prefix,
+          j.at("layers").get<int>(), layers());
+  const double resolution_ps = sc_core::sc_get_time_resolution().to_seconds() * 1e12;
+  require(j.at("resolution_ps").get<double>() == resolution_ps,
+          "checkpoint chip '{}' was saved with a time resolution of {} ps, this process uses {} ps", prefix,
+          j.at("resolution_ps").get<double>(), resolution_ps);
+  if (j.at("seed").get<std::uint64_t>() != seed_) reseed(j.at("seed").get<std::uint64_t>());
+  for (int k = 0; k < layers(); ++k) tiles_[std::size_t(k)]->core().restore(c, fmt::format("{}.layer{}", prefix, k));
+  rng_.set_state(j.at("rng").get<std::array<std::uint64_t, 4>>());
+  const sc_core::sc_time saved = sc_core::sc_time::from_value(j.at("kernel_time_ps").get<std::uint64_t>());
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  require(now <= saved, "checkpoint chip '{}' was saved at {} s of simulated time; this process is already at {} s",
+          prefix, saved.to_seconds(), now.to_seconds());
+  if (saved > now) run_kernel(saved - now);
+  pending_ns_ = j.at("pending_ns").get<double>();
 }
 
 }  // namespace mortal::hw

@@ -29,6 +29,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/checkpoint.h"
 #include "core/synaptic_array.h"
 #include "hw/crossbar.h"
 #include "hw/periphery.h"
@@ -36,12 +37,26 @@
 
 namespace mortal::hw {
 
+// What differs between the layers of one chip: the weight a full device range stands for (user units),
+// the input full scale (DAC range, or the driver swing of analog inputs; user units) and the output full
+// scale (ADC range or TIA swing; normalised units). 0 keeps the crossbar's value.
+struct LayerScale {
+  double w_scale = 0.0;
+  double input_range = 0.0;
+  double output_range = 0.0;
+};
+
 struct ChipParams {
   std::vector<int> sizes = {784, 1000};  // layer k maps sizes[k] inputs to sizes[k+1] outputs
   CrossbarParams crossbar = crossbar_preset("pcm");
   AnalogParams relu, normaliser, goodness, sigmoid;
+  std::vector<LayerScale> scales;  // empty (the crossbar's for every layer) or one per layer
+  // Every layer gets one more input row, driven at a constant by the caller: it carries the biases.
+  bool bias_row = false;
   double sync_quantum_ns = 0.0;
   void validate() const;
+  // The crossbar parameters of layer k (its scales filled in).
+  CrossbarParams layer_crossbar(int k) const;
 };
 
 // A chip of one device preset (see crossbar_preset) with the given layer sizes.
@@ -94,6 +109,13 @@ class Chip : public sc_core::sc_module {
   void advance_ns(double ns);
   void sync();
   void idle(double seconds);
+  // The whole state (every layer's conductances and per-device state, the cycle-to-cycle random stream,
+  // simulated time) under `prefix`; restore runs the kernel forward to the saved time (the kernel's clock
+  // cannot go back: restore into a process whose time has not passed it). The ledger is the run's, saved
+  // by its owner.
+  void save(Checkpoint& c, const std::string& prefix) const;
+  void restore(const Checkpoint& c, const std::string& prefix);
+
   // Wall-clock seconds spent inside the SystemC kernel (sc_start) on behalf of this chip.
   double kernel_wall_s() const { return kernel_wall_s_; }
 
@@ -111,7 +133,6 @@ class Chip : public sc_core::sc_module {
   std::vector<std::unique_ptr<LengthNormaliser>> norm_;
   std::vector<std::unique_ptr<GoodnessIntegrator>> goodness_;
   std::vector<std::unique_ptr<SigmoidUnit>> sigmoid_;
-  Ledger::Handle readout_counter_;
 };
 
 }  // namespace mortal::hw

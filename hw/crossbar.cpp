@@ -132,7 +132,11 @@ void Crossbar::refresh(double t_s) {
   const bool drift_moved = d.drift && std::abs(log_t - cached_log_t_) > 1e-6;
   const bool noise_moved = d.read_noise_1f && std::abs(c2 - cached_c2_) > 1e-3 * std::max(cached_c2_, 1e-3);
   if (!dirty_ && !drift_moved && !noise_moved) return;
+  rebuild(log_t, c2);
+}
 
+void Crossbar::rebuild(double log_t, double c2) {
+  const auto& d = p_.device;
   const float gmin = float(d.g_min_us), gmax = float(d.g_max_us), gu = float(g_unit_us_);
   const bool cpath = conductance_path(), noisy = read_noise_on();
   if (dirty_) {
@@ -237,20 +241,20 @@ void Crossbar::conductances(MatRef gp, MatRef gm, double t_s) {
 
 // --- forward ------------------------------------------------------------------------------------------
 
-double Crossbar::forward_time_ns(int batch) const {
+double Crossbar::forward_time_ns(int batch, ForwardIO io) const {
   const auto& t = p_.timing;
   // Samples are consecutive time steps; all tiles and columns work in parallel, ADCs serve
   // columns_per_adc columns one after another.
-  return batch * (t.t_dac_ns + t.t_read_ns + t.t_adc_ns * t.columns_per_adc);
+  return batch * ((io.dac ? t.t_dac_ns : 0.0) + t.t_read_ns + (io.adc ? t.t_adc_ns * t.columns_per_adc : 0.0));
 }
 
-void Crossbar::book_read(int batch) {
+void Crossbar::book_read(int batch, bool dac) {
   // E = sum_b sum_i V_bi^2 G_i t_read with G_i the total conductance on row i; uS * ns * V^2 = 1e-3 pJ.
   const double v_per_unit = p_.v_read_v / p_.dac.range;
   const double sum_v2g = double(xq_.colwise().squaredNorm().dot(g_row_sum_us_));
   const double e_pj = v_per_unit * v_per_unit * sum_v2g * p_.timing.t_read_ns * 1e-3;
   ledger_->add_integrated(read_counter_, double(batch) * in_ * out_, e_pj);
-  dac_.book(double(batch) * in_ * col_tiles_);
+  if (dac) dac_.book(double(batch) * in_ * col_tiles_);
 }
 
 void Crossbar::analog_product(MatRef z, int col0, int ncols, FastRng& rng) {
@@ -288,15 +292,29 @@ void Crossbar::analog_product(MatRef z, int col0, int ncols, FastRng& rng) {
     z.row(b).array() += (zvar_.row(b).array() + out_var).sqrt() * normals_.segment(b * cols, cols).transpose();
 }
 
-OpTime Crossbar::forward(MatRef z, ConstMatRef x, double t_s, FastRng& rng) {
+OpTime Crossbar::forward(MatRef z, ConstMatRef x, double t_s, FastRng& rng, ForwardIO io) {
   require(x.cols() == in_ && z.cols() == out_ && z.rows() == x.rows(),
           "{}: forward wants x (batch, {}) and z (batch, {}), got x {}x{} and z {}x{}", name_, in_, out_,
           x.rows(), x.cols(), z.rows(), z.cols());
   const int batch = int(x.rows());
   xq_.resize(batch, in_);
-  dac_.convert(xq_, x, rng);
+  if (io.dac) {
+    dac_.convert(xq_, x, rng);
+  } else if (p_.dac.quantize) {
+    const float swing = float(p_.dac.range);
+    xq_ = x.cwiseMax(-swing).cwiseMin(swing);
+  } else {
+    xq_ = x;  // ideal periphery: no swing limit
+  }
   refresh(t_s);
-  if (adcs_.size() == 1) {
+  if (!io.adc) {
+    // Partial sums of all tiles add as currents; the TIA output stays analog.
+    analog_product(z, 0, in_, rng);
+    if (p_.adc.quantize) {
+      const float swing = float(p_.adc.range);
+      z = z.cwiseMax(-swing).cwiseMin(swing);
+    }
+  } else if (adcs_.size() == 1) {
     analog_product(z, 0, in_, rng);
     adcs_[0].convert(z, rng);
   } else {
@@ -311,8 +329,8 @@ OpTime Crossbar::forward(MatRef z, ConstMatRef x, double t_s, FastRng& rng) {
   }
   const float scale = float(p_.w_scale) * out_gain_;
   if (scale != 1.0f) z *= scale;
-  book_read(batch);
-  return OpTime{forward_time_ns(batch)};
+  book_read(batch, io.dac);
+  return OpTime{forward_time_ns(batch, io)};
 }
 
 OpTime Crossbar::forward_per_device(MatRef z, ConstMatRef x, double t_s, FastRng& rng) {
@@ -615,6 +633,65 @@ OpTime Crossbar::compensate_drift(ConstMatRef probe, double t_s, FastRng& rng) {
   const double now = probe_response(probe, t_s, rng, t);
   out_gain_ = now > 0 ? float(probe_reference_ / now) : 1.0f;
   return t;
+}
+
+}  // namespace mortal::hw
+
+// --- checkpoints ----------------------------------------------------------------------------------------
+
+namespace mortal::hw {
+
+void Crossbar::save(Checkpoint& c, const std::string& prefix) const {
+  c.put(prefix + ".w", w_);
+  c.put(prefix + ".dw_up", dev_.dw_up);
+  c.put(prefix + ".dw_down", dev_.dw_down);
+  c.put(prefix + ".w_min", dev_.w_min);
+  c.put(prefix + ".w_max", dev_.w_max);
+  c.put(prefix + ".nu_z_plus", dev_.nu_z_plus);
+  c.put(prefix + ".nu_z_minus", dev_.nu_z_minus);
+  c.put(prefix + ".stuck_plus", Mat(dev_.stuck_plus.cast<float>()));
+  c.put(prefix + ".stuck_minus", Mat(dev_.stuck_minus.cast<float>()));
+  c.put_json(prefix + ".scalars", {{"gamma_up", dev_.gamma_up},
+                                   {"gamma_down", dev_.gamma_down},
+                                   {"t_program_s", t_program_s_},
+                                   {"out_gain", out_gain_},
+                                   {"probe_reference", probe_reference_},
+       // The derived-state cache holds within a tolerance of time: a resumed run rebuilds it as of the
+       // same moment, so it continues bit for bit.
+       {"cache_valid", !dirty_},
+       {"cached_log_t", cached_log_t_},
+       {"cached_c2", cached_c2_}});
+}
+
+void Crossbar::restore(const Checkpoint& c, const std::string& prefix) {
+  const auto dev = [&](const char* name, Mat& m) {
+    Mat v;
+    c.get(prefix + "." + name, v);
+    require(v.rows() == out_ && v.cols() == in_,
+            "checkpoint entry '{}.{}' is {}x{}, this crossbar wants {}x{}", prefix, name, v.rows(), v.cols(), out_, in_);
+    m = std::move(v);
+  };
+  dev("w", w_);
+  dev("dw_up", dev_.dw_up);
+  dev("dw_down", dev_.dw_down);
+  dev("w_min", dev_.w_min);
+  dev("w_max", dev_.w_max);
+  dev("nu_z_plus", dev_.nu_z_plus);
+  dev("nu_z_minus", dev_.nu_z_minus);
+  Mat stuck = dev_.stuck_plus.cast<float>();
+  dev("stuck_plus", stuck);
+  dev_.stuck_plus = stuck.cast<std::uint8_t>();
+  stuck = dev_.stuck_minus.cast<float>();
+  dev("stuck_minus", stuck);
+  dev_.stuck_minus = stuck.cast<std::uint8_t>();
+  const nlohmann::json& s = c.get_json(prefix + ".scalars");
+  dev_.gamma_up = s.at("gamma_up").get<double>();
+  dev_.gamma_down = s.at("gamma_down").get<double>();
+  t_program_s_ = s.at("t_program_s").get<double>();
+  out_gain_ = s.at("out_gain").get<float>();
+  probe_reference_ = s.at("probe_reference").get<double>();
+  dirty_ = true;
+  if (s.at("cache_valid").get<bool>()) rebuild(s.at("cached_log_t").get<double>(), s.at("cached_c2").get<double>());
 }
 
 }  // namespace mortal::hw

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "core/checkpoint.h"
 #include "core/rng.h"
 #include "core/tensor.h"
 #include "hw/device.h"
@@ -98,6 +99,16 @@ CrossbarParams ideal_crossbar();
 // noise 0.06) and pulsed updates; "ideal" gives ideal_crossbar().
 CrossbarParams crossbar_preset(const std::string& device);
 
+// Which ends of a forward pass are digital. A layer fed by another layer's analog periphery takes its
+// inputs as voltages (no DAC: driven as they are, clipped to the driver's swing +-dac.range); a layer whose
+// outputs stay analog (FF in situ: into the ReLU and goodness circuits) has no ADC (the TIA still
+// saturates at +-adc.range, and output noise is still added). Ideal converters (quantize off) stand for
+// ideal drivers and amplifiers too: no swing limit.
+struct ForwardIO {
+  bool dac = true;
+  bool adc = true;
+};
+
 // Durations of the last operations, for the timed shell.
 struct OpTime {
   double ns = 0.0;
@@ -123,7 +134,7 @@ class Crossbar {
   void reseed(std::uint64_t seed);
 
   // z = x W^T as the hardware computes it at time t_s (seconds). x: (batch, in), z: (batch, out).
-  OpTime forward(MatRef z, ConstMatRef x, double t_s, FastRng& rng);
+  OpTime forward(MatRef z, ConstMatRef x, double t_s, FastRng& rng, ForwardIO io = {});
   // Reference for the exact read-noise mode, regardless of params: per-device noise, one sample at a time.
   OpTime forward_per_device(MatRef z, ConstMatRef x, double t_s, FastRng& rng);
 
@@ -141,6 +152,13 @@ class Crossbar {
   OpTime calibrate_drift(ConstMatRef probe, double t_s, FastRng& rng);
   OpTime compensate_drift(ConstMatRef probe, double t_s, FastRng& rng);
   float output_gain() const { return out_gain_; }
+  // Undo a compensation (the response as drifted), e.g. to compare with and without it.
+  void reset_output_gain() { out_gain_ = 1.0f; }
+
+  // The whole mutable state (programmed weights, per-device state, drift clock, compensation) under
+  // `prefix` in a checkpoint, and back; restore checks the shapes.
+  void save(Checkpoint& c, const std::string& prefix) const;
+  void restore(const Checkpoint& c, const std::string& prefix);
 
   // State, for tests and checkpoints.
   const Mat& weights_normalised() const { return w_; }
@@ -160,16 +178,18 @@ class Crossbar {
   const Mat& last_row_probabilities() const { return p_rows_; }
   // The DAC output of the last forward (batch, in), in input units.
   const Mat& last_inputs() const { return xq_; }
-  double forward_time_ns(int batch) const;
+  double forward_time_ns(int batch, ForwardIO io = {}) const;
   double update_time_ns(int batch) const { return double(batch) * p_.update.bl * p_.timing.t_pulse_ns; }
 
  private:
   void sample(std::uint64_t seed);
   void refresh(double t_s);
+  // The derived state for drift factor exponent log_t and 1/f variance factor c2 (see refresh).
+  void rebuild(double log_t, double c2);
   bool conductance_path() const;
   bool read_noise_on() const;
   void analog_product(MatRef z, int col0, int ncols, FastRng& rng);
-  void book_read(int batch);
+  void book_read(int batch, bool dac);
   void update_exact(ConstMatRef x, ConstMatRef d, float lr);
   void update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng);
   void update_pulse_by_pulse(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng);

@@ -57,6 +57,16 @@ void Ledger::reset() {
   for (auto& c : counters_) c.count = c.integrated_pj = 0.0;
 }
 
+void Ledger::restore(const nlohmann::json& record) {
+  reset();
+  for (const auto& c : record.at("counters")) {
+    const Handle h = counter(c.at("module").get<std::string>(), c.at("event").get<std::string>(),
+                             c.at("energy_per_event_pj").get<double>());
+    counters_[h].count = c.at("count").get<double>();
+    counters_[h].integrated_pj = c.at("integrated_pj").get<double>();
+  }
+}
+
 nlohmann::json Ledger::to_json() const {
   nlohmann::json j;
   j["total_energy_pj"] = total_energy_pj();

@@ -72,6 +72,9 @@ class Ledger {
 
   // Zero all counts (counters stay registered).
   void reset();
+  // Set every count from a to_json() record (a resumed run continues its predecessor's ledger); counters
+  // not registered yet are registered with the recorded energy per event.
+  void restore(const nlohmann::json& record);
 
   // {"total_energy_pj": ..., "counters": [{"module", "event", "count", "energy_per_event_pj",
   //  "integrated_pj", "energy_pj"}...], "by_event": {event: energy_pj}}

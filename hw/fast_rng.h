@@ -4,6 +4,7 @@
 // from the run's named stream (core/rng.h): still one seed per run, still reproducible.
 #include <boost/random/normal_distribution.hpp>
 
+#include <array>
 #include <cstdint>
 #include <limits>
 
@@ -40,6 +41,12 @@ class FastRng {
     s_[2] ^= t;
     s_[3] = (s_[3] << 45) | (s_[3] >> 19);
     return result;
+  }
+
+  // The engine state, for checkpoints (boost's normal distribution keeps none: ziggurat).
+  std::array<std::uint64_t, 4> state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  void set_state(const std::array<std::uint64_t, 4>& s) {
+    for (int k = 0; k < 4; ++k) s_[k] = s[std::size_t(k)];
   }
 
   // Uniform in [0, 1) from the top 24 bits (exactly representable in float).

@@ -110,8 +110,8 @@ LengthNormaliser::LengthNormaliser(std::string name, const AnalogParams& params,
 void LengthNormaliser::apply(MatRef y, ConstMatRef x, FastRng& rng) const {
   const float n = float(x.cols());
   for (Eigen::Index b = 0; b < x.rows(); ++b) {
-    const float ms = x.row(b).squaredNorm() / n;
-    y.row(b) = x.row(b) / std::sqrt(ms + float(eps_));
+    const float rms = std::sqrt(x.row(b).squaredNorm() / n);
+    y.row(b) = x.row(b) * (1.0f / (rms + float(eps_)));
   }
   apply_spread(y, rng);
   ledger_->add(ops_, double(y.size()));

@@ -96,11 +96,11 @@ class AnalogRelu : public PeripheryUnit {
   void apply(MatRef y, ConstMatRef x, FastRng& rng) const;
 };
 
-// y_b = x_b / sqrt(mean_j x_bj^2 + eps), then per-channel gain/offset/noise: unit mean square, as in
+// y_b = x_b / (sqrt(mean_j x_bj^2) + eps), then per-channel gain/offset/noise: unit mean square, as in
 // Hinton's ffnew.m. x, y: (batch, channels).
 class LengthNormaliser : public PeripheryUnit {
  public:
-  LengthNormaliser(std::string name, const AnalogParams& params, Ledger& ledger, double eps = 1e-8);
+  LengthNormaliser(std::string name, const AnalogParams& params, Ledger& ledger, double eps = 1e-4);
   void apply(MatRef y, ConstMatRef x, FastRng& rng) const;
 
  private:

@@ -36,7 +36,9 @@ void PipelineStage::step() {
     next_trigger(in->data_written_event());
     return;
   }
-  const double ns = work_(p, sc_core::sc_time_stamp().to_seconds());
+  const double now = sc_core::sc_time_stamp().to_seconds();
+  if (p.entered_s < 0) p.entered_s = now;
+  const double ns = work_(p, now);
   current_ = std::move(p);
   busy_ = true;
   next_trigger(sc_core::sc_time(ns, sc_core::SC_NS));
@@ -52,10 +54,29 @@ void PacketSource::push(Packet p) {
   pushed_.notify(sc_core::SC_ZERO_TIME);
 }
 
+void PacketSource::feed(Generator next) {
+  generator_ = std::move(next);
+  pushed_.notify(sc_core::SC_ZERO_TIME);
+}
+
+bool PacketSource::take(Packet& p) {
+  if (next_ < queue_.size()) {
+    p = std::move(queue_[next_++]);
+    return true;
+  }
+  if (generator_ && generator_(p)) return true;
+  generator_ = nullptr;
+  return false;
+}
+
 void PacketSource::step() {
-  while (next_ < queue_.size() && out->nb_write(queue_[next_])) ++next_;
-  // Full fifo: wait for room; queue empty: back to waiting for a push (static sensitivity).
-  if (next_ < queue_.size()) next_trigger(out->data_read_event());
+  // A packet is made only when the fifo has room for it.
+  while (out->num_free() > 0) {
+    Packet p;
+    if (!take(p)) return;  // nothing left: back to waiting for a push (static sensitivity)
+    out->nb_write(p);
+  }
+  next_trigger(out->data_read_event());
 }
 
 PacketSink::PacketSink(sc_core::sc_module_name name) : sc_core::sc_module(name), in("in") {
@@ -65,8 +86,13 @@ PacketSink::PacketSink(sc_core::sc_module_name name) : sc_core::sc_module(name),
 void PacketSink::step() {
   Packet p;
   while (in->nb_read(p)) {
+    const double now = sc_core::sc_time_stamp().to_seconds();
+    ++count_;
+    rows_ += p.x ? double(p.x->rows()) : 0.0;
+    if (p.entered_s >= 0) latency_sum_s_ += now - p.entered_s;
+    if (!keep_) continue;
     received_.push_back(p);
-    arrival_s_.push_back(sc_core::sc_time_stamp().to_seconds());
+    arrival_s_.push_back(now);
   }
   next_trigger(in->data_written_event());
 }

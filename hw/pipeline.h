@@ -18,6 +18,9 @@ class Chip;
 struct Packet {
   int id = -1;
   std::shared_ptr<Mat> x;  // (batch, features); shared so the fifo copies a pointer, not the batch
+  float lr = 0.0f;         // learning rate of a training batch (0: inference)
+  int positives = 0;       // training: the first `positives` rows are positive data, the rest negative
+  double entered_s = -1;   // simulated time the first stage took the packet in (set by that stage)
 };
 std::ostream& operator<<(std::ostream& os, const Packet& p);
 
@@ -40,35 +43,49 @@ class PipelineStage : public sc_core::sc_module {
   int processed_ = 0;
 };
 
-// Feeds queued packets into its fifo as space frees up.
+// Feeds packets into its fifo as space frees up: queued ones first, then those a generator makes on
+// demand (a training epoch streams through without every batch in memory at once).
 class PacketSource : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(PacketSource);
+  using Generator = std::function<bool(Packet&)>;  // fills the next packet; false when there is none
   sc_core::sc_fifo_out<Packet> out;
   explicit PacketSource(sc_core::sc_module_name name);
   // Queue a packet; it enters the pipeline at the current simulated time (before or between sc_start).
   void push(Packet p);
+  // Draw packets from `next` whenever the first fifo has room, until it returns false.
+  void feed(Generator next);
 
  private:
   void step();
+  bool take(Packet& p);
   sc_core::sc_event pushed_;
   std::vector<Packet> queue_;
   std::size_t next_ = 0;
+  Generator generator_;
 };
 
-// Collects packets with their arrival times.
+// Collects packets with their arrival times (or, with keep(false), only counts them and their latency).
 class PacketSink : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(PacketSink);
   sc_core::sc_fifo_in<Packet> in;
   explicit PacketSink(sc_core::sc_module_name name);
+  void keep(bool on) { keep_ = on; }
   const std::vector<Packet>& received() const { return received_; }
   const std::vector<double>& arrival_s() const { return arrival_s_; }
+  // Every packet that arrived, kept or not: count, rows, summed latency (arrival - first stage's intake).
+  long long count() const { return count_; }
+  double rows() const { return rows_; }
+  double latency_sum_s() const { return latency_sum_s_; }
 
  private:
   void step();
+  bool keep_ = true;
   std::vector<Packet> received_;
   std::vector<double> arrival_s_;
+  long long count_ = 0;
+  double rows_ = 0, latency_sum_s_ = 0;
 };
 
 // Stages joined by fifos of the given depth, between a source and a sink.

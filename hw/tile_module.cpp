@@ -18,8 +18,8 @@ TileModule::TileModule(sc_core::sc_module_name name, const CrossbarParams& param
   dont_initialize();
 }
 
-OpTime TileModule::forward_at(MatRef z, ConstMatRef x, double t_s, FastRng& rng) {
-  const OpTime t = core_->forward(z, x, t_s, rng);
+OpTime TileModule::forward_at(MatRef z, ConstMatRef x, double t_s, FastRng& rng, ForwardIO io) {
+  const OpTime t = core_->forward(z, x, t_s, rng, io);
   if (tracing_ && t_s >= trace_begin_s_ && t_s <= trace_end_s_) record_forward(z, t_s);
   return t;
 }

@@ -23,7 +23,7 @@ class TileModule : public sc_core::sc_module {
   const Crossbar& core() const { return *core_; }
 
   // The operations, issued at time t_s (seconds of simulated time); each returns its duration.
-  OpTime forward_at(MatRef z, ConstMatRef x, double t_s, FastRng& rng);
+  OpTime forward_at(MatRef z, ConstMatRef x, double t_s, FastRng& rng, ForwardIO io = {});
   OpTime update_at(ConstMatRef x, ConstMatRef d, float lr, double t_s, FastRng& rng);
   OpTime program_at(ConstMatRef w, double t_s, FastRng& rng);
 
