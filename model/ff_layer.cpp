@@ -85,18 +85,7 @@ FFStepStats FFLayer::train(ConstVecRef target, float lr, float scale) {
   if (s.positives) s.goodness_pos /= s.positives;
   if (s.negatives) s.goodness_neg /= s.negatives;
 
-  if (params_.peer_lambda > 0 && s.positives > 0) {
-    // Running mean of each unit's activity on positive data, then a push of every positive row's drive
-    // toward the layer's average (ReLU ignored, so a dead unit comes back).
-    pull_.setZero();
-    for (int i = 0; i < rows_; ++i)
-      if (target(i) > 0.5f) pull_ += y.row(i);
-    const float mu = params_.peer_momentum;
-    mean_ = mu * mean_ + ((1 - mu) / static_cast<float>(s.positives)) * pull_;
-    pull_ = (params_.peer_lambda * scale) * (RowVec::Constant(units_, mean_.mean()) - mean_);
-    for (int i = 0; i < rows_; ++i)
-      if (target(i) > 0.5f) d.row(i) += pull_;
-  }
+  if (params_.peer_lambda > 0) peer_normalise(d, mean_, pull_, y, target, params_.peer_lambda, params_.peer_momentum, scale);
   array_->update(x_.topRows(rows_), d, lr);
   return s;
 }

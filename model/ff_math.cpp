@@ -65,6 +65,22 @@ void ff_delta(MatRef d, ConstVecRef c, ConstMatRef y, GoodnessKind kind, float s
   d.array() = y.array().colwise() * (k * c.array());
 }
 
+void peer_normalise(MatRef d, RowVec& mean, RowVec& pull, ConstMatRef y, ConstVecRef target, float lambda, float mu,
+                    float scale) {
+  pull.setZero(y.cols());
+  int positives = 0;
+  for (Eigen::Index i = 0; i < y.rows(); ++i)
+    if (target(i) > 0.5f) {
+      pull += y.row(i);
+      ++positives;
+    }
+  if (positives == 0) return;
+  mean = mu * mean + ((1 - mu) / static_cast<float>(positives)) * pull;
+  pull = (lambda * scale) * (RowVec::Constant(y.cols(), mean.mean()) - mean);
+  for (Eigen::Index i = 0; i < y.rows(); ++i)
+    if (target(i) > 0.5f) d.row(i) += pull;
+}
+
 void normalise_rows(MatRef out, ConstMatRef y, NormKind kind, float eps) {
   const float n = kind == NormKind::rms ? static_cast<float>(y.cols()) : 1.0f;
   for (Eigen::Index i = 0; i < y.rows(); ++i) {

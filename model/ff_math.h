@@ -54,6 +54,12 @@ void learning_signal(VecRef c, ConstVecRef g, ConstVecRef target, const FFObject
 // W += eps d^T x.  d, y: (batch, units); c: (batch)
 void ff_delta(MatRef d, ConstVecRef c, ConstMatRef y, GoodnessKind kind, float scale);
 
+// Peer normalisation (ffnew.m): mean (units) is each unit's running mean activity on positive rows
+// (momentum mu); every positive row's delta gets lambda * scale * (mean over units of mean - mean), pushing
+// each unit's drive toward the layer's average (ReLU ignored, so a dead unit comes back). pull: scratch.
+void peer_normalise(MatRef d, RowVec& mean, RowVec& pull, ConstMatRef y, ConstVecRef target, float lambda, float mu,
+                    float scale);
+
 // out = y / (eps + |y|) with |y| the root mean square (rms) or the length (l2) of each row, so only the
 // orientation passes on. out may alias y.  y, out: (batch, units)
 void normalise_rows(MatRef out, ConstMatRef y, NormKind kind, float eps);

@@ -1,5 +1,7 @@
-// ff_mnist: supervised Forward-Forward on MNIST (Hinton 2022) over exact digital synaptic arrays.
+// ff_mnist: supervised Forward-Forward on MNIST (Hinton 2022), over exact digital synaptic arrays or in
+// situ on an emulated chip (--device).
 //   build/bin/ff_mnist --layers 1000,1000,1000 --epochs 100 --negatives hard
+//   build/bin/ff_mnist --device ecram --hw device.dw_min=0.001
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -8,6 +10,7 @@
 #include "core/error.h"
 #include "sim/cli.h"
 #include "sim/ff_experiment.h"
+#include "sim/insitu_ff.h"
 #include "sim/results.h"
 
 int main(int argc, char** argv) {
@@ -15,16 +18,26 @@ int main(int argc, char** argv) {
   CLI::App app{"Supervised Forward-Forward on MNIST (the 10,000 test images)", "ff_mnist"};
   RunOptions run;
   FFParams params;
+  InSituParams insitu;
   add_run_options(app, run, "results/ff_mnist.json");
   params.add_options(app);
+  insitu.add_options(app);
   int code = 0;
   if (!parse_command_line(app, argc, argv, code)) return code;
   try {
+    if (insitu.in_situ()) {
+      // On the chip the negatives are random and the prediction is by goodness unless asked otherwise (and
+      // then refused with the reason): both alternatives need a digitised read-out on the learning path.
+      if (app.count("--negatives") == 0) params.negatives = "random";
+      if (app.count("--predict") == 0) params.predict = "goodness";
+    }
     params.validate();
+    insitu.validate();
     nlohmann::json result = run_record("ff_mnist", run.seed, options_to_json(app));
-    fmt::print("ff_mnist: seed {}, layers {}, {} {} epochs, batch {}, {} lr {}, {} negatives, predict {}\n", run.seed,
-               params.layers, params.schedule, params.epochs, params.batch, params.optimiser, params.lr,
-               params.negatives, params.predict);
+    fmt::print("ff_mnist: seed {}, {}, layers {}, {} {} epochs, batch {}, {} lr {}, {} negatives, predict {}\n",
+               run.seed, insitu.in_situ() ? "in situ on a " + insitu.device + " chip" : "digital", params.layers,
+               params.schedule, params.epochs, params.batch, insitu.in_situ() ? "pulsed" : params.optimiser,
+               params.lr, params.negatives, params.predict);
     std::fflush(stdout);  // the configuration line comes first in a log file, before the progress lines
     // The record so far after every epoch: a stopped run still leaves its learning curve.
     const auto save_partial = [&](const nlohmann::json& curve) {
@@ -33,9 +46,20 @@ int main(int argc, char** argv) {
       partial["metrics"] = {{"curve", curve}};
       write_json_atomic(run.out, partial);
     };
-    result["metrics"] = run_ff(params, run.seed, save_partial);
-    result["status"] = "finished";
+    if (insitu.in_situ()) {
+      result["metrics"] = run_insitu_ff(params, insitu, run.seed, run.out, result["config"], save_partial);
+      result["status"] = result["metrics"]["status"];
+      result["metrics"].erase("status");
+    } else {
+      result["metrics"] = run_ff(params, run.seed, save_partial);
+      result["status"] = "finished";
+    }
     write_json_atomic(run.out, result);
+    if (result["status"] == "stopped") {
+      fmt::print("stopped after epoch {}; resume with the same options and --resume (checkpoint {})\n",
+                 result["metrics"]["stopped_after_epoch"].get<int>(), result["metrics"]["checkpoint"].get<std::string>());
+      return 0;
+    }
     const auto& m = result["metrics"];
     fmt::print("test error {:.2f}% ({}, {} test images), train error {:.2f}%, {:.1f} s per epoch, {:.1f} s total; "
                "results in {}\n",

@@ -103,7 +103,7 @@ Evaluation evaluate(const BpMlp& net, const Dataset& d) {
 
 }  // namespace
 
-nlohmann::json run_bp(const BpParams& p, std::uint64_t seed) {
+nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpMlp>* trained) {
   p.validate();
   const LrSchedule schedule = parse_lr_schedule(p.lr_schedule);
   Stopwatch total;
@@ -186,7 +186,7 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed) {
   const Evaluation tst = evaluate(net, test);
   const double train_samples = static_cast<double>(train.size()) * p.epochs;
   const double train_flops = train_cost.total().flops() * train_samples;
-  return {{"train_examples", train.size()},
+  nlohmann::json metrics = {{"train_examples", train.size()},
           {"validation_examples", split.validation.size()},
           {"test_examples", test.size()},
           {"sizes", mp.sizes},
@@ -216,6 +216,8 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed) {
             {"train", train_s},
             {"train_per_epoch", train_s / p.epochs},
             {"total", total.seconds()}}}};
+  if (trained) *trained = std::make_unique<BpMlp>(std::move(net));
+  return metrics;
 }
 
 }  // namespace mortal

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,7 @@ nlohmann::json to_json(const BpWork& w);
 nlohmann::json to_json(const BpCost& c);
 
 // Trains and evaluates; returns the metrics section of the results file. Progress goes to stderr.
-nlohmann::json run_bp(const BpParams& p, std::uint64_t seed);
+// `trained`, if given, receives the network (e.g. to program it onto a chip).
+nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpMlp>* trained = nullptr);
 
 }  // namespace mortal

@@ -270,14 +270,6 @@ struct Trainer {
   }
 };
 
-// CPU seconds of this process over all its threads: on a loaded machine, what the run would take alone.
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
 nlohmann::json layer_stats_json(const std::vector<FFStepStats>& sum, int steps) {
   nlohmann::json a = nlohmann::json::array();
   for (const FFStepStats& s : sum)
@@ -432,9 +424,14 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
           {"timing_s", {{"train", train_s}, {"curve_evaluation", eval_seconds}, {"final_evaluation", final_eval_s}}}};
 }
 
-nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch) {
-  p.validate();
-  Stopwatch total;
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+FFData load_ff_data(const FFParams& p, std::uint64_t seed) {
   Dataset full = load_mnist(p.data_dir, "train");
   Dataset test = load_mnist(p.data_dir, "t10k");
   if (p.train_limit > 0 && p.train_limit < full.size())
@@ -449,8 +446,15 @@ nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallba
     train.images.array() = (train.images.array() - mean) / sd;
     test.images.array() = (test.images.array() - mean) / sd;
   }
+  return {std::move(train), std::move(test)};
+}
+
+nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch) {
+  p.validate();
+  Stopwatch total;
+  const FFData data = load_ff_data(p, seed);
   const double load_s = total.seconds();
-  nlohmann::json m = train_ff(p, train, test, seed, true, on_epoch);
+  nlohmann::json m = train_ff(p, data.train, data.test, seed, true, on_epoch);
   m["timing_s"]["load"] = load_s;
   m["timing_s"]["total"] = total.seconds();
   m["timing_s"]["cpu_total"] = cpu_seconds();

@@ -74,7 +74,16 @@ using FFCurveCallback = std::function<void(const nlohmann::json& curve)>;
 nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed,
                         bool log = true, const FFCurveCallback& on_epoch = {});
 
-// Loads MNIST as the params say (limits, validation split, standardisation), then train_ff.
+// MNIST as the params say: training limit and validation split drawn from the seed, standardisation.
+struct FFData {
+  Dataset train, test;
+};
+FFData load_ff_data(const FFParams& p, std::uint64_t seed);
+
+// CPU seconds of this process over all its threads: on a loaded machine, what the run would take alone.
+double cpu_seconds();
+
+// Loads the data (load_ff_data), then train_ff.
 nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch = {});
 
 // lr multiplier after `fraction` of training: 1, or 1 for the first half then linearly down to 0.

@@ -1,0 +1,133 @@
+#include "sim/hw_config.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace mortal::hw {
+
+NLOHMANN_JSON_SERIALIZE_ENUM(ReadNoiseMode, {{ReadNoiseMode::column_sum, "column_sum"},
+                                             {ReadNoiseMode::per_device, "per_device"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(UpdateMode, {{UpdateMode::sampled_counts, "sampled_counts"},
+                                          {UpdateMode::pulse_by_pulse, "pulse_by_pulse"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(UpdateKind, {{UpdateKind::pulsed, "pulsed"}, {UpdateKind::exact, "exact"}})
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProgNoisePoly, c0_us, c1_us, c2_us)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AnalogParams, gain_dtod, offset_dtod, noise, t_op_ns)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ConverterParams, quantize, bits, range, analog)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(UpdateParams, kind, mode, bl, update_management)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProgramParams, max_iterations, tolerance)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TimingParams, t_dac_ns, t_read_ns, t_adc_ns, columns_per_adc, t_pulse_ns,
+                                   t_program_ns)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EnergyParams, adc_conversion_pj, dac_conversion_pj, pulse_pj, periphery_op_pj,
+                                   fp32_mac_pj, sram_read_64bit_pj, dram_access_64bit_pj)
+
+// The pulsed response is a variant: {"kind": "constant_step" | "soft_bounds" | "linear_step", "gamma_up",
+// "gamma_down"} (the gammas matter for linear_step only).
+void to_json(nlohmann::json& j, const UpdateResponse& r) {
+  const auto* ls = std::get_if<LinearStep>(&r);
+  j = {{"kind", std::holds_alternative<ConstantStep>(r) ? "constant_step" : ls ? "linear_step" : "soft_bounds"},
+       {"gamma_up", ls ? ls->gamma_up : 0.0},
+       {"gamma_down", ls ? ls->gamma_down : 0.0}};
+}
+void from_json(const nlohmann::json& j, UpdateResponse& r) {
+  const std::string kind = j.at("kind").get<std::string>();
+  if (kind == "constant_step")
+    r = ConstantStep{};
+  else if (kind == "soft_bounds")
+    r = SoftBounds{};
+  else if (kind == "linear_step")
+    r = LinearStep{j.at("gamma_up").get<double>(), j.at("gamma_down").get<double>()};
+  else
+    fail("device.response.kind must be constant_step, soft_bounds or linear_step, got '{}'", kind);
+}
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DeviceParams, name, g_min_us, g_max_us, w_min, w_max, w_bounds_dtod, n_states,
+                                   response, dw_min, dw_min_dtod, dw_min_c2c, up_down, up_down_dtod,
+                                   prog_noise_scale, prog_noise, read_noise_rel, read_noise_1f, t_read_1f_ns, drift,
+                                   drift_t0_s, drift_pcm_nu, drift_nu, drift_nu_dtod, stuck_gmin_rate,
+                                   stuck_gmax_rate)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LayerScale, w_scale, input_range, output_range)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CrossbarParams, device, max_rows, max_cols, w_scale, v_read_v, dac, adc,
+                                   adc_per_tile, out_noise, read_noise_mode, ir_drop_ohm, pulse_gen, update, program,
+                                   timing)
+
+}  // namespace mortal::hw
+
+namespace mortal {
+
+nlohmann::json hw_to_json(const hw::ChipParams& chip, const hw::EnergyParams& energy) {
+  return {{"crossbar", chip.crossbar},   {"relu", chip.relu},     {"normaliser", chip.normaliser},
+          {"goodness", chip.goodness},   {"sigmoid", chip.sigmoid}, {"scales", chip.scales},
+          {"sync_quantum_ns", chip.sync_quantum_ns}, {"energy", energy}};
+}
+
+void hw_from_json(const nlohmann::json& j, hw::ChipParams& chip, hw::EnergyParams& energy) {
+  j.at("crossbar").get_to(chip.crossbar);
+  j.at("relu").get_to(chip.relu);
+  j.at("normaliser").get_to(chip.normaliser);
+  j.at("goodness").get_to(chip.goodness);
+  j.at("sigmoid").get_to(chip.sigmoid);
+  j.at("scales").get_to(chip.scales);
+  j.at("sync_quantum_ns").get_to(chip.sync_quantum_ns);
+  j.at("energy").get_to(energy);
+}
+
+namespace {
+
+const char* kind_of(const nlohmann::json& v) {
+  if (v.is_boolean()) return "true or false";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a name";
+  if (v.is_array()) return "a list of numbers (comma-separated)";
+  return "an object";
+}
+
+// The value text as the JSON kind the parameter has now.
+nlohmann::json parse_value(const std::string& setting, const std::string& text, const nlohmann::json& now) {
+  nlohmann::json v;
+  if (now.is_string()) {
+    v = text;
+  } else if (now.is_array()) {
+    v = nlohmann::json::parse("[" + text + "]", nullptr, false);
+  } else {
+    v = nlohmann::json::parse(text, nullptr, false);
+  }
+  const bool ok = !v.is_discarded() && ((now.is_boolean() && v.is_boolean()) || (now.is_number() && v.is_number()) ||
+                                         now.is_string() || (now.is_array() && v.is_array()));
+  require(ok, "hardware setting '{}': the value must be {}, got '{}'", setting, kind_of(now), text);
+  if (now.is_number_integer() || now.is_number_unsigned())
+    require(v.is_number_integer() || v.is_number_unsigned(), "hardware setting '{}': the value must be a whole number, got '{}'",
+            setting, text);
+  if (v.is_number()) check_finite(setting.c_str(), v.get<double>());
+  return v;
+}
+
+}  // namespace
+
+void apply_hw_overrides(hw::ChipParams& chip, hw::EnergyParams& energy, const std::vector<std::string>& settings) {
+  nlohmann::json j = hw_to_json(chip, energy);
+  for (const std::string& s : settings) {
+    const auto eq = s.find('=');
+    require(eq != std::string::npos && eq > 0, "hardware setting '{}' must read path=value, e.g. device.dw_min=0.002", s);
+    std::string path = s.substr(0, eq);
+    const std::string text = s.substr(eq + 1);
+    if (path.rfind("device.", 0) == 0) path = "crossbar." + path;
+    std::string pointer;
+    for (char c : path) pointer += c == '.' ? '/' : c;
+    const nlohmann::json::json_pointer ptr("/" + pointer);
+    require(j.contains(ptr) && !j.at(ptr).is_object(),
+            "hardware setting '{}': no parameter '{}' (see the \"hardware\" section of a results file for every path)",
+            s, path);
+    j[ptr] = parse_value(s, text, j.at(ptr));
+  }
+  try {
+    hw_from_json(j, chip, energy);
+  } catch (const nlohmann::json::exception& e) {
+    fail("hardware settings: {}", e.what());
+  }
+  chip.validate();
+  energy.validate();
+}
+
+}  // namespace mortal

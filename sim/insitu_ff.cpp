@@ -1,0 +1,660 @@
+#include "sim/insitu_ff.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "core/checkpoint.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "hw/chip.h"
+#include "hw/pipeline.h"
+#include "model/digital_array.h"
+#include "model/softmax.h"
+#include "sim/bp_experiment.h"
+#include "sim/hw_config.h"
+#include "sim/plot.h"
+#include "sim/progress.h"
+#include "sim/results.h"
+
+namespace mortal {
+
+void InSituParams::add_options(CLI::App& app) {
+  app.add_option("--device", device,
+                 "digital (exact arrays), or FF in situ on a chip of this device preset: ideal, pcm, reram, ecram, "
+                 "gokmen_vlasov, idealized, capacitor, pcm_pulsed");
+  app.add_option("--hw", hw, "Hardware parameter override path=value, repeatable (e.g. device.dw_min=0.002)");
+  app.add_option("--w-scale", w_scale, "In situ: weight of a full device range (user units)");
+  app.add_option("--input-range", input_range, "In situ: first layer DAC full scale (0: largest training input)");
+  app.add_option("--hidden-range", hidden_range, "In situ: drive swing of hidden-layer analog inputs");
+  app.add_option("--output-range", output_range, "In situ: TIA swing, normalised units (0: the ADC range)");
+  app.add_option("--drift-times", drift_times, "In situ: idle times (s) after training to evaluate at")
+      ->delimiter(',');
+  app.add_option("--rival", rival, "In situ: bp (BP trained digitally, programmed onto the same chip) or none");
+  app.add_option("--rival-epochs", rival_epochs, "In situ: epochs of the BP rival");
+  app.add_option("--checkpoint", checkpoint, "In situ: checkpoint file (default: results path with .ckpt)");
+  app.add_flag("--resume", resume, "In situ: continue from the checkpoint");
+  app.add_option("--stop-after-epoch", stop_after, "In situ: stop once this epoch is checkpointed (0: never)");
+  app.add_option("--fifo-depth", fifo_depth, "In situ: depth of the fifos between pipeline stages");
+  app.add_option("--plot", plot, "In situ: drift plot stem (default: results path without .json + _drift)");
+}
+
+void InSituParams::validate() const {
+  if (!in_situ()) return;
+  hw::device_preset(device);  // names the presets when unknown
+  check_positive("w-scale", w_scale);
+  check_nonnegative("input-range", input_range);
+  check_positive("hidden-range", hidden_range);
+  check_nonnegative("output-range", output_range);
+  for (double t : drift_times) check_positive("drift-times", t);
+  require(std::is_sorted(drift_times.begin(), drift_times.end()), "drift-times must be in increasing order");
+  require(rival == "bp" || rival == "none", "rival must be bp or none, got '{}'", rival);
+  require(rival_epochs >= 1, "rival-epochs must be at least 1, got {}", rival_epochs);
+  require(stop_after >= 0, "stop-after-epoch must be >= 0, got {}", stop_after);
+  require(fifo_depth >= 1, "fifo-depth must be at least 1, got {}", fifo_depth);
+}
+
+namespace {
+
+constexpr float kBias = 1.0f;  // the constant drive of the bias row
+
+std::string duration_label(double s) {
+  if (s < 60) return fmt::format("{:g} s", s);
+  if (s < 86400) return fmt::format("{:g} h", s / 3600);
+  if (s < 365 * 86400.0) return fmt::format("{:g} day{}", s / 86400, s == 86400 ? "" : "s");
+  return fmt::format("{:g} year{}", s / (365 * 86400.0), s == 365 * 86400.0 ? "" : "s");
+}
+
+// The ADC-free label read-out: ten goodness sums compared by a winner-take-all, the winner's index
+// encoded; costed as one ADC conversion per image.
+hw::Ledger::Handle label_readout_counter(hw::Chip& chip) {
+  return chip.ledger().counter(std::string(chip.name()) + ".label_readout", "adc_conversion",
+                               chip.ledger().params().adc_conversion_pj);
+}
+
+// BP weights programmed onto a chip, evaluated there: the rival of FF in situ.
+class RivalOnChip {
+ public:
+  RivalOnChip(hw::Chip& chip, std::uint64_t seed)
+      : chip_(chip), rng_(seed, "rival.eval"), readout_(label_readout_counter(chip)) {}
+
+  void program(const BpMlp& net) {
+    for (int k = 0; k < chip_.layers(); ++k) {
+      const Mat& w = net.weights(k);
+      Mat wb(w.rows(), w.cols() + 1);
+      wb.leftCols(w.cols()) = w;
+      wb.col(w.cols()) = net.bias(k).transpose();
+      chip_.program(k, wb);
+    }
+  }
+
+  // Analog between layers, one ADC conversion per class at the output, argmax.
+  double error(const Dataset& d, int limit) {
+    const Dataset s = limit > 0 && limit < d.size() ? d.head(limit) : d;
+    const int L = chip_.layers(), chunk = 1000;
+    std::vector<int> pred;
+    Mat x, z;
+    for (int start = 0; start < s.size(); start += chunk) {
+      const int m = std::min(chunk, s.size() - start);
+      x.resize(m, s.features() + 1);
+      x.leftCols(s.features()) = s.images.middleRows(start, m);
+      x.col(s.features()).setConstant(kBias);
+      for (int k = 0; k < L; ++k) {
+        const bool last = k + 1 == L;
+        z.resize(m, chip_.tile(k).core().outputs());
+        chip_.advance_ns(chip_.tile(k).forward_at(z, x, chip_.now_s(), rng_, hw::ForwardIO{k == 0, last}).ns);
+        if (last) break;
+        x.resize(m, z.cols() + 1);
+        chip_.relu(k).apply(x.leftCols(z.cols()), z, rng_);
+        chip_.advance_ns(chip_.relu(k).time_ns(m));
+        x.col(z.cols()).setConstant(kBias);
+      }
+      const std::vector<int> p = argmax_rows(z);
+      pred.insert(pred.end(), p.begin(), p.end());
+    }
+    return error_rate(pred, s.labels);
+  }
+
+  hw::FastRng& rng() { return rng_; }
+
+ private:
+  hw::Chip& chip_;
+  hw::FastRng rng_;
+  hw::Ledger::Handle readout_;
+};
+
+// The ranges of the rival chip's layers, from the digital net's own activities on training images:
+// a full device range for the layer's largest weight, the inputs' and outputs' largest magnitudes.
+std::vector<hw::LayerScale> rival_scales(const BpMlp& net, const Dataset& train) {
+  const Dataset cal = train.head(std::min(train.size(), 2000));
+  Mat a = cal.images, z;
+  std::vector<hw::LayerScale> scales;
+  for (int k = 0; k < net.params().layers(); ++k) {
+    hw::LayerScale s;
+    s.w_scale = std::max(double(net.weights(k).cwiseAbs().maxCoeff()), double(net.bias(k).cwiseAbs().maxCoeff()));
+    s.input_range = std::max(1.0, double(a.cwiseAbs().maxCoeff()));
+    z = (a * net.weights(k).transpose()).rowwise() + net.bias(k);
+    s.output_range = 1.1 * double(z.cwiseAbs().maxCoeff()) / s.w_scale;
+    a = z.cwiseMax(0.0f);
+    scales.push_back(s);
+  }
+  return scales;
+}
+
+// Everything of a configuration that decides the numbers: what a checkpoint must agree with to resume.
+nlohmann::json fingerprint(const nlohmann::json& config) {
+  nlohmann::json f = config;
+  for (const char* k : {"resume", "stop-after-epoch", "out", "checkpoint", "plot", "drift-times", "rival",
+                        "rival-epochs", "eval-every"})
+    f.erase(k);
+  return f;
+}
+
+}  // namespace
+
+InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std::uint64_t seed, int fifo_depth)
+    : chip_(chip),
+      p_(p),
+      train_(train),
+      seed_(seed),
+      coding_(p.label_coding()),
+      lp_(p.layer_params()),
+      input_norm_(parse_norm(p.input_norm)),
+      eval_rng_(seed, "insitu.eval"),
+      neg_rng_(make_rng(seed, "ff.negatives")),
+      readout_(label_readout_counter(chip)) {
+  coding_.classes = train.num_classes;
+  coding_.validate(train.features());
+  const int L = chip.layers();
+  for (int l = L > 1 ? 1 : 0; l < L; ++l) chosen_.push_back(l);
+  if (!p.readout_layers.empty()) chosen_ = p.readout_layers;
+  std::vector<hw::PipelineStage::Work> stages;
+  for (int k = 0; k < L; ++k) {
+    const int units = units_of(k);
+    layer_rng_.emplace_back(seed, "insitu.layer", std::uint64_t(k));
+    mean_.push_back(RowVec::Constant(units, lp_.peer_initial));
+    pull_.emplace_back(units);
+    theta_.push_back(lp_.objective.threshold(units));
+    stages.push_back([this, k](hw::Packet& pk, double t_s) { return train_stage(k, pk, t_s); });
+  }
+  buf_.resize(std::size_t(L));
+  stats_.resize(std::size_t(L));
+  pipeline_ = std::make_unique<hw::Pipeline>("ff_pipeline", std::move(stages), fifo_depth);
+  pipeline_->sink.keep(false);
+}
+
+
+// The same initial weights as the digital run of this seed, written by program-and-verify.
+void InSituFF::program_initial() {
+  for (int k = 0; k < layers(); ++k) {
+    DigitalArray a(units_of(k), inputs_of(k));
+    Rng rng = make_rng(seed_, "ff.init", std::uint64_t(k));
+    a.init_uniform(rng, p_.init_scale);
+    Mat w(units_of(k), inputs_of(k));
+    a.read_weights(w);
+    chip_.program(k, w);
+  }
+}
+
+// One pass over the training set through the pipeline; returns the epoch's curve entry.
+nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total_steps) {
+  const int n = train_.size(), F = train_.features(), b_max = p_.batch;
+  const std::vector<int> order = shuffled_indices(n, stream_seed(seed_, "ff.order", std::uint64_t(epoch)));
+  for (auto& s : stats_) s = {};
+  int start = 0;
+  std::vector<int> labels, negs;
+  Mat images;
+  pipeline_->source.feed([&](hw::Packet& pk) {
+    if (start >= n) return false;
+    const int b = std::min(b_max, n - start);
+    images.resize(b, F);
+    labels.resize(std::size_t(b));
+    negs.resize(std::size_t(b));
+    for (int i = 0; i < b; ++i) {
+      const int k = order[std::size_t(start + i)];
+      images.row(i) = train_.images.row(k);
+      labels[std::size_t(i)] = train_.labels[std::size_t(k)];
+      negs[std::size_t(i)] = random_wrong_label(labels[std::size_t(i)], train_.num_classes, neg_rng_);
+    }
+    auto x = std::make_shared<Mat>(2 * b, F + 1);
+    overlay_labels(x->topLeftCorner(b, F), images, labels, coding_);
+    overlay_labels(x->bottomLeftCorner(b, F), images, negs, coding_);
+    normalise_rows(x->leftCols(F), x->leftCols(F), input_norm_, lp_.norm_eps);
+    x->col(F).setConstant(kBias);
+    pk.id = int(step);
+    pk.x = std::move(x);
+    pk.positives = b;
+    pk.lr = p_.lr * lr_factor(p_.lr_schedule, double(step) / double(total_steps));
+    start += b;
+    ++step;
+    return true;
+  });
+  chip_.sync();
+  const double t0 = sc_core::sc_time_stamp().to_seconds();
+  const long long c0 = pipeline_->sink.count();
+  const double lat0 = pipeline_->sink.latency_sum_s();
+  sc_core::sc_start();
+  const double sim_s = sc_core::sc_time_stamp().to_seconds() - t0;
+  const long long packets = pipeline_->sink.count() - c0;
+  require(start >= n && packets == (n + b_max - 1) / b_max, "pipeline delivered {} of {} batches", packets,
+          (n + b_max - 1) / b_max);
+  sim_train_s_ += sim_s;
+  nlohmann::json ls = nlohmann::json::array();
+  for (const auto& s : stats_)
+    ls.push_back({{"loss", s.loss / double(s.steps)},
+                  {"goodness_pos", s.gpos / double(s.steps)},
+                  {"goodness_neg", s.gneg / double(s.steps)}});
+  return {{"epoch", epoch},
+          {"layers", ls},
+          {"simulated_s", sim_s},
+          {"images_per_simulated_s", n / sim_s},
+          {"latency_s", (pipeline_->sink.latency_sum_s() - lat0) / double(packets)}};
+}
+
+// Goodness prediction on the chip: every label's overlay through the layers, the chosen layers' goodness
+// summed, the largest wins.
+double InSituFF::error(const Dataset& d, int limit) {
+  const Dataset s = limit > 0 && limit < d.size() ? d.head(limit) : d;
+  const int F = s.features(), top = *std::max_element(chosen_.begin(), chosen_.end()) + 1;
+  const float sign = lp_.objective.sign();
+  Mat scores(s.size(), s.num_classes);
+  const int chunk = 1000;
+  std::vector<Mat> x(static_cast<std::size_t>(top));
+  Mat y, g;
+  Vec gsum;
+  for (int start = 0; start < s.size(); start += chunk) {
+    const int m = std::min(chunk, s.size() - start);
+    for (int c = 0; c < s.num_classes; ++c) {
+      Mat& x0 = x[0];
+      x0.resize(m, F + 1);
+      overlay_label(x0.leftCols(F), s.images.middleRows(start, m), c, coding_);
+      normalise_rows(x0.leftCols(F), x0.leftCols(F), input_norm_, lp_.norm_eps);
+      x0.col(F).setConstant(kBias);
+      gsum.setZero(m);
+      for (int k = 0; k < top; ++k) {
+        chip_.advance_ns(forward_layer(k, x[std::size_t(k)], y, g, eval_rng_, chip_.now_s()));
+        if (std::find(chosen_.begin(), chosen_.end(), k) != chosen_.end()) gsum += (sign * per_unit(k)) * g.col(0);
+        if (k + 1 < top) chip_.advance_ns(pass_on(k, y, x[std::size_t(k) + 1], eval_rng_));
+      }
+      scores.block(start, c, m, 1) = gsum;
+    }
+    chip_.ledger().add(readout_, m);
+  }
+  return error_rate(argmax_rows(scores), s.labels);
+}
+
+void InSituFF::save(Checkpoint& c) const {
+  for (int k = 0; k < layers(); ++k) {
+    c.put_json(fmt::format("trainer.layer{}.rng", k), layer_rng_[std::size_t(k)].state());
+    c.put(fmt::format("trainer.layer{}.peer_mean", k), Mat(mean_[std::size_t(k)]));
+  }
+  c.put_json("trainer.eval_rng", eval_rng_.state());
+  c.put("trainer.negatives", neg_rng_);
+  c.put_json("trainer.simulated_training_s", sim_train_s_);
+}
+void InSituFF::restore(const Checkpoint& c) {
+  for (int k = 0; k < layers(); ++k) {
+    layer_rng_[std::size_t(k)].set_state(
+        c.get_json(fmt::format("trainer.layer{}.rng", k)).get<std::array<std::uint64_t, 4>>());
+    Mat m;
+    c.get(fmt::format("trainer.layer{}.peer_mean", k), m);
+    require(m.rows() == 1 && m.cols() == units_of(k), "checkpoint: layer {} peer means are {}x{}, want 1x{}", k,
+            m.rows(), m.cols(), units_of(k));
+    mean_[std::size_t(k)] = m.row(0);
+  }
+  eval_rng_.set_state(c.get_json("trainer.eval_rng").get<std::array<std::uint64_t, 4>>());
+  c.get("trainer.negatives", neg_rng_);
+  sim_train_s_ = c.get_json("trainer.simulated_training_s").get<double>();
+}
+
+float InSituFF::per_unit(int k) const {
+  return lp_.objective.kind == GoodnessKind::mean_squares ? 1.0f / float(units_of(k)) : 1.0f;
+}
+
+// Crossbar (analog out), analog ReLU, goodness integrator. x: (rows, inputs with bias); y: (rows, units);
+// g: (rows, 1) sum of squares. Returns the simulated time.
+double InSituFF::forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng& rng, double t_s) {
+  const int rows = int(x.rows());
+  y.resize(rows, units_of(k));
+  g.resize(rows, 1);
+  double ns = chip_.tile(k).forward_at(y, x, t_s, rng, hw::ForwardIO{k == 0, false}).ns;
+  chip_.relu(k).apply(y, y, rng);
+  chip_.goodness(k).apply(g, y, rng);
+  return ns + chip_.relu(k).time_ns(rows) + chip_.goodness(k).time_ns(rows);
+}
+
+// The length normaliser's output, with the bias drive appended: the next layer's input.
+double InSituFF::pass_on(int k, const Mat& y, Mat& next, hw::FastRng& rng) {
+  const int rows = int(y.rows()), units = int(y.cols());
+  next.resize(rows, units + 1);
+  chip_.normaliser(k).apply(next.leftCols(units), y, rng);
+  next.col(units).setConstant(kBias);
+  return chip_.normaliser(k).time_ns(rows);
+}
+
+// Stage k of the training pipeline: forward, learning signal, pulsed update, activity passed on.
+double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
+  const Mat& x = *pk.x;
+  const int rows = int(x.rows()), b = pk.positives;
+  hw::FastRng& rng = layer_rng_[std::size_t(k)];
+  Buffers& w = buf_[std::size_t(k)];
+  double ns = forward_layer(k, x, w.y, w.g, rng, t_s);
+
+  // The sigmoid unit sees s (G - theta) / T (per unit for mean goodness) and gives p(positive).
+  const FFObjective& obj = lp_.objective;
+  const float sign = obj.sign(), kg = sign * per_unit(k) / obj.temperature;
+  w.ge = kg * w.g;
+  w.p.resize(rows, 1);
+  chip_.sigmoid(k).apply(w.p, w.ge, sign * theta_[std::size_t(k)] / obj.temperature, rng);
+  ns += chip_.sigmoid(k).time_ns(rows);
+  w.s.resize(rows, 1);
+  hw::SigmoidUnit::learning_signal(w.s.topRows(b), w.p.topRows(b), true);
+  hw::SigmoidUnit::learning_signal(w.s.bottomRows(rows - b), w.p.bottomRows(rows - b), false);
+
+  Stats& st = stats_[std::size_t(k)];
+  double loss = 0, gpos = 0, gneg = 0;
+  for (int i = 0; i < rows; ++i) {
+    const double pr = std::clamp(double(w.p(i, 0)), 1e-7, 1 - 1e-7);
+    loss -= i < b ? std::log(pr) : std::log(1 - pr);
+    (i < b ? gpos : gneg) += per_unit(k) * w.g(i, 0);
+  }
+  st.loss += loss / rows;
+  st.gpos += gpos / std::max(b, 1);
+  st.gneg += gneg / std::max(rows - b, 1);
+  ++st.steps;
+
+  // The column pulse trains carry d = 2 scale c y (per unit for the mean), c = (s / T)(target - p):
+  // each unit's activity scaled by its row's signal; peer normalisation adds its push on positive rows.
+  const float scale = 1.0f / float(rows), kd = 2 * scale * per_unit(k) * sign / obj.temperature;
+  w.d = w.y;
+  w.d.array().colwise() *= (kd * w.s.col(0)).array();
+  if (lp_.peer_lambda > 0) {
+    if (w.target.size() != rows || (b > 0 && w.target(b - 1) != 1.0f) || (b < rows && w.target(b) != 0.0f)) {
+      w.target.resize(rows);
+      w.target.head(b).setOnes();
+      w.target.tail(rows - b).setZero();
+    }
+    peer_normalise(w.d, mean_[std::size_t(k)], pull_[std::size_t(k)], w.y, w.target, lp_.peer_lambda,
+                   lp_.peer_momentum, scale);
+  }
+  ns += chip_.tile(k).update_at(x, w.d, pk.lr, t_s + ns * 1e-9, rng).ns;
+
+  if (k + 1 < layers()) {
+    auto next = std::make_shared<Mat>();
+    ns += pass_on(k, w.y, *next, rng);
+    pk.x = std::move(next);
+  }
+  return ns;
+}
+
+nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uint64_t seed, const std::string& out,
+                             const nlohmann::json& config, const FFCurveCallback& on_epoch) {
+  p.validate();
+  ip.validate();
+  require(ip.in_situ(), "run_insitu_ff needs a device preset, got 'digital'");
+  require(p.schedule == "pipelined", "in situ every layer learns on every batch: schedule must be pipelined, got '{}'",
+          p.schedule);
+  require(p.negatives == "random",
+          "in situ the negatives must be random: hard negatives need a digitised read-out on the learning path");
+  require(p.predict == "goodness", "in situ the prediction is by goodness (the read-out needs no ADC per unit)");
+  require(p.norm == "rms" && p.input_norm == "rms", "in situ the length normaliser gives unit mean square: norm rms");
+  Stopwatch total;
+  const FFData data = load_ff_data(p, seed);
+  const double load_s = total.seconds();
+  const std::string stem = out.size() > 5 && out.substr(out.size() - 5) == ".json" ? out.substr(0, out.size() - 5) : out;
+  const std::string ckpt_path = ip.checkpoint.empty() ? stem + ".ckpt" : ip.checkpoint;
+
+  // The rival first: its ranges size the rival chip, which must exist before the kernel starts.
+  std::unique_ptr<BpMlp> bp_net;
+  nlohmann::json rival;
+  if (ip.rival == "bp") {
+    BpParams bp;
+    bp.data_dir = p.data_dir;
+    bp.layers = p.layers;
+    bp.epochs = ip.rival_epochs;
+    bp.batch = p.batch;
+    bp.validation = 0;
+    bp.train_limit = p.train_limit;
+    bp.test_limit = p.test_limit;
+    fmt::print(stderr, "rival: BP {} epochs, digital\n", bp.epochs);
+    const nlohmann::json m = run_bp(bp, seed, &bp_net);
+    rival = {{"kind", "BP trained digitally, programmed by program-and-verify"},
+             {"epochs", bp.epochs},
+             {"digital_test_error", m["test_error"]},
+             {"digital_train_error", m["train_error"]}};
+  }
+
+  // The chips: FF trains on one; the rival is programmed onto another of the same seed (the same
+  // individual: every layer's devices are drawn from the seed and the layer's name).
+  hw::Ledger ledger;
+  std::vector<int> sizes = {data.train.features()};
+  for (int u : p.layers) sizes.push_back(u);
+  hw::ChipParams cp = hw::chip_preset(ip.device, sizes);
+  hw::EnergyParams energy = ledger.params();
+  apply_hw_overrides(cp, energy, ip.hw);
+  ledger = hw::Ledger(energy);
+  cp.bias_row = true;
+  double input_range = ip.input_range;
+  if (input_range <= 0) {
+    // The largest value the first layer is driven with: a normalised image with a label written in.
+    Mat x(std::min(data.train.size(), 10000), data.train.features());
+    overlay_label(x, data.train.images.topRows(x.rows()), 0, p.label_coding());
+    normalise_rows(x, x, parse_norm(p.input_norm), p.layer_params().norm_eps);
+    input_range = double(x.maxCoeff());
+  }
+  for (std::size_t k = 0; k < p.layers.size(); ++k)
+    cp.scales.push_back({ip.w_scale, k == 0 ? input_range : ip.hidden_range, ip.output_range});
+  hw::Chip chip("ff", cp, ledger, seed);
+  std::unique_ptr<hw::Chip> rival_chip;
+  if (bp_net) {
+    hw::ChipParams rp = cp;
+    rp.sizes.push_back(data.train.num_classes);
+    rp.scales = rival_scales(*bp_net, data.train);
+    rival_chip = std::make_unique<hw::Chip>("rival", rp, ledger, seed);
+  }
+  InSituFF t(chip, p, data.train, seed, ip.fifo_depth);
+
+  const int n = data.train.size();
+  const long long steps_per_epoch = (n + p.batch - 1) / p.batch, total_steps = steps_per_epoch * p.epochs;
+  nlohmann::json curve = nlohmann::json::array();
+  std::vector<double> epoch_seconds;
+  int first_epoch = 1;
+  long long step = 0;
+  double prior_train_wall = 0;
+  if (ip.resume) {
+    const Checkpoint c = Checkpoint::load(ckpt_path);
+    const nlohmann::json& run = c.get_json("run");
+    require(run.at("fingerprint") == fingerprint(config),
+            "{}: the checkpoint was written by a run with other settings; resume with the same options (saved: {})",
+            ckpt_path, run.at("fingerprint").dump());
+    chip.restore(c, "chip");
+    ledger.restore(c.get_json("ledger"));
+    t.restore(c);
+    first_epoch = run.at("epoch").get<int>() + 1;
+    step = run.at("step").get<long long>();
+    curve = run.at("curve");
+    epoch_seconds = run.at("epoch_seconds").get<std::vector<double>>();
+    prior_train_wall = run.at("train_wall_s").get<double>();
+    fmt::print(stderr, "resumed from {} after epoch {} ({:.6g} s simulated)\n", ckpt_path, first_epoch - 1,
+               chip.now_s());
+  } else {
+    t.program_initial();
+  }
+
+  Stopwatch train_clock;
+  double eval_s = 0;
+  Progress progress("epoch", p.epochs);
+  for (int epoch = first_epoch; epoch <= p.epochs; ++epoch) {
+    Stopwatch epoch_clock;
+    nlohmann::json entry = t.train_epoch(epoch, step, total_steps);
+    epoch_seconds.push_back(epoch_clock.seconds());
+    entry["seconds"] = epoch_seconds.back();
+    if (epoch % p.eval_every == 0 || epoch == p.epochs) {
+      Stopwatch eval_clock;
+      entry["test_error"] = {{"goodness", t.error(data.test, p.test_limit)}};
+      eval_s += eval_clock.seconds();
+    }
+    std::string layers_text;
+    for (const auto& l : entry["layers"])
+      layers_text += fmt::format(" {:.2f}/{:.0f}/{:.0f}", l["loss"].get<double>(), l["goodness_pos"].get<double>(),
+                                 l["goodness_neg"].get<double>());
+    progress.report(epoch, fmt::format("loss/G+/G- per layer{} | {:.1f} s | {:.3g} images/s simulated{}", layers_text,
+                                       epoch_seconds.back(), entry["images_per_simulated_s"].get<double>(),
+                                       entry.contains("test_error")
+                                           ? fmt::format(" | err goodness {:.2f}%",
+                                                         100 * entry["test_error"]["goodness"].get<double>())
+                                           : ""));
+    curve.push_back(entry);
+    if (on_epoch) on_epoch(curve);
+    // Checkpoint at the epoch end: a killed run resumes here.
+    Checkpoint c;
+    c.put_json("run", {{"epoch", epoch},
+                       {"step", step},
+                       {"curve", curve},
+                       {"epoch_seconds", epoch_seconds},
+                       {"train_wall_s", prior_train_wall + train_clock.seconds()},
+                       {"fingerprint", fingerprint(config)}});
+    chip.save(c, "chip");
+    c.put_json("ledger", ledger.to_json());
+    t.save(c);
+    c.save(ckpt_path);
+    if (ip.stop_after > 0 && epoch == ip.stop_after && epoch < p.epochs) {
+      progress.finish();
+      fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", epoch, ckpt_path);
+      return {{"status", "stopped"}, {"stopped_after_epoch", epoch}, {"checkpoint", ckpt_path}, {"curve", curve}};
+    }
+  }
+  progress.finish();
+  const double train_wall = prior_train_wall + train_clock.seconds() - eval_s;
+  const nlohmann::json energy_training = ledger.to_json();
+  const double sim_train_s = t.simulated_training_s();
+
+  // Right after training.
+  Stopwatch final_clock;
+  const double test_error = t.error(data.test, p.test_limit);
+  const double train_error = t.error(data.train, p.train_eval_limit);
+  const double final_eval_s = final_clock.seconds();
+  fmt::print(stderr, "final test error {:.2f}% | train {:.2f}%\n", 100 * test_error, 100 * train_error);
+
+  // The rival, programmed now onto its chip.
+  std::unique_ptr<RivalOnChip> bp_chip;
+  if (rival_chip) {
+    bp_chip = std::make_unique<RivalOnChip>(*rival_chip, seed);
+    bp_chip->program(*bp_net);
+    rival["on_chip_test_error"] = bp_chip->error(data.test, p.test_limit);
+    fmt::print(stderr, "rival BP on the chip: test error {:.2f}% (digital {:.2f}%)\n",
+               100 * rival["on_chip_test_error"].get<double>(), 100 * rival["digital_test_error"].get<double>());
+  }
+
+  // Drift: calibrate the global compensation now, idle, evaluate with and without it.
+  Stopwatch drift_clock;
+  const auto probe = [](hw::Crossbar& c) { return Mat::Constant(1, c.inputs(), 1.0f); };
+  const auto calibrate = [&](hw::Chip& ch, hw::FastRng& rng) {
+    for (int k = 0; k < ch.layers(); ++k) {
+      hw::Crossbar& c = ch.tile(k).core();
+      ch.advance_ns(c.calibrate_drift(probe(c), ch.now_s(), rng).ns);
+    }
+  };
+  const auto compensate = [&](hw::Chip& ch, hw::FastRng& rng, bool on) {
+    for (int k = 0; k < ch.layers(); ++k) {
+      hw::Crossbar& c = ch.tile(k).core();
+      if (on)
+        ch.advance_ns(c.compensate_drift(probe(c), ch.now_s(), rng).ns);
+      else
+        c.reset_output_gain();
+    }
+  };
+  calibrate(chip, t.eval_rng());
+  if (bp_chip) calibrate(*rival_chip, bp_chip->rng());
+  chip.sync();
+  const double t_end = chip.now_s();
+  nlohmann::json drift = nlohmann::json::array();
+  Series ff_plain{"FF in situ", {}, {}}, ff_comp{"FF in situ, drift compensated", {}, {}};
+  Series bp_plain{"BP programmed", {}, {}}, bp_comp{"BP programmed, drift compensated", {}, {}};
+  std::vector<std::string> tics;
+  for (double dt : ip.drift_times) {
+    chip.idle(std::max(0.0, t_end + dt - chip.now_s()));
+    nlohmann::json row = {{"time_s", dt}, {"label", duration_label(dt)}};
+    compensate(chip, t.eval_rng(), false);
+    row["test_error"] = t.error(data.test, p.test_limit);
+    compensate(chip, t.eval_rng(), true);
+    row["test_error_compensated"] = t.error(data.test, p.test_limit);
+    ff_plain.x.push_back(dt);
+    ff_plain.y.push_back(100 * row["test_error"].get<double>());
+    ff_comp.x.push_back(dt);
+    ff_comp.y.push_back(100 * row["test_error_compensated"].get<double>());
+    if (bp_chip) {
+      compensate(*rival_chip, bp_chip->rng(), false);
+      row["rival_test_error"] = bp_chip->error(data.test, p.test_limit);
+      compensate(*rival_chip, bp_chip->rng(), true);
+      row["rival_test_error_compensated"] = bp_chip->error(data.test, p.test_limit);
+      bp_plain.x.push_back(dt);
+      bp_plain.y.push_back(100 * row["rival_test_error"].get<double>());
+      bp_comp.x.push_back(dt);
+      bp_comp.y.push_back(100 * row["rival_test_error_compensated"].get<double>());
+    }
+    tics.push_back(row["label"]);
+    fmt::print(stderr, "after {:>9}: FF {:.2f}% (compensated {:.2f}%){}\n", row["label"].get<std::string>(),
+               100 * row["test_error"].get<double>(), 100 * row["test_error_compensated"].get<double>(),
+               bp_chip ? fmt::format(" | BP {:.2f}% (compensated {:.2f}%)", 100 * row["rival_test_error"].get<double>(),
+                                     100 * row["rival_test_error_compensated"].get<double>())
+                       : "");
+    drift.push_back(row);
+  }
+  std::string plot_png_path;
+  if (!ip.drift_times.empty()) {
+    const std::string plot_stem = ip.plot.empty() ? stem + "_drift" : ip.plot;
+    std::vector<Series> series = {ff_plain, ff_comp};
+    if (bp_chip) {
+      series.push_back(bp_plain);
+      series.push_back(bp_comp);
+    }
+    PlotSpec spec{fmt::format("Test error after idling: {} chip, seed {}", ip.device, seed), "time after training",
+                  "test error (%)", true, false, tics};
+    plot_png(plot_stem, spec, series);
+    plot_png_path = plot_stem + ".png";
+  }
+  const double drift_s = drift_clock.seconds();
+
+  double mean_epoch = 0;
+  for (double s : epoch_seconds) mean_epoch += s;
+  mean_epoch /= double(epoch_seconds.size());
+  double latency = 0;
+  for (const auto& e : curve) latency += e["latency_s"].get<double>();
+  latency /= double(curve.size());
+  return {{"status", "finished"},
+          {"device", ip.device},
+          {"hardware", hw_to_json(cp, energy)},
+          {"train_examples", n},
+          {"test_examples", p.test_limit > 0 ? std::min(p.test_limit, data.test.size()) : data.test.size()},
+          {"prediction", "goodness"},
+          {"readout_layers", t.chosen()},
+          {"test_error", test_error},
+          {"train_error", train_error},
+          {"curve", curve},
+          {"epoch_seconds", epoch_seconds},
+          {"mean_epoch_seconds", mean_epoch},
+          {"simulated_training_s", sim_train_s},
+          {"images_per_simulated_s", double(n) * p.epochs / sim_train_s},
+          {"pipeline", {{"stages", chip.layers()}, {"fifo_depth", ip.fifo_depth}, {"mean_batch_latency_s", latency}}},
+          {"energy_training", energy_training},
+          {"energy_training_pj_per_image", energy_training["total_energy_pj"].get<double>() / (double(n) * p.epochs)},
+          {"energy_total", ledger.to_json()},
+          {"drift", drift},
+          {"drift_plot", plot_png_path},
+          {"rival", rival},
+          {"timing_s",
+           {{"load", load_s},
+            {"train", train_wall},
+            {"curve_evaluation", eval_s},
+            {"final_evaluation", final_eval_s},
+            {"drift_evaluation", drift_s},
+            {"total", total.seconds()},
+            {"cpu_total", cpu_seconds()},
+            {"systemc_kernel", chip.kernel_wall_s()}}}};
+}
+
+}  // namespace mortal

@@ -1,0 +1,117 @@
+#pragma once
+// Forward-Forward trained in situ on an emulated chip. Each layer's forward pass runs on its crossbar
+// with the output left analog; the layer's analog periphery computes the ReLU, the goodness, the learning
+// signal (sigmoid of goodness minus threshold) and the normalised activity passed on; the weight change
+// is applied by pulse coincidence. Nothing on the learning path is digitised: the only conversions are the
+// input DAC of the first layer and the final label read-out (a winner-take-all over the ten labels'
+// goodness sums, costed as one ADC conversion per image). The layers are the stages of a SystemC pipeline
+// (hw/pipeline.h): every layer learns on every batch while batches stream through, and the run reports
+// the pipeline's throughput and latency in simulated time.
+//
+// After training the chip idles (simulated time) and is evaluated at each drift time, with and without
+// global drift compensation; the rival (BP trained digitally as if the devices were ideal, then
+// programmed onto the same individual chip by program-and-verify) is evaluated beside it. Epoch ends
+// checkpoint the chip's whole state, so a killed run resumes to the same result.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/checkpoint.h"
+#include "hw/chip.h"
+#include "hw/pipeline.h"
+#include "sim/ff_experiment.h"
+
+namespace mortal {
+
+struct InSituParams {
+  std::string device = "digital";  // "digital": exact digital arrays (sim/ff_experiment); else a preset
+  std::vector<std::string> hw;     // path=value overrides (sim/hw_config.h)
+  double w_scale = 0.5;            // weight (user units) of a full device range, every FF layer
+  double input_range = 0.0;        // first layer's DAC full scale; 0: the largest normalised training input
+  double hidden_range = 8.0;       // drive swing of the hidden layers' analog inputs (unit-rms activities)
+  double output_range = 0.0;       // TIA swing, normalised units; 0: the crossbar's ADC range
+  std::vector<double> drift_times = {1.0, 3600.0, 86400.0, 30 * 86400.0, 365 * 86400.0};
+  std::string rival = "bp";        // "bp" or "none"
+  int rival_epochs = 10;
+  std::string checkpoint;          // default: the results path with .ckpt
+  bool resume = false;             // continue from the checkpoint
+  int stop_after = 0;              // stop once epoch N is checkpointed, as a killed run would (0: never)
+  int fifo_depth = 2;
+  std::string plot;                // drift plot stem; default: the results path without .json, + "_drift"
+
+  void add_options(CLI::App& app);
+  void validate() const;
+  bool in_situ() const { return device != "digital"; }
+};
+
+// FF trained on a chip's crossbars and periphery. The chip has one layer per FF layer, each with a bias
+// row (ChipParams::bias_row); build the trainer, like the chip, before the kernel starts (its pipeline is
+// a SystemC module).
+class InSituFF {
+ public:
+  InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std::uint64_t seed, int fifo_depth = 2);
+
+  int layers() const { return chip_.layers(); }
+  int units_of(int k) const { return chip_.tile(k).core().outputs(); }
+  int inputs_of(int k) const { return chip_.tile(k).core().inputs(); }  // with the bias row
+  const std::vector<int>& chosen() const { return chosen_; }
+
+  // The same initial weights as the digital run of this seed (sim/ff_experiment), by program-and-verify.
+  void program_initial();
+  // One pass over the training set streamed through the pipeline (step counts batches over the run);
+  // returns the epoch's curve entry: per-layer loss and goodness, simulated time, throughput, latency.
+  nlohmann::json train_epoch(int epoch, long long& step, long long total_steps);
+  // Test error of goodness prediction on the chip (the first `limit` examples; 0: all).
+  double error(const Dataset& d, int limit);
+
+  hw::FastRng& eval_rng() { return eval_rng_; }
+  double simulated_training_s() const { return sim_train_s_; }
+  // The trainer's part of a checkpoint (random streams, peer-normalisation means, simulated time).
+  void save(Checkpoint& c) const;
+  void restore(const Checkpoint& c);
+
+ private:
+  struct Stats {
+    double loss = 0, gpos = 0, gneg = 0;
+    long long steps = 0;
+  };
+  struct Buffers {
+    Mat y, g, ge, p, s, d;
+    Vec target;
+  };
+  float per_unit(int k) const;
+  double forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng& rng, double t_s);
+  double pass_on(int k, const Mat& y, Mat& next, hw::FastRng& rng);
+  double train_stage(int k, hw::Packet& pk, double t_s);
+
+  hw::Chip& chip_;
+  const FFParams& p_;
+  const Dataset& train_;
+  std::uint64_t seed_;
+  LabelCoding coding_;
+  FFLayerParams lp_;
+  NormKind input_norm_;
+  hw::FastRng eval_rng_;
+  Rng neg_rng_;
+  hw::Ledger::Handle readout_;
+  std::vector<int> chosen_;
+  std::vector<hw::FastRng> layer_rng_;
+  std::vector<RowVec> mean_, pull_;
+  std::vector<float> theta_;
+  std::vector<Buffers> buf_;
+  std::vector<Stats> stats_;
+  std::unique_ptr<hw::Pipeline> pipeline_;
+  double sim_train_s_ = 0;
+};
+
+// Trains FF in situ and evaluates it (and the rival) over drift; returns the metrics section. `out` is
+// the results path (the checkpoint and plot paths derive from it). The returned "status" is "finished" or
+// "stopped" (stop_after reached).
+nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uint64_t seed, const std::string& out,
+                             const nlohmann::json& config, const FFCurveCallback& on_epoch = {});
+
+}  // namespace mortal

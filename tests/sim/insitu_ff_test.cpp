@@ -1,0 +1,185 @@
+#include "sim/insitu_ff.h"
+
+#include <boost/random/uniform_int_distribution.hpp>
+#include <boost/random/uniform_real_distribution.hpp>
+#include <catch2/catch.hpp>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "model/digital_array.h"
+#include "model/ff_net.h"
+
+using namespace mortal;
+
+namespace {
+
+// Random images in [0, 1] with random labels: enough to check arithmetic, not to learn anything.
+Dataset noise_dataset(int n, int features, std::uint64_t seed) {
+  Rng rng = make_rng(seed, "test.data");
+  boost::random::uniform_real_distribution<float> u(0.0f, 1.0f);
+  boost::random::uniform_int_distribution<int> label(0, 9);
+  Dataset d;
+  d.images.resize(n, features);
+  for (Eigen::Index i = 0; i < d.images.size(); ++i) d.images.data()[i] = u(rng);
+  for (int i = 0; i < n; ++i) d.labels.push_back(label(rng));
+  d.num_classes = 10;
+  d.rows = 1;
+  d.cols = features;
+  return d;
+}
+
+FFParams small_params() {
+  FFParams p;
+  p.layers = {16, 12};
+  p.batch = 20;
+  p.lr = 0.05f;
+  p.lr_schedule = "constant";
+  p.negatives = "random";
+  p.predict = "goodness";
+  p.momentum = 0.0f;
+  p.weight_cost = 0.0f;
+  return p;
+}
+
+hw::ChipParams chip_for(const std::string& device, const FFParams& p, int features) {
+  std::vector<int> sizes = {features};
+  for (int u : p.layers) sizes.push_back(u);
+  hw::ChipParams cp = hw::chip_preset(device, sizes);
+  cp.bias_row = true;
+  return cp;
+}
+
+}  // namespace
+
+TEST_CASE("on the ideal chip an in-situ FF step changes the weights as the digital FF step does", "[insitu]") {
+  const std::uint64_t seed = 7;
+  const Dataset data = noise_dataset(20, 30, 1);
+  const FFParams p = small_params();
+  hw::Ledger ledger;
+  hw::Chip chip("chip", chip_for("ideal", p, data.features()), ledger, seed);
+  InSituFF insitu(chip, p, data, seed);
+  insitu.program_initial();
+  long long step = 0;
+  insitu.train_epoch(1, step, 1);
+  REQUIRE(step == 1);
+
+  // The digital reference, fed the same batch, negatives and initial weights.
+  std::vector<std::unique_ptr<SynapticArray>> arrays;
+  int in = data.features();
+  for (std::size_t l = 0; l < p.layers.size(); ++l) {
+    auto a = std::make_unique<DigitalArray>(p.layers[l], in + 1, p.optimiser_params());
+    Rng rng = make_rng(seed, "ff.init", l);
+    a->init_uniform(rng, p.init_scale);
+    arrays.push_back(std::move(a));
+    in = p.layers[l];
+  }
+  FFNet net(std::move(arrays), p.layer_params(), parse_norm(p.input_norm));
+  const int b = data.size();
+  const std::vector<int> order = shuffled_indices(b, stream_seed(seed, "ff.order", 1));
+  Mat images(b, data.features());
+  std::vector<int> labels(static_cast<std::size_t>(b)), negs(static_cast<std::size_t>(b));
+  Rng neg_rng = make_rng(seed, "ff.negatives");
+  for (int i = 0; i < b; ++i) {
+    images.row(i) = data.images.row(order[static_cast<std::size_t>(i)]);
+    labels[static_cast<std::size_t>(i)] = data.labels[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
+    negs[static_cast<std::size_t>(i)] = random_wrong_label(labels[static_cast<std::size_t>(i)], 10, neg_rng);
+  }
+  LabelCoding coding = p.label_coding();
+  MatRef x = net.input(2 * b);
+  overlay_labels(x.topRows(b), images, labels, coding);
+  overlay_labels(x.bottomRows(b), images, negs, coding);
+  net.normalise_input();
+  Vec target(2 * b);
+  target.head(b).setOnes();
+  target.tail(b).setZero();
+  std::vector<FFStepStats> stats;
+  net.train_all(target, p.lr, 1.0f / static_cast<float>(2 * b), stats);
+
+  for (int k = 0; k < net.layers(); ++k) {
+    Mat w_digital(p.layers[static_cast<std::size_t>(k)], net.layer(k).inputs() + 1);
+    net.layer(k).array().read_weights(w_digital);
+    const hw::Crossbar& c = chip.tile(k).core();
+    const Mat w_chip = c.weights_normalised() * static_cast<float>(c.params().w_scale);
+    INFO("layer " << k);
+    // The two differ only by the normalisers' epsilon (1e-8 under the root vs 1e-4 on the length).
+    CHECK((w_chip - w_digital).cwiseAbs().maxCoeff() < 1e-5f);
+    // and the step did move the weights
+    Mat w0(w_digital.rows(), w_digital.cols());
+    DigitalArray init(w0.rows(), w0.cols());
+    Rng rng = make_rng(seed, "ff.init", static_cast<std::uint64_t>(k));
+    init.init_uniform(rng, p.init_scale);
+    init.read_weights(w0);
+    CHECK((w_chip - w0).cwiseAbs().maxCoeff() > 1e-3f);
+  }
+}
+
+TEST_CASE("in-situ FF training digitises nothing but the label read-out", "[insitu]") {
+  const Dataset data = noise_dataset(60, 30, 2);
+  const FFParams p = small_params();
+  hw::Ledger ledger;
+  hw::Chip chip("chip", chip_for("pcm", p, data.features()), ledger, 3);
+  InSituFF insitu(chip, p, data, 3);
+  insitu.program_initial();
+  long long step = 0;
+  insitu.train_epoch(1, step, 1);
+  for (const auto& c : ledger.counters()) {
+    INFO(c.module << " " << c.event);
+    if (c.event == "adc_conversion") CHECK(c.count == 0);
+  }
+  // Only the first layer converts its inputs; the second is driven by the first one's normaliser.
+  for (const auto& c : ledger.counters())
+    if (c.event == "dac_conversion") {
+      INFO(c.module);
+      CHECK((c.module.find("layer0") != std::string::npos ? c.count > 0 : c.count == 0));
+    }
+  CHECK(ledger.energy_pj_of_event("pulse") > 0);
+
+  insitu.error(data, 25);
+  for (const auto& c : ledger.counters())
+    if (c.event == "adc_conversion") {
+      INFO(c.module);
+      CHECK(c.count == (c.module == "chip.label_readout" ? 25.0 : 0.0));
+    }
+}
+
+TEST_CASE("the layers learn concurrently: an epoch takes N batches of the slowest stage plus the rest once",
+          "[insitu]") {
+  const Dataset data = noise_dataset(100, 30, 3);
+  FFParams p = small_params();
+  p.batch = 10;
+  hw::Ledger ledger;
+  hw::Chip chip("chip", chip_for("reram", p, data.features()), ledger, 4);
+  InSituFF insitu(chip, p, data, 4);
+  insitu.program_initial();
+  long long step = 0;
+  const nlohmann::json e = insitu.train_epoch(1, step, 10);
+  // Stage k holds a batch of `rows` samples for: crossbar read (analog out), ReLU, goodness, sigmoid,
+  // the pulsed update, and (all but the last) the normaliser.
+  const int rows = 2 * p.batch, batches = data.size() / p.batch;
+  const auto stage_ns = [&](int k) {
+    const hw::Crossbar& c = chip.tile(k).core();
+    double ns = c.forward_time_ns(rows, hw::ForwardIO{k == 0, false}) + c.update_time_ns(rows);
+    ns += chip.relu(k).time_ns(rows) + chip.goodness(k).time_ns(rows) + chip.sigmoid(k).time_ns(rows);
+    if (k + 1 < chip.layers()) ns += chip.normaliser(k).time_ns(rows);
+    return ns;
+  };
+  const double t0 = stage_ns(0), t1 = stage_ns(1);
+  REQUIRE(t0 >= t1);
+  CHECK(e["simulated_s"].get<double>() == Approx((batches * t0 + t1) * 1e-9).epsilon(1e-9));
+  CHECK(e["simulated_s"].get<double>() < 0.6 * batches * (t0 + t1) * 1e-9);  // versus one layer at a time
+  CHECK(e["latency_s"].get<double>() == Approx((t0 + t1) * 1e-9).epsilon(1e-9));
+}
+
+TEST_CASE("in-situ options refuse what the chip cannot do", "[insitu]") {
+  InSituParams ip;
+  ip.device = "graphene";
+  CHECK_THROWS_AS(ip.validate(), Error);
+  ip = InSituParams{};
+  ip.device = "pcm";
+  ip.drift_times = {86400, 1};
+  CHECK_THROWS_AS(ip.validate(), Error);
+  ip = InSituParams{};
+  ip.device = "pcm";
+  ip.rival = "svm";
+  CHECK_THROWS_AS(ip.validate(), Error);
+}
