@@ -145,26 +145,21 @@ void Crossbar::rebuild(double log_t, double c2) {
     gm_ = (gmin + (-w_.array()).cwiseMax(0.0f) * gu).matrix();
     g_row_sum_us_ = (gp_ + gm_).colwise().sum();
     if (d.drift || d.read_noise_1f) {
-      // Drift exponent and 1/f coefficient depend on the programmed conductance (x = g / g_max).
-      nu_p_.resize(out_, in_);
-      nu_m_.resize(out_, in_);
-      q_p_.resize(out_, in_);
-      q_m_.resize(out_, in_);
-      for (int r = 0; r < out_; ++r)
-        for (int c = 0; c < in_; ++c) {
-          const double xp = gp_(r, c) / gmax, xm = gm_(r, c) / gmax;
-          if (d.drift_pcm_nu) {
-            nu_p_(r, c) = float(std::abs(pcm_drift_nu_mean(xp) + pcm_drift_nu_sd(xp) * dev_.nu_z_plus(r, c)));
-            nu_m_(r, c) = float(std::abs(pcm_drift_nu_mean(xm) + pcm_drift_nu_sd(xm) * dev_.nu_z_minus(r, c)));
-          } else {
-            nu_p_(r, c) = float(std::abs(d.drift_nu + d.drift_nu_dtod * dev_.nu_z_plus(r, c)));
-            nu_m_(r, c) = float(std::abs(d.drift_nu + d.drift_nu_dtod * dev_.nu_z_minus(r, c)));
-          }
-          if (d.read_noise_1f) {
-            q_p_(r, c) = float(pcm_1f_q(xp));
-            q_m_(r, c) = float(pcm_1f_q(xm));
-          }
+      // Drift exponent and 1/f coefficient depend on the programmed conductance (x = g / g_max): the
+      // formulas of pcm_drift_nu_mean / _sd and pcm_1f_q (device.cpp), vectorised over the array.
+      const float inv_gmax = 1.0f / gmax;
+      const auto per_device = [&](const Mat& g, const Mat& z, Mat& nu, Mat& q) {
+        const ArrayF lx = (g.array() * inv_gmax).max(1e-12f).log();
+        if (d.drift) {
+          if (d.drift_pcm_nu)
+            nu = (pcm_drift_nu_mean(lx) + pcm_drift_nu_sd(lx) * z.array()).abs().matrix();
+          else
+            nu = (float(d.drift_nu) + float(d.drift_nu_dtod) * z.array()).abs().matrix();
         }
+        if (d.read_noise_1f) q = pcm_1f_q(lx).matrix();
+      };
+      per_device(gp_, dev_.nu_z_plus, nu_p_, q_p_);
+      per_device(gm_, dev_.nu_z_minus, nu_m_, q_m_);
     }
   } else if (cpath || noisy) {
     gp_ = (gmin + w_.array().cwiseMax(0.0f) * gu).matrix();

@@ -171,17 +171,27 @@ double pcm_prog_sigma_us(const ProgNoisePoly& poly, double g_us, double g_max_us
   return std::max(0.0, poly.c0_us + poly.c1_us * x + poly.c2_us * x * x);
 }
 
-double pcm_drift_nu_mean(double x) {
-  x = std::max(x, 1e-12);
-  return std::clamp(-0.0155 * std::log(x) + 0.0244, 0.049, 0.1);
-}
+namespace {
+// a ln x + b clamped to [lo, hi]
+struct LogLinear {
+  double a, b, lo, hi;
+};
+constexpr LogLinear kNuMean{-0.0155, 0.0244, 0.049, 0.1};
+constexpr LogLinear kNuSd{-0.0125, -0.0059, 0.008, 0.045};
+constexpr double kQ = 0.0088, kQExponent = 0.65, kQMax = 0.2;  // Q = min(kQ / x^0.65, 0.2)
 
-double pcm_drift_nu_sd(double x) {
-  x = std::max(x, 1e-12);
-  return std::clamp(-0.0125 * std::log(x) - 0.0059, 0.008, 0.045);
+double eval(const LogLinear& f, double x) { return std::clamp(f.a * std::log(std::max(x, 1e-12)) + f.b, f.lo, f.hi); }
+ArrayF eval(const LogLinear& f, const ArrayF& ln_x) {
+  return (float(f.a) * ln_x + float(f.b)).max(float(f.lo)).min(float(f.hi));
 }
+}  // namespace
 
-double pcm_1f_q(double x) { return std::min(0.0088 / std::pow(std::max(x, 1e-12), 0.65), 0.2); }
+double pcm_drift_nu_mean(double x) { return eval(kNuMean, x); }
+double pcm_drift_nu_sd(double x) { return eval(kNuSd, x); }
+double pcm_1f_q(double x) { return std::min(kQ / std::pow(std::max(x, 1e-12), kQExponent), kQMax); }
+ArrayF pcm_drift_nu_mean(const ArrayF& ln_x) { return eval(kNuMean, ln_x); }
+ArrayF pcm_drift_nu_sd(const ArrayF& ln_x) { return eval(kNuSd, ln_x); }
+ArrayF pcm_1f_q(const ArrayF& ln_x) { return (float(kQ) * (float(-kQExponent) * ln_x).exp()).min(float(kQMax)); }
 
 // --- per-device state ---------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ packages=(
   cmake g++ pkg-config make
   libsystemc-dev libeigen3-dev libboost-dev libboost-random-dev libfmt-dev catch2
   libcli11-dev nlohmann-json3-dev zlib1g-dev libopenblas-dev libopenblas0-pthread
-  libbenchmark-dev gnuplot-nox
+  libbenchmark-dev gnuplot-nox python3
 )
 if [[ "${MORTAL_SETUP_FUZZ:-0}" == 1 ]]; then
   packages+=(clang libclang-rt-14-dev)

@@ -107,6 +107,7 @@ nlohmann::json parse_value(const std::string& setting, const std::string& text, 
 
 void apply_hw_overrides(hw::ChipParams& chip, hw::EnergyParams& energy, const std::vector<std::string>& settings) {
   nlohmann::json j = hw_to_json(chip, energy);
+  std::vector<std::pair<std::string, nlohmann::json::json_pointer>> applied;
   for (const std::string& s : settings) {
     const auto eq = s.find('=');
     require(eq != std::string::npos && eq > 0, "hardware setting '{}' must read path=value, e.g. device.dw_min=0.002", s);
@@ -120,14 +121,25 @@ void apply_hw_overrides(hw::ChipParams& chip, hw::EnergyParams& energy, const st
             "hardware setting '{}': no parameter '{}' (see the \"hardware\" section of a results file for every path)",
             s, path);
     j[ptr] = parse_value(s, text, j.at(ptr));
+    applied.emplace_back(s, ptr);
   }
+  // Built aside and validated whole: a refused setting leaves the parameters as they were.
+  hw::ChipParams c = chip;
+  hw::EnergyParams e = energy;
   try {
-    hw_from_json(j, chip, energy);
-  } catch (const nlohmann::json::exception& e) {
-    fail("hardware settings: {}", e.what());
+    hw_from_json(j, c, e);
+  } catch (const nlohmann::json::exception& ex) {
+    fail("hardware settings: {}", ex.what());
   }
-  chip.validate();
-  energy.validate();
+  // A name the parameter does not know (an enum) would read back as another value.
+  const nlohmann::json back = hw_to_json(c, e);
+  for (const auto& [s, ptr] : applied)
+    require(back.at(ptr) == j.at(ptr), "hardware setting '{}': not a value this parameter takes (e.g. {})", s,
+            back.at(ptr).dump());
+  c.validate();
+  e.validate();
+  chip = c;
+  energy = e;
 }
 
 }  // namespace mortal
