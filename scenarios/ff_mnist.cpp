@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
       // then refused with the reason): both alternatives need a digitised read-out on the learning path.
       if (app.count("--negatives") == 0) params.negatives = "random";
       if (app.count("--predict") == 0) params.predict = "goodness";
+      // Plain pulsed SGD has no momentum to average over steps: a smaller step, and initial weights that
+      // put the goodness near its threshold so the first updates are not saturated.
+      if (app.count("--lr") == 0) params.lr = 0.004f;
+      if (app.count("--init-scale") == 0) params.init_scale = 2.5f;
     }
     params.validate();
     insitu.validate();
