@@ -123,7 +123,10 @@ bool Crossbar::read_noise_on() const { return p_.device.read_noise_rel > 0 || p_
 void Crossbar::refresh(double t_s) {
   const auto& d = p_.device;
   const double dt = std::max(0.0, t_s - t_program_s_);
-  const double log_t = d.drift ? std::log((dt + d.drift_t0_s) / d.drift_t0_s) : 0.0;
+  double log_t = d.drift ? std::log((dt + d.drift_t0_s) / d.drift_t0_s) : 0.0;
+  // Drift below a part per million (nu ln t < 1e-6 with nu <= 0.1) is not applied: in training the drift
+  // clock restarts at every update, and each device's drift exponent would cost more than the update.
+  if (log_t < 1e-5) log_t = 0.0;
   // 1/f: sigma^2 grows with ln((t + t_read) / (2 t_read)) (Nandakumar 2019), none before t_read.
   const double t_r = d.t_read_1f_ns * 1e-9;
   const double c2 = d.read_noise_1f ? std::max(0.0, std::log((dt + t_r) / (2 * t_r))) : 0.0;
@@ -144,30 +147,33 @@ void Crossbar::rebuild(double log_t, double c2) {
     gp_ = (gmin + w_.array().cwiseMax(0.0f) * gu).matrix();
     gm_ = (gmin + (-w_.array()).cwiseMax(0.0f) * gu).matrix();
     g_row_sum_us_ = (gp_ + gm_).colwise().sum();
-    if (d.drift || d.read_noise_1f) {
-      // Drift exponent and 1/f coefficient depend on the programmed conductance (x = g / g_max): the
-      // formulas of pcm_drift_nu_mean / _sd and pcm_1f_q (device.cpp), vectorised over the array.
-      const float inv_gmax = 1.0f / gmax;
-      const auto per_device = [&](const Mat& g, const Mat& z, Mat& nu, Mat& q) {
-        const ArrayF lx = (g.array() * inv_gmax).max(1e-12f).log();
-        if (d.drift) {
-          if (d.drift_pcm_nu)
-            nu = (pcm_drift_nu_mean(lx) + pcm_drift_nu_sd(lx) * z.array()).abs().matrix();
-          else
-            nu = (float(d.drift_nu) + float(d.drift_nu_dtod) * z.array()).abs().matrix();
-        }
-        if (d.read_noise_1f) q = pcm_1f_q(lx).matrix();
-      };
-      per_device(gp_, dev_.nu_z_plus, nu_p_, q_p_);
-      per_device(gm_, dev_.nu_z_minus, nu_m_, q_m_);
+    // The 1/f coefficient depends on the programmed conductance (x = g / g_max): pcm_1f_q vectorised.
+    if (d.read_noise_1f) {
+      q_p_ = pcm_1f_q(ArrayF((gp_.array() * (1.0f / gmax)).max(1e-12f).log())).matrix();
+      q_m_ = pcm_1f_q(ArrayF((gm_.array() * (1.0f / gmax)).max(1e-12f).log())).matrix();
     }
+    nu_stale_ = true;
   } else if (cpath || noisy) {
     gp_ = (gmin + w_.array().cwiseMax(0.0f) * gu).matrix();
     gm_ = (gmin + (-w_.array()).cwiseMax(0.0f) * gu).matrix();
   }
 
   if (cpath || noisy) {
-    if (d.drift) {
+    if (d.drift && log_t > 0) {
+      if (nu_stale_) {
+        // Each device's drift exponent, from its programmed conductance (pcm_drift_nu_mean / _sd).
+        const auto nu_of = [&](const Mat& g, const Mat& z, Mat& nu) {
+          if (!d.drift_pcm_nu) {
+            nu = (float(d.drift_nu) + float(d.drift_nu_dtod) * z.array()).abs().matrix();
+            return;
+          }
+          const ArrayF lx = (g.array() * (1.0f / gmax)).max(1e-12f).log();
+          nu = (pcm_drift_nu_mean(lx) + pcm_drift_nu_sd(lx) * z.array()).abs().matrix();
+        };
+        nu_of(gp_, dev_.nu_z_plus, nu_p_);
+        nu_of(gm_, dev_.nu_z_minus, nu_m_);
+        nu_stale_ = false;
+      }
       const float lt = float(log_t);
       gp_.array() *= (-nu_p_.array() * lt).exp();
       gm_.array() *= (-nu_m_.array() * lt).exp();

@@ -214,6 +214,7 @@ class Crossbar {
 
   // Derived, refreshed lazily.
   bool dirty_ = true;
+  bool nu_stale_ = true;  // drift exponents not computed since the last write
   double cached_log_t_ = -1.0;
   double cached_c2_ = -1.0;
   ReadNoiseMode mode_;
