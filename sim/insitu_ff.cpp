@@ -44,7 +44,10 @@ void InSituParams::add_options(CLI::App& app) {
 
 void InSituParams::validate() const {
   if (!in_situ()) return;
-  hw::device_preset(device);  // names the presets when unknown
+  // The preset (names the known ones when unknown) and the overrides, checked before any data is loaded.
+  hw::ChipParams chip = hw::chip_preset(device, {1, 1});
+  hw::EnergyParams energy;
+  apply_hw_overrides(chip, energy, hw);
   check_positive("w-scale", w_scale);
   check_nonnegative("input-range", input_range);
   check_positive("hidden-range", hidden_range);
