@@ -70,6 +70,12 @@ int main(int argc, char** argv) {
                100 * m["test_error"].get<double>(), m["prediction"].get<std::string>(), m["test_examples"].get<int>(),
                100 * m["train_error"].get<double>(), m["mean_epoch_seconds"].get<double>(),
                m["timing_s"]["total"].get<double>(), run.out);
+    if (insitu.in_situ())
+      fmt::print("on the {} chip: {:.3g} uJ per training image, {:.3g} training images per simulated second, "
+                 "{:.3g} s simulated training; drift plot {}\n",
+                 insitu.device, m["energy_training_pj_per_image"].get<double>() * 1e-6,
+                 m["images_per_simulated_s"].get<double>(), m["simulated_training_s"].get<double>(),
+                 m["drift_plot"].get<std::string>());
   } catch (const std::exception& e) {
     fmt::print(stderr, "ff_mnist: error: {}\n", e.what());
     return 1;

@@ -656,8 +656,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
             {"final_evaluation", final_eval_s},
             {"drift_evaluation", drift_s},
             {"total", total.seconds()},
-            {"cpu_total", cpu_seconds()},
-            {"systemc_kernel", chip.kernel_wall_s()}}}};
+            {"cpu_total", cpu_seconds()}}}};
 }
 
 }  // namespace mortal

@@ -32,7 +32,7 @@ void plot_png(const std::string& stem, const PlotSpec& spec, const std::vector<S
 
   const std::string png_tmp = stem + ".png.tmp";
   std::string gp = fmt::format("set terminal pngcairo size 900,600 noenhanced\nset output {}\n", quote(png_tmp));
-  gp += fmt::format("set title {}\nset xlabel {}\nset ylabel {}\nset grid\nset key outside right\n",
+  gp += fmt::format("set title {}\nset xlabel {}\nset ylabel {}\nset grid\nset key below\n",
                     quote(spec.title), quote(spec.xlabel), quote(spec.ylabel));
   gp += "set datafile separator ','\n";
   if (spec.log_x) gp += "set logscale x\n";
