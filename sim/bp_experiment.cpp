@@ -175,9 +175,9 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpM
                      {"test_loss", tst.loss},
                      {"train_s", epoch_s},
                      {"eval_s", eval_s}});
-    progress.report(epoch, fmt::format("loss {:.4f} | train err {:.2f}% | val err {:.2f}% | test err {:.2f}% | "
-                                       "lr {:.4g} | {:.1f} s train",
-                                       loss, 100 * batch_err, 100 * val.error, 100 * tst.error, lr_start, epoch_s));
+    const std::string val_text = split.validation.size() > 0 ? fmt::format(" | val err {:.2f}%", 100 * val.error) : "";
+    progress.report(epoch, fmt::format("loss {:.4f} | train err {:.2f}%{} | test err {:.2f}% | lr {:.4g} | {:.1f} s train",
+                                       loss, 100 * batch_err, val_text, 100 * tst.error, lr_start, epoch_s));
   }
   progress.finish();
 
