@@ -105,6 +105,19 @@ LabelCoding FFParams::label_coding() const {
   return c;
 }
 
+std::vector<std::unique_ptr<SynapticArray>> make_ff_arrays(const FFParams& p, int features, std::uint64_t seed) {
+  std::vector<std::unique_ptr<SynapticArray>> arrays;
+  int in = features;
+  for (std::size_t l = 0; l < p.layers.size(); ++l) {
+    auto a = std::make_unique<DigitalArray>(p.layers[l], in + 1, p.optimiser_params());
+    Rng rng = make_rng(seed, "ff.init", l);
+    a->init_uniform(rng, p.init_scale);
+    arrays.push_back(std::move(a));
+    in = p.layers[l];
+  }
+  return arrays;
+}
+
 float lr_factor(const std::string& schedule, double fraction) {
   if (schedule != "halfdecay" || fraction < 0.5) return 1.0f;
   return static_cast<float>(std::max(0.0, 2 * (1 - fraction)));
@@ -131,26 +144,13 @@ struct Trainer {
   Vec target;       // (2 batch): ones then zeros
   Mat feats, logits; // read-out input and output of a batch
 
-  static std::vector<std::unique_ptr<SynapticArray>> make_arrays(const FFParams& p, int features, std::uint64_t seed) {
-    std::vector<std::unique_ptr<SynapticArray>> arrays;
-    int in = features;
-    for (std::size_t l = 0; l < p.layers.size(); ++l) {
-      auto a = std::make_unique<DigitalArray>(p.layers[l], in + 1, p.optimiser_params());
-      Rng rng = make_rng(seed, "ff.init", l);
-      a->init_uniform(rng, p.init_scale);
-      arrays.push_back(std::move(a));
-      in = p.layers[l];
-    }
-    return arrays;
-  }
-
   Trainer(const FFParams& params, const Dataset& tr, const Dataset& te, std::uint64_t s)
       : p(params),
         train(tr),
         test(te),
         seed(s),
         coding(params.label_coding()),
-        net(make_arrays(params, tr.features(), s), params.layer_params(), parse_norm(params.input_norm)),
+        net(make_ff_arrays(params, tr.features(), s), params.layer_params(), parse_norm(params.input_norm)),
         chosen(params.readout_layers.empty() ? net.default_readout_layers() : params.readout_layers),
         want_goodness(params.predict != "softmax"),
         want_softmax(params.predict != "goodness"),

@@ -86,6 +86,10 @@ double cpu_seconds();
 // Loads the data (load_ff_data), then train_ff.
 nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch = {});
 
+// The digital arrays of a run's FF layers (bias column included), initialised from the seed: what train_ff
+// starts from, and what an in-situ run programs onto its chip.
+std::vector<std::unique_ptr<SynapticArray>> make_ff_arrays(const FFParams& p, int features, std::uint64_t seed);
+
 // lr multiplier after `fraction` of training: 1, or 1 for the first half then linearly down to 0.
 float lr_factor(const std::string& schedule, double fraction);
 

@@ -192,12 +192,10 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
 
 // The same initial weights as the digital run of this seed, written by program-and-verify.
 void InSituFF::program_initial() {
+  const auto arrays = make_ff_arrays(p_, train_.features(), seed_);
   for (int k = 0; k < layers(); ++k) {
-    DigitalArray a(units_of(k), inputs_of(k));
-    Rng rng = make_rng(seed_, "ff.init", std::uint64_t(k));
-    a.init_uniform(rng, p_.init_scale);
     Mat w(units_of(k), inputs_of(k));
-    a.read_weights(w);
+    arrays[std::size_t(k)]->read_weights(w);
     chip_.program(k, w);
   }
 }

@@ -64,16 +64,7 @@ TEST_CASE("on the ideal chip an in-situ FF step changes the weights as the digit
   REQUIRE(step == 1);
 
   // The digital reference, fed the same batch, negatives and initial weights.
-  std::vector<std::unique_ptr<SynapticArray>> arrays;
-  int in = data.features();
-  for (std::size_t l = 0; l < p.layers.size(); ++l) {
-    auto a = std::make_unique<DigitalArray>(p.layers[l], in + 1, p.optimiser_params());
-    Rng rng = make_rng(seed, "ff.init", l);
-    a->init_uniform(rng, p.init_scale);
-    arrays.push_back(std::move(a));
-    in = p.layers[l];
-  }
-  FFNet net(std::move(arrays), p.layer_params(), parse_norm(p.input_norm));
+  FFNet net(make_ff_arrays(p, data.features(), seed), p.layer_params(), parse_norm(p.input_norm));
   const int b = data.size();
   const std::vector<int> order = shuffled_indices(b, stream_seed(seed, "ff.order", 1));
   Mat images(b, data.features());
@@ -105,10 +96,7 @@ TEST_CASE("on the ideal chip an in-situ FF step changes the weights as the digit
     CHECK((w_chip - w_digital).cwiseAbs().maxCoeff() < 1e-5f);
     // and the step did move the weights
     Mat w0(w_digital.rows(), w_digital.cols());
-    DigitalArray init(w0.rows(), w0.cols());
-    Rng rng = make_rng(seed, "ff.init", static_cast<std::uint64_t>(k));
-    init.init_uniform(rng, p.init_scale);
-    init.read_weights(w0);
+    make_ff_arrays(p, data.features(), seed)[static_cast<std::size_t>(k)]->read_weights(w0);
     CHECK((w_chip - w0).cwiseAbs().maxCoeff() > 1e-3f);
   }
 }
