@@ -57,6 +57,24 @@ void Ledger::reset() {
   for (auto& c : counters_) c.count = c.integrated_pj = 0.0;
 }
 
+Ledger Ledger::minus(const Ledger& other) const {
+  Ledger d = *this;
+  for (const auto& c : other.counters_) {
+    const Handle h = d.counter(c.module, c.event, c.energy_per_event_pj);
+    d.counters_[h].count -= c.count;
+    d.counters_[h].integrated_pj -= c.integrated_pj;
+  }
+  return d;
+}
+
+void Ledger::add_all(const Ledger& other) {
+  for (const auto& c : other.counters_) {
+    const Handle h = counter(c.module, c.event, c.energy_per_event_pj);
+    counters_[h].count += c.count;
+    counters_[h].integrated_pj += c.integrated_pj;
+  }
+}
+
 void Ledger::restore(const nlohmann::json& record) {
   reset();
   for (const auto& c : record.at("counters")) {

@@ -72,6 +72,10 @@ class Ledger {
 
   // Zero all counts (counters stay registered).
   void reset();
+  // This ledger's counts minus `other`'s (matched by module and event; e.g. a copy taken earlier), and
+  // the counts of `other` added to this one: what a part of a run cost, kept aside.
+  Ledger minus(const Ledger& other) const;
+  void add_all(const Ledger& other);
   // Set every count from a to_json() record (a resumed run continues its predecessor's ledger); counters
   // not registered yet are registered with the recorded energy per event.
   void restore(const nlohmann::json& record);

@@ -462,6 +462,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
   const long long steps_per_epoch = (n + p.batch - 1) / p.batch, total_steps = steps_per_epoch * p.epochs;
   nlohmann::json curve = nlohmann::json::array();
   std::vector<double> epoch_seconds;
+  hw::Ledger curve_energy(energy);  // of the learning curve's evaluations, kept out of training's
   int first_epoch = 1;
   long long step = 0;
   double prior_train_wall = 0;
@@ -473,6 +474,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
             ckpt_path, run.at("fingerprint").dump());
     chip.restore(c, "chip");
     ledger.restore(c.get_json("ledger"));
+    curve_energy.restore(c.get_json("ledger_curve_evaluation"));
     t.restore(c);
     first_epoch = run.at("epoch").get<int>() + 1;
     step = run.at("step").get<long long>();
@@ -494,8 +496,11 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
     epoch_seconds.push_back(epoch_clock.seconds());
     entry["seconds"] = epoch_seconds.back();
     if (epoch % p.eval_every == 0 || epoch == p.epochs) {
+      // The learning curve's evaluation is not training: its time and energy are kept aside.
       Stopwatch eval_clock;
+      const hw::Ledger before = ledger;
       entry["test_error"] = {{"goodness", t.error(data.test, p.test_limit)}};
+      curve_energy.add_all(ledger.minus(before));
       eval_s += eval_clock.seconds();
     }
     std::string layers_text;
@@ -520,6 +525,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
                        {"fingerprint", fingerprint(config)}});
     chip.save(c, "chip");
     c.put_json("ledger", ledger.to_json());
+    c.put_json("ledger_curve_evaluation", curve_energy.to_json());
     t.save(c);
     c.save(ckpt_path);
     if (ip.stop_after > 0 && epoch == ip.stop_after && epoch < p.epochs) {
@@ -530,7 +536,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
   }
   progress.finish();
   const double train_wall = prior_train_wall + train_clock.seconds() - eval_s;
-  const nlohmann::json energy_training = ledger.to_json();
+  const nlohmann::json energy_training = ledger.minus(curve_energy).to_json();
   const double sim_train_s = t.simulated_training_s();
 
   // Right after training.

@@ -40,3 +40,20 @@ TEST_CASE("energy parameters reject negative energies by name", "[energy]") {
   e.pulse_pj = -1;
   CHECK_THROWS_WITH(e.validate(), Catch::Contains("pulse_pj"));
 }
+
+TEST_CASE("the cost of part of a run is the ledger's difference, and adds up again", "[energy]") {
+  Ledger ledger;
+  const auto adc = ledger.counter("chip.layer0.adc", "adc_conversion", 6.5);
+  ledger.add(adc, 100);
+  const Ledger before = ledger;
+  ledger.add(adc, 40);
+  const auto read = ledger.counter("chip.layer0", "crossbar_read", 0.0);
+  ledger.add_integrated(read, 10, 3.0);
+  const Ledger part = ledger.minus(before);
+  CHECK(part.at(adc).count == 40);
+  CHECK(part.total_energy_pj() == Approx(40 * 6.5 + 3.0));
+  Ledger sum = before;
+  sum.add_all(part);
+  CHECK(sum.total_energy_pj() == Approx(ledger.total_energy_pj()));
+  CHECK(ledger.minus(part).total_energy_pj() == Approx(100 * 6.5));
+}
