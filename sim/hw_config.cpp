@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/error.h"
 
 namespace mortal::hw {
@@ -113,6 +116,11 @@ void apply_hw_overrides(hw::ChipParams& chip, hw::EnergyParams& energy, const st
     require(eq != std::string::npos && eq > 0, "hardware setting '{}' must read path=value, e.g. device.dw_min=0.002", s);
     std::string path = s.substr(0, eq);
     const std::string text = s.substr(eq + 1);
+    const bool word_chars = std::all_of(path.begin(), path.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+    });
+    require(word_chars && path.front() != '.' && path.back() != '.' && path.find("..") == std::string::npos,
+            "hardware setting '{}': a path is names joined by dots, e.g. device.dw_min", s);
     if (path.rfind("device.", 0) == 0) path = "crossbar." + path;
     std::string pointer;
     for (char c : path) pointer += c == '.' ? '/' : c;

@@ -52,4 +52,7 @@ TEST_CASE("a bad hardware setting is refused naming it", "[hw_config]") {
   refused("device.dw_min=-1", "dw_min");
   refused("crossbar.read_noise_mode=loud", "read_noise_mode");
   refused("crossbar.device=1", "no parameter");
+  refused("device.dw_~min=1", "names joined by dots");  // '~' once reached the JSON pointer parser
+  refused("device..dw_min=1", "names joined by dots");
+  refused("scales/0=1", "names joined by dots");
 }
