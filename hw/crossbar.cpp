@@ -142,6 +142,8 @@ void Crossbar::rebuild(double log_t, double c2) {
   const auto& d = p_.device;
   const float gmin = float(d.g_min_us), gmax = float(d.g_max_us), gu = float(g_unit_us_);
   const bool cpath = conductance_path(), noisy = read_noise_on();
+  // ln x, x = g / g_max: the argument of the PCM statistics (device.h), over a whole array.
+  const auto ln_x = [&](const Mat& g) { return ArrayF((g.array() * (1.0f / gmax)).max(1e-12f).log()); };
   if (dirty_) {
     // Programmed conductances: positive weights on G+, negative on G-, the other device at g_min.
     gp_ = (gmin + w_.array().cwiseMax(0.0f) * gu).matrix();
@@ -149,8 +151,8 @@ void Crossbar::rebuild(double log_t, double c2) {
     g_row_sum_us_ = (gp_ + gm_).colwise().sum();
     // The 1/f coefficient depends on the programmed conductance (x = g / g_max): pcm_1f_q vectorised.
     if (d.read_noise_1f) {
-      q_p_ = pcm_1f_q(ArrayF((gp_.array() * (1.0f / gmax)).max(1e-12f).log())).matrix();
-      q_m_ = pcm_1f_q(ArrayF((gm_.array() * (1.0f / gmax)).max(1e-12f).log())).matrix();
+      q_p_ = pcm_1f_q(ln_x(gp_)).matrix();
+      q_m_ = pcm_1f_q(ln_x(gm_)).matrix();
     }
     nu_stale_ = true;
   } else if (cpath || noisy) {
@@ -167,7 +169,7 @@ void Crossbar::rebuild(double log_t, double c2) {
             nu = (float(d.drift_nu) + float(d.drift_nu_dtod) * z.array()).abs().matrix();
             return;
           }
-          const ArrayF lx = (g.array() * (1.0f / gmax)).max(1e-12f).log();
+          const ArrayF lx = ln_x(g);
           nu = (pcm_drift_nu_mean(lx) + pcm_drift_nu_sd(lx) * z.array()).abs().matrix();
         };
         nu_of(gp_, dev_.nu_z_plus, nu_p_);
@@ -636,11 +638,8 @@ OpTime Crossbar::compensate_drift(ConstMatRef probe, double t_s, FastRng& rng) {
   return t;
 }
 
-}  // namespace mortal::hw
 
 // --- checkpoints ----------------------------------------------------------------------------------------
-
-namespace mortal::hw {
 
 void Crossbar::save(Checkpoint& c, const std::string& prefix) const {
   c.put(prefix + ".w", w_);
@@ -652,16 +651,16 @@ void Crossbar::save(Checkpoint& c, const std::string& prefix) const {
   c.put(prefix + ".nu_z_minus", dev_.nu_z_minus);
   c.put(prefix + ".stuck_plus", Mat(dev_.stuck_plus.cast<float>()));
   c.put(prefix + ".stuck_minus", Mat(dev_.stuck_minus.cast<float>()));
+  // The derived-state cache holds within a tolerance of time: a resumed run rebuilds it as of the same
+  // moment (cached_log_t, cached_c2), so it continues bit for bit.
   c.put_json(prefix + ".scalars", {{"gamma_up", dev_.gamma_up},
                                    {"gamma_down", dev_.gamma_down},
                                    {"t_program_s", t_program_s_},
                                    {"out_gain", out_gain_},
                                    {"probe_reference", probe_reference_},
-       // The derived-state cache holds within a tolerance of time: a resumed run rebuilds it as of the
-       // same moment, so it continues bit for bit.
-       {"cache_valid", !dirty_},
-       {"cached_log_t", cached_log_t_},
-       {"cached_c2", cached_c2_}});
+                                   {"cache_valid", !dirty_},
+                                   {"cached_log_t", cached_log_t_},
+                                   {"cached_c2", cached_c2_}});
 }
 
 void Crossbar::restore(const Checkpoint& c, const std::string& prefix) {

@@ -88,7 +88,6 @@ void PacketSink::step() {
   while (in->nb_read(p)) {
     const double now = sc_core::sc_time_stamp().to_seconds();
     ++count_;
-    rows_ += p.x ? double(p.x->rows()) : 0.0;
     if (p.entered_s >= 0) latency_sum_s_ += now - p.entered_s;
     if (!keep_) continue;
     received_.push_back(p);

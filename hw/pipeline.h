@@ -74,9 +74,8 @@ class PacketSink : public sc_core::sc_module {
   void keep(bool on) { keep_ = on; }
   const std::vector<Packet>& received() const { return received_; }
   const std::vector<double>& arrival_s() const { return arrival_s_; }
-  // Every packet that arrived, kept or not: count, rows, summed latency (arrival - first stage's intake).
+  // Every packet that arrived, kept or not: count, summed latency (arrival - first stage's intake).
   long long count() const { return count_; }
-  double rows() const { return rows_; }
   double latency_sum_s() const { return latency_sum_s_; }
 
  private:
@@ -85,7 +84,7 @@ class PacketSink : public sc_core::sc_module {
   std::vector<Packet> received_;
   std::vector<double> arrival_s_;
   long long count_ = 0;
-  double rows_ = 0, latency_sum_s_ = 0;
+  double latency_sum_s_ = 0;
 };
 
 // Stages joined by fifos of the given depth, between a source and a sink.

@@ -85,7 +85,8 @@ FFStepStats FFLayer::train(ConstVecRef target, float lr, float scale) {
   if (s.positives) s.goodness_pos /= s.positives;
   if (s.negatives) s.goodness_neg /= s.negatives;
 
-  if (params_.peer_lambda > 0) peer_normalise(d, mean_, pull_, y, target, params_.peer_lambda, params_.peer_momentum, scale);
+  if (params_.peer_lambda > 0)
+    peer_normalise(d, mean_, pull_, y, target, params_.peer_lambda, params_.peer_momentum, scale);
   array_->update(x_.topRows(rows_), d, lr);
   return s;
 }

@@ -19,9 +19,9 @@ FFNet::FFNet(std::vector<std::unique_ptr<SynapticArray>> arrays, const FFLayerPa
   }
 }
 
-std::vector<int> FFNet::default_readout_layers() const {
+std::vector<int> default_readout_layers(int layers) {
   std::vector<int> out;
-  for (int l = layers() > 1 ? 1 : 0; l < layers(); ++l) out.push_back(l);
+  for (int l = layers > 1 ? 1 : 0; l < layers; ++l) out.push_back(l);
   return out;
 }
 

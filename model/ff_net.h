@@ -9,6 +9,10 @@
 
 namespace mortal {
 
+// The layers both prediction modes read by default in a net of `layers` layers: all but the first (paper),
+// or the only one.
+std::vector<int> default_readout_layers(int layers);
+
 class FFNet {
  public:
   // arrays[l] has units_l outputs and units_{l-1} + 1 inputs (units_{-1} = features). Every layer shares
@@ -19,8 +23,7 @@ class FFNet {
   int features() const { return layers_.front().inputs(); }
   FFLayer& layer(int l) { return layers_[static_cast<std::size_t>(l)]; }
   const FFLayer& layer(int l) const { return layers_[static_cast<std::size_t>(l)]; }
-  // The layers both prediction modes read by default: all but the first (paper), or the only one.
-  std::vector<int> default_readout_layers() const;
+  std::vector<int> default_readout_layers() const { return mortal::default_readout_layers(layers()); }
 
   // (rows, features): write the raw inputs (label overlaid) here, then call normalise_input().
   MatRef input(int rows);

@@ -81,8 +81,7 @@ hw::Ledger::Handle label_readout_counter(hw::Chip& chip) {
 // BP weights programmed onto a chip, evaluated there: the rival of FF in situ.
 class RivalOnChip {
  public:
-  RivalOnChip(hw::Chip& chip, std::uint64_t seed)
-      : chip_(chip), rng_(seed, "rival.eval"), readout_(label_readout_counter(chip)) {}
+  RivalOnChip(hw::Chip& chip, std::uint64_t seed) : chip_(chip), rng_(seed, "rival.eval") {}
 
   void program(const BpMlp& net) {
     for (int k = 0; k < chip_.layers(); ++k) {
@@ -95,8 +94,7 @@ class RivalOnChip {
   }
 
   // Analog between layers, one ADC conversion per class at the output, argmax.
-  double error(const Dataset& d, int limit) {
-    const Dataset s = limit > 0 && limit < d.size() ? d.head(limit) : d;
+  double error(const Dataset& s) {
     const int L = chip_.layers(), chunk = 1000;
     std::vector<int> pred;
     Mat x, z;
@@ -126,7 +124,6 @@ class RivalOnChip {
  private:
   hw::Chip& chip_;
   hw::FastRng rng_;
-  hw::Ledger::Handle readout_;
 };
 
 // The ranges of the rival chip's layers, from the digital net's own activities on training images:
@@ -172,8 +169,7 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
   coding_.classes = train.num_classes;
   coding_.validate(train.features());
   const int L = chip.layers();
-  for (int l = L > 1 ? 1 : 0; l < L; ++l) chosen_.push_back(l);
-  if (!p.readout_layers.empty()) chosen_ = p.readout_layers;
+  chosen_ = p.readout_layers.empty() ? default_readout_layers(L) : p.readout_layers;
   std::vector<hw::PipelineStage::Work> stages;
   for (int k = 0; k < L; ++k) {
     const int units = units_of(k);
@@ -188,7 +184,6 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
   pipeline_ = std::make_unique<hw::Pipeline>("ff_pipeline", std::move(stages), fifo_depth);
   pipeline_->sink.keep(false);
 }
-
 
 // The same initial weights as the digital run of this seed, written by program-and-verify.
 void InSituFF::program_initial() {
@@ -257,8 +252,7 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
 
 // Goodness prediction on the chip: every label's overlay through the layers, the chosen layers' goodness
 // summed, the largest wins.
-double InSituFF::error(const Dataset& d, int limit) {
-  const Dataset s = limit > 0 && limit < d.size() ? d.head(limit) : d;
+double InSituFF::error(const Dataset& s) {
   const int F = s.features(), top = *std::max_element(chosen_.begin(), chosen_.end()) + 1;
   const float sign = lp_.objective.sign();
   Mat scores(s.size(), s.num_classes);
@@ -373,11 +367,9 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   w.d = w.y;
   w.d.array().colwise() *= (kd * w.s.col(0)).array();
   if (lp_.peer_lambda > 0) {
-    if (w.target.size() != rows || (b > 0 && w.target(b - 1) != 1.0f) || (b < rows && w.target(b) != 0.0f)) {
-      w.target.resize(rows);
-      w.target.head(b).setOnes();
-      w.target.tail(rows - b).setZero();
-    }
+    w.target.resize(rows);
+    w.target.head(b).setOnes();
+    w.target.tail(rows - b).setZero();
     peer_normalise(w.d, mean_[std::size_t(k)], pull_[std::size_t(k)], w.y, w.target, lp_.peer_lambda,
                    lp_.peer_momentum, scale);
   }
@@ -404,6 +396,9 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
   require(p.norm == "rms" && p.input_norm == "rms", "in situ the length normaliser gives unit mean square: norm rms");
   Stopwatch total;
   const FFData data = load_ff_data(p, seed);
+  // The evaluation sets, cut to their limits once (they are evaluated a dozen times).
+  const auto first = [](const Dataset& d, int limit) { return limit > 0 && limit < d.size() ? d.head(limit) : d; };
+  const Dataset test = first(data.test, p.test_limit), train_eval = first(data.train, p.train_eval_limit);
   const double load_s = total.seconds();
   const std::string stem = out.size() > 5 && out.substr(out.size() - 5) == ".json" ? out.substr(0, out.size() - 5) : out;
   const std::string ckpt_path = ip.checkpoint.empty() ? stem + ".ckpt" : ip.checkpoint;
@@ -499,7 +494,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
       // The learning curve's evaluation is not training: its time and energy are kept aside.
       Stopwatch eval_clock;
       const hw::Ledger before = ledger;
-      entry["test_error"] = {{"goodness", t.error(data.test, p.test_limit)}};
+      entry["test_error"] = {{"goodness", t.error(test)}};
       curve_energy.add_all(ledger.minus(before));
       eval_s += eval_clock.seconds();
     }
@@ -541,8 +536,8 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
 
   // Right after training.
   Stopwatch final_clock;
-  const double test_error = t.error(data.test, p.test_limit);
-  const double train_error = t.error(data.train, p.train_eval_limit);
+  const double test_error = t.error(test);
+  const double train_error = t.error(train_eval);
   const double final_eval_s = final_clock.seconds();
   fmt::print(stderr, "final test error {:.2f}% | train {:.2f}%\n", 100 * test_error, 100 * train_error);
 
@@ -551,7 +546,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
   if (rival_chip) {
     bp_chip = std::make_unique<RivalOnChip>(*rival_chip, seed);
     bp_chip->program(*bp_net);
-    rival["on_chip_test_error"] = bp_chip->error(data.test, p.test_limit);
+    rival["on_chip_test_error"] = bp_chip->error(test);
     fmt::print(stderr, "rival BP on the chip: test error {:.2f}% (digital {:.2f}%)\n",
                100 * rival["on_chip_test_error"].get<double>(), 100 * rival["digital_test_error"].get<double>());
   }
@@ -586,18 +581,18 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
     chip.idle(std::max(0.0, t_end + dt - chip.now_s()));
     nlohmann::json row = {{"time_s", dt}, {"label", duration_label(dt)}};
     compensate(chip, t.eval_rng(), false);
-    row["test_error"] = t.error(data.test, p.test_limit);
+    row["test_error"] = t.error(test);
     compensate(chip, t.eval_rng(), true);
-    row["test_error_compensated"] = t.error(data.test, p.test_limit);
+    row["test_error_compensated"] = t.error(test);
     ff_plain.x.push_back(dt);
     ff_plain.y.push_back(100 * row["test_error"].get<double>());
     ff_comp.x.push_back(dt);
     ff_comp.y.push_back(100 * row["test_error_compensated"].get<double>());
     if (bp_chip) {
       compensate(*rival_chip, bp_chip->rng(), false);
-      row["rival_test_error"] = bp_chip->error(data.test, p.test_limit);
+      row["rival_test_error"] = bp_chip->error(test);
       compensate(*rival_chip, bp_chip->rng(), true);
-      row["rival_test_error_compensated"] = bp_chip->error(data.test, p.test_limit);
+      row["rival_test_error_compensated"] = bp_chip->error(test);
       bp_plain.x.push_back(dt);
       bp_plain.y.push_back(100 * row["rival_test_error"].get<double>());
       bp_comp.x.push_back(dt);
@@ -636,7 +631,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
           {"device", ip.device},
           {"hardware", hw_to_json(cp, energy)},
           {"train_examples", n},
-          {"test_examples", p.test_limit > 0 ? std::min(p.test_limit, data.test.size()) : data.test.size()},
+          {"test_examples", test.size()},
           {"prediction", "goodness"},
           {"readout_layers", t.chosen()},
           {"test_error", test_error},

@@ -65,8 +65,8 @@ class InSituFF {
   // One pass over the training set streamed through the pipeline (step counts batches over the run);
   // returns the epoch's curve entry: per-layer loss and goodness, simulated time, throughput, latency.
   nlohmann::json train_epoch(int epoch, long long& step, long long total_steps);
-  // Test error of goodness prediction on the chip (the first `limit` examples; 0: all).
-  double error(const Dataset& d, int limit);
+  // Error rate of goodness prediction on the chip over all of `d`.
+  double error(const Dataset& d);
 
   hw::FastRng& eval_rng() { return eval_rng_; }
   double simulated_training_s() const { return sim_train_s_; }
