@@ -80,6 +80,9 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params, Ledger& ledge
     tiles_.push_back(std::make_unique<TileModule>(layer.c_str(), p_.layer_crossbar(k), ledger, out, in, seed));
     arrays_.push_back(std::make_unique<ChipLayer>(*this, k));
     const std::string path = std::string(this->name()) + "." + layer;
+    if (p_.momentum_arrays)
+      momentum_.push_back(std::make_unique<Crossbar>(path + ".momentum", p_.layer_crossbar(k), ledger, out, in, seed,
+                                                     layer + ".momentum"));
     relu_.push_back(std::make_unique<AnalogRelu>(path + ".relu", p_.relu, ledger));
     norm_.push_back(std::make_unique<LengthNormaliser>(path + ".normaliser", p_.normaliser, ledger));
     goodness_.push_back(std::make_unique<GoodnessIntegrator>(path + ".goodness", p_.goodness, ledger));
@@ -94,6 +97,7 @@ void Chip::reseed(std::uint64_t seed) {
   rng_.seed(r);
   for (int k = 0; k < layers(); ++k) {
     tiles_[std::size_t(k)]->core().reseed(seed);
+    if (has_momentum()) momentum(k).reseed(seed);
     const int out = tiles_[std::size_t(k)]->core().outputs();
     Rng r1 = make_rng(seed, fmt::format("layer{}.relu", k));
     relu_[std::size_t(k)]->sample(out, r1);
@@ -140,11 +144,15 @@ void Chip::run_kernel(const sc_core::sc_time& t) {
 }
 
 void Chip::save(Checkpoint& c, const std::string& prefix) const {
-  for (int k = 0; k < layers(); ++k) tiles_[std::size_t(k)]->core().save(c, fmt::format("{}.layer{}", prefix, k));
+  for (int k = 0; k < layers(); ++k) {
+    tiles_[std::size_t(k)]->core().save(c, fmt::format("{}.layer{}", prefix, k));
+    if (has_momentum()) momentum_[std::size_t(k)]->save(c, fmt::format("{}.layer{}.momentum", prefix, k));
+  }
   const auto s = rng_.state();
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   c.put_json(prefix + ".chip", {{"seed", seed_},
                                 {"layers", layers()},
+                                {"momentum_arrays", has_momentum()},
                                 {"rng", s},
                                 {"kernel_time_ps", now.value()},
                                 {"resolution_ps", sc_core::sc_get_time_resolution().to_seconds() * 1e12},
@@ -155,12 +163,17 @@ void Chip::restore(const Checkpoint& c, const std::string& prefix) {
   const nlohmann::json& j = c.get_json(prefix + ".chip");
   require(j.at("layers").get<int>() == layers(), "checkpoint chip '{}' has {} layers, this chip {}", prefix,
           j.at("layers").get<int>(), layers());
+  require(j.value("momentum_arrays", false) == has_momentum(), "checkpoint chip '{}' {} momentum arrays, this chip {}",
+          prefix, j.value("momentum_arrays", false) ? "has" : "has no", has_momentum() ? "has" : "has none");
   const double resolution_ps = sc_core::sc_get_time_resolution().to_seconds() * 1e12;
   require(j.at("resolution_ps").get<double>() == resolution_ps,
           "checkpoint chip '{}' was saved with a time resolution of {} ps, this process uses {} ps", prefix,
           j.at("resolution_ps").get<double>(), resolution_ps);
   if (j.at("seed").get<std::uint64_t>() != seed_) reseed(j.at("seed").get<std::uint64_t>());
-  for (int k = 0; k < layers(); ++k) tiles_[std::size_t(k)]->core().restore(c, fmt::format("{}.layer{}", prefix, k));
+  for (int k = 0; k < layers(); ++k) {
+    tiles_[std::size_t(k)]->core().restore(c, fmt::format("{}.layer{}", prefix, k));
+    if (has_momentum()) momentum(k).restore(c, fmt::format("{}.layer{}.momentum", prefix, k));
+  }
   rng_.set_state(j.at("rng").get<std::array<std::uint64_t, 4>>());
   const sc_core::sc_time saved = sc_core::sc_time::from_value(j.at("kernel_time_ps").get<std::uint64_t>());
   const sc_core::sc_time now = sc_core::sc_time_stamp();

@@ -53,6 +53,9 @@ struct ChipParams {
   std::vector<LayerScale> scales;  // empty (the crossbar's for every layer) or one per layer
   // Every layer gets one more input row, driven at a constant by the caller: it carries the biases.
   bool bias_row = false;
+  // Every layer gets a second crossbar of the same shape and devices beside its weights: the momentum
+  // array of analog momentum (sim/insitu_ff.h), written by pulse coincidence and read row by row.
+  bool momentum_arrays = false;
   double sync_quantum_ns = 0.0;
   void validate() const;
   // The crossbar parameters of layer k (its scales filled in).
@@ -87,6 +90,8 @@ class Chip : public sc_core::sc_module {
   int layers() const { return int(tiles_.size()); }
   SynapticArray& layer(int k) { return *arrays_.at(std::size_t(k)); }
   TileModule& tile(int k) { return *tiles_.at(std::size_t(k)); }
+  bool has_momentum() const { return !momentum_.empty(); }
+  Crossbar& momentum(int k) { return *momentum_.at(std::size_t(k)); }
   AnalogRelu& relu(int k) { return *relu_.at(std::size_t(k)); }
   LengthNormaliser& normaliser(int k) { return *norm_.at(std::size_t(k)); }
   GoodnessIntegrator& goodness(int k) { return *goodness_.at(std::size_t(k)); }
@@ -129,6 +134,7 @@ class Chip : public sc_core::sc_module {
   double pending_ns_ = 0.0;
   std::vector<std::unique_ptr<TileModule>> tiles_;
   std::vector<std::unique_ptr<ChipLayer>> arrays_;
+  std::vector<std::unique_ptr<Crossbar>> momentum_;
   std::vector<std::unique_ptr<AnalogRelu>> relu_;
   std::vector<std::unique_ptr<LengthNormaliser>> norm_;
   std::vector<std::unique_ptr<GoodnessIntegrator>> goodness_;

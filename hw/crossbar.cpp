@@ -555,6 +555,74 @@ void Crossbar::update_pulse_by_pulse(ConstMatRef x, ConstMatRef d, float lr, Fas
   last_pulses_ = pulses;
 }
 
+// --- row-by-row transfers -----------------------------------------------------------------------------
+
+OpTime Crossbar::read_rows(MatRef r, int row0, double t_s, FastRng& rng) {
+  const int n = int(r.cols());
+  require(r.rows() == out_ && row0 >= 0 && row0 + n <= in_, "{}: read_rows wants r ({}, n) of rows in 0..{}, got {}x{} from row {}",
+          name_, out_, in_ - 1, r.rows(), r.cols(), row0);
+  refresh(t_s);
+  r = (conductance_path() ? weff_ : w_).middleCols(row0, n) * out_gain_;
+  const float out_var = float(p_.out_noise * p_.out_noise);
+  if (read_noise_on() || out_var > 0) {
+    fill_normal_bulk(normals_, r.size(), rng, scratch_);
+    const Eigen::Map<const Mat> z(normals_.data(), out_, n);
+    if (read_noise_on())
+      r.array() += (var_.middleCols(row0, n).array() + out_var).sqrt() * z.array();
+    else
+      r.array() += std::sqrt(out_var) * z.array();
+  }
+  if (p_.adc.quantize) r = r.cwiseMax(-float(p_.adc.range)).cwiseMin(float(p_.adc.range));
+  // One row at a time at the full read voltage: E = sum_i V^2 G_i t_read.
+  const double e_pj =
+      p_.v_read_v * p_.v_read_v * double(g_row_sum_us_.segment(row0, n).sum()) * p_.timing.t_read_ns * 1e-3;
+  ledger_->add_integrated(read_counter_, double(n) * out_, e_pj);
+  return OpTime{rows_time_ns(n, false)};
+}
+
+OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rng) {
+  const int n = int(delta.cols());
+  require(delta.rows() == out_ && row0 >= 0 && row0 + n <= in_,
+          "{}: write_rows wants delta ({}, n) of rows in 0..{}, got {}x{} from row {}", name_, out_, in_ - 1,
+          delta.rows(), delta.cols(), row0);
+  require(delta.allFinite(), "{}: write_rows got a non-finite weight change", name_);
+  last_pulses_ = 0;
+  if (p_.update.kind == UpdateKind::exact) {
+    w_.middleCols(row0, n) += delta;
+    dirty_ = true;
+    return OpTime{0.0};
+  }
+  const int bl = p_.update.bl;
+  // Each row fires in all of its slots (its generator's spread still applies); the column generators see
+  // the row's changes, one row per "sample".
+  p_rows_.resize(1, in_);
+  row_pulses_.probabilities(p_rows_, Mat::Ones(1, in_), 1.0f);
+  part_ = delta.transpose();
+  p_cols_.resize(n, out_);
+  col_pulses_.probabilities(p_cols_, part_, float(1.0 / (bl * p_.device.dw_min)));
+  mu_tot_ = p_cols_.transpose();
+  mu_tot_.array().rowwise() *= float(bl) * p_rows_.row(0).segment(row0, n).array();
+  const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
+  double pulses = 0;
+  for (int r = 0; r < out_; ++r)
+    for (int j = 0; j < n; ++j) {
+      const double mu = mu_tot_(r, j);
+      if (mu <= 0) continue;
+      const int count = mu >= bl ? bl : draw_count(mu, bl, rng);
+      if (count == 0) continue;
+      const int c = row0 + j;
+      const bool up = delta(r, j) > 0;
+      pulses += count;
+      w_(r, c) = respond(w_(r, c), up ? count : 0, up ? 0 : count, dev_.dw_up(r, c), dev_.dw_down(r, c), g_up,
+                         g_down, dev_.w_min(r, c), dev_.w_max(r, c), c2c, rng);
+    }
+  last_pulses_ = pulses;
+  ledger_->add(pulse_counter_, pulses);
+  t_program_s_ = t_s;
+  dirty_ = true;
+  return OpTime{rows_time_ns(n, true)};
+}
+
 // --- program and verify -------------------------------------------------------------------------------
 
 OpTime Crossbar::program(ConstMatRef w, double t_s, FastRng& rng) {

@@ -141,6 +141,21 @@ class Crossbar {
   // W += lr d^T x by the configured update. x: (batch, in), d: (batch, out).
   OpTime update(ConstMatRef x, ConstMatRef d, float lr, double t_s, FastRng& rng);
 
+  // Row by row, for moving weights between arrays on the chip (analog momentum, Tiki-Taka transfers):
+  // each input row in turn is driven alone at full scale. Nothing is digitised: the column outputs are
+  // held as voltages, and they drive the column pulse generators of the write. Both work on the n input
+  // rows row0 .. row0 + n - 1, n = the columns of r or delta.
+  // read_rows: r (out, n) = the normalised weights as read at t_s, with every device's read noise and the
+  // output noise, saturating at the TIA swing (+-adc.range).
+  OpTime read_rows(MatRef r, int row0, double t_s, FastRng& rng);
+  // write_rows: W += delta (out, n; normalised units) by pulse coincidence one row at a time: the row
+  // fires in every one of its BL slots, column j with probability |delta_ji| / (BL dw_min), so a device
+  // gets Binomial(BL, p_row p_col) pulses in delta's direction (at most BL per write).
+  OpTime write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rng);
+  double rows_time_ns(int n, bool write) const {
+    return double(n) * (write ? p_.update.bl * p_.timing.t_pulse_ns : p_.timing.t_read_ns);
+  }
+
   // Program-and-verify to target weights (user units) at time t_s. w: (out, in).
   OpTime program(ConstMatRef w, double t_s, FastRng& rng);
 

@@ -34,13 +34,20 @@ int main(int argc, char** argv) {
       // put the goodness near its threshold so the first updates are not saturated.
       if (app.count("--lr") == 0) params.lr = 0.004f;
       if (app.count("--init-scale") == 0) params.init_scale = 2.5f;
+      // Momentum needs a momentum array beside every layer (analog momentum, --momentum > 0); the weight
+      // cost is not built in situ.
+      if (app.count("--momentum") == 0) params.momentum = 0.0f;
+      if (app.count("--weight-cost") == 0) params.weight_cost = 0.0f;
     }
     params.validate();
     insitu.validate();
     nlohmann::json result = run_record("ff_mnist", run.seed, options_to_json(app));
     fmt::print("ff_mnist: seed {}, {}, layers {}, {} {} epochs, batch {}, {} lr {}, {} negatives, predict {}\n",
                run.seed, insitu.in_situ() ? "in situ on a " + insitu.device + " chip" : "digital", params.layers,
-               params.schedule, params.epochs, params.batch, insitu.in_situ() ? "pulsed" : params.optimiser,
+               params.schedule, params.epochs, params.batch,
+               insitu.in_situ() ? (params.momentum > 0 ? fmt::format("pulsed, analog momentum {},", params.momentum)
+                                                       : std::string("pulsed"))
+                                : params.optimiser,
                params.lr, params.negatives, params.predict);
     std::fflush(stdout);  // the configuration line comes first in a log file, before the progress lines
     // The record so far after every epoch: a stopped run still leaves its learning curve.

@@ -39,6 +39,10 @@ void InSituParams::add_options(CLI::App& app) {
   app.add_flag("--resume", resume, "In situ: continue from the checkpoint");
   app.add_option("--stop-after-epoch", stop_after, "In situ: stop once this epoch is checkpointed (0: never)");
   app.add_option("--fifo-depth", fifo_depth, "In situ: depth of the fifos between pipeline stages");
+  app.add_option("--momentum-gain", momentum.gain,
+                 "In situ with --momentum > 0: the momentum array holds this times lr v (normalised units)");
+  app.add_option("--momentum-every", momentum.every,
+                 "In situ with --momentum > 0: steps between transfers of a momentum-array row (1: every step)");
   app.add_option("--plot", plot, "In situ: drift plot stem (default: results path without .json + _drift)");
 }
 
@@ -58,6 +62,12 @@ void InSituParams::validate() const {
   require(rival_epochs >= 1, "rival-epochs must be at least 1, got {}", rival_epochs);
   require(stop_after >= 0, "stop-after-epoch must be >= 0, got {}", stop_after);
   require(fifo_depth >= 1, "fifo-depth must be at least 1, got {}", fifo_depth);
+  momentum.validate();
+}
+
+void AnalogMomentum::validate() const {
+  check_positive("momentum-gain", gain);
+  require(every >= 1, "momentum-every must be at least 1, got {}", every);
 }
 
 namespace {
@@ -155,7 +165,23 @@ nlohmann::json fingerprint(const nlohmann::json& config) {
 
 }  // namespace
 
-InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std::uint64_t seed, int fifo_depth)
+// A row of V read every step (after its gradient) and decayed by f every P steps: with a constant
+// gradient adding a per step, it peaks at V* = P a / f and reads on average (1 - f) P a / f + (P + 1) a / 2;
+// setting that to a / (1 - mu), the exact momentum's steady velocity, gives f. P = 1 gives f = 1 - mu.
+DecayShare decay_share(int rows, int every, float mu) {
+  require(every >= 1 && rows >= 1, "decay_share: every {} and rows {} must be >= 1", every, rows);
+  DecayShare s;
+  s.rows = (rows + every - 1) / every;
+  s.period = (rows + s.rows - 1) / s.rows;
+  const double m = 1.0 / (1.0 - double(mu)) - 0.5 * (s.period + 1);
+  require(m > 0, "momentum-every {} is too long for momentum {}: a row decayed every {} steps needs {} < 2 / (1 - mu) - 1",
+          every, mu, s.period, s.period);
+  s.fraction = float(1.0 / (1.0 + m / s.period));
+  return s;
+}
+
+InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std::uint64_t seed, int fifo_depth,
+                   AnalogMomentum momentum)
     : chip_(chip),
       p_(p),
       train_(train),
@@ -165,7 +191,14 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
       input_norm_(parse_norm(p.input_norm)),
       eval_rng_(seed, "insitu.eval"),
       neg_rng_(make_rng(seed, "ff.negatives")),
-      readout_(label_readout_counter(chip)) {
+      readout_(label_readout_counter(chip)),
+      am_(momentum) {
+  require(chip.has_momentum() == (p.momentum > 0),
+          "in situ momentum {} needs a chip {} momentum arrays (ChipParams::momentum_arrays)", p.momentum,
+          p.momentum > 0 ? "with" : "without");
+  am_.validate();
+  if (p.momentum > 0)
+    for (int k = 0; k < chip.layers(); ++k) decay_share(chip.momentum(k).inputs(), am_.every, p.momentum);
   coding_.classes = train.num_classes;
   coding_.validate(train.features());
   const int L = chip.layers();
@@ -176,6 +209,7 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
     layer_rng_.emplace_back(seed, "insitu.layer", std::uint64_t(k));
     mean_.push_back(RowVec::Constant(units, lp_.peer_initial));
     pull_.emplace_back(units);
+    transfer_row_.push_back(0);
     theta_.push_back(lp_.objective.threshold(units));
     stages.push_back([this, k](hw::Packet& pk, double t_s) { return train_stage(k, pk, t_s); });
   }
@@ -239,10 +273,24 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
           (n + b_max - 1) / b_max);
   sim_train_s_ += sim_s;
   nlohmann::json ls = nlohmann::json::array();
-  for (const auto& s : stats_)
-    ls.push_back({{"loss", s.loss / double(s.steps)},
-                  {"goodness_pos", s.gpos / double(s.steps)},
-                  {"goodness_neg", s.gneg / double(s.steps)}});
+  for (int k = 0; k < layers(); ++k) {
+    const Stats& s = stats_[std::size_t(k)];
+    nlohmann::json l = {{"loss", s.loss / double(s.steps)},
+                        {"goodness_pos", s.gpos / double(s.steps)},
+                        {"goodness_neg", s.gneg / double(s.steps)}};
+    if (chip_.has_momentum()) {
+      // How much of the momentum array's range the velocity uses (AnalogMomentum::gain sets it).
+      const hw::Crossbar& v = chip_.momentum(k);
+      const Mat& vn = v.weights_normalised();
+      const hw::DeviceState& dv = v.devices();
+      const double at_bound = ((vn.array() >= 0.98f * dv.w_max.array()) || (vn.array() <= 0.98f * dv.w_min.array()))
+                                  .cast<double>()
+                                  .mean();
+      l["momentum_rms"] = std::sqrt(double(vn.squaredNorm()) / double(vn.size()));
+      l["momentum_at_bound"] = at_bound;
+    }
+    ls.push_back(l);
+  }
   return {{"epoch", epoch},
           {"layers", ls},
           {"simulated_s", sim_s},
@@ -285,6 +333,7 @@ void InSituFF::save(Checkpoint& c) const {
   for (int k = 0; k < layers(); ++k) {
     c.put_json(fmt::format("trainer.layer{}.rng", k), layer_rng_[std::size_t(k)].state());
     c.put(fmt::format("trainer.layer{}.peer_mean", k), Mat(mean_[std::size_t(k)]));
+    c.put_json(fmt::format("trainer.layer{}.momentum_row", k), transfer_row_[std::size_t(k)]);
   }
   c.put_json("trainer.eval_rng", eval_rng_.state());
   c.put("trainer.negatives", neg_rng_);
@@ -299,6 +348,7 @@ void InSituFF::restore(const Checkpoint& c) {
     require(m.rows() == 1 && m.cols() == units_of(k), "checkpoint: layer {} peer means are {}x{}, want 1x{}", k,
             m.rows(), m.cols(), units_of(k));
     mean_[std::size_t(k)] = m.row(0);
+    transfer_row_[std::size_t(k)] = c.get_json(fmt::format("trainer.layer{}.momentum_row", k)).get<int>();
   }
   eval_rng_.set_state(c.get_json("trainer.eval_rng").get<std::array<std::uint64_t, 4>>());
   c.get("trainer.negatives", neg_rng_);
@@ -373,7 +423,32 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     peer_normalise(w.d, mean_[std::size_t(k)], pull_[std::size_t(k)], w.y, w.target, lp_.peer_lambda,
                    lp_.peer_momentum, scale);
   }
-  ns += chip_.tile(k).update_at(x, w.d, pk.lr, t_s + ns * 1e-9, rng).ns;
+  const double t_upd = t_s + ns * 1e-9;
+  if (!chip_.has_momentum()) {
+    ns += chip_.tile(k).update_at(x, w.d, pk.lr, t_upd, rng).ns;
+  } else {
+    // Analog momentum (heavy ball, ffnew.m's moving-average form v = mu v + (1 - mu) g, W += lr v): the
+    // momentum array V holds G lr v. The gradient's pulses go to V; V is read row by row and written into
+    // W (divided by G) every step. V's decay is written back into its own rows, a share of them per step:
+    // a row's turn comes every P steps and takes away the fraction f of it. P = 1, f = 1 - mu is exact;
+    // for P > 1, f is set so that a constant gradient gives the same mean velocity (see decay_share).
+    hw::Crossbar& wa = chip_.tile(k).core();
+    hw::Crossbar& va = chip_.momentum(k);
+    const float mu = p_.momentum, gain = float(am_.gain);
+    ns += va.update(x, w.d, (1 - mu) * gain * pk.lr, t_upd, rng).ns;
+    const int in = va.inputs();
+    const DecayShare share = decay_share(in, am_.every, mu);
+    int& row = transfer_row_[std::size_t(k)];
+    const int row0 = row, n = std::min(share.rows, in - row0);
+    row = row0 + n >= in ? 0 : row0 + n;
+    w.r.resize(va.outputs(), in);
+    ns += va.read_rows(w.r, 0, t_s + ns * 1e-9, rng).ns;
+    const double t_w = t_s + ns * 1e-9;
+    w.dw = w.r * (1 / gain);
+    const double ns_w = wa.write_rows(w.dw, 0, t_w, rng).ns;
+    w.dw = w.r.middleCols(row0, n) * -share.fraction;
+    ns += std::max(ns_w, va.write_rows(w.dw, row0, t_w, rng).ns);
+  }
 
   if (k + 1 < layers()) {
     auto next = std::make_shared<Mat>();
@@ -394,6 +469,11 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
           "in situ the negatives must be random: hard negatives need a digitised read-out on the learning path");
   require(p.predict == "goodness", "in situ the prediction is by goodness (the read-out needs no ADC per unit)");
   require(p.norm == "rms" && p.input_norm == "rms", "in situ the length normaliser gives unit mean square: norm rms");
+  require(p.optimiser == "sgd", "in situ the update is pulsed SGD (with analog momentum if --momentum > 0), got '{}'",
+          p.optimiser);
+  require(p.weight_cost == 0,
+          "in situ the weight cost must be 0 (decaying every weight means reading and rewriting the array), got {}",
+          p.weight_cost);
   Stopwatch total;
   const FFData data = load_ff_data(p, seed);
   // The evaluation sets, cut to their limits once (they are evaluated a dozen times).
@@ -433,6 +513,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
   apply_hw_overrides(cp, energy, ip.hw);
   ledger = hw::Ledger(energy);
   cp.bias_row = true;
+  cp.momentum_arrays = p.momentum > 0;
   double input_range = ip.input_range;
   if (input_range <= 0) {
     // The largest value the first layer is driven with: a normalised image with a label written in.
@@ -451,7 +532,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
     rp.scales = rival_scales(*bp_net, data.train);
     rival_chip = std::make_unique<hw::Chip>("rival", rp, ledger, seed);
   }
-  InSituFF t(chip, p, data.train, seed, ip.fifo_depth);
+  InSituFF t(chip, p, data.train, seed, ip.fifo_depth, ip.momentum);
 
   const int n = data.train.size();
   const long long steps_per_epoch = (n + p.batch - 1) / p.batch, total_steps = steps_per_epoch * p.epochs;

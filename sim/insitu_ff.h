@@ -27,6 +27,25 @@
 
 namespace mortal {
 
+// Analog momentum (FFParams::momentum > 0): a momentum array beside every layer holds gain times lr v;
+// each step the gradient's pulses go to it, its rows are read and written into the weights, and its decay
+// is written back into a 1/every share of its own rows (cyclically; every = 1 is exact momentum, larger
+// values cut the decay's pulses).
+struct AnalogMomentum {
+  double gain = 64.0;
+  int every = 1;
+  void validate() const;
+};
+
+// The share of a momentum array's rows decayed per step (every `every` steps each row) and the fraction
+// f each row loses at its turn (sim/insitu_ff.cpp gives the derivation).
+struct DecayShare {
+  int rows = 0;    // rows per step
+  int period = 0;  // steps between two turns of a row
+  float fraction = 0;
+};
+DecayShare decay_share(int rows, int every, float mu);
+
 struct InSituParams {
   std::string device = "digital";  // "digital": exact digital arrays (sim/ff_experiment); else a preset
   std::vector<std::string> hw;     // path=value overrides (sim/hw_config.h)
@@ -41,6 +60,7 @@ struct InSituParams {
   bool resume = false;             // continue from the checkpoint
   int stop_after = 0;              // stop once epoch N is checkpointed, as a killed run would (0: never)
   int fifo_depth = 2;
+  AnalogMomentum momentum;         // with FFParams::momentum > 0
   std::string plot;                // drift plot stem; default: the results path without .json, + "_drift"
 
   void add_options(CLI::App& app);
@@ -53,7 +73,10 @@ struct InSituParams {
 // a SystemC module).
 class InSituFF {
  public:
-  InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std::uint64_t seed, int fifo_depth = 2);
+  // With p.momentum > 0 the chip must have momentum arrays (ChipParams::momentum_arrays): the update is
+  // analog momentum (AnalogMomentum).
+  InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std::uint64_t seed, int fifo_depth = 2,
+           AnalogMomentum momentum = {});
 
   int layers() const { return chip_.layers(); }
   int units_of(int k) const { return chip_.tile(k).core().outputs(); }
@@ -80,7 +103,7 @@ class InSituFF {
     long long steps = 0;
   };
   struct Buffers {
-    Mat y, g, ge, p, s, d;
+    Mat y, g, ge, p, s, d, r, dw;
     Vec target;
   };
   float per_unit(int k) const;
@@ -106,6 +129,8 @@ class InSituFF {
   std::vector<Stats> stats_;
   std::unique_ptr<hw::Pipeline> pipeline_;
   double sim_train_s_ = 0;
+  AnalogMomentum am_;
+  std::vector<int> transfer_row_;  // per layer: the next row of the momentum array to transfer
 };
 
 // Trains FF in situ and evaluates it (and the rival) over drift; returns the metrics section. `out` is

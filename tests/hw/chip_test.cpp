@@ -169,12 +169,17 @@ TEST_CASE("a chip restored from a checkpoint computes what the saved chip comput
   Ledger ledger;
   ChipParams p = chip_preset("pcm", {64, 32, 16});
   p.bias_row = true;
+  p.momentum_arrays = true;
+  ChipParams no_momentum = p;
+  no_momentum.momentum_arrays = false;
   Chip a("a", p, ledger, 11), b("b", p, ledger, 12), other("other", chip_preset("pcm", {64, 32}), ledger, 11);
+  Chip plain("plain", no_momentum, ledger, 11);
   REQUIRE(a.layer(0).inputs() == 65);
   a.program(0, Mat::Random(32, 65) * 0.5f);
   a.program(1, Mat::Random(16, 33) * 0.5f);
   const Mat x = Mat::Random(20, 65), d = Mat::Random(20, 32);
   a.layer(0).update(x, d, 0.05f);
+  a.momentum(0).update(x, d, 0.05f, a.now_s(), a.rng());
   a.idle(3600);
   Checkpoint c;
   a.save(c, "chip");
@@ -183,11 +188,15 @@ TEST_CASE("a chip restored from a checkpoint computes what the saved chip comput
   for (int k = 0; k < 2; ++k) {
     CHECK(b.tile(k).core().weights_normalised() == a.tile(k).core().weights_normalised());
     CHECK(b.tile(k).core().devices().dw_up == a.tile(k).core().devices().dw_up);
+    CHECK(b.momentum(k).weights_normalised() == a.momentum(k).weights_normalised());
+    CHECK(b.momentum(k).devices().dw_up == a.momentum(k).devices().dw_up);
   }
+  CHECK(a.momentum(0).weights_normalised().cwiseAbs().maxCoeff() > 0);
   // Same cycle-to-cycle stream, same drifted conductances and read noise: the same output, bit for bit.
   Mat za(20, 32), zb(20, 32);
   a.layer(0).forward(za, x);
   b.layer(0).forward(zb, x);
   CHECK(za == zb);
   CHECK_THROWS_AS(other.restore(c, "chip"), Error);  // one layer, the checkpoint has two
+  CHECK_THROWS_AS(plain.restore(c, "chip"), Error);  // no momentum arrays, the checkpoint has them
 }

@@ -469,3 +469,71 @@ TEST_CASE("a forward pass books DAC, ADC and V^2 G t read energy", "[crossbar][e
   CHECK(ledger.energy_pj_of_event("pulse") == Approx(xb.last_pulses() * e.pulse_pj));
   CHECK(xb.last_pulses() > 0);
 }
+
+TEST_CASE("a row-by-row read returns the weights with each device's read noise and the output noise",
+          "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = ideal_crossbar();
+  p.device.read_noise_rel = 0.05;
+  p.device.g_min_us = 1.0;
+  p.out_noise = 0.02;
+  const int in = 6, out = 4, reps = 3000, row0 = 2, n = 3;
+  Crossbar xb("xb", p, ledger, out, in, 11);
+  FastRng rng(11, "rows");
+  const Mat w = Mat::Random(out, in);
+  xb.program(w, 0.0, rng);
+  const Mat var = xb.read_variance(0.0);
+  Mat r(out, n);
+  Eigen::ArrayXXd sum = Eigen::ArrayXXd::Zero(out, n), sq = Eigen::ArrayXXd::Zero(out, n);
+  for (int k = 0; k < reps; ++k) {
+    const OpTime t = xb.read_rows(r, row0, 0.0, rng);
+    CHECK(t.ns == Approx(n * p.timing.t_read_ns));
+    const Eigen::ArrayXXd e = (r - w.middleCols(row0, n)).cast<double>().array();
+    sum += e;
+    sq += e.square();
+  }
+  // Each read: N(w, var + out_noise^2); 5 standard errors for the mean and the variance.
+  for (int j = 0; j < out; ++j)
+    for (int c = 0; c < n; ++c) {
+      const double want = double(var(j, row0 + c)) + p.out_noise * p.out_noise;
+      const double mean = sum(j, c) / reps, v = sq(j, c) / reps - mean * mean;
+      INFO("device " << j << "," << row0 + c << " variance " << v << " want " << want);
+      CHECK(std::abs(mean) < 5 * std::sqrt(want / reps));
+      CHECK(std::abs(v / want - 1) < 5 * std::sqrt(2.0 / reps));
+    }
+  // n x out cross-points read per call, and no conversion: the outputs stay analog.
+  for (const auto& c : ledger.counters()) {
+    if (c.event == "adc_conversion" || c.event == "dac_conversion") CHECK(c.count == 0);
+    if (c.event == "crossbar_read") CHECK(c.count == double(reps) * n * out);
+  }
+}
+
+TEST_CASE("a row-by-row write changes each device by delta in expectation, at most BL pulses", "[crossbar]") {
+  const CrossbarParams p = clean_pulsed();  // constant steps of dw_min, no spread
+  const int in = 5, out = 4, reps = 2000, bl = p.update.bl;
+  const float dw = float(p.device.dw_min);
+  // Changes from a fraction of a pulse to more than BL pulses (which saturate at BL).
+  Mat delta(out, 2);
+  delta << 0.2f * dw, -1.5f * dw, 3.0f * dw, -7.0f * dw, -0.6f * dw, 12.0f * dw, 40.0f * dw, -45.0f * dw;
+  Ledger ledger;
+  Crossbar xb("xb", p, ledger, out, in, 12);
+  FastRng rng(12, "rows");
+  Mat sum = Mat::Zero(out, in);
+  for (int k = 0; k < reps; ++k) {
+    xb.program(Mat::Zero(out, in), 0.0, rng);
+    const OpTime t = xb.write_rows(delta, 3, 0.0, rng);
+    CHECK(t.ns == Approx(2 * bl * p.timing.t_pulse_ns));
+    sum += xb.weights_normalised();
+  }
+  const Mat mean = sum / float(reps);
+  CHECK(mean.leftCols(3).cwiseAbs().maxCoeff() == 0.0f);  // rows not written stay
+  for (int j = 0; j < out; ++j)
+    for (int c = 0; c < 2; ++c) {
+      const double d = delta(j, c), mu = std::abs(d) / dw;
+      // Binomial(BL, mu / BL) pulses of dw_min in delta's direction; mu >= BL gives BL of them.
+      const double want = mu >= bl ? std::copysign(bl * dw, d) : d;
+      const double sd = mu >= bl ? 0.0 : dw * std::sqrt(mu * (1 - mu / bl));
+      INFO("device " << j << "," << 3 + c << " delta/dw_min " << d / dw << " mean/dw_min " << mean(j, 3 + c) / dw);
+      CHECK(std::abs(mean(j, 3 + c) - want) <= 5 * sd / std::sqrt(reps) + 1e-3 * dw);  // + float sums over reps
+    }
+}

@@ -1,6 +1,8 @@
 #!/bin/bash
 # A run of FF in situ stopped once its first epoch is checkpointed (what a kill leaves) and resumed with
 # --resume ends with the same results as a run never interrupted, same seed: every metric but wall times.
+# With analog momentum, so the momentum arrays and the row the next transfer starts at (10 steps per
+# epoch, a row's turn every 3) are part of what must survive.
 # usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR
 set -euo pipefail
 bin=$1
@@ -13,7 +15,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 common=(--device pcm --layers 40,30 --epochs 3 --batch 50 --train-limit 500 --test-limit 300
         --train-eval-limit 300 --rival bp --rival-epochs 1 --drift-times 1,86400 --lr 0.004 --init-scale 2.5
-        --seed 5 --data "$data")
+        --momentum 0.9 --momentum-every 3 --seed 5 --data "$data")
 "$bin" "${common[@]}" --out "$dir/whole.json" > "$dir/whole.log" 2>&1
 "$bin" "${common[@]}" --out "$dir/part.json" --stop-after-epoch 1 > "$dir/stop.log" 2>&1
 grep -q "stopped after epoch 1" "$dir/stop.log"

@@ -51,40 +51,52 @@ hw::ChipParams chip_for(const std::string& device, const FFParams& p, int featur
 
 }  // namespace
 
-TEST_CASE("on the ideal chip an in-situ FF step changes the weights as the digital FF step does", "[insitu]") {
+namespace {
+
+// On the ideal chip two in-situ steps against the digital FF's two steps with the same batches, negatives
+// and initial weights. With momentum mu > 0 the chip runs analog momentum (the momentum array holds G lr v,
+// transferred row by row) and the digital optimiser v = mu v + (1 - mu) g, W += lr v: two steps, so that
+// the velocity carries over. (SystemC elaborates once per process: one call per test case.)
+void check_ideal_steps_match_digital(float mu) {
   const std::uint64_t seed = 7;
-  const Dataset data = noise_dataset(20, 30, 1);
-  const FFParams p = small_params();
+  const int b = 20, steps = 2;
+  const Dataset data = noise_dataset(b * steps, 30, 1);
+  FFParams p = small_params();
+  p.momentum = mu;
   hw::Ledger ledger;
-  hw::Chip chip("chip", chip_for("ideal", p, data.features()), ledger, seed);
-  InSituFF insitu(chip, p, data, seed);
+  hw::ChipParams cp = chip_for("ideal", p, data.features());
+  cp.momentum_arrays = mu > 0;
+  hw::Chip chip("chip", cp, ledger, seed);
+  InSituFF insitu(chip, p, data, seed, 2, AnalogMomentum{16.0, 1});
   insitu.program_initial();
   long long step = 0;
-  insitu.train_epoch(1, step, 1);
-  REQUIRE(step == 1);
+  insitu.train_epoch(1, step, steps);
+  REQUIRE(step == steps);
 
-  // The digital reference, fed the same batch, negatives and initial weights.
+  // The digital reference, fed the same batches, negatives and initial weights.
   FFNet net(make_ff_arrays(p, data.features(), seed), p.layer_params(), parse_norm(p.input_norm));
-  const int b = data.size();
-  const std::vector<int> order = shuffled_indices(b, stream_seed(seed, "ff.order", 1));
-  Mat images(b, data.features());
-  std::vector<int> labels(static_cast<std::size_t>(b)), negs(static_cast<std::size_t>(b));
+  const std::vector<int> order = shuffled_indices(data.size(), stream_seed(seed, "ff.order", 1));
   Rng neg_rng = make_rng(seed, "ff.negatives");
-  for (int i = 0; i < b; ++i) {
-    images.row(i) = data.images.row(order[static_cast<std::size_t>(i)]);
-    labels[static_cast<std::size_t>(i)] = data.labels[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
-    negs[static_cast<std::size_t>(i)] = random_wrong_label(labels[static_cast<std::size_t>(i)], 10, neg_rng);
+  const LabelCoding coding = p.label_coding();
+  for (int s = 0; s < steps; ++s) {
+    Mat images(b, data.features());
+    std::vector<int> labels(static_cast<std::size_t>(b)), negs(static_cast<std::size_t>(b));
+    for (int i = 0; i < b; ++i) {
+      const auto k = static_cast<std::size_t>(order[static_cast<std::size_t>(s * b + i)]);
+      images.row(i) = data.images.row(static_cast<Eigen::Index>(k));
+      labels[static_cast<std::size_t>(i)] = data.labels[k];
+      negs[static_cast<std::size_t>(i)] = random_wrong_label(labels[static_cast<std::size_t>(i)], 10, neg_rng);
+    }
+    MatRef x = net.input(2 * b);
+    overlay_labels(x.topRows(b), images, labels, coding);
+    overlay_labels(x.bottomRows(b), images, negs, coding);
+    net.normalise_input();
+    Vec target(2 * b);
+    target.head(b).setOnes();
+    target.tail(b).setZero();
+    std::vector<FFStepStats> stats;
+    net.train_all(target, p.lr, 1.0f / static_cast<float>(2 * b), stats);
   }
-  LabelCoding coding = p.label_coding();
-  MatRef x = net.input(2 * b);
-  overlay_labels(x.topRows(b), images, labels, coding);
-  overlay_labels(x.bottomRows(b), images, negs, coding);
-  net.normalise_input();
-  Vec target(2 * b);
-  target.head(b).setOnes();
-  target.tail(b).setZero();
-  std::vector<FFStepStats> stats;
-  net.train_all(target, p.lr, 1.0f / static_cast<float>(2 * b), stats);
 
   for (int k = 0; k < net.layers(); ++k) {
     Mat w_digital(p.layers[static_cast<std::size_t>(k)], net.layer(k).inputs() + 1);
@@ -94,18 +106,34 @@ TEST_CASE("on the ideal chip an in-situ FF step changes the weights as the digit
     INFO("layer " << k);
     // The two differ only by the normalisers' epsilon (1e-8 under the root vs 1e-4 on the length).
     CHECK((w_chip - w_digital).cwiseAbs().maxCoeff() < 1e-5f);
-    // and the step did move the weights
+    // and the steps did move the weights
     Mat w0(w_digital.rows(), w_digital.cols());
     make_ff_arrays(p, data.features(), seed)[static_cast<std::size_t>(k)]->read_weights(w0);
     CHECK((w_chip - w0).cwiseAbs().maxCoeff() > 1e-3f);
   }
 }
 
-TEST_CASE("in-situ FF training digitises nothing but the label read-out", "[insitu]") {
+}  // namespace
+
+TEST_CASE("on the ideal chip in-situ FF steps change the weights as the digital FF steps do", "[insitu]") {
+  check_ideal_steps_match_digital(0.0f);
+}
+
+TEST_CASE("on the ideal chip analog momentum steps change the weights as digital momentum SGD does", "[insitu]") {
+  check_ideal_steps_match_digital(0.9f);
+}
+
+namespace {
+
+// One PCM training epoch (with analog momentum if mu > 0): no ADC conversion on the learning path.
+void check_training_digitises_nothing(float mu) {
   const Dataset data = noise_dataset(60, 30, 2);
-  const FFParams p = small_params();
+  FFParams p = small_params();
+  p.momentum = mu;
   hw::Ledger ledger;
-  hw::Chip chip("chip", chip_for("pcm", p, data.features()), ledger, 3);
+  hw::ChipParams cp = chip_for("pcm", p, data.features());
+  cp.momentum_arrays = mu > 0;
+  hw::Chip chip("chip", cp, ledger, 3);
   InSituFF insitu(chip, p, data, 3);
   insitu.program_initial();
   long long step = 0;
@@ -114,13 +142,15 @@ TEST_CASE("in-situ FF training digitises nothing but the label read-out", "[insi
     INFO(c.module << " " << c.event);
     if (c.event == "adc_conversion") CHECK(c.count == 0);
   }
-  // Only the first layer converts its inputs; the second is driven by the first one's normaliser.
+  // Only the first layer converts its inputs; the second is driven by the first one's normaliser, and
+  // the momentum arrays are read by driving one row at a time.
   for (const auto& c : ledger.counters())
     if (c.event == "dac_conversion") {
       INFO(c.module);
-      CHECK((c.module.find("layer0") != std::string::npos ? c.count > 0 : c.count == 0));
+      CHECK((c.module == "chip.layer0.dac" ? c.count > 0 : c.count == 0));
     }
   CHECK(ledger.energy_pj_of_event("pulse") > 0);
+  if (mu > 0) CHECK(ledger.energy_pj_of_event("crossbar_read") > 0);  // the momentum rows read
 
   insitu.error(data.head(25));
   for (const auto& c : ledger.counters())
@@ -128,6 +158,16 @@ TEST_CASE("in-situ FF training digitises nothing but the label read-out", "[insi
       INFO(c.module);
       CHECK(c.count == (c.module == "chip.label_readout" ? 25.0 : 0.0));
     }
+}
+
+}  // namespace
+
+TEST_CASE("in-situ FF training digitises nothing but the label read-out", "[insitu]") {
+  check_training_digitises_nothing(0.0f);
+}
+
+TEST_CASE("in-situ FF with analog momentum digitises nothing but the label read-out", "[insitu]") {
+  check_training_digitises_nothing(0.9f);
 }
 
 TEST_CASE("the layers learn concurrently: an epoch takes N batches of the slowest stage plus the rest once",
@@ -170,4 +210,47 @@ TEST_CASE("in-situ options refuse what the chip cannot do", "[insitu]") {
   ip.device = "pcm";
   ip.rival = "svm";
   CHECK_THROWS_AS(ip.validate(), Error);
+  ip = InSituParams{};
+  ip.device = "pcm";
+  ip.momentum.every = 0;
+  CHECK_THROWS_AS(ip.validate(), Error);
+  ip.momentum.every = 1;
+  ip.momentum.gain = 0;
+  CHECK_THROWS_AS(ip.validate(), Error);
+  // Refused before any data is read: Adam and a weight cost (neither is built in situ).
+  ip = InSituParams{};
+  ip.device = "pcm";
+  FFParams p = small_params();
+  p.data_dir = "/nonexistent";
+  p.optimiser = "adam";
+  CHECK_THROWS_WITH(run_insitu_ff(p, ip, 1, "/tmp/unused.json", {}), Catch::Contains("pulsed SGD"));
+  p = small_params();
+  p.data_dir = "/nonexistent";
+  p.weight_cost = 0.001f;
+  CHECK_THROWS_WITH(run_insitu_ff(p, ip, 1, "/tmp/unused.json", {}), Catch::Contains("weight cost"));
+}
+
+TEST_CASE("a momentum array decayed in shares keeps the mean velocity of a constant gradient", "[insitu]") {
+  // Every row every step: exact momentum.
+  const DecayShare exact = decay_share(785, 1, 0.9f);
+  CHECK(exact.rows == 785);
+  CHECK(exact.period == 1);
+  CHECK(exact.fraction == Approx(0.1f));
+  // A row's turn every P steps: run the row's recurrence (gradient a each step, read, decay f at its turn)
+  // and compare its mean read with the exact momentum's steady velocity a / (1 - mu).
+  for (float mu : {0.6f, 0.9f}) {
+    const DecayShare s = decay_share(1001, 3, mu);
+    CHECK(s.rows == 334);
+    CHECK(s.period == 3);
+    double v = 0, sum = 0;
+    const int steps = 30000;
+    for (int t = 0; t < steps; ++t) {
+      v += 1.0;
+      sum += v;
+      if (t % s.period == s.period - 1) v -= s.fraction * v;
+    }
+    INFO("momentum " << mu);
+    CHECK(sum / steps == Approx(1.0 / (1.0 - mu)).epsilon(1e-3));
+  }
+  CHECK_THROWS_AS(decay_share(1001, 40, 0.9f), Error);  // a turn every 40 steps is too rare for mu = 0.9
 }
