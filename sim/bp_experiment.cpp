@@ -1,5 +1,6 @@
 #include "sim/bp_experiment.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cmath>

@@ -1,7 +1,6 @@
 #pragma once
 // The backprop baseline on MNIST: an MLP of ReLU layers trained by BP on the same data pipeline as FF
 // (Dataset, validation split and shuffles from the run's seed), with its FLOP and memory-traffic counts.
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -12,6 +11,10 @@
 #include "model/bp_cost.h"
 #include "model/bp_mlp.h"
 #include "sim/cli.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace mortal {
 

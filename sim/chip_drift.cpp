@@ -1,5 +1,6 @@
 #include "sim/chip_drift.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "core/error.h"

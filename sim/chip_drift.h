@@ -1,12 +1,15 @@
 #pragma once
 // chip_drift: one analog layer programmed with known weights, read after increasing idle times, with and
 // without global drift compensation; shows device statistics, simulated time and the energy ledger.
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace mortal {
 

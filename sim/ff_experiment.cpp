@@ -1,5 +1,6 @@
 #include "sim/ff_experiment.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 

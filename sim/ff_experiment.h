@@ -2,7 +2,6 @@
 // Supervised Forward-Forward on MNIST (Hinton 2022, section 3.3) over exact digital synaptic arrays:
 // data, negatives, schedules, read-outs, evaluation and the results record. scenarios/ff_mnist is its
 // command line; the benchmarks and tests call train_ff directly.
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -13,6 +12,10 @@
 #include "model/dataset.h"
 #include "model/digital_array.h"
 #include "model/ff_net.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace mortal {
 

@@ -1,5 +1,6 @@
 #include "sim/insitu_ff.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -12,7 +12,6 @@
 // global drift compensation; the rival (BP trained digitally as if the devices were ideal, then
 // programmed onto the same individual chip by program-and-verify) is evaluated beside it. Epoch ends
 // checkpoint the chip's whole state, so a killed run resumes to the same result.
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -24,6 +23,10 @@
 #include "hw/chip.h"
 #include "hw/pipeline.h"
 #include "sim/ff_experiment.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace mortal {
 

@@ -1,5 +1,6 @@
 #include "sim/linear_experiment.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "core/error.h"

@@ -1,13 +1,16 @@
 #pragma once
 // Linear softmax classifier on MNIST: the simplest honest end-to-end run (data, training, evaluation,
 // results file). A linear model gets about 92% of the 10,000 test images right.
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <string>
 
 #include "sim/cli.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace mortal {
 
