@@ -30,14 +30,15 @@ int main(int argc, char** argv) {
       // then refused with the reason): both alternatives need a digitised read-out on the learning path.
       if (app.count("--negatives") == 0) params.negatives = "random";
       if (app.count("--predict") == 0) params.predict = "goodness";
-      // Plain pulsed SGD has no momentum to average over steps: a smaller step, and initial weights that
-      // put the goodness near its threshold so the first updates are not saturated.
-      if (app.count("--lr") == 0) params.lr = 0.004f;
-      if (app.count("--init-scale") == 0) params.init_scale = 2.5f;
-      // Momentum needs a momentum array beside every layer (analog momentum, --momentum > 0); the weight
-      // cost is not built in situ.
+      // Plain pulsed SGD unless --momentum asks for analog momentum (a momentum array beside every
+      // layer); the weight cost is not built in situ.
       if (app.count("--momentum") == 0) params.momentum = 0.0f;
       if (app.count("--weight-cost") == 0) params.weight_cost = 0.0f;
+      // Plain pulsed SGD has no momentum to average over steps: a smaller step (momentum keeps the digital
+      // default), and initial weights that put the goodness near its threshold so the first updates are
+      // not saturated.
+      if (app.count("--lr") == 0 && params.momentum == 0) params.lr = 0.004f;
+      if (app.count("--init-scale") == 0) params.init_scale = 2.5f;
     }
     params.validate();
     insitu.validate();

@@ -529,6 +529,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
   std::unique_ptr<hw::Chip> rival_chip;
   if (bp_net) {
     hw::ChipParams rp = cp;
+    rp.momentum_arrays = false;  // programmed, never trained
     rp.sizes.push_back(data.train.num_classes);
     rp.scales = rival_scales(*bp_net, data.train);
     rival_chip = std::make_unique<hw::Chip>("rival", rp, ledger, seed);
