@@ -199,7 +199,8 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
           p.momentum > 0 ? "with" : "without");
   am_.validate();
   if (p.momentum > 0)
-    for (int k = 0; k < chip.layers(); ++k) decay_share(chip.momentum(k).inputs(), am_.every, p.momentum);
+    for (int k = 0; k < chip.layers(); ++k)
+      share_.push_back(decay_share(chip.momentum(k).inputs(), am_.every, p.momentum));
   coding_.classes = train.num_classes;
   coding_.validate(train.features());
   const int L = chip.layers();
@@ -438,7 +439,7 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     const float mu = p_.momentum, gain = float(am_.gain);
     ns += va.update(x, w.d, (1 - mu) * gain * pk.lr, t_upd, rng).ns;
     const int in = va.inputs();
-    const DecayShare share = decay_share(in, am_.every, mu);
+    const DecayShare& share = share_[std::size_t(k)];
     int& row = transfer_row_[std::size_t(k)];
     const int row0 = row, n = std::min(share.rows, in - row0);
     row = row0 + n >= in ? 0 : row0 + n;

@@ -133,6 +133,7 @@ class InSituFF {
   std::unique_ptr<hw::Pipeline> pipeline_;
   double sim_train_s_ = 0;
   AnalogMomentum am_;
+  std::vector<DecayShare> share_;  // per layer, with momentum
   std::vector<int> transfer_row_;  // per layer: the next row of the momentum array to transfer
 };
 
