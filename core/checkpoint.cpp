@@ -1,5 +1,6 @@
 #include "core/checkpoint.h"
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -48,6 +49,17 @@ void Checkpoint::get(const std::string& key, Mat& m) const {
           "{}: entry '{}' declares {}x{} floats but holds {} bytes", source_, key, rows, cols, bytes.size());
   m.resize(rows, cols);
   if (!bytes.empty()) std::memcpy(m.data(), bytes.data(), bytes.size());
+}
+
+void Checkpoint::get(const std::string& key, Mat& m, Eigen::Index rows, Eigen::Index cols) const {
+  Mat v;
+  get(key, v);
+  require(v.rows() == rows && v.cols() == cols, "{}: entry '{}' is {}x{}, expected {}x{}", source_, key, v.rows(),
+          v.cols(), rows, cols);
+  for (Eigen::Index i = 0; i < v.rows(); ++i)
+    for (Eigen::Index j = 0; j < v.cols(); ++j)
+      require(std::isfinite(v(i, j)), "{}: entry '{}' holds {} at ({}, {})", source_, key, v(i, j), i, j);
+  m = std::move(v);
 }
 
 void Checkpoint::get(const std::string& key, Rng& rng) const {

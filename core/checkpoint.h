@@ -20,6 +20,8 @@ class Checkpoint {
 
   // Each get throws Error naming the key (and the file it came from) when it is absent or of another kind.
   void get(const std::string& key, Mat& m) const;
+  // The same, for an entry that must be rows x cols of finite numbers (weights, optimiser state).
+  void get(const std::string& key, Mat& m, Eigen::Index rows, Eigen::Index cols) const;
   void get(const std::string& key, Rng& rng) const;
   const nlohmann::json& get_json(const std::string& key) const;
   bool has(const std::string& key) const { return entries_.contains(key); }

@@ -10,20 +10,24 @@
 #include "sim/cli.h"
 #include "sim/ff_experiment.h"
 #include "sim/insitu_ff.h"
+#include "sim/resume.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   CLI::App app{"fuzz"};
   mortal::RunOptions run;
   mortal::FFParams params;
   mortal::InSituParams insitu;
+  mortal::ResumeOptions resume;
   mortal::add_run_options(app, run, "out.json");
   params.add_options(app);
   insitu.add_options(app);
+  resume.add_options(app);
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
   try {
     app.parse_from_stream(in);
     params.validate();
     insitu.validate();
+    resume.validate();
     (void)mortal::options_to_json(app);
   } catch (const CLI::Error&) {
   } catch (const mortal::Error&) {

@@ -49,6 +49,28 @@ void DigitalArray::write_weights(ConstMatRef w) {
   steps_ = 0;
 }
 
+void DigitalArray::save(Checkpoint& c, const std::string& prefix) const {
+  c.put_json(prefix + ".optimiser", {{"kind", to_string(opt_.kind)}, {"momentum", opt_.momentum},
+                                     {"weight_cost", opt_.weight_cost}, {"steps", steps_}});
+  c.put(prefix + ".w", w_);
+  if (m_.size()) c.put(prefix + ".m", m_);
+  if (v_.size()) c.put(prefix + ".v", v_);
+}
+
+void DigitalArray::restore(const Checkpoint& c, const std::string& prefix) {
+  const nlohmann::json& o = c.get_json(prefix + ".optimiser");
+  require(o.at("kind").get<std::string>() == to_string(opt_.kind) && o.at("momentum").get<float>() == opt_.momentum &&
+              o.at("weight_cost").get<float>() == opt_.weight_cost,
+          "checkpoint array '{}' was trained with optimiser {}, this array has {} momentum {} weight cost {}", prefix,
+          o.dump(), to_string(opt_.kind), opt_.momentum, opt_.weight_cost);
+  const long long steps = o.at("steps").get<long long>();
+  require(steps >= 0, "checkpoint array '{}': steps must be >= 0, got {}", prefix, steps);
+  c.get(prefix + ".w", w_, w_.rows(), w_.cols());
+  if (m_.size()) c.get(prefix + ".m", m_, m_.rows(), m_.cols());
+  if (v_.size()) c.get(prefix + ".v", v_, v_.rows(), v_.cols());
+  steps_ = steps;
+}
+
 void DigitalArray::forward(MatRef z, ConstMatRef x) {
   z.noalias() = x * w_.transpose();
 }

@@ -8,6 +8,7 @@
 // Adam), which keeps per-weight state the way a digital accelerator would.
 #include <string>
 
+#include "core/checkpoint.h"
 #include "core/rng.h"
 #include "core/synaptic_array.h"
 
@@ -49,6 +50,11 @@ class DigitalArray final : public SynapticArray {
 
   const OptimiserParams& optimiser() const { return opt_; }
   long long steps() const { return steps_; }
+
+  // Weights, optimiser state and step count under `prefix` (a training checkpoint); restore refuses
+  // another shape or optimiser, and non-finite values.
+  void save(Checkpoint& c, const std::string& prefix) const;
+  void restore(const Checkpoint& c, const std::string& prefix);
 
  private:
   bool plain_sgd() const { return opt_.kind == OptimiserKind::sgd && opt_.momentum == 0 && opt_.weight_cost == 0; }

@@ -43,6 +43,12 @@ MatRef FFLayer::input(int rows) {
   return x_.topLeftCorner(rows, inputs_);
 }
 
+void FFLayer::set_running_mean(const RowVec& mean) {
+  require(mean.size() == units_, "peer running means: got {} values, the layer has {} units", mean.size(), units_);
+  require(mean.allFinite(), "peer running means of a {}-unit layer hold a non-finite value", units_);
+  mean_ = mean;
+}
+
 void FFLayer::forward() {
   require(rows_ > 0, "FF layer forward before any input");
   auto y = y_.topRows(rows_);

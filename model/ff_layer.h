@@ -59,6 +59,9 @@ class FFLayer {
   Eigen::Ref<const Mat> activity() const { return y_.topRows(rows_); }
   Eigen::Ref<const Vec> goodness() const { return g_.head(rows_); }
   const RowVec& running_mean() const { return mean_; }
+  // Peer normalisation's running means, as a checkpoint restores them; refuses another width or a
+  // non-finite value.
+  void set_running_mean(const RowVec& mean);
 
  private:
   void reserve(int rows);

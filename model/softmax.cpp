@@ -23,6 +23,23 @@ SoftmaxClassifier::SoftmaxClassifier(int features, int classes, SoftmaxParams pa
   params_.validate();
 }
 
+void SoftmaxClassifier::save(Checkpoint& c, const std::string& prefix) const {
+  c.put(prefix + ".w", w_);
+  c.put(prefix + ".vw", vw_);
+  c.put(prefix + ".b", Mat(b_));
+  c.put(prefix + ".vb", Mat(vb_));
+}
+
+void SoftmaxClassifier::restore(const Checkpoint& c, const std::string& prefix) {
+  Mat b, vb;
+  c.get(prefix + ".w", w_, w_.rows(), w_.cols());
+  c.get(prefix + ".vw", vw_, vw_.rows(), vw_.cols());
+  c.get(prefix + ".b", b, 1, b_.cols());
+  c.get(prefix + ".vb", vb, 1, vb_.cols());
+  b_ = b.row(0);
+  vb_ = vb.row(0);
+}
+
 void SoftmaxClassifier::logits(MatRef out, ConstMatRef x) const {
   require(x.cols() == w_.cols(), "softmax input has {} features, expected {}", x.cols(), w_.cols());
   out.noalias() = x * w_.transpose();

@@ -3,6 +3,7 @@
 // simplest honest MNIST baseline, and as the read-out that FF trains on normalised hidden activities.
 #include <vector>
 
+#include "core/checkpoint.h"
 #include "core/tensor.h"
 
 namespace mortal {
@@ -31,6 +32,10 @@ class SoftmaxClassifier {
   const Mat& weights() const { return w_; }
   const RowVec& bias() const { return b_; }
   const SoftmaxParams& params() const { return params_; }
+
+  // Weights, bias and their velocities under `prefix`; restore refuses another shape.
+  void save(Checkpoint& c, const std::string& prefix) const;
+  void restore(const Checkpoint& c, const std::string& prefix);
 
  private:
   SoftmaxParams params_;

@@ -11,6 +11,7 @@
 #include "sim/cli.h"
 #include "sim/ff_experiment.h"
 #include "sim/insitu_ff.h"
+#include "sim/resume.h"
 #include "sim/results.h"
 
 int main(int argc, char** argv) {
@@ -19,9 +20,11 @@ int main(int argc, char** argv) {
   RunOptions run;
   FFParams params;
   InSituParams insitu;
+  ResumeOptions resume;
   add_run_options(app, run, "results/ff_mnist.json");
   params.add_options(app);
   insitu.add_options(app);
+  resume.add_options(app);
   int code = 0;
   if (!parse_command_line(app, argc, argv, code)) return code;
   try {
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
     }
     params.validate();
     insitu.validate();
+    resume.validate();
     nlohmann::json result = run_record("ff_mnist", run.seed, options_to_json(app));
     fmt::print("ff_mnist: seed {}, {}, layers {}, {} {} epochs, batch {}, {} lr {}, {} negatives, predict {}\n",
                run.seed, insitu.in_situ() ? "in situ on a " + insitu.device + " chip" : "digital", params.layers,
@@ -59,13 +63,18 @@ int main(int argc, char** argv) {
       write_json_atomic(run.out, partial);
     };
     if (insitu.in_situ()) {
-      result["metrics"] = run_insitu_ff(params, insitu, run.seed, run.out, result["config"], save_partial);
-      result["status"] = result["metrics"]["status"];
-      result["metrics"].erase("status");
+      result["metrics"] = run_insitu_ff(params, insitu, resume, run.seed, run.out, result["config"], save_partial);
     } else {
-      result["metrics"] = run_ff(params, run.seed, save_partial);
-      result["status"] = "finished";
+      // Digital runs checkpoint at the epoch ends of the pipelined schedule.
+      FFCheckpointing ck;
+      if (params.schedule == "pipelined") ck.path = resume.path_for(run.out);
+      ck.resume = resume.resume;
+      ck.stop_after = resume.stop_after;
+      ck.fingerprint = checkpoint_fingerprint(result["config"]);
+      result["metrics"] = run_ff(params, run.seed, save_partial, ck);
     }
+    result["status"] = result["metrics"]["status"];
+    result["metrics"].erase("status");
     write_json_atomic(run.out, result);
     if (result["status"] == "stopped") {
       fmt::print("stopped after epoch {}; resume with the same options and --resume (checkpoint {})\n",

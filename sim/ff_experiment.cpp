@@ -10,6 +10,7 @@
 
 #include <sys/resource.h>
 
+#include "core/checkpoint.h"
 #include "core/error.h"
 #include "core/rng.h"
 #include "model/softmax.h"
@@ -242,6 +243,31 @@ struct Trainer {
     return s;
   }
 
+  // The learning state of a pipelined run (the caller adds its counters and curve).
+  void save(Checkpoint& c) const {
+    for (int l = 0; l < net.layers(); ++l) {
+      digital(l).save(c, fmt::format("ff.layer{}", l));
+      c.put(fmt::format("ff.layer{}.peer_mean", l), Mat(net.layer(l).running_mean()));
+    }
+    readout.save(c, "ff.readout");
+    c.put("ff.negatives", neg_rng);
+  }
+  void restore(const Checkpoint& c) {
+    for (int l = 0; l < net.layers(); ++l) {
+      digital(l).restore(c, fmt::format("ff.layer{}", l));
+      Mat mean;
+      c.get(fmt::format("ff.layer{}.peer_mean", l), mean, 1, net.layer(l).units());
+      net.layer(l).set_running_mean(mean.row(0));
+    }
+    readout.restore(c, "ff.readout");
+    c.get("ff.negatives", neg_rng);
+  }
+  DigitalArray& digital(int l) const {
+    auto* a = dynamic_cast<DigitalArray*>(&const_cast<FFNet&>(net).layer(l).array());
+    require(a != nullptr, "layer {} is not a digital array: only digital runs checkpoint here", l);
+    return *a;
+  }
+
   // Greedy schedule: a linear read-out on the frozen net, after the layers.
   void train_readout_after(nlohmann::json& curve, bool log) {
     const int n = train.size();
@@ -298,7 +324,7 @@ std::string layer_text(const nlohmann::json& layers) {
 }  // namespace
 
 nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed, bool log,
-                        const FFCurveCallback& on_epoch) {
+                        const FFCurveCallback& on_epoch, const FFCheckpointing& ck) {
   p.validate();
   require(train.size() >= 1 && test.size() >= 1, "FF needs training and test examples");
   Trainer t(p, train, test, seed);
@@ -316,12 +342,37 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
   std::vector<FFStepStats> stats;
   Stopwatch train_clock;
   double eval_seconds = 0;
+  double prior_train_s = 0, prior_eval_s = 0;  // of the runs before a resume
+  require(p.schedule == "pipelined" || (!ck.resume && ck.stop_after == 0),
+          "checkpoints are written at the epoch ends of the pipelined schedule; the {} schedule cannot resume or "
+          "stop after an epoch",
+          p.schedule);
 
   if (p.schedule == "pipelined") {
     Progress progress("epoch", p.epochs);
     const long long total_steps = static_cast<long long>(p.epochs) * steps_per_epoch;
     long long step = 0;
-    for (int epoch = 1; epoch <= p.epochs; ++epoch) {
+    int first_epoch = 1;
+    if (ck.resume) {
+      const Checkpoint c = Checkpoint::load(ck.path);
+      const nlohmann::json& run = c.get_json("run");
+      require(run.at("fingerprint") == ck.fingerprint,
+              "{}: the checkpoint was written by a run with other settings; resume with the same options (saved: {})",
+              ck.path, run.at("fingerprint").dump());
+      t.restore(c);
+      first_epoch = run.at("epoch").get<int>() + 1;
+      step = run.at("step").get<long long>();
+      require(first_epoch >= 2 && first_epoch <= p.epochs + 1 && step == (first_epoch - 1) * steps_per_epoch,
+              "{}: the checkpoint is at epoch {} step {}, which this run of {} epochs of {} steps cannot continue",
+              ck.path, first_epoch - 1, step, p.epochs, steps_per_epoch);
+      curve = run.at("curve");
+      epoch_seconds = run.at("epoch_seconds").get<std::vector<double>>();
+      final_layers = curve.back().at("layers");
+      prior_train_s = run.at("train_s").get<double>();
+      prior_eval_s = run.at("curve_evaluation_s").get<double>();
+      if (log) fmt::print(stderr, "resumed from {} after epoch {}\n", ck.path, first_epoch - 1);
+    }
+    for (int epoch = first_epoch; epoch <= p.epochs; ++epoch) {
       Stopwatch epoch_clock;
       const std::vector<int> order = shuffled_indices(n, stream_seed(seed, "ff.order", epoch));
       std::vector<FFStepStats> sum;
@@ -351,6 +402,25 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
                                            entry.contains("test_error") ? Trainer::errors_text(entry["test_error"]) : ""));
       curve.push_back(entry);
       if (on_epoch) on_epoch(curve);
+      if (!ck.path.empty()) {
+        Checkpoint c;
+        c.put_json("run", {{"epoch", epoch},
+                           {"step", step},
+                           {"curve", curve},
+                           {"epoch_seconds", epoch_seconds},
+                           {"train_s", prior_train_s + train_clock.seconds() - eval_seconds},
+                           {"curve_evaluation_s", prior_eval_s + eval_seconds},
+                           {"fingerprint", ck.fingerprint}});
+        t.save(c);
+        c.save(ck.path);
+        if (ck.stop_after > 0 && epoch == ck.stop_after && epoch < p.epochs) {
+          if (log) {
+            progress.finish();
+            fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", epoch, ck.path);
+          }
+          return {{"status", "stopped"}, {"stopped_after_epoch", epoch}, {"checkpoint", ck.path}, {"curve", curve}};
+        }
+      }
     }
     if (log) progress.finish();
   } else {
@@ -398,7 +468,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
     }
     if (t.want_softmax) t.train_readout_after(curve, log);
   }
-  const double train_s = train_clock.seconds() - eval_seconds;
+  const double train_s = prior_train_s + train_clock.seconds() - eval_seconds;
 
   Stopwatch final_clock;
   const nlohmann::json test_err = t.evaluate(test, p.test_limit);
@@ -409,7 +479,8 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
   for (double s : epoch_seconds) mean_epoch += s;
   mean_epoch /= static_cast<double>(epoch_seconds.size());
   if (log) fmt::print(stderr, "final test{} | train{}\n", Trainer::errors_text(test_err), Trainer::errors_text(train_err));
-  return {{"train_examples", n},
+  return {{"status", "finished"},
+          {"train_examples", n},
           {"test_examples", p.test_limit > 0 ? std::min(p.test_limit, test.size()) : test.size()},
           {"train_eval_examples", p.train_eval_limit > 0 ? std::min(p.train_eval_limit, n) : n},
           {"prediction", main_mode},
@@ -422,7 +493,8 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
           {"epoch_seconds", epoch_seconds},
           {"mean_epoch_seconds", mean_epoch},
           {"curve", curve},
-          {"timing_s", {{"train", train_s}, {"curve_evaluation", eval_seconds}, {"final_evaluation", final_eval_s}}}};
+          {"timing_s",
+           {{"train", train_s}, {"curve_evaluation", prior_eval_s + eval_seconds}, {"final_evaluation", final_eval_s}}}};
 }
 
 double cpu_seconds() {
@@ -450,12 +522,14 @@ FFData load_ff_data(const FFParams& p, std::uint64_t seed) {
   return {std::move(train), std::move(test)};
 }
 
-nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch) {
+nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch,
+                      const FFCheckpointing& ck) {
   p.validate();
   Stopwatch total;
   const FFData data = load_ff_data(p, seed);
   const double load_s = total.seconds();
-  nlohmann::json m = train_ff(p, data.train, data.test, seed, true, on_epoch);
+  nlohmann::json m = train_ff(p, data.train, data.test, seed, true, on_epoch, ck);
+  if (m["status"] == "stopped") return m;
   m["timing_s"]["load"] = load_s;
   m["timing_s"]["total"] = total.seconds();
   m["timing_s"]["cpu_total"] = cpu_seconds();

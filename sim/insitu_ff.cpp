@@ -36,9 +36,6 @@ void InSituParams::add_options(CLI::App& app) {
       ->delimiter(',');
   app.add_option("--rival", rival, "In situ: bp (BP trained digitally, programmed onto the same chip) or none");
   app.add_option("--rival-epochs", rival_epochs, "In situ: epochs of the BP rival");
-  app.add_option("--checkpoint", checkpoint, "In situ: checkpoint file (default: results path with .ckpt)");
-  app.add_flag("--resume", resume, "In situ: continue from the checkpoint");
-  app.add_option("--stop-after-epoch", stop_after, "In situ: stop once this epoch is checkpointed (0: never)");
   app.add_option("--fifo-depth", fifo_depth, "In situ: depth of the fifos between pipeline stages");
   app.add_option("--momentum-gain", momentum.gain,
                  "In situ with --momentum > 0: the momentum array holds this times lr v (normalised units)");
@@ -61,7 +58,6 @@ void InSituParams::validate() const {
   require(std::is_sorted(drift_times.begin(), drift_times.end()), "drift-times must be in increasing order");
   require(rival == "bp" || rival == "none", "rival must be bp or none, got '{}'", rival);
   require(rival_epochs >= 1, "rival-epochs must be at least 1, got {}", rival_epochs);
-  require(stop_after >= 0, "stop-after-epoch must be >= 0, got {}", stop_after);
   require(fifo_depth >= 1, "fifo-depth must be at least 1, got {}", fifo_depth);
   momentum.validate();
 }
@@ -153,15 +149,6 @@ std::vector<hw::LayerScale> rival_scales(const BpMlp& net, const Dataset& train)
     scales.push_back(s);
   }
   return scales;
-}
-
-// Everything of a configuration that decides the numbers: what a checkpoint must agree with to resume.
-nlohmann::json fingerprint(const nlohmann::json& config) {
-  nlohmann::json f = config;
-  for (const char* k : {"resume", "stop-after-epoch", "out", "checkpoint", "plot", "drift-times", "rival",
-                        "rival-epochs", "eval-every"})
-    f.erase(k);
-  return f;
 }
 
 }  // namespace
@@ -460,10 +447,11 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   return ns;
 }
 
-nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uint64_t seed, const std::string& out,
-                             const nlohmann::json& config, const FFCurveCallback& on_epoch) {
+nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const ResumeOptions& ro, std::uint64_t seed,
+                             const std::string& out, const nlohmann::json& config, const FFCurveCallback& on_epoch) {
   p.validate();
   ip.validate();
+  ro.validate();
   require(ip.in_situ(), "run_insitu_ff needs a device preset, got 'digital'");
   require(p.schedule == "pipelined", "in situ every layer learns on every batch: schedule must be pipelined, got '{}'",
           p.schedule);
@@ -482,8 +470,8 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
   const auto first = [](const Dataset& d, int limit) { return limit > 0 && limit < d.size() ? d.head(limit) : d; };
   const Dataset test = first(data.test, p.test_limit), train_eval = first(data.train, p.train_eval_limit);
   const double load_s = total.seconds();
-  const std::string stem = out.size() > 5 && out.substr(out.size() - 5) == ".json" ? out.substr(0, out.size() - 5) : out;
-  const std::string ckpt_path = ip.checkpoint.empty() ? stem + ".ckpt" : ip.checkpoint;
+  const std::string stem = results_stem(out);
+  const std::string ckpt_path = ro.path_for(out);
 
   // The rival first: its ranges size the rival chip, which must exist before the kernel starts.
   std::unique_ptr<BpMlp> bp_net;
@@ -545,10 +533,10 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
   int first_epoch = 1;
   long long step = 0;
   double prior_train_wall = 0;
-  if (ip.resume) {
+  if (ro.resume) {
     const Checkpoint c = Checkpoint::load(ckpt_path);
     const nlohmann::json& run = c.get_json("run");
-    require(run.at("fingerprint") == fingerprint(config),
+    require(run.at("fingerprint") == checkpoint_fingerprint(config),
             "{}: the checkpoint was written by a run with other settings; resume with the same options (saved: {})",
             ckpt_path, run.at("fingerprint").dump());
     chip.restore(c, "chip");
@@ -601,13 +589,13 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uin
                        {"curve", curve},
                        {"epoch_seconds", epoch_seconds},
                        {"train_wall_s", prior_train_wall + train_clock.seconds()},
-                       {"fingerprint", fingerprint(config)}});
+                       {"fingerprint", checkpoint_fingerprint(config)}});
     chip.save(c, "chip");
     c.put_json("ledger", ledger.to_json());
     c.put_json("ledger_curve_evaluation", curve_energy.to_json());
     t.save(c);
     c.save(ckpt_path);
-    if (ip.stop_after > 0 && epoch == ip.stop_after && epoch < p.epochs) {
+    if (ro.stop_after > 0 && epoch == ro.stop_after && epoch < p.epochs) {
       progress.finish();
       fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", epoch, ckpt_path);
       return {{"status", "stopped"}, {"stopped_after_epoch", epoch}, {"checkpoint", ckpt_path}, {"curve", curve}};

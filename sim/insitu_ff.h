@@ -23,6 +23,7 @@
 #include "hw/chip.h"
 #include "hw/pipeline.h"
 #include "sim/ff_experiment.h"
+#include "sim/resume.h"
 
 namespace CLI {
 class App;
@@ -59,9 +60,6 @@ struct InSituParams {
   std::vector<double> drift_times = {1.0, 3600.0, 86400.0, 30 * 86400.0, 365 * 86400.0};
   std::string rival = "bp";        // "bp" or "none"
   int rival_epochs = 10;
-  std::string checkpoint;          // default: the results path with .ckpt
-  bool resume = false;             // continue from the checkpoint
-  int stop_after = 0;              // stop once epoch N is checkpointed, as a killed run would (0: never)
   int fifo_depth = 2;
   AnalogMomentum momentum;         // with FFParams::momentum > 0
   std::string plot;                // drift plot stem; default: the results path without .json, + "_drift"
@@ -138,9 +136,10 @@ class InSituFF {
 };
 
 // Trains FF in situ and evaluates it (and the rival) over drift; returns the metrics section. `out` is
-// the results path (the checkpoint and plot paths derive from it). The returned "status" is "finished" or
-// "stopped" (stop_after reached).
-nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, std::uint64_t seed, const std::string& out,
-                             const nlohmann::json& config, const FFCurveCallback& on_epoch = {});
+// the results path (the checkpoint and plot paths derive from it), `config` the run's options (its
+// checkpoint fingerprint). The returned "status" is "finished" or "stopped" (ro.stop_after reached).
+nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const ResumeOptions& ro, std::uint64_t seed,
+                             const std::string& out, const nlohmann::json& config,
+                             const FFCurveCallback& on_epoch = {});
 
 }  // namespace mortal

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <limits>
 
 #include "core/error.h"
 #include "test_util.h"
@@ -57,4 +58,18 @@ TEST_CASE("a corrupt, truncated or foreign checkpoint file is refused naming the
   const std::string json = "{\"format\":\"other\"}";
   test::write_bytes(dir.file("other"), test::gzip(std::vector<std::uint8_t>(json.begin(), json.end())));
   CHECK_THROWS_AS(Checkpoint::load(dir.file("other")), Error);
+}
+
+TEST_CASE("an entry read with its expected shape refuses another shape and non-finite values", "[checkpoint]") {
+  Mat w = Mat::Constant(2, 3, 0.5f), bad = w;
+  bad(1, 2) = std::numeric_limits<float>::quiet_NaN();
+  Checkpoint c;
+  c.put("w", w);
+  c.put("bad", bad);
+  Mat out;
+  c.get("w", out, 2, 3);
+  CHECK(out == w);
+  CHECK_THROWS_WITH(c.get("w", out, 3, 2), Contains("'w' is 2x3, expected 3x2"));
+  CHECK_THROWS_WITH(c.get("bad", out, 2, 3), Contains("'bad' holds nan at (1, 2)"));
+  CHECK(out == w);  // a refused entry leaves the target as it was
 }

@@ -78,3 +78,48 @@ TEST_CASE("a digital array rejects a wrong shape and an unknown optimiser", "[ff
   bad.momentum = 1.0f;
   CHECK_THROWS_AS(DigitalArray(2, 3, bad), Error);
 }
+
+namespace {
+// Two steps of the same updates on an array; returns its weights.
+Mat two_steps(DigitalArray& a) {
+  Mat x(2, 3), d(2, 2), w(2, 3);
+  x << 1, 0.5f, -1, 0, 2, 1;
+  d << 0.3f, -0.2f, 0.1f, 0.4f;
+  a.update(x, d, 0.1f);
+  a.update(x, 0.5f * d, 0.1f);
+  a.read_weights(w);
+  return w;
+}
+}  // namespace
+
+TEST_CASE("a digital array restored from a checkpoint continues exactly as the original", "[ff][array][checkpoint]") {
+  for (OptimiserKind kind : {OptimiserKind::sgd, OptimiserKind::adam}) {
+    OptimiserParams opt;
+    opt.kind = kind;
+    opt.momentum = 0.9f;
+    opt.weight_cost = 0.01f;
+    DigitalArray a(2, 3, opt);
+    a.write_weights(small_weights());
+    two_steps(a);  // optimiser state and step count are no longer their initial values
+    Checkpoint c;
+    a.save(c, "layer0");
+    DigitalArray b(2, 3, opt);
+    b.restore(c, "layer0");
+    CHECK(b.steps() == a.steps());
+    CHECK(two_steps(b) == two_steps(a));  // bit for bit, Adam's bias correction included
+  }
+}
+
+TEST_CASE("a digital array refuses a checkpoint of another shape or optimiser", "[ff][array][checkpoint]") {
+  OptimiserParams opt;
+  opt.momentum = 0.9f;
+  DigitalArray a(2, 3, opt);
+  Checkpoint c;
+  a.save(c, "layer0");
+  DigitalArray wider(2, 4, opt);
+  CHECK_THROWS_WITH(wider.restore(c, "layer0"), Catch::Contains("'layer0.w' is 2x3, expected 2x4"));
+  OptimiserParams adam = opt;
+  adam.kind = OptimiserKind::adam;
+  DigitalArray other(2, 3, adam);
+  CHECK_THROWS_WITH(other.restore(c, "layer0"), Catch::Contains("trained with optimiser"));
+}

@@ -54,3 +54,20 @@ TEST_CASE("a linear classifier separates a small MNIST subset", "[softmax][mnist
   // Chance is 90% error; a linear model trained on 2000 images reaches roughly 12-15% on MNIST.
   CHECK(error_rate(clf.predict(test.images), test.labels) < 0.20);
 }
+
+TEST_CASE("a softmax classifier restored from a checkpoint continues exactly as the original", "[softmax][checkpoint]") {
+  SoftmaxClassifier a(3, 2, SoftmaxParams{0.1f, 0.9f, 0.0f});
+  Mat x(2, 3);
+  x << 1, 0, 2, -1, 1, 0;
+  const std::vector<int> y = {0, 1};
+  a.train_step(x, y, 0.1f);  // velocities are no longer zero
+  Checkpoint c;
+  a.save(c, "readout");
+  SoftmaxClassifier b(3, 2, SoftmaxParams{0.1f, 0.9f, 0.0f});
+  b.restore(c, "readout");
+  CHECK(b.train_step(x, y, 0.1f) == a.train_step(x, y, 0.1f));
+  CHECK(b.weights() == a.weights());
+  CHECK(b.bias() == a.bias());
+  SoftmaxClassifier wider(4, 2, SoftmaxParams{0.1f, 0.9f, 0.0f});
+  CHECK_THROWS_WITH(wider.restore(c, "readout"), Catch::Contains("'readout.w' is 2x3, expected 2x4"));
+}

@@ -75,3 +75,38 @@ TEST_CASE("the greedy schedule trains one layer after the other and reports each
   REQUIRE(g["epoch_seconds"].size() == 2);
   CHECK(g["test_errors"]["goodness"].get<double>() < 0.9);  // below chance
 }
+
+TEST_CASE("a digital checkpoint refuses a run with other settings, and the greedy schedule cannot resume",
+          "[ff][checkpoint]") {
+  if (!test::have_mnist()) {
+    WARN("MNIST not found; run scripts/setup.sh");
+    return;
+  }
+  const Dataset train = load_mnist(test::mnist_dir(), "train").head(200);
+  const Dataset test_set = load_mnist(test::mnist_dir(), "t10k").head(60);
+  test::TempDir dir;
+  FFParams p;
+  p.layers = {8};
+  p.epochs = 2;
+  p.batch = 50;
+  p.negatives = "random";
+  p.predict = "goodness";
+  p.train_eval_limit = 60;
+  FFCheckpointing ck;
+  ck.path = dir.file("run.ckpt");
+  ck.stop_after = 1;
+  ck.fingerprint = {{"lr", 0.02}};
+  const nlohmann::json stopped = train_ff(p, train, test_set, 3, false, {}, ck);
+  REQUIRE(stopped["status"] == "stopped");
+  CHECK(stopped["curve"].size() == 1);
+  ck.stop_after = 0;
+  ck.resume = true;
+  ck.fingerprint = {{"lr", 0.03}};
+  CHECK_THROWS_WITH(train_ff(p, train, test_set, 3, false, {}, ck), Catch::Contains("run with other settings"));
+  ck.fingerprint = {{"lr", 0.02}};
+  const nlohmann::json resumed = train_ff(p, train, test_set, 3, false, {}, ck);
+  CHECK(resumed["status"] == "finished");
+  CHECK(resumed["curve"].size() == 2);
+  p.schedule = "greedy";
+  CHECK_THROWS_WITH(train_ff(p, train, test_set, 3, false, {}, ck), Catch::Contains("cannot resume"));
+}

@@ -1,0 +1,35 @@
+#pragma once
+// Long runs survive interruption: at every epoch end a run writes its whole state to a checkpoint; a run
+// started again with the same options and --resume continues from it and ends with the numbers of a run
+// never interrupted (same seed). The checkpoint remembers the configuration that decides the numbers, and
+// refuses to resume under another.
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace mortal {
+
+struct ResumeOptions {
+  std::string checkpoint;  // default: the results path with .ckpt in place of .json
+  bool resume = false;     // continue from the checkpoint
+  int stop_after = 0;      // stop once epoch N is checkpointed, as a killed run would (0: never)
+
+  void add_options(CLI::App& app);
+  void validate() const;
+  // The checkpoint file of a run whose results go to `out`.
+  std::string path_for(const std::string& out) const;
+};
+
+// The results path without its .json ending: the stem the checkpoint and plot paths derive from.
+std::string results_stem(const std::string& out);
+
+// Everything of a run's configuration (options_to_json) that decides its numbers: what a checkpoint must
+// agree with. Leaves out where results go, how often the learning curve is evaluated, and what is
+// measured only after training (drift times, the rival).
+nlohmann::json checkpoint_fingerprint(const nlohmann::json& config);
+
+}  // namespace mortal
