@@ -34,7 +34,7 @@ OpTime TileModule::update_at(ConstMatRef x, ConstMatRef d, float lr, double t_s,
 
 OpTime TileModule::program_at(ConstMatRef w, double t_s, FastRng& rng) { return core_->program(w, t_s, rng); }
 
-void TileModule::trace(sc_core::sc_trace_file* tf, int n_in, int n_out, double t_begin_s, double t_end_s) {
+void TileModule::trace_signals(sc_core::sc_trace_file* tf, int n_in, int n_out, double t_begin_s, double t_end_s) {
   require(tf != nullptr, "{}: trace needs a trace file", name());
   require(n_in >= 0 && n_in <= core_->inputs(), "{}: n_in must lie in 0..{}, got {}", name(), core_->inputs(),
           n_in);

@@ -30,7 +30,7 @@ class TileModule : public sc_core::sc_module {
   // Trace into tf the first n_in input voltages (V), the first n_out output currents (uA) and the
   // expected pulse count of the first n_in rows per sample, plus the device pulses per sample of an
   // update, for operations issued in [t_begin_s, t_end_s]. Call before sc_start.
-  void trace(sc_core::sc_trace_file* tf, int n_in, int n_out, double t_begin_s, double t_end_s);
+  void trace_signals(sc_core::sc_trace_file* tf, int n_in, int n_out, double t_begin_s, double t_end_s);
 
  private:
   struct Frame {

@@ -17,7 +17,7 @@ TEST_CASE("a VCD trace shows a tile's input voltages, output currents and pulse 
   Chip chip("chip", p, ledger, 1);
   sc_core::sc_trace_file* tf = sc_core::sc_create_vcd_trace_file(dir.file("tile").c_str());
   // Window: the first millisecond only; program-and-verify takes tens of microseconds of it.
-  chip.tile(0).trace(tf, 3, 2, 0.0, 1e-3);
+  chip.tile(0).trace_signals(tf, 3, 2, 0.0, 1e-3);
   chip.program(0, Mat::Random(8, 16) * 0.3f);
   const double t_prog = chip.now_s();
   Mat x = Mat::Random(4, 16), z(4, 8);
