@@ -44,6 +44,14 @@ class FFLayer {
   // The first `rows` rows of this layer's input, (rows, inputs()): the previous stage writes here, so the
   // bias column never costs a copy. Contents survive until the next call with more rows.
   MatRef input(int rows);
+
+  // Declares that in every training batch of 2n rows, row n + i differs from row i only in the first
+  // `columns` inputs (supervised FF's first layer: a negative is its positive's image under another label,
+  // and both normalise alike). train() then runs its two products on the n positive rows plus `columns`
+  // unit rows instead of all 2n rows: the negatives' outputs are the positives' plus the label difference
+  // times those columns' weights, and their share of the update goes through the same columns. The array
+  // still sees only forward(X) and update(X, D). 0 turns it off; forward() and odd batches are unaffected.
+  void pair_negatives(int columns);
   int input_rows() const { return rows_; }
 
   // y = ReLU(W [x 1]) for the current input; fills activity() and goodness().
@@ -56,7 +64,7 @@ class FFLayer {
   void normalised_activity(MatRef out) const;
 
   // (rows, units) and (rows) of the last forward
-  Eigen::Ref<const Mat> activity() const { return y_.topRows(rows_); }
+  Eigen::Ref<const Mat> activity() const { return y_.middleRows(pair_, rows_); }
   Eigen::Ref<const Vec> goodness() const { return g_.head(rows_); }
   const RowVec& running_mean() const { return mean_; }
   // Peer normalisation's running means, as a checkpoint restores them; refuses another width or a
@@ -65,14 +73,18 @@ class FFLayer {
 
  private:
   void reserve(int rows);
+  FFStepStats signal_and_delta(ConstVecRef target, float scale);  // y holds the products; fills g, d
 
   FFLayerParams params_;
   std::unique_ptr<SynapticArray> array_;
   int inputs_, units_;
   float theta_;
   int rows_ = 0, capacity_ = 0;
-  Mat x_;        // (capacity, inputs + 1), last column 1
-  Mat y_, d_;    // (capacity, units)
+  int pair_ = 0;  // columns where paired negatives differ; x_, y_, d_ keep that many rows above the batch
+  // With pairing, the first pair_ rows of x_ are the unit rows of those columns (bias input 0).
+  Mat x_;        // (pair + capacity, inputs + 1), last column 1
+  Mat y_, d_;    // (pair + capacity, units)
+  Mat delta_;    // (capacity / 2, pair): negative minus positive input in the paired columns
   Vec g_, c_;    // (capacity)
   RowVec mean_;  // running mean activity per unit on positive data
   RowVec pull_;  // peer-normalisation push per unit

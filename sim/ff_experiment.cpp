@@ -42,6 +42,9 @@ void FFParams::add_options(CLI::App& app) {
   app.add_option("--peer", peer, "Peer-normalisation strength (0: off)");
   app.add_option("--negatives", negatives, "random (uniform wrong label) or hard (sampled from the read-out)");
   app.add_flag("--fixed-negatives", fixed_negatives, "Draw the negative labels once, not every epoch");
+  app.add_option("--pair-negatives", pair_negatives,
+                 "Digital: the first layer's products run on the positives only; a negative, the same image under "
+                 "another label, adds the label difference (same results to float rounding; false: all rows)");
   app.add_option("--predict", predict, "goodness, softmax or both");
   app.add_option("--readout-layers", readout_layers, "Layers (0-based) both predictions read; default all but first")
       ->delimiter(',');
@@ -162,6 +165,9 @@ struct Trainer {
         neg_rng(make_rng(s, "ff.negatives")) {
     coding.classes = tr.num_classes;
     coding.validate(tr.features());
+    // A negative is its positive's image under another label: the rows differ only in the label pixels,
+    // and (one label value, the rest 0) both normalise alike.
+    if (params.pair_negatives) net.layer(0).pair_negatives(coding.classes);
   }
 
   // Fills images/labels with the training examples order[start, start + n).
