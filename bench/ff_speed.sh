@@ -30,7 +30,7 @@ for layer, inputs in ((0, 784), (1, 500)):
     ts = t["layers"][layer]["seconds_per_step"]
     print(f"| {layer} ({inputs}->500) | {ms:.3f} | {b['GFLOP/s']:.1f} | {b['GFLOP/s'] / peak:.0%} | {ts:.3f} | {ts / ms:.2f}x |")
     if layer == 0:
-        # As ff_mnist runs layer 0: products on the positives and the label rows only (pair_negatives).
+        # As ff_mnist --pair-negatives true runs layer 0: products on the positives and the label rows only.
         p = next(v for k, v in bench.items() if k.startswith("BM_ff_recipe_step_paired/784/"))
         ps = p["real_time"] / 1000.0
         print(f"| 0, paired negatives | {ps:.3f} | {p['GFLOP/s']:.1f} | {p['GFLOP/s'] / peak:.0%} | {ts:.3f} | {ts / ps:.2f}x |")

@@ -53,8 +53,8 @@ void BM_ff_recipe_step(benchmark::State& state) {
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// The same step of layer 0 as ff_mnist runs it: each negative is its positive's image under another label
-// (label pixels 0-9), so the products run on the 50,000 positives plus 10 label rows
+// The same step of layer 0 as ff_mnist --pair-negatives true runs it: each negative is its positive's image
+// under another label (label pixels 0-9), so the products run on the 50,000 positives plus 10 label rows
 // (FFLayer::pair_negatives). GFLOP/s counts the products executed.
 void BM_ff_recipe_step_paired(benchmark::State& state) {
   const int in = static_cast<int>(state.range(0)), units = 500, batch = 50000, classes = 10;

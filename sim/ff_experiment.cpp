@@ -44,7 +44,8 @@ void FFParams::add_options(CLI::App& app) {
   app.add_flag("--fixed-negatives", fixed_negatives, "Draw the negative labels once, not every epoch");
   app.add_option("--pair-negatives", pair_negatives,
                  "Digital: the first layer's products run on the positives only; a negative, the same image under "
-                 "another label, adds the label difference (same results to float rounding; false: all rows)");
+                 "another label, adds the label difference (the same step to float rounding, about half the first "
+                 "layer's FLOPs; false: every row through the products, as the hardware runs them)");
   app.add_option("--predict", predict, "goodness, softmax or both");
   app.add_option("--readout-layers", readout_layers, "Layers (0-based) both predictions read; default all but first")
       ->delimiter(',');

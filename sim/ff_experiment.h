@@ -46,7 +46,7 @@ struct FFParams {
   // supervision
   std::string negatives = "hard";  // or "random"
   bool fixed_negatives = false;    // draw the negative labels once instead of every epoch
-  bool pair_negatives = true;      // layer 0's products on the positives only (FFLayer::pair_negatives)
+  bool pair_negatives = false;     // layer 0's products on the positives only (FFLayer::pair_negatives)
   std::string predict = "both";    // "goodness", "softmax" or "both"
   std::vector<int> readout_layers; // empty: all but the first
   float label_value = 1.0f;
