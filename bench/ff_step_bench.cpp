@@ -26,67 +26,62 @@ void BM_gemm_peak(benchmark::State& state) {
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// range(0): inputs of the layer (784 for layer 0, 500 for layer 1); 500 units; 2 x 50,000 rows.
-void BM_ff_recipe_step(benchmark::State& state) {
-  const int in = static_cast<int>(state.range(0)), units = 500, batch = 50000;
+constexpr int kUnits = 500, kBatch = 50000, kClasses = 10;
+
+// A 500-unit layer of the recipe (Adam, mean-square goodness, theta 2, l2 norm) over `in` inputs.
+FFLayer recipe_layer(int in) {
   OptimiserParams opt;
   opt.kind = OptimiserKind::adam;
-  auto array = std::make_unique<DigitalArray>(units, in + 1, opt);
+  auto array = std::make_unique<DigitalArray>(kUnits, in + 1, opt);
   Rng rng = make_rng(1, "bench.init");
   array->init_uniform(rng);
   FFLayerParams lp;
   lp.objective.kind = GoodnessKind::mean_squares;
   lp.objective.theta = 2;
   lp.norm = NormKind::l2;
-  FFLayer layer(std::move(array), lp);
-  MatRef x = layer.input(2 * batch);
-  x = Mat::Random(2 * batch, in).cwiseAbs();
-  normalise_rows(x, x, NormKind::l2, 1e-4f);
-  Vec target(2 * batch);
-  target.head(batch).setOnes();
-  target.tail(batch).setZero();
+  return FFLayer(std::move(array), lp);
+}
+
+// Times layer.train on its 2 x 50,000 rows (positives first); `rows` rows go through the products.
+void time_steps(benchmark::State& state, FFLayer& layer, int in, int rows) {
+  Vec target(2 * kBatch);
+  target.head(kBatch).setOnes();
+  target.tail(kBatch).setZero();
   for (auto _ : state) {
-    FFStepStats s = layer.train(target, 0.03f, 1.0f / (2 * batch));
+    FFStepStats s = layer.train(target, 0.03f, 1.0f / (2 * kBatch));
     benchmark::DoNotOptimize(s.loss);
   }
-  state.counters["GFLOP/s"] = benchmark::Counter(1e-9 * step_flops(2 * batch, in + 1, units),
+  state.counters["GFLOP/s"] = benchmark::Counter(1e-9 * step_flops(rows, in + 1, kUnits),
                                                  benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// range(0): inputs of the layer (784 for layer 0, 500 for layer 1); 500 units; 2 x 50,000 rows.
+void BM_ff_recipe_step(benchmark::State& state) {
+  const int in = static_cast<int>(state.range(0));
+  FFLayer layer = recipe_layer(in);
+  MatRef x = layer.input(2 * kBatch);
+  x = Mat::Random(2 * kBatch, in).cwiseAbs();
+  normalise_rows(x, x, NormKind::l2, 1e-4f);
+  time_steps(state, layer, in, 2 * kBatch);
 }
 
 // The same step of layer 0 as ff_mnist --pair-negatives true runs it: each negative is its positive's image
 // under another label (label pixels 0-9), so the products run on the 50,000 positives plus 10 label rows
 // (FFLayer::pair_negatives). GFLOP/s counts the products executed.
 void BM_ff_recipe_step_paired(benchmark::State& state) {
-  const int in = static_cast<int>(state.range(0)), units = 500, batch = 50000, classes = 10;
-  OptimiserParams opt;
-  opt.kind = OptimiserKind::adam;
-  auto array = std::make_unique<DigitalArray>(units, in + 1, opt);
-  Rng rng = make_rng(1, "bench.init");
-  array->init_uniform(rng);
-  FFLayerParams lp;
-  lp.objective.kind = GoodnessKind::mean_squares;
-  lp.objective.theta = 2;
-  lp.norm = NormKind::l2;
-  FFLayer layer(std::move(array), lp);
-  layer.pair_negatives(classes);
-  MatRef x = layer.input(2 * batch);
-  x.topRows(batch) = Mat::Random(batch, in).cwiseAbs();
-  x.topLeftCorner(batch, classes).setZero();
-  x.bottomRows(batch) = x.topRows(batch);
-  for (int i = 0; i < batch; ++i) {
-    x(i, i % classes) = 1.0f;
-    x(batch + i, (i + 1 + i / classes % (classes - 1)) % classes) = 1.0f;
+  const int in = static_cast<int>(state.range(0));
+  FFLayer layer = recipe_layer(in);
+  layer.pair_negatives(kClasses);
+  MatRef x = layer.input(2 * kBatch);
+  x.topRows(kBatch) = Mat::Random(kBatch, in).cwiseAbs();
+  x.topLeftCorner(kBatch, kClasses).setZero();
+  x.bottomRows(kBatch) = x.topRows(kBatch);
+  for (int i = 0; i < kBatch; ++i) {
+    x(i, i % kClasses) = 1.0f;
+    x(kBatch + i, (i + 1 + i / kClasses % (kClasses - 1)) % kClasses) = 1.0f;
   }
   normalise_rows(x, x, NormKind::l2, 1e-4f);
-  Vec target(2 * batch);
-  target.head(batch).setOnes();
-  target.tail(batch).setZero();
-  for (auto _ : state) {
-    FFStepStats s = layer.train(target, 0.03f, 1.0f / (2 * batch));
-    benchmark::DoNotOptimize(s.loss);
-  }
-  state.counters["GFLOP/s"] = benchmark::Counter(1e-9 * step_flops(batch + classes, in + 1, units),
-                                                 benchmark::Counter::kIsIterationInvariantRate);
+  time_steps(state, layer, in, kBatch + kClasses);
 }
 
 BENCHMARK(BM_gemm_peak)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);

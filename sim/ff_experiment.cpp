@@ -17,6 +17,7 @@
 #include "sim/cli.h"
 #include "sim/progress.h"
 #include "sim/results.h"
+#include "sim/resume.h"
 
 namespace mortal {
 
@@ -251,7 +252,7 @@ struct Trainer {
   }
 
   // The learning state of a pipelined run (the caller adds its counters and curve).
-  void save(Checkpoint& c) const {
+  void save(Checkpoint& c) {
     for (int l = 0; l < net.layers(); ++l) {
       digital(l).save(c, fmt::format("ff.layer{}", l));
       c.put(fmt::format("ff.layer{}.peer_mean", l), Mat(net.layer(l).running_mean()));
@@ -269,8 +270,8 @@ struct Trainer {
     readout.restore(c, "ff.readout");
     c.get("ff.negatives", neg_rng);
   }
-  DigitalArray& digital(int l) const {
-    auto* a = dynamic_cast<DigitalArray*>(&const_cast<FFNet&>(net).layer(l).array());
+  DigitalArray& digital(int l) {
+    auto* a = dynamic_cast<DigitalArray*>(&net.layer(l).array());
     require(a != nullptr, "layer {} is not a digital array: only digital runs checkpoint here", l);
     return *a;
   }
@@ -363,9 +364,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
     if (ck.resume) {
       const Checkpoint c = Checkpoint::load(ck.path);
       const nlohmann::json& run = c.get_json("run");
-      require(run.at("fingerprint") == ck.fingerprint,
-              "{}: the checkpoint was written by a run with other settings; resume with the same options (saved: {})",
-              ck.path, run.at("fingerprint").dump());
+      require_same_settings(run, ck.fingerprint, ck.path);
       t.restore(c);
       first_epoch = run.at("epoch").get<int>() + 1;
       step = run.at("step").get<long long>();
@@ -425,7 +424,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
             progress.finish();
             fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", epoch, ck.path);
           }
-          return {{"status", "stopped"}, {"stopped_after_epoch", epoch}, {"checkpoint", ck.path}, {"curve", curve}};
+          return stopped_metrics(epoch, ck.path, curve);
         }
       }
     }

@@ -536,9 +536,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Re
   if (ro.resume) {
     const Checkpoint c = Checkpoint::load(ckpt_path);
     const nlohmann::json& run = c.get_json("run");
-    require(run.at("fingerprint") == checkpoint_fingerprint(config),
-            "{}: the checkpoint was written by a run with other settings; resume with the same options (saved: {})",
-            ckpt_path, run.at("fingerprint").dump());
+    require_same_settings(run, checkpoint_fingerprint(config), ckpt_path);
     chip.restore(c, "chip");
     ledger.restore(c.get_json("ledger"));
     curve_energy.restore(c.get_json("ledger_curve_evaluation"));
@@ -598,7 +596,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Re
     if (ro.stop_after > 0 && epoch == ro.stop_after && epoch < p.epochs) {
       progress.finish();
       fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", epoch, ckpt_path);
-      return {{"status", "stopped"}, {"stopped_after_epoch", epoch}, {"checkpoint", ckpt_path}, {"curve", curve}};
+      return stopped_metrics(epoch, ckpt_path, curve);
     }
   }
   progress.finish();

@@ -31,4 +31,14 @@ nlohmann::json checkpoint_fingerprint(const nlohmann::json& config) {
   return f;
 }
 
+void require_same_settings(const nlohmann::json& run, const nlohmann::json& fingerprint, const std::string& path) {
+  require(run.at("fingerprint") == fingerprint,
+          "{}: the checkpoint was written by a run with other settings; resume with the same options (saved: {})", path,
+          run.at("fingerprint").dump());
+}
+
+nlohmann::json stopped_metrics(int epoch, const std::string& path, const nlohmann::json& curve) {
+  return {{"status", "stopped"}, {"stopped_after_epoch", epoch}, {"checkpoint", path}, {"curve", curve}};
+}
+
 }  // namespace mortal

@@ -32,4 +32,10 @@ std::string results_stem(const std::string& out);
 // measured only after training (drift times, the rival).
 nlohmann::json checkpoint_fingerprint(const nlohmann::json& config);
 
+// Refuses (Error naming `path`) a checkpoint's "run" record whose fingerprint is not `fingerprint`.
+void require_same_settings(const nlohmann::json& run, const nlohmann::json& fingerprint, const std::string& path);
+
+// The metrics of a run stopped after `epoch` (ResumeOptions::stop_after): status, the checkpoint, the curve.
+nlohmann::json stopped_metrics(int epoch, const std::string& path, const nlohmann::json& curve);
+
 }  // namespace mortal
