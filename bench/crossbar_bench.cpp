@@ -67,7 +67,9 @@ void BM_crossbar_forward(benchmark::State& state, const std::string& preset) {
 BENCHMARK_CAPTURE(BM_crossbar_forward, pcm, std::string("pcm"))->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_crossbar_forward, ideal, std::string("ideal"))->Unit(benchmark::kMillisecond)->UseRealTime();
 
-void BM_crossbar_update(benchmark::State& state, const std::string& preset) {
+// lr 0.01: every device expects tens of pulses (the Gaussian branch); lr 1e-4: a third of a pulse, as in
+// FF training in situ (the small-count branch).
+void BM_crossbar_update(benchmark::State& state, const std::string& preset, float lr) {
   auto& in = inputs();
   Ledger ledger;
   Crossbar xb("xb", crossbar_preset(preset), ledger, kOut, kIn, 2);
@@ -75,14 +77,17 @@ void BM_crossbar_update(benchmark::State& state, const std::string& preset) {
   xb.program(in.w, 0.0, rng);
   double pulses = 0;
   for (auto _ : state) {
-    xb.update(in.x, in.d, 0.01f, 0.0, rng);
+    xb.update(in.x, in.d, lr, 0.0, rng);
     pulses += xb.last_pulses();
   }
   state.counters["pulses/batch"] = pulses / double(state.iterations());
 }
-BENCHMARK_CAPTURE(BM_crossbar_update, gokmen_vlasov, std::string("gokmen_vlasov"))
+BENCHMARK_CAPTURE(BM_crossbar_update, gokmen_vlasov, std::string("gokmen_vlasov"), 0.01f)
     ->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_crossbar_update, reram, std::string("reram"))->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_crossbar_update, reram, std::string("reram"), 0.01f)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_crossbar_update, ecram, std::string("ecram"), 0.01f)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_crossbar_update, ecram_few_pulses, std::string("ecram"), 1e-4f)
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The chip is elaborated once per process (SystemC cannot elaborate again), before any benchmark runs.
 std::unique_ptr<Ledger> g_ledger;
@@ -134,6 +139,8 @@ int main(int argc, char** argv) {
   ratio("BM_crossbar_forward/ideal/real_time", "BM_eigen_forward/real_time");
   ratio("BM_crossbar_update/gokmen_vlasov/real_time", "BM_eigen_update/real_time");
   ratio("BM_crossbar_update/reram/real_time", "BM_eigen_update/real_time");
+  ratio("BM_crossbar_update/ecram/real_time", "BM_eigen_update/real_time");
+  ratio("BM_crossbar_update/ecram_few_pulses/real_time", "BM_eigen_update/real_time");
   ratio("BM_crossbar_update/gokmen_vlasov/real_time", "BM_eigen_forward/real_time");
   if (g_kernel_share >= 0)
     std::printf("%-44s %6.2f%%\n", "SystemC kernel share of a chip train step", 100 * g_kernel_share);

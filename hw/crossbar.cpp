@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/parallel.h"
 
 namespace mortal::hw {
 
@@ -142,77 +143,103 @@ void Crossbar::rebuild(double log_t, double c2) {
   const auto& d = p_.device;
   const float gmin = float(d.g_min_us), gmax = float(d.g_max_us), gu = float(g_unit_us_);
   const bool cpath = conductance_path(), noisy = read_noise_on();
-  // ln x, x = g / g_max: the argument of the PCM statistics (device.h), over a whole array.
-  const auto ln_x = [&](const Mat& g) { return ArrayF((g.array() * (1.0f / gmax)).max(1e-12f).log()); };
-  if (dirty_) {
-    // Programmed conductances: positive weights on G+, negative on G-, the other device at g_min.
-    gp_ = (gmin + w_.array().cwiseMax(0.0f) * gu).matrix();
-    gm_ = (gmin + (-w_.array()).cwiseMax(0.0f) * gu).matrix();
-    g_row_sum_us_ = (gp_ + gm_).colwise().sum();
-    // The 1/f coefficient depends on the programmed conductance (x = g / g_max): pcm_1f_q vectorised.
-    if (d.read_noise_1f) {
-      q_p_ = pcm_1f_q(ln_x(gp_)).matrix();
-      q_m_ = pcm_1f_q(ln_x(gm_)).matrix();
-    }
+  const bool fresh = dirty_;  // written since the last rebuild: programmed conductances changed
+  if (fresh) {
     nu_stale_ = true;
-  } else if (cpath || noisy) {
-    gp_ = (gmin + w_.array().cwiseMax(0.0f) * gu).matrix();
-    gm_ = (gmin + (-w_.array()).cwiseMax(0.0f) * gu).matrix();
+    // Both devices' conductances summed over each row, as programmed, for the read energy.
+    g_row_sum_us_ = ((gmin + w_.array().cwiseMax(0.0f) * gu) + (gmin + (-w_.array()).cwiseMax(0.0f) * gu))
+                        .matrix()
+                        .colwise()
+                        .sum();
   }
-
-  if (cpath || noisy) {
-    if (d.drift && log_t > 0) {
-      if (nu_stale_) {
+  if (!cpath && !noisy) {
+    dirty_ = false;
+    cached_log_t_ = log_t;
+    cached_c2_ = c2;
+    return;
+  }
+  const bool drift = d.drift && log_t > 0, new_nu = drift && nu_stale_;
+  const bool new_q = d.read_noise_1f && fresh;
+  gp_.resize(out_, in_);
+  gm_.resize(out_, in_);
+  if (new_q) {
+    q_p_.resize(out_, in_);
+    q_m_.resize(out_, in_);
+  }
+  if (new_nu) {
+    nu_p_.resize(out_, in_);
+    nu_m_.resize(out_, in_);
+  }
+  if (cpath) weff_.resize(out_, in_);
+  if (noisy) var_.resize(out_, in_);
+  // ln x, x = g / g_max: the argument of the PCM statistics (device.h).
+  const auto ln_x = [&](const auto& g) { return ArrayF((g.array() * (1.0f / gmax)).max(1e-12f).log()); };
+  const float lt = float(log_t), rw2 = float(d.read_noise_rel * d.read_noise_rel), gu2 = gu * gu;
+  // Every device on its own: fixed blocks of rows on the cores.
+  const int blocks = (out_ + kBlockRows * 4 - 1) / (kBlockRows * 4);
+  parallel_for(blocks, [&](int blk) {
+    const int r0 = blk * kBlockRows * 4, nr = std::min(out_ - r0, kBlockRows * 4);
+    auto gp = gp_.middleRows(r0, nr), gm = gm_.middleRows(r0, nr);
+    const auto w = w_.middleRows(r0, nr);
+    // Programmed conductances: positive weights on G+, negative on G-, the other device at g_min.
+    gp = (gmin + w.array().cwiseMax(0.0f) * gu).matrix();
+    gm = (gmin + (-w.array()).cwiseMax(0.0f) * gu).matrix();
+    // The 1/f coefficient depends on the programmed conductance (pcm_1f_q).
+    if (new_q) {
+      q_p_.middleRows(r0, nr) = pcm_1f_q(ln_x(gp)).matrix();
+      q_m_.middleRows(r0, nr) = pcm_1f_q(ln_x(gm)).matrix();
+    }
+    if (drift) {
+      if (new_nu) {
         // Each device's drift exponent, from its programmed conductance (pcm_drift_nu_mean / _sd).
-        const auto nu_of = [&](const Mat& g, const Mat& z, Mat& nu) {
+        const auto nu_of = [&](const auto& g, const Mat& z, Mat& nu) {
+          const auto zb = z.middleRows(r0, nr).array();
           if (!d.drift_pcm_nu) {
-            nu = (float(d.drift_nu) + float(d.drift_nu_dtod) * z.array()).abs().matrix();
+            nu.middleRows(r0, nr) = (float(d.drift_nu) + float(d.drift_nu_dtod) * zb).abs().matrix();
             return;
           }
           const ArrayF lx = ln_x(g);
-          nu = (pcm_drift_nu_mean(lx) + pcm_drift_nu_sd(lx) * z.array()).abs().matrix();
+          nu.middleRows(r0, nr) = (pcm_drift_nu_mean(lx) + pcm_drift_nu_sd(lx) * zb).abs().matrix();
         };
-        nu_of(gp_, dev_.nu_z_plus, nu_p_);
-        nu_of(gm_, dev_.nu_z_minus, nu_m_);
-        nu_stale_ = false;
+        nu_of(gp, dev_.nu_z_plus, nu_p_);
+        nu_of(gm, dev_.nu_z_minus, nu_m_);
       }
-      const float lt = float(log_t);
-      gp_.array() *= (-nu_p_.array() * lt).exp();
-      gm_.array() *= (-nu_m_.array() * lt).exp();
+      gp.array() *= (-nu_p_.middleRows(r0, nr).array() * lt).exp();
+      gm.array() *= (-nu_m_.middleRows(r0, nr).array() * lt).exp();
     }
     if (d.stuck_gmin_rate > 0 || d.stuck_gmax_rate > 0)
-      for (int r = 0; r < out_; ++r)
+      for (int r = r0; r < r0 + nr; ++r)
         for (int c = 0; c < in_; ++c) {
           if (dev_.stuck_plus(r, c)) gp_(r, c) = dev_.stuck_plus(r, c) == 1 ? gmin : gmax;
           if (dev_.stuck_minus(r, c)) gm_(r, c) = dev_.stuck_minus(r, c) == 1 ? gmin : gmax;
         }
-  }
-  if (cpath) {
-    weff_ = ((gp_ - gm_) / gu).eval();
-    if (p_.ir_drop_ohm > 0) {
-      // First-order word-line IR drop: the voltage at output position j of a tile falls by
-      // r sum_{k<=j} sum_{m>=k} G_m, the currents of all cells downstream of each wire segment.
-      const double r_ohm = p_.ir_drop_ohm;
-      for (int c = 0; c < in_; ++c)
-        for (int t0 = 0; t0 < out_; t0 += p_.max_cols) {
-          const int t1 = std::min(out_, t0 + p_.max_cols);
-          double suffix = 0;
-          for (int j = t0; j < t1; ++j) suffix += (gp_(j, c) + gm_(j, c)) * 1e-6;
-          double drop = 0;
-          for (int j = t0; j < t1; ++j) {
-            drop += r_ohm * suffix;
-            suffix -= (gp_(j, c) + gm_(j, c)) * 1e-6;
-            weff_(j, c) *= float(std::max(0.0, 1.0 - drop));
-          }
-        }
+    if (cpath) weff_.middleRows(r0, nr) = (gp - gm) / gu;
+    if (noisy) {
+      auto var = var_.middleRows(r0, nr);
+      var = (rw2 * (gp.array().square() + gm.array().square()) / gu2).matrix();
+      if (d.read_noise_1f)
+        var.array() += float(c2) * ((gp.array() * q_p_.middleRows(r0, nr).array()).square() +
+                                    (gm.array() * q_m_.middleRows(r0, nr).array()).square()) /
+                       gu2;
     }
-  }
-  if (noisy) {
-    const float rw2 = float(d.read_noise_rel * d.read_noise_rel), gu2 = gu * gu;
-    var_ = (rw2 * (gp_.array().square() + gm_.array().square()) / gu2).matrix();
-    if (d.read_noise_1f)
-      var_.array() += float(c2) *
-                      ((gp_.array() * q_p_.array()).square() + (gm_.array() * q_m_.array()).square()) / gu2;
+  });
+  if (drift) nu_stale_ = false;
+  if (cpath && p_.ir_drop_ohm > 0) {
+    // First-order word-line IR drop: the voltage at output position j of a tile falls by
+    // r sum_{k<=j} sum_{m>=k} G_m, the currents of all cells downstream of each wire segment.
+    const double r_ohm = p_.ir_drop_ohm;
+    for (int c = 0; c < in_; ++c)
+      for (int t0 = 0; t0 < out_; t0 += p_.max_cols) {
+        const int t1 = std::min(out_, t0 + p_.max_cols);
+        double suffix = 0;
+        for (int j = t0; j < t1; ++j) suffix += (gp_(j, c) + gm_(j, c)) * 1e-6;
+        double drop = 0;
+        for (int j = t0; j < t1; ++j) {
+          drop += r_ohm * suffix;
+          suffix -= (gp_(j, c) + gm_(j, c)) * 1e-6;
+          weff_(j, c) *= float(std::max(0.0, 1.0 - drop));
+        }
+      }
   }
   dirty_ = false;
   cached_log_t_ = log_t;
@@ -262,12 +289,21 @@ void Crossbar::book_read(int batch, bool dac) {
 
 void Crossbar::analog_product(MatRef z, int col0, int ncols, FastRng& rng) {
   const Mat& w = conductance_path() ? weff_ : w_;
-  if (col0 == 0 && ncols == in_)
-    z.noalias() = xq_ * w.transpose();
-  else
-    z.noalias() = xq_.middleCols(col0, ncols) * w.middleCols(col0, ncols).transpose();
   const bool noisy = read_noise_on();
   const float out_var = float(p_.out_noise * p_.out_noise);
+  if (!noisy && out_var == 0) {
+    // Noise-free: the digital array's product (model/digital_array.cpp), so that an ideal crossbar
+    // reproduces it bit for bit.
+    if (col0 == 0 && ncols == in_)
+      z.noalias() = xq_ * w.transpose();
+    else
+      z.noalias() = xq_.middleCols(col0, ncols) * w.middleCols(col0, ncols).transpose();
+    return;
+  }
+  if (col0 == 0 && ncols == in_)
+    parallel_product(z, xq_, w.transpose());
+  else
+    parallel_product(z, xq_.middleCols(col0, ncols), w.middleCols(col0, ncols).transpose());
   if (noisy && mode_ == ReadNoiseMode::per_device) {
     // Exact: every device draws its own read noise for every sample.
     for (Eigen::Index b = 0; b < z.rows(); ++b)
@@ -281,18 +317,27 @@ void Crossbar::analog_product(MatRef z, int col0, int ncols, FastRng& rng) {
         for (Eigen::Index j = 0; j < z.cols(); ++j) z(b, j) += float(p_.out_noise) * rng.normal();
     return;
   }
-  if (!noisy && out_var == 0) return;
   // One Gaussian per output: read noise variance sum_i x_i^2 sigma_ij^2 plus the output noise variance.
   if (noisy) {
     xsq_ = xq_.middleCols(col0, ncols).array().square().matrix();
-    zvar_.noalias() = xsq_ * var_.middleCols(col0, ncols).transpose();
+    zvar_.resize(z.rows(), z.cols());
+    parallel_product(zvar_, xsq_, var_.middleCols(col0, ncols).transpose());
   } else {
     zvar_.setZero(z.rows(), z.cols());
   }
-  fill_normal_bulk(normals_, z.size(), rng, scratch_);
-  const Eigen::Index cols = z.cols();
-  for (Eigen::Index b = 0; b < z.rows(); ++b)
-    z.row(b).array() += (zvar_.row(b).array() + out_var).sqrt() * normals_.segment(b * cols, cols).transpose();
+  // In fixed blocks of samples, each with its own stream under one key (core/parallel.h).
+  const Eigen::Index rows = z.rows(), cols = z.cols();
+  const int blocks = int((rows + kNoiseBlockRows - 1) / kNoiseBlockRows);
+  const std::uint64_t key = rng();
+  parallel_for(blocks, [&](int blk) {
+    FastRng r(key, std::uint64_t(blk));
+    thread_local Eigen::ArrayXf normals, scratch;
+    const Eigen::Index b0 = Eigen::Index(blk) * kNoiseBlockRows, nb = std::min(kNoiseBlockRows, rows - b0);
+    fill_normal_bulk(normals, nb * cols, r, scratch);
+    for (Eigen::Index b = b0; b < b0 + nb; ++b)
+      z.row(b).array() +=
+          (zvar_.row(b).array() + out_var).sqrt() * normals.segment((b - b0) * cols, cols).transpose();
+  });
 }
 
 OpTime Crossbar::forward(MatRef z, ConstMatRef x, double t_s, FastRng& rng, ForwardIO io) {
@@ -422,6 +467,23 @@ inline int draw_count(double mu, double n, FastRng& rng) {
   return k;
 }
 
+// Per-thread work buffers of update_block.
+struct BlockWork {
+  Eigen::ArrayXf up, dn, var_up, var_dn, gauss, p, p0, normals, scratch, sd, alpha, beta, em1, next;
+  std::vector<int> hits;
+  std::vector<float> draws;
+  void resize(Eigen::Index n) {
+    for (Eigen::ArrayXf* a : {&up, &dn, &var_up, &var_dn, &gauss, &p, &p0, &sd, &alpha, &beta, &em1, &next})
+      a->resize(n);
+    hits.resize(std::size_t(n));
+    draws.resize(std::size_t(n));
+  }
+};
+BlockWork& block_work() {
+  thread_local BlockWork w;
+  return w;
+}
+
 }  // namespace
 
 void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng) {
@@ -437,86 +499,148 @@ void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& r
   ps_ = (p_rows_.array() * x.array().sign()).matrix();
   qs_ = (p_cols_.array() * d.array().sign()).matrix();
   // Expected coincidences per device over the batch: all of them, and up minus down.
-  mu_tot_.noalias() = float(bl) * p_cols_.transpose() * p_rows_;
-  mu_net_.noalias() = float(bl) * qs_.transpose() * ps_;
-  const double n_slots = double(bl) * batch;
-  const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
+  mu_tot_.resize(out_, in_);
+  mu_net_.resize(out_, in_);
+  parallel_product(mu_tot_, p_cols_.transpose(), p_rows_, float(bl));
+  parallel_product(mu_net_, qs_.transpose(), ps_, float(bl));
 
-  // Devices expecting many pulses: one Gaussian of the summed change's mean and variance. The mean
-  // solves the step equation for the expected counts; the variance adds the counts' binomial spread and
-  // the cycle-to-cycle noise of every pulse, with the step sizes at the current weight.
-  const Eigen::Index n_dev = w_.size();
-  const float* tot = mu_tot_.data();
-  const float* net = mu_net_.data();
-  double gauss_pulses = 0;
-  for (Eigen::Index k = 0; k < n_dev; ++k) gauss_pulses += tot[k] >= kGaussianPulses ? tot[k] : 0.0f;
-  if (gauss_pulses > 0) {
-    fill_normal_bulk(normals_, n_dev, rng, scratch_);
-    // Count variances: binomial, or exact (mu - BL sum_b (p q)^2 per direction) when p q gets large.
-    const bool exact_var = p_rows_.maxCoeff() * p_cols_.maxCoeff() > 0.05f;
-    if (exact_var) {
-      ps_ = p_rows_.array().square().matrix();
-      qs_ = p_cols_.array().square().matrix();
-      sq_tot_.noalias() = float(bl) * qs_.transpose() * ps_;
-      ps_.array() *= x.array().sign();
-      qs_.array() *= d.array().sign();
-      sq_net_.noalias() = float(bl) * qs_.transpose() * ps_;
+  // Exact count variances (mu - BL sum_b (p q)^2 per direction) when p q gets large and some device
+  // takes the Gaussian branch; binomial ones otherwise.
+  const bool exact_var = mu_tot_.maxCoeff() >= kGaussianPulses && p_rows_.maxCoeff() * p_cols_.maxCoeff() > 0.05f;
+  if (exact_var) {
+    ps_ = p_rows_.array().square().matrix();
+    qs_ = p_cols_.array().square().matrix();
+    sq_tot_.resize(out_, in_);
+    sq_net_.resize(out_, in_);
+    parallel_product(sq_tot_, qs_.transpose(), ps_, float(bl));
+    ps_.array() *= x.array().sign();
+    qs_.array() *= d.array().sign();
+    parallel_product(sq_net_, qs_.transpose(), ps_, float(bl));
+  }
+  SampledUpdate u;
+  u.tot = mu_tot_.data();
+  u.net = mu_net_.data();
+  u.sq_tot = exact_var ? sq_tot_.data() : nullptr;
+  u.sq_net = exact_var ? sq_net_.data() : nullptr;
+  u.n_slots = double(bl) * batch;
+  u.g_up = float(dev_.gamma_up);
+  u.g_down = float(dev_.gamma_down);
+  u.c2c = float(p_.device.dw_min_c2c);
+  // The devices are split into fixed blocks of rows, each with its own random stream under one key drawn
+  // here: the same numbers on any number of threads.
+  const int blocks = (out_ + kBlockRows - 1) / kBlockRows;
+  std::vector<double> pulses(std::size_t(blocks), 0.0);
+  const std::uint64_t key = rng();
+  parallel_for(blocks, [&](int blk) {
+    FastRng r(key, std::uint64_t(blk));
+    const Eigen::Index k0 = Eigen::Index(blk) * kBlockRows * in_;
+    const Eigen::Index n = Eigen::Index(std::min(out_ - blk * kBlockRows, kBlockRows)) * in_;
+    pulses[std::size_t(blk)] = update_block(u, k0, n, r);
+  });
+  last_pulses_ = 0;
+  for (double p : pulses) last_pulses_ += p;
+}
+
+// Devices k0 .. k0 + n - 1 of a sampled update; returns the pulses they received. Three passes: the
+// vectorised set-up (which branch, the probability of no pulse), the scalar draws of the small counts, and
+// one vectorised response of every device. (Plain loops where a device's branch is chosen: Eigen 3.4's
+// select is evaluated one coefficient at a time.)
+double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::Index n, FastRng& rng) {
+  using Arr = Eigen::ArrayXf;
+  using CMap = Eigen::Map<const Arr>;
+  const float *tot = u.tot + k0, *net = u.net + k0;
+  const CMap a_u(dev_.dw_up.data() + k0, n), a_d(dev_.dw_down.data() + k0, n);
+  const CMap w_max(dev_.w_max.data() + k0, n), w_min(dev_.w_min.data() + k0, n);
+  Eigen::Map<Arr> w(w_.data() + k0, n);
+  const float g_up = u.g_up, g_down = u.g_down, c2c = u.c2c;
+  const float n_slots = float(u.n_slots), binom = 1.0f / n_slots;
+  BlockWork& b = block_work();
+  b.resize(n);
+  float *up = b.up.data(), *dn = b.dn.data(), *var_up = b.var_up.data(), *var_dn = b.var_dn.data();
+  float *gauss = b.gauss.data(), *p = b.p.data();
+
+  // Devices expecting many pulses take the Gaussian limit: the counts enter as their expected values
+  // with their variances (binomial, or exact: mu - BL sum_b (p q)^2 per direction). The others draw
+  // Binomial(n_slots, mu / n_slots) by inversion from zero, P(0) for all of them at once (in float: the
+  // uniform it is compared with has 24 bits).
+  const float *sq_tot = u.sq_tot ? u.sq_tot + k0 : nullptr, *sq_net = u.sq_net ? u.sq_net + k0 : nullptr;
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const bool g = tot[k] >= kGaussianPulses;
+    const float e_up = std::max(0.5f * (tot[k] + net[k]), 0.0f), e_dn = std::max(0.5f * (tot[k] - net[k]), 0.0f);
+    gauss[k] = g ? 1.0f : 0.0f;
+    up[k] = g ? e_up : 0.0f;
+    dn[k] = g ? e_dn : 0.0f;
+    p[k] = std::min(tot[k] * binom, 1.0f);
+  }
+  if (sq_tot) {
+    for (Eigen::Index k = 0; k < n; ++k) {
+      var_up[k] = std::max(up[k] - 0.5f * gauss[k] * (sq_tot[k] + sq_net[k]), 0.0f);
+      var_dn[k] = std::max(dn[k] - 0.5f * gauss[k] * (sq_tot[k] - sq_net[k]), 0.0f);
     }
-    const float binom = exact_var ? 0.0f : float(1.0 / n_slots);
-    const bool shaped = g_up != 0 || g_down != 0;
-    float* w = w_.data();
-    const float *a_u = dev_.dw_up.data(), *a_d = dev_.dw_down.data();
-    const float *wmax = dev_.w_max.data(), *wmin = dev_.w_min.data();
-    const float* sqt = exact_var ? sq_tot_.data() : nullptr;
-    const float* sqn = exact_var ? sq_net_.data() : nullptr;
-    // Shaped responses: exp(-beta) of every device in one vectorised pass.
-    if (shaped) {
-      beta_.resize(n_dev);
-      for (Eigen::Index k = 0; k < n_dev; ++k) {
-        const float up = std::max(0.5f * (tot[k] + net[k]), 0.0f), dn = std::max(0.5f * (tot[k] - net[k]), 0.0f);
-        beta_[k] = up * a_u[k] * g_up / wmax[k] - dn * a_d[k] * g_down / wmin[k];
-      }
-      exp_beta_ = (-beta_).exp();
+  } else {
+    b.var_up = b.up * (1.0f - b.up * binom);
+    b.var_dn = b.dn * (1.0f - b.dn * binom);
+  }
+  b.p0 = (n_slots * (-b.p).log1p()).exp();
+  double pulses = double((b.gauss * CMap(tot, n)).sum());
+
+  // The small counts, split into up and down (each pulse is up with probability mu_up / mu_tot:
+  // multinomial over the slots). First, without branches, the devices whose uniform passes P(0); then
+  // the count of each of those by inversion.
+  FastRng local = rng;  // a copy the compiler can keep in registers
+  const float* p0 = b.p0.data();
+  std::size_t m = 0;
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const float t = tot[k], r = local.uniform();
+    b.hits[m] = int(k);
+    b.draws[m] = r;
+    m += (t > 0) & (t < kGaussianPulses) & (r >= p0[k]);
+  }
+  for (std::size_t h = 0; h < m; ++h) {
+    const Eigen::Index k = b.hits[h];
+    const float t = tot[k], r = b.draws[h], ratio = p[k] / (1.0f - p[k]);
+    float pk = p0[k], cdf = pk;
+    int count = 0;
+    while (r >= cdf && count < n_slots) {
+      pk *= (n_slots - count) / float(count + 1) * ratio;
+      ++count;
+      cdf += pk;
+      if (pk < 1e-30f) break;
     }
-    const float* nz = normals_.data();
-    for (Eigen::Index k = 0; k < n_dev; ++k) {
-      const float up = std::max(0.5f * (tot[k] + net[k]), 0.0f), dn = std::max(0.5f * (tot[k] - net[k]), 0.0f);
-      const float w0 = w[k];
-      const float s_u = a_u[k] * (1.0f - g_up * w0 / wmax[k]), s_d = a_d[k] * (1.0f - g_down * w0 / wmin[k]);
-      float var_up = up * (1.0f - up * binom), var_dn = dn * (1.0f - dn * binom);
-      if (exact_var) {
-        var_up = std::max(up - 0.5f * (sqt[k] + sqn[k]), 0.0f);
-        var_dn = std::max(dn - 0.5f * (sqt[k] - sqn[k]), 0.0f);
-      }
-      const float var = s_u * s_u * (var_up + c2c * c2c * up) + s_d * s_d * (var_dn + c2c * c2c * dn);
-      const float alpha = up * a_u[k] - dn * a_d[k];
-      float mean = w0 + alpha;
-      if (shaped && beta_[k] > 1e-6f) {
-        const float w_star = alpha / beta_[k];
-        mean = w_star + (w0 - w_star) * exp_beta_[k];
-      }
-      const float w1 = std::min(std::max(mean + std::sqrt(var) * nz[k], wmin[k]), wmax[k]);
-      w[k] = tot[k] >= kGaussianPulses ? w1 : w0;
-    }
+    const float p_up = std::clamp(0.5f * (1.0f + net[k] / t), 0.0f, 1.0f);
+    int n_up = 0;
+    for (int i = 0; i < count; ++i) n_up += local.uniform() < p_up;
+    up[k] = float(n_up);
+    dn[k] = float(count - n_up);
+    pulses += count;
+  }
+  if (pulses == 0) {
+    rng = local;
+    return 0.0;
   }
 
-  // Devices expecting fewer pulses: draw the count, split it into up and down, respond.
-  double pulses = gauss_pulses;
-  for (int r = 0; r < out_; ++r)
-    for (int c = 0; c < in_; ++c) {
-      const double t = mu_tot_(r, c);
-      if (t <= 0 || t >= kGaussianPulses) continue;
-      const int n = draw_count(t, n_slots, rng);
-      if (n == 0) continue;
-      // Each pulse is up with probability mu_up / mu_tot (multinomial over the slots).
-      const double p_up = std::clamp(0.5 * (1.0 + mu_net_(r, c) / t), 0.0, 1.0);
-      int n_up = 0;
-      for (int k = 0; k < n; ++k) n_up += rng.uniform() < p_up;
-      pulses += n;
-      w_(r, c) = respond(w_(r, c), n_up, n - n_up, dev_.dw_up(r, c), dev_.dw_down(r, c), g_up, g_down,
-                         dev_.w_min(r, c), dev_.w_max(r, c), c2c, rng);
-    }
-  last_pulses_ = pulses;
+  // The response: the step equation dw/ds = up s_up(w) - dn s_down(w), spread evenly over the batch, is
+  // affine in w: w' = w e^-beta + alpha (1 - e^-beta) / beta. Cycle-to-cycle noise adds c2c^2 s^2 per
+  // pulse and the Gaussian branch's counts their variance, with the steps at the current weight.
+  fill_normal_bulk(b.normals, n, local, b.scratch);
+  rng = local;
+  const auto s_u = a_u * (1.0f - g_up * w / w_max);
+  const auto s_d = a_d * (1.0f - g_down * w / w_min);
+  const float c2 = c2c * c2c;
+  b.sd = (s_u.square() * (b.var_up + c2 * b.up) + s_d.square() * (b.var_dn + c2 * b.dn)).sqrt();
+  b.alpha = b.up * a_u - b.dn * a_d;
+  if (g_up != 0 || g_down != 0) {
+    b.beta = (b.up * a_u * (g_up / w_max) - b.dn * a_d * (g_down / w_min)).max(1e-30f);
+    b.em1 = (-b.beta).expm1();
+    b.next = w * (1.0f + b.em1) - b.alpha * b.em1 / b.beta;
+  } else {
+    b.next = w + b.alpha;
+  }
+  b.next = (b.next + b.sd * b.normals.head(n)).max(w_min).min(w_max);
+  float* wk = w.data();
+  const float* next = b.next.data();
+  for (Eigen::Index k = 0; k < n; ++k) wk[k] = up[k] + dn[k] > 0 ? next[k] : wk[k];
+  return pulses;
 }
 
 void Crossbar::update_pulse_by_pulse(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng) {
@@ -603,19 +727,29 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   mu_tot_ = p_cols_.transpose();
   mu_tot_.array().rowwise() *= float(bl) * p_rows_.row(0).segment(row0, n).array();
   const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
+  // In fixed blocks of outputs, each with its own stream under one key (core/parallel.h).
+  const int blocks = (out_ + kBlockRows - 1) / kBlockRows;
+  std::vector<double> block_pulses(std::size_t(blocks), 0.0);
+  const std::uint64_t key = rng();
+  parallel_for(blocks, [&](int blk) {
+    FastRng br(key, std::uint64_t(blk));
+    double pulses = 0;
+    for (int r = blk * kBlockRows; r < std::min(out_, (blk + 1) * kBlockRows); ++r)
+      for (int j = 0; j < n; ++j) {
+        const double mu = mu_tot_(r, j);
+        if (mu <= 0) continue;
+        const int count = mu >= bl ? bl : draw_count(mu, bl, br);
+        if (count == 0) continue;
+        const int c = row0 + j;
+        const bool up = delta(r, j) > 0;
+        pulses += count;
+        w_(r, c) = respond(w_(r, c), up ? count : 0, up ? 0 : count, dev_.dw_up(r, c), dev_.dw_down(r, c), g_up,
+                           g_down, dev_.w_min(r, c), dev_.w_max(r, c), c2c, br);
+      }
+    block_pulses[std::size_t(blk)] = pulses;
+  });
   double pulses = 0;
-  for (int r = 0; r < out_; ++r)
-    for (int j = 0; j < n; ++j) {
-      const double mu = mu_tot_(r, j);
-      if (mu <= 0) continue;
-      const int count = mu >= bl ? bl : draw_count(mu, bl, rng);
-      if (count == 0) continue;
-      const int c = row0 + j;
-      const bool up = delta(r, j) > 0;
-      pulses += count;
-      w_(r, c) = respond(w_(r, c), up ? count : 0, up ? 0 : count, dev_.dw_up(r, c), dev_.dw_down(r, c), g_up,
-                         g_down, dev_.w_min(r, c), dev_.w_max(r, c), c2c, rng);
-    }
+  for (double p : block_pulses) pulses += p;
   last_pulses_ = pulses;
   ledger_->add(pulse_counter_, pulses);
   t_program_s_ = t_s;

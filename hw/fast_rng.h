@@ -23,6 +23,20 @@ class FastRng {
     this->seed(r);
   }
 
+  // Stream `index` under one 64-bit key (splitmix64 expands them into the state, as xoshiro's authors
+  // recommend): the per-piece streams of work split across threads (core/parallel.h).
+  FastRng(std::uint64_t key, std::uint64_t index) {
+    std::uint64_t z = key ^ (index * 0xD1B54A32D192ED03ull);
+    for (auto& w : s_) {
+      z += 0x9E3779B97F4A7C15ull;
+      std::uint64_t v = z;
+      v = (v ^ (v >> 30)) * 0xBF58476D1CE4E5B9ull;
+      v = (v ^ (v >> 27)) * 0x94D049BB133111EBull;
+      w = v ^ (v >> 31);
+    }
+    if ((s_[0] | s_[1] | s_[2] | s_[3]) == 0) s_[0] = 1;
+  }
+
   void seed(Rng& seeder) {
     for (auto& w : s_) w = seeder();
     if ((s_[0] | s_[1] | s_[2] | s_[3]) == 0) s_[0] = 1;  // the all-zero state is a fixed point

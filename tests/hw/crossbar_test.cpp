@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/parallel.h"
 
 using namespace mortal;
 using namespace mortal::hw;
@@ -370,6 +371,31 @@ TEST_CASE("the same seed makes the same crossbar and another seed a different on
   a.program(w, 0, ra2);
   a.read_weights(wa, 1e4);
   CHECK(wa == wc);
+}
+
+TEST_CASE("noisy forward passes and pulsed updates give the same numbers on one thread or several",
+          "[crossbar]") {
+  // ECRAM: shaped steps and cycle-to-cycle noise; the two learning rates put the devices in the
+  // small-count branch and in the Gaussian one. 90 rows: blocks of 8 rows and a partial last block.
+  const Mat x = Mat::Random(40, 70).cwiseAbs(), d = Mat::Random(40, 90) * 0.1f;
+  const auto run = [&](int threads) {
+    set_worker_threads(threads);
+    Ledger ledger;
+    Crossbar xb("xb", crossbar_preset("ecram"), ledger, 90, 70, 4);
+    FastRng rng(4, "test");
+    Mat z(40, 90), out(40, 90 * 3);
+    for (int step = 0; step < 3; ++step) {
+      xb.forward(z, x, 0.0, rng);
+      out.middleCols(90 * step, 90) = z;
+      xb.update(x, d, step == 1 ? 0.05f : 2e-4f, 0.0, rng);
+    }
+    set_worker_threads(0);
+    return std::make_pair(out, xb.weights_normalised());
+  };
+  const auto one = run(1), two = run(2), three = run(3);
+  CHECK(one.first == two.first);
+  CHECK(one.second == two.second);
+  CHECK(one.second == three.second);
 }
 
 TEST_CASE("first-order IR drop lowers cells further down the word line", "[crossbar]") {
