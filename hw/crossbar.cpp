@@ -469,14 +469,33 @@ inline int draw_count(double mu, double n, FastRng& rng) {
 
 // Per-thread work buffers of update_block.
 struct BlockWork {
-  Eigen::ArrayXf up, dn, var_up, var_dn, gauss, p, p0, normals, scratch, sd, alpha, beta, em1, next;
-  std::vector<int> hits;
+  Eigen::ArrayXf up, dn, var_up, var_dn, gauss, normals, scratch, sd, alpha, beta, em1, next;
+  // The changing devices' values, gathered.
+  Eigen::ArrayXf g_w, g_a_u, g_a_d, g_w_min, g_w_max, g_up, g_dn, g_var_up, g_var_dn;
+  std::vector<int> hits, touched;
   std::vector<float> draws;
   void resize(Eigen::Index n) {
-    for (Eigen::ArrayXf* a : {&up, &dn, &var_up, &var_dn, &gauss, &p, &p0, &sd, &alpha, &beta, &em1, &next})
-      a->resize(n);
+    for (Eigen::ArrayXf* a : {&up, &dn, &var_up, &var_dn, &gauss, &sd, &alpha, &beta, &em1, &next, &g_w, &g_a_u,
+                              &g_a_d, &g_w_min, &g_w_max, &g_up, &g_dn, &g_var_up, &g_var_dn})
+      if (a->size() < n) a->resize(n);
     hits.resize(std::size_t(n));
+    touched.resize(std::size_t(n));
     draws.resize(std::size_t(n));
+  }
+  void gather(Eigen::Index nt, const float* w, const float* a_u, const float* a_d, const float* w_min,
+              const float* w_max) {
+    for (Eigen::Index i = 0; i < nt; ++i) {
+      const int k = touched[std::size_t(i)];
+      g_w[i] = w[k];
+      g_a_u[i] = a_u[k];
+      g_a_d[i] = a_d[k];
+      g_w_min[i] = w_min[k];
+      g_w_max[i] = w_max[k];
+      g_up[i] = up[k];
+      g_dn[i] = dn[k];
+      g_var_up[i] = var_up[k];
+      g_var_dn[i] = var_dn[k];
+    }
   }
 };
 BlockWork& block_work() {
@@ -542,27 +561,20 @@ void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& r
 }
 
 // Devices k0 .. k0 + n - 1 of a sampled update; returns the pulses they received. Three passes: the
-// vectorised set-up (which branch, the probability of no pulse), the scalar draws of the small counts, and
-// one vectorised response of every device. (Plain loops where a device's branch is chosen: Eigen 3.4's
-// select is evaluated one coefficient at a time.)
+// set-up (which branch), the scalar draws of the small counts, and one vectorised response of every
+// device that changes (gathered first when they are few, as in FF training, where most devices get no
+// pulse in a batch). Plain loops where a device's branch is chosen: Eigen 3.4's select is evaluated one
+// coefficient at a time.
 double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::Index n, FastRng& rng) {
-  using Arr = Eigen::ArrayXf;
-  using CMap = Eigen::Map<const Arr>;
   const float *tot = u.tot + k0, *net = u.net + k0;
-  const CMap a_u(dev_.dw_up.data() + k0, n), a_d(dev_.dw_down.data() + k0, n);
-  const CMap w_max(dev_.w_max.data() + k0, n), w_min(dev_.w_min.data() + k0, n);
-  Eigen::Map<Arr> w(w_.data() + k0, n);
-  const float g_up = u.g_up, g_down = u.g_down, c2c = u.c2c;
   const float n_slots = float(u.n_slots), binom = 1.0f / n_slots;
   BlockWork& b = block_work();
   b.resize(n);
   float *up = b.up.data(), *dn = b.dn.data(), *var_up = b.var_up.data(), *var_dn = b.var_dn.data();
-  float *gauss = b.gauss.data(), *p = b.p.data();
+  float* gauss = b.gauss.data();
 
   // Devices expecting many pulses take the Gaussian limit: the counts enter as their expected values
-  // with their variances (binomial, or exact: mu - BL sum_b (p q)^2 per direction). The others draw
-  // Binomial(n_slots, mu / n_slots) by inversion from zero, P(0) for all of them at once (in float: the
-  // uniform it is compared with has 24 bits).
+  // with their variances (binomial, or exact: mu - BL sum_b (p q)^2 per direction).
   const float *sq_tot = u.sq_tot ? u.sq_tot + k0 : nullptr, *sq_net = u.sq_net ? u.sq_net + k0 : nullptr;
   for (Eigen::Index k = 0; k < n; ++k) {
     const bool g = tot[k] >= kGaussianPulses;
@@ -570,7 +582,6 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
     gauss[k] = g ? 1.0f : 0.0f;
     up[k] = g ? e_up : 0.0f;
     dn[k] = g ? e_dn : 0.0f;
-    p[k] = std::min(tot[k] * binom, 1.0f);
   }
   if (sq_tot) {
     for (Eigen::Index k = 0; k < n; ++k) {
@@ -578,28 +589,36 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
       var_dn[k] = std::max(dn[k] - 0.5f * gauss[k] * (sq_tot[k] - sq_net[k]), 0.0f);
     }
   } else {
-    b.var_up = b.up * (1.0f - b.up * binom);
-    b.var_dn = b.dn * (1.0f - b.dn * binom);
+    b.var_up.head(n) = b.up.head(n) * (1.0f - b.up.head(n) * binom);
+    b.var_dn.head(n) = b.dn.head(n) * (1.0f - b.dn.head(n) * binom);
   }
-  b.p0 = (n_slots * (-b.p).log1p()).exp();
-  double pulses = double((b.gauss * CMap(tot, n)).sum());
+  double pulses = double((b.gauss.head(n) * Eigen::Map<const Eigen::ArrayXf>(tot, n)).sum());
+  std::size_t touched = 0;
+  for (Eigen::Index k = 0; k < n; ++k) {
+    b.touched[touched] = int(k);
+    touched += gauss[k] != 0;
+  }
 
-  // The small counts, split into up and down (each pulse is up with probability mu_up / mu_tot:
-  // multinomial over the slots). First, without branches, the devices whose uniform passes P(0); then
-  // the count of each of those by inversion.
+  // The others draw Binomial(n_slots, mu / n_slots) by inversion from zero, split into up and down (each
+  // pulse is up with probability mu_up / mu_tot: multinomial over the slots). A uniform below 1 - mu <=
+  // P(0) means no pulse: that squeeze settles most devices without P(0), and without a branch.
   FastRng local = rng;  // a copy the compiler can keep in registers
-  const float* p0 = b.p0.data();
   std::size_t m = 0;
   for (Eigen::Index k = 0; k < n; ++k) {
     const float t = tot[k], r = local.uniform();
     b.hits[m] = int(k);
     b.draws[m] = r;
-    m += (t > 0) & (t < kGaussianPulses) & (r >= p0[k]);
+    m += (t > 0) & (t < kGaussianPulses) & (r >= 1.0f - t);
   }
   for (std::size_t h = 0; h < m; ++h) {
-    const Eigen::Index k = b.hits[h];
-    const float t = tot[k], r = b.draws[h], ratio = p[k] / (1.0f - p[k]);
-    float pk = p0[k], cdf = pk;
+    const int k = b.hits[h];
+    const float t = tot[k], r = b.draws[h];
+    const float p = std::min(t * binom, 1.0f), ratio = p / (1.0f - p);
+    // P(0) = (1 - p)^n_slots in float (the uniform it is compared with has 24 bits); for p < 0.01 the
+    // series of n ln(1 - p) = -mu (1 + p/2 + p^2/3 + ...) cut after p^2 is off by < mu p^3 / 3 < 4e-6.
+    const float ln_p0 = p < 0.01f ? -t * (1.0f + p * (0.5f + p * (1.0f / 3.0f))) : n_slots * std::log1p(-p);
+    float pk = std::exp(ln_p0), cdf = pk;
+    if (r < cdf) continue;
     int count = 0;
     while (r >= cdf && count < n_slots) {
       pk *= (n_slots - count) / float(count + 1) * ratio;
@@ -613,8 +632,9 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
     up[k] = float(n_up);
     dn[k] = float(count - n_up);
     pulses += count;
+    b.touched[touched++] = k;
   }
-  if (pulses == 0) {
+  if (touched == 0) {
     rng = local;
     return 0.0;
   }
@@ -622,24 +642,46 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
   // The response: the step equation dw/ds = up s_up(w) - dn s_down(w), spread evenly over the batch, is
   // affine in w: w' = w e^-beta + alpha (1 - e^-beta) / beta. Cycle-to-cycle noise adds c2c^2 s^2 per
   // pulse and the Gaussian branch's counts their variance, with the steps at the current weight.
-  fill_normal_bulk(b.normals, n, local, b.scratch);
-  rng = local;
-  const auto s_u = a_u * (1.0f - g_up * w / w_max);
-  const auto s_d = a_d * (1.0f - g_down * w / w_min);
-  const float c2 = c2c * c2c;
-  b.sd = (s_u.square() * (b.var_up + c2 * b.up) + s_d.square() * (b.var_dn + c2 * b.dn)).sqrt();
-  b.alpha = b.up * a_u - b.dn * a_d;
-  if (g_up != 0 || g_down != 0) {
-    b.beta = (b.up * a_u * (g_up / w_max) - b.dn * a_d * (g_down / w_min)).max(1e-30f);
-    b.em1 = (-b.beta).expm1();
-    b.next = w * (1.0f + b.em1) - b.alpha * b.em1 / b.beta;
+  const auto respond_all = [&](Eigen::Index nt, const auto& w, const auto& a_u, const auto& a_d, const auto& w_min,
+                               const auto& w_max, const auto& e_up, const auto& e_dn, const auto& v_up,
+                               const auto& v_dn) {
+    fill_normal_bulk(b.normals, nt, local, b.scratch);
+    const auto s_u = a_u * (1.0f - u.g_up * w / w_max);
+    const auto s_d = a_d * (1.0f - u.g_down * w / w_min);
+    const float c2 = u.c2c * u.c2c;
+    b.sd.head(nt) = (s_u.square() * (v_up + c2 * e_up) + s_d.square() * (v_dn + c2 * e_dn)).sqrt();
+    b.alpha.head(nt) = e_up * a_u - e_dn * a_d;
+    auto next = b.next.head(nt);
+    if (u.g_up != 0 || u.g_down != 0) {
+      b.beta.head(nt) = (e_up * a_u * (u.g_up / w_max) - e_dn * a_d * (u.g_down / w_min)).max(1e-30f);
+      b.em1.head(nt) = (-b.beta.head(nt)).expm1();
+      next = w * (1.0f + b.em1.head(nt)) - b.alpha.head(nt) * b.em1.head(nt) / b.beta.head(nt);
+    } else {
+      next = w + b.alpha.head(nt);
+    }
+    next = (next + b.sd.head(nt) * b.normals.head(nt)).max(w_min).min(w_max);
+  };
+  using CMap = Eigen::Map<const Eigen::ArrayXf>;
+  float* w = w_.data() + k0;
+  const float *dw_up = dev_.dw_up.data() + k0, *dw_down = dev_.dw_down.data() + k0;
+  const float *w_min = dev_.w_min.data() + k0, *w_max = dev_.w_max.data() + k0;
+  const Eigen::Index nt = Eigen::Index(touched);
+  if (2 * nt > n) {
+    // Most devices change: one pass over all of them.
+    respond_all(n, CMap(w, n), CMap(dw_up, n), CMap(dw_down, n), CMap(w_min, n), CMap(w_max, n), b.up.head(n),
+                b.dn.head(n), b.var_up.head(n), b.var_dn.head(n));
+    const float* next = b.next.data();
+    for (Eigen::Index k = 0; k < n; ++k) w[k] = up[k] + dn[k] > 0 ? next[k] : w[k];
   } else {
-    b.next = w + b.alpha;
+    b.gather(nt, w, dw_up, dw_down, w_min, w_max);
+    respond_all(nt, b.g_w.head(nt), b.g_a_u.head(nt), b.g_a_d.head(nt), b.g_w_min.head(nt), b.g_w_max.head(nt),
+                b.g_up.head(nt), b.g_dn.head(nt), b.g_var_up.head(nt), b.g_var_dn.head(nt));
+    for (Eigen::Index i = 0; i < nt; ++i) {
+      const int k = b.touched[std::size_t(i)];
+      if (up[k] + dn[k] > 0) w[k] = b.next[i];
+    }
   }
-  b.next = (b.next + b.sd * b.normals.head(n)).max(w_min).min(w_max);
-  float* wk = w.data();
-  const float* next = b.next.data();
-  for (Eigen::Index k = 0; k < n; ++k) wk[k] = up[k] + dn[k] > 0 ? next[k] : wk[k];
+  rng = local;
   return pulses;
 }
 
