@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     resume.validate();
     nlohmann::json result = run_record("ff_mnist", run.seed, options_to_json(app));
     fmt::print("ff_mnist: seed {}, {}, layers {}, {} {} epochs, batch {}, {} lr {}, {} negatives, predict {}\n",
-               run.seed, insitu.in_situ() ? "in situ on a " + insitu.device + " chip" : "digital", params.layers,
+               run.seed, insitu.in_situ() ? "in situ on the chip of device preset " + insitu.device : "digital", params.layers,
                params.schedule, params.epochs, params.batch,
                insitu.in_situ() ? (params.momentum > 0 ? fmt::format("pulsed, analog momentum {},", params.momentum)
                                                        : std::string("pulsed"))
@@ -62,15 +62,12 @@ int main(int argc, char** argv) {
       partial["metrics"] = {{"curve", curve}};
       write_json_atomic(run.out, partial);
     };
+    Checkpointing ck = resume.for_run(run.out, result["config"]);
     if (insitu.in_situ()) {
-      result["metrics"] = run_insitu_ff(params, insitu, resume, run.seed, run.out, result["config"], save_partial);
+      result["metrics"] = run_insitu_ff(params, insitu, ck, run.seed, run.out, save_partial);
     } else {
       // Digital runs checkpoint at the epoch ends of the pipelined schedule.
-      FFCheckpointing ck;
-      if (params.schedule == "pipelined") ck.path = resume.path_for(run.out);
-      ck.resume = resume.resume;
-      ck.stop_after = resume.stop_after;
-      ck.fingerprint = checkpoint_fingerprint(result["config"]);
+      if (params.schedule != "pipelined") ck.path.clear();
       result["metrics"] = run_ff(params, run.seed, save_partial, ck);
     }
     result["status"] = result["metrics"]["status"];

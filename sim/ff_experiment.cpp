@@ -332,7 +332,7 @@ std::string layer_text(const nlohmann::json& layers) {
 }  // namespace
 
 nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed, bool log,
-                        const FFCurveCallback& on_epoch, const FFCheckpointing& ck) {
+                        const FFCurveCallback& on_epoch, const Checkpointing& ck) {
   p.validate();
   require(train.size() >= 1 && test.size() >= 1, "FF needs training and test examples");
   Trainer t(p, train, test, seed);
@@ -529,7 +529,7 @@ FFData load_ff_data(const FFParams& p, std::uint64_t seed) {
 }
 
 nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch,
-                      const FFCheckpointing& ck) {
+                      const Checkpointing& ck) {
   p.validate();
   Stopwatch total;
   const FFData data = load_ff_data(p, seed);

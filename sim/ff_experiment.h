@@ -12,6 +12,7 @@
 #include "model/dataset.h"
 #include "model/digital_array.h"
 #include "model/ff_net.h"
+#include "sim/resume.h"
 
 namespace CLI {
 class App;
@@ -73,19 +74,12 @@ struct FFParams {
 // stopped.
 using FFCurveCallback = std::function<void(const nlohmann::json& curve)>;
 
-// Checkpoints of a digital run (pipelined schedule): the arrays with their optimiser state, the peer
-// means, the read-out, the negatives' random stream and the learning curve, at every epoch end.
-struct FFCheckpointing {
-  std::string path;            // empty: none written
-  bool resume = false;         // start from `path`
-  int stop_after = 0;          // stop once this epoch is checkpointed (0: never)
-  nlohmann::json fingerprint;  // the configuration a checkpoint must agree with (checkpoint_fingerprint)
-};
-
 // Trains on `train`, evaluates on `test`; returns the metrics section of the results file, with "status"
-// "finished", or "stopped" when ck.stop_after is reached. `log` prints progress lines to stderr.
+// "finished", or "stopped" when ck.stop_after is reached. `log` prints progress lines to stderr. The
+// pipelined schedule checkpoints at every epoch end (with ck.path): the arrays with their optimiser state,
+// the peer means, the read-out, the negatives' random stream and the learning curve.
 nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed,
-                        bool log = true, const FFCurveCallback& on_epoch = {}, const FFCheckpointing& ck = {});
+                        bool log = true, const FFCurveCallback& on_epoch = {}, const Checkpointing& ck = {});
 
 // MNIST as the params say: training limit and validation split drawn from the seed, standardisation.
 struct FFData {
@@ -98,7 +92,7 @@ double cpu_seconds();
 
 // Loads the data (load_ff_data), then train_ff.
 nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch = {},
-                      const FFCheckpointing& ck = {});
+                      const Checkpointing& ck = {});
 
 // The digital arrays of a run's FF layers (bias column included), initialised from the seed: what train_ff
 // starts from, and what an in-situ run programs onto its chip.

@@ -447,11 +447,10 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   return ns;
 }
 
-nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const ResumeOptions& ro, std::uint64_t seed,
-                             const std::string& out, const nlohmann::json& config, const FFCurveCallback& on_epoch) {
+nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Checkpointing& ck, std::uint64_t seed,
+                             const std::string& out, const FFCurveCallback& on_epoch) {
   p.validate();
   ip.validate();
-  ro.validate();
   require(ip.in_situ(), "run_insitu_ff needs a device preset, got 'digital'");
   require(p.schedule == "pipelined", "in situ every layer learns on every batch: schedule must be pipelined, got '{}'",
           p.schedule);
@@ -471,7 +470,8 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Re
   const Dataset test = first(data.test, p.test_limit), train_eval = first(data.train, p.train_eval_limit);
   const double load_s = total.seconds();
   const std::string stem = results_stem(out);
-  const std::string ckpt_path = ro.path_for(out);
+  const std::string& ckpt_path = ck.path;
+  require(!ckpt_path.empty(), "an in-situ run needs a checkpoint path");
 
   // The rival first: its ranges size the rival chip, which must exist before the kernel starts.
   std::unique_ptr<BpMlp> bp_net;
@@ -533,10 +533,10 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Re
   int first_epoch = 1;
   long long step = 0;
   double prior_train_wall = 0;
-  if (ro.resume) {
+  if (ck.resume) {
     const Checkpoint c = Checkpoint::load(ckpt_path);
     const nlohmann::json& run = c.get_json("run");
-    require_same_settings(run, checkpoint_fingerprint(config), ckpt_path);
+    require_same_settings(run, ck.fingerprint, ckpt_path);
     chip.restore(c, "chip");
     ledger.restore(c.get_json("ledger"));
     curve_energy.restore(c.get_json("ledger_curve_evaluation"));
@@ -587,13 +587,13 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Re
                        {"curve", curve},
                        {"epoch_seconds", epoch_seconds},
                        {"train_wall_s", prior_train_wall + train_clock.seconds()},
-                       {"fingerprint", checkpoint_fingerprint(config)}});
+                       {"fingerprint", ck.fingerprint}});
     chip.save(c, "chip");
     c.put_json("ledger", ledger.to_json());
     c.put_json("ledger_curve_evaluation", curve_energy.to_json());
     t.save(c);
     c.save(ckpt_path);
-    if (ro.stop_after > 0 && epoch == ro.stop_after && epoch < p.epochs) {
+    if (ck.stop_after > 0 && epoch == ck.stop_after && epoch < p.epochs) {
       progress.finish();
       fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", epoch, ckpt_path);
       return stopped_metrics(epoch, ckpt_path, curve);

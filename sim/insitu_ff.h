@@ -136,10 +136,10 @@ class InSituFF {
 };
 
 // Trains FF in situ and evaluates it (and the rival) over drift; returns the metrics section. `out` is
-// the results path (the checkpoint and plot paths derive from it), `config` the run's options (its
-// checkpoint fingerprint). The returned "status" is "finished" or "stopped" (ro.stop_after reached).
-nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const ResumeOptions& ro, std::uint64_t seed,
-                             const std::string& out, const nlohmann::json& config,
-                             const FFCurveCallback& on_epoch = {});
+// the results path (the plot path derives from it); the chip's whole state is checkpointed at every
+// epoch end to ck.path (ResumeOptions::for_run). The returned "status" is "finished" or "stopped"
+// (ck.stop_after reached).
+nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Checkpointing& ck, std::uint64_t seed,
+                             const std::string& out, const FFCurveCallback& on_epoch = {});
 
 }  // namespace mortal

@@ -23,6 +23,11 @@ std::string ResumeOptions::path_for(const std::string& out) const {
   return checkpoint.empty() ? results_stem(out) + ".ckpt" : checkpoint;
 }
 
+Checkpointing ResumeOptions::for_run(const std::string& out, const nlohmann::json& config) const {
+  validate();
+  return {path_for(out), resume, stop_after, checkpoint_fingerprint(config)};
+}
+
 nlohmann::json checkpoint_fingerprint(const nlohmann::json& config) {
   nlohmann::json f = config;
   for (const char* k : {"resume", "stop-after-epoch", "out", "checkpoint", "plot", "drift-times", "rival",

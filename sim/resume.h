@@ -13,6 +13,14 @@ class App;
 
 namespace mortal {
 
+// One run's checkpointing, resolved: where the checkpoint goes and what it must agree with.
+struct Checkpointing {
+  std::string path;            // empty: none written
+  bool resume = false;         // start from `path`
+  int stop_after = 0;          // stop once this epoch is checkpointed (0: never)
+  nlohmann::json fingerprint;  // the configuration a checkpoint must agree with (checkpoint_fingerprint)
+};
+
 struct ResumeOptions {
   std::string checkpoint;  // default: the results path with .ckpt in place of .json
   bool resume = false;     // continue from the checkpoint
@@ -22,6 +30,8 @@ struct ResumeOptions {
   void validate() const;
   // The checkpoint file of a run whose results go to `out`.
   std::string path_for(const std::string& out) const;
+  // Checkpointing of the run whose results go to `out`, configured by `config` (options_to_json).
+  Checkpointing for_run(const std::string& out, const nlohmann::json& config) const;
 };
 
 // The results path without its .json ending: the stem the checkpoint and plot paths derive from.

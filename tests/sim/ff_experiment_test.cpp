@@ -92,7 +92,7 @@ TEST_CASE("a digital checkpoint refuses a run with other settings, and the greed
   p.negatives = "random";
   p.predict = "goodness";
   p.train_eval_limit = 60;
-  FFCheckpointing ck;
+  Checkpointing ck;
   ck.path = dir.file("run.ckpt");
   ck.stop_after = 1;
   ck.fingerprint = {{"lr", 0.02}};

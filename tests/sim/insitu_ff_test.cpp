@@ -223,11 +223,11 @@ TEST_CASE("in-situ options refuse what the chip cannot do", "[insitu]") {
   FFParams p = small_params();
   p.data_dir = "/nonexistent";
   p.optimiser = "adam";
-  CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json", {}), Catch::Contains("pulsed SGD"));
+  CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json"), Catch::Contains("pulsed SGD"));
   p = small_params();
   p.data_dir = "/nonexistent";
   p.weight_cost = 0.001f;
-  CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json", {}), Catch::Contains("weight cost"));
+  CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json"), Catch::Contains("weight cost"));
 }
 
 TEST_CASE("a momentum array decayed in shares keeps the mean velocity of a constant gradient", "[insitu]") {
