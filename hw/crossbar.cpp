@@ -431,57 +431,43 @@ void pulse_scales(float& a, float& b, double lr_n, double dw_min, int bl, bool m
   b = float(base / k);
 }
 
-// One device's response to n_up and n_down pulses spread evenly over the batch: the step equation
-// dw/ds = n_up s_up(w) - n_down s_down(w) is affine in w, so its solution is closed form.
-inline float respond(float w, int n_up, int n_down, float a_up, float a_down, float g_up, float g_down,
-                     float w_min, float w_max, float c2c, FastRng& rng) {
-  const float alpha = n_up * a_up - n_down * a_down;
-  const float beta = n_up * a_up * g_up / w_max - n_down * a_down * g_down / w_min;
-  const float s_up = a_up * (1.0f - g_up * w / w_max), s_down = a_down * (1.0f - g_down * w / w_min);
-  float w_new;
-  if (beta < 1e-6f) {
-    w_new = w + alpha;
-  } else {
-    const float w_star = alpha / beta;
-    w_new = w_star + (w - w_star) * std::exp(-beta);
-  }
-  if (c2c > 0) w_new += c2c * std::sqrt(n_up * s_up * s_up + n_down * s_down * s_down) * rng.normal();
-  return std::min(std::max(w_new, w_min), w_max);
-}
-
-// Binomial(n, mu / n) by inversion from zero (used below kGaussianPulses); most devices get no pulse,
-// which the squeeze u < 1 - mu <= P(0) settles without an exp.
-inline int draw_count(double mu, double n, FastRng& rng) {
-  const double u = rng.uniform();
-  if (u < 1.0 - mu) return 0;
-  const double p = mu / n;
-  double pk = std::exp(n * std::log1p(-p)), cdf = pk;
+// Binomial(n, mu / n) for a uniform r, by inversion from zero. P(0) = (1 - p)^n in float (r has 24 bits);
+// for p < 0.01 the series n ln(1 - p) = -mu (1 + p/2 + p^2/3 + ...) cut after p^2 is off by < mu p^3 / 3.
+inline int binomial_inverse(float mu, float n, float r) {
+  const float p = mu / n;
+  if (p >= 1.0f) return int(n);
+  const float ln_p0 = p < 0.01f ? -mu * (1.0f + p * (0.5f + p * (1.0f / 3.0f))) : n * std::log1p(-p);
+  const float ratio = p / (1.0f - p);
+  float pk = std::exp(ln_p0), cdf = pk;
   int k = 0;
-  const double ratio = p / (1 - p);
-  while (u >= cdf && k < n) {
-    pk *= (n - k) / double(k + 1) * ratio;
+  while (r >= cdf && k < n) {
+    pk *= (n - k) / float(k + 1) * ratio;
     ++k;
     cdf += pk;
-    if (pk < 1e-300) break;
+    if (pk < 1e-30f) break;
   }
   return k;
 }
 
-// Per-thread work buffers of update_block.
+// Per-thread work buffers of the per-device passes (update_block, write_rows).
 struct BlockWork {
-  Eigen::ArrayXf up, dn, var_up, var_dn, gauss, normals, scratch, sd, alpha, beta, em1, next;
-  // The changing devices' values, gathered.
+  // A block's devices in order (update_block): expected or drawn counts and the counts' variances.
+  Eigen::ArrayXf up, dn, var_up, var_dn, gauss;
+  // The changing devices, gathered: weight, steps, bounds, counts and their variances.
   Eigen::ArrayXf g_w, g_a_u, g_a_d, g_w_min, g_w_max, g_up, g_dn, g_var_up, g_var_dn;
+  // The response's work.
+  Eigen::ArrayXf normals, scratch, sd, alpha, beta, em1, next;
   std::vector<int> hits, touched;
   std::vector<float> draws;
-  void resize(Eigen::Index n) {
-    for (Eigen::ArrayXf* a : {&up, &dn, &var_up, &var_dn, &gauss, &sd, &alpha, &beta, &em1, &next, &g_w, &g_a_u,
-                              &g_a_d, &g_w_min, &g_w_max, &g_up, &g_dn, &g_var_up, &g_var_dn})
+  void reserve(Eigen::Index n) {
+    for (Eigen::ArrayXf* a : {&up, &dn, &var_up, &var_dn, &gauss, &g_w, &g_a_u, &g_a_d, &g_w_min, &g_w_max, &g_up,
+                              &g_dn, &g_var_up, &g_var_dn, &sd, &alpha, &beta, &em1, &next})
       if (a->size() < n) a->resize(n);
-    hits.resize(std::size_t(n));
-    touched.resize(std::size_t(n));
-    draws.resize(std::size_t(n));
+    for (auto* v : {&hits, &touched})
+      if (v->size() < std::size_t(n)) v->resize(std::size_t(n));
+    if (draws.size() < std::size_t(n)) draws.resize(std::size_t(n));
   }
+  // The weights and device constants of the first nt touched devices (indices from the pointers given).
   void gather(Eigen::Index nt, const float* w, const float* a_u, const float* a_d, const float* w_min,
               const float* w_max) {
     for (Eigen::Index i = 0; i < nt; ++i) {
@@ -491,16 +477,38 @@ struct BlockWork {
       g_a_d[i] = a_d[k];
       g_w_min[i] = w_min[k];
       g_w_max[i] = w_max[k];
-      g_up[i] = up[k];
-      g_dn[i] = dn[k];
-      g_var_up[i] = var_up[k];
-      g_var_dn[i] = var_dn[k];
     }
   }
 };
 BlockWork& block_work() {
   thread_local BlockWork w;
   return w;
+}
+
+// The response of nt devices to e_up and e_dn pulses spread evenly over the batch (counts, or expected
+// counts with variances v_up, v_dn): the step equation dw/ds = e_up s_up(w) - e_dn s_down(w) is affine
+// in w, so w' = w e^-beta + alpha (1 - e^-beta) / beta; cycle-to-cycle noise adds c2c^2 s^2 per pulse and
+// the counts their variance, with the steps at the current weight. New weights, within the bounds, in
+// b.next. Vectorised: no select (Eigen 3.4 evaluates it one coefficient at a time).
+template <typename W, typename A, typename C>
+void respond_devices(BlockWork& b, Eigen::Index nt, const W& w, const A& a_u, const A& a_d, const A& w_min,
+                     const A& w_max, const C& e_up, const C& e_dn, const C& v_up, const C& v_dn, float g_up,
+                     float g_down, float c2c, FastRng& rng) {
+  fill_normal_bulk(b.normals, nt, rng, b.scratch);
+  const auto s_u = a_u * (1.0f - g_up * w / w_max);
+  const auto s_d = a_d * (1.0f - g_down * w / w_min);
+  const float c2 = c2c * c2c;
+  b.sd.head(nt) = (s_u.square() * (v_up + c2 * e_up) + s_d.square() * (v_dn + c2 * e_dn)).sqrt();
+  b.alpha.head(nt) = e_up * a_u - e_dn * a_d;
+  auto next = b.next.head(nt);
+  if (g_up != 0 || g_down != 0) {
+    b.beta.head(nt) = (e_up * a_u * (g_up / w_max) - e_dn * a_d * (g_down / w_min)).max(1e-30f);
+    b.em1.head(nt) = (-b.beta.head(nt)).expm1();
+    next = w * (1.0f + b.em1.head(nt)) - b.alpha.head(nt) * b.em1.head(nt) / b.beta.head(nt);
+  } else {
+    next = w + b.alpha.head(nt);
+  }
+  next = (next + b.sd.head(nt) * b.normals.head(nt)).max(w_min).min(w_max);
 }
 
 }  // namespace
@@ -569,7 +577,7 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
   const float *tot = u.tot + k0, *net = u.net + k0;
   const float n_slots = float(u.n_slots), binom = 1.0f / n_slots;
   BlockWork& b = block_work();
-  b.resize(n);
+  b.reserve(n);
   float *up = b.up.data(), *dn = b.dn.data(), *var_up = b.var_up.data(), *var_dn = b.var_dn.data();
   float* gauss = b.gauss.data();
 
@@ -612,20 +620,9 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
   }
   for (std::size_t h = 0; h < m; ++h) {
     const int k = b.hits[h];
-    const float t = tot[k], r = b.draws[h];
-    const float p = std::min(t * binom, 1.0f), ratio = p / (1.0f - p);
-    // P(0) = (1 - p)^n_slots in float (the uniform it is compared with has 24 bits); for p < 0.01 the
-    // series of n ln(1 - p) = -mu (1 + p/2 + p^2/3 + ...) cut after p^2 is off by < mu p^3 / 3 < 4e-6.
-    const float ln_p0 = p < 0.01f ? -t * (1.0f + p * (0.5f + p * (1.0f / 3.0f))) : n_slots * std::log1p(-p);
-    float pk = std::exp(ln_p0), cdf = pk;
-    if (r < cdf) continue;
-    int count = 0;
-    while (r >= cdf && count < n_slots) {
-      pk *= (n_slots - count) / float(count + 1) * ratio;
-      ++count;
-      cdf += pk;
-      if (pk < 1e-30f) break;
-    }
+    const float t = tot[k];
+    const int count = binomial_inverse(t, n_slots, b.draws[h]);
+    if (count == 0) continue;
     const float p_up = std::clamp(0.5f * (1.0f + net[k] / t), 0.0f, 1.0f);
     int n_up = 0;
     for (int i = 0; i < count; ++i) n_up += local.uniform() < p_up;
@@ -634,33 +631,7 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
     pulses += count;
     b.touched[touched++] = k;
   }
-  if (touched == 0) {
-    rng = local;
-    return 0.0;
-  }
 
-  // The response: the step equation dw/ds = up s_up(w) - dn s_down(w), spread evenly over the batch, is
-  // affine in w: w' = w e^-beta + alpha (1 - e^-beta) / beta. Cycle-to-cycle noise adds c2c^2 s^2 per
-  // pulse and the Gaussian branch's counts their variance, with the steps at the current weight.
-  const auto respond_all = [&](Eigen::Index nt, const auto& w, const auto& a_u, const auto& a_d, const auto& w_min,
-                               const auto& w_max, const auto& e_up, const auto& e_dn, const auto& v_up,
-                               const auto& v_dn) {
-    fill_normal_bulk(b.normals, nt, local, b.scratch);
-    const auto s_u = a_u * (1.0f - u.g_up * w / w_max);
-    const auto s_d = a_d * (1.0f - u.g_down * w / w_min);
-    const float c2 = u.c2c * u.c2c;
-    b.sd.head(nt) = (s_u.square() * (v_up + c2 * e_up) + s_d.square() * (v_dn + c2 * e_dn)).sqrt();
-    b.alpha.head(nt) = e_up * a_u - e_dn * a_d;
-    auto next = b.next.head(nt);
-    if (u.g_up != 0 || u.g_down != 0) {
-      b.beta.head(nt) = (e_up * a_u * (u.g_up / w_max) - e_dn * a_d * (u.g_down / w_min)).max(1e-30f);
-      b.em1.head(nt) = (-b.beta.head(nt)).expm1();
-      next = w * (1.0f + b.em1.head(nt)) - b.alpha.head(nt) * b.em1.head(nt) / b.beta.head(nt);
-    } else {
-      next = w + b.alpha.head(nt);
-    }
-    next = (next + b.sd.head(nt) * b.normals.head(nt)).max(w_min).min(w_max);
-  };
   using CMap = Eigen::Map<const Eigen::ArrayXf>;
   float* w = w_.data() + k0;
   const float *dw_up = dev_.dw_up.data() + k0, *dw_down = dev_.dw_down.data() + k0;
@@ -668,14 +639,22 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
   const Eigen::Index nt = Eigen::Index(touched);
   if (2 * nt > n) {
     // Most devices change: one pass over all of them.
-    respond_all(n, CMap(w, n), CMap(dw_up, n), CMap(dw_down, n), CMap(w_min, n), CMap(w_max, n), b.up.head(n),
-                b.dn.head(n), b.var_up.head(n), b.var_dn.head(n));
+    respond_devices(b, n, CMap(w, n), CMap(dw_up, n), CMap(dw_down, n), CMap(w_min, n), CMap(w_max, n),
+                    b.up.head(n), b.dn.head(n), b.var_up.head(n), b.var_dn.head(n), u.g_up, u.g_down, u.c2c, local);
     const float* next = b.next.data();
     for (Eigen::Index k = 0; k < n; ++k) w[k] = up[k] + dn[k] > 0 ? next[k] : w[k];
-  } else {
+  } else if (nt > 0) {
     b.gather(nt, w, dw_up, dw_down, w_min, w_max);
-    respond_all(nt, b.g_w.head(nt), b.g_a_u.head(nt), b.g_a_d.head(nt), b.g_w_min.head(nt), b.g_w_max.head(nt),
-                b.g_up.head(nt), b.g_dn.head(nt), b.g_var_up.head(nt), b.g_var_dn.head(nt));
+    for (Eigen::Index i = 0; i < nt; ++i) {
+      const int k = b.touched[std::size_t(i)];
+      b.g_up[i] = up[k];
+      b.g_dn[i] = dn[k];
+      b.g_var_up[i] = var_up[k];
+      b.g_var_dn[i] = var_dn[k];
+    }
+    respond_devices(b, nt, b.g_w.head(nt), b.g_a_u.head(nt), b.g_a_d.head(nt), b.g_w_min.head(nt),
+                    b.g_w_max.head(nt), b.g_up.head(nt), b.g_dn.head(nt), b.g_var_up.head(nt),
+                    b.g_var_dn.head(nt), u.g_up, u.g_down, u.c2c, local);
     for (Eigen::Index i = 0; i < nt; ++i) {
       const int k = b.touched[std::size_t(i)];
       if (up[k] + dn[k] > 0) w[k] = b.next[i];
@@ -769,26 +748,42 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   mu_tot_ = p_cols_.transpose();
   mu_tot_.array().rowwise() *= float(bl) * p_rows_.row(0).segment(row0, n).array();
   const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
-  // In fixed blocks of outputs, each with its own stream under one key (core/parallel.h).
+  const float fbl = float(bl);
+  // In fixed blocks of outputs, each with its own stream under one key (core/parallel.h): a device with
+  // mu expected pulses gets Binomial(BL, mu / BL) of them in delta's direction, all devices of a block
+  // that get any respond at once.
   const int blocks = (out_ + kBlockRows - 1) / kBlockRows;
   std::vector<double> block_pulses(std::size_t(blocks), 0.0);
   const std::uint64_t key = rng();
   parallel_for(blocks, [&](int blk) {
     FastRng br(key, std::uint64_t(blk));
+    BlockWork& b = block_work();
+    const int r0 = blk * kBlockRows, r1 = std::min(out_, r0 + kBlockRows);
+    b.reserve(Eigen::Index(r1 - r0) * n);
+    Eigen::Index nt = 0;
     double pulses = 0;
-    for (int r = blk * kBlockRows; r < std::min(out_, (blk + 1) * kBlockRows); ++r)
+    for (int r = r0; r < r1; ++r)
       for (int j = 0; j < n; ++j) {
-        const double mu = mu_tot_(r, j);
-        if (mu <= 0) continue;
-        const int count = mu >= bl ? bl : draw_count(mu, bl, br);
+        const float mu = mu_tot_(r, j), u = br.uniform();
+        if (mu <= 0 || u < 1.0f - mu) continue;  // 1 - mu <= P(0): no pulse
+        const int count = binomial_inverse(mu, fbl, u);
         if (count == 0) continue;
-        const int c = row0 + j;
         const bool up = delta(r, j) > 0;
+        b.touched[std::size_t(nt)] = r * in_ + row0 + j;
+        b.g_up[nt] = up ? float(count) : 0.0f;
+        b.g_dn[nt] = up ? 0.0f : float(count);
+        ++nt;
         pulses += count;
-        w_(r, c) = respond(w_(r, c), up ? count : 0, up ? 0 : count, dev_.dw_up(r, c), dev_.dw_down(r, c), g_up,
-                           g_down, dev_.w_min(r, c), dev_.w_max(r, c), c2c, br);
       }
     block_pulses[std::size_t(blk)] = pulses;
+    if (nt == 0) return;
+    b.gather(nt, w_.data(), dev_.dw_up.data(), dev_.dw_down.data(), dev_.w_min.data(), dev_.w_max.data());
+    b.g_var_up.head(nt).setZero();
+    b.g_var_dn.head(nt).setZero();
+    respond_devices(b, nt, b.g_w.head(nt), b.g_a_u.head(nt), b.g_a_d.head(nt), b.g_w_min.head(nt),
+                    b.g_w_max.head(nt), b.g_up.head(nt), b.g_dn.head(nt), b.g_var_up.head(nt),
+                    b.g_var_dn.head(nt), g_up, g_down, c2c, br);
+    for (Eigen::Index i = 0; i < nt; ++i) w_.data()[b.touched[std::size_t(i)]] = b.next[i];
   });
   double pulses = 0;
   for (double p : block_pulses) pulses += p;
