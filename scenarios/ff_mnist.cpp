@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
       partial["metrics"] = {{"curve", curve}};
       write_json_atomic(run.out, partial);
     };
-    Checkpointing ck = resume.for_run(run.out, result["config"]);
+    Checkpointing ck = resume.for_run(run.out, result["config"], option_defaults(app));
     if (insitu.in_situ()) {
       result["metrics"] = run_insitu_ff(params, insitu, ck, run.seed, run.out, save_partial);
     } else {

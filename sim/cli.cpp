@@ -28,17 +28,20 @@ bool parse_command_line(CLI::App& app, int argc, char** argv, int& exit_code) {
   return true;
 }
 
-nlohmann::json options_to_json(const CLI::App& app) {
+namespace {
+
+nlohmann::json options_json(const CLI::App& app, bool as_given) {
   nlohmann::json j = nlohmann::json::object();
   for (const CLI::Option* opt : app.get_options()) {
     const std::string name = opt->get_single_name();
     if (name.empty() || name == "help" || name == "config") continue;
+    const bool given = as_given && opt->count() > 0;
     if (opt->get_expected_min() == 0) {  // a flag
-      j[name] = opt->count() > 0;
+      j[name] = given;
       continue;
     }
     std::string text;
-    if (opt->count() > 0) {
+    if (given) {
       const auto& r = opt->results();
       for (std::size_t i = 0; i < r.size(); ++i) text += (i ? "," : "") + r[i];
     } else {
@@ -52,5 +55,11 @@ nlohmann::json options_to_json(const CLI::App& app) {
   }
   return j;
 }
+
+}  // namespace
+
+nlohmann::json options_to_json(const CLI::App& app) { return options_json(app, true); }
+
+nlohmann::json option_defaults(const CLI::App& app) { return options_json(app, false); }
 
 }  // namespace mortal

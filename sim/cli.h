@@ -27,5 +27,8 @@ bool parse_command_line(CLI::App& app, int argc, char** argv, int& exit_code);
 // Every option of `app` with its value (given or default), numbers and booleans as JSON numbers and
 // booleans: the full configuration of a run, for its results file.
 nlohmann::json options_to_json(const CLI::App& app);
+// The same keys with every option at its default (flags false): what options_to_json gives for a command
+// line that sets nothing.
+nlohmann::json option_defaults(const CLI::App& app);
 
 }  // namespace mortal

@@ -364,7 +364,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
     if (ck.resume) {
       const Checkpoint c = Checkpoint::load(ck.path);
       const nlohmann::json& run = c.get_json("run");
-      require_same_settings(run, ck.fingerprint, ck.path);
+      require_same_settings(run, ck);
       t.restore(c);
       first_epoch = run.at("epoch").get<int>() + 1;
       step = run.at("step").get<long long>();
@@ -410,13 +410,14 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
       if (on_epoch) on_epoch(curve);
       if (!ck.path.empty()) {
         Checkpoint c;
-        c.put_json("run", {{"epoch", epoch},
-                           {"step", step},
-                           {"curve", curve},
-                           {"epoch_seconds", epoch_seconds},
-                           {"train_s", prior_train_s + train_clock.seconds() - eval_seconds},
-                           {"curve_evaluation_s", prior_eval_s + eval_seconds},
-                           {"fingerprint", ck.fingerprint}});
+        nlohmann::json record = checkpoint_run_record(ck);
+        record.update({{"epoch", epoch},
+                       {"step", step},
+                       {"curve", curve},
+                       {"epoch_seconds", epoch_seconds},
+                       {"train_s", prior_train_s + train_clock.seconds() - eval_seconds},
+                       {"curve_evaluation_s", prior_eval_s + eval_seconds}});
+        c.put_json("run", record);
         t.save(c);
         c.save(ck.path);
         if (ck.stop_after > 0 && epoch == ck.stop_after && epoch < p.epochs) {

@@ -536,7 +536,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   if (ck.resume) {
     const Checkpoint c = Checkpoint::load(ckpt_path);
     const nlohmann::json& run = c.get_json("run");
-    require_same_settings(run, ck.fingerprint, ckpt_path);
+    require_same_settings(run, ck);
     chip.restore(c, "chip");
     ledger.restore(c.get_json("ledger"));
     curve_energy.restore(c.get_json("ledger_curve_evaluation"));
@@ -582,12 +582,13 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     if (on_epoch) on_epoch(curve);
     // Checkpoint at the epoch end: a killed run resumes here.
     Checkpoint c;
-    c.put_json("run", {{"epoch", epoch},
-                       {"step", step},
-                       {"curve", curve},
-                       {"epoch_seconds", epoch_seconds},
-                       {"train_wall_s", prior_train_wall + train_clock.seconds()},
-                       {"fingerprint", ck.fingerprint}});
+    nlohmann::json record = checkpoint_run_record(ck);
+    record.update({{"epoch", epoch},
+                   {"step", step},
+                   {"curve", curve},
+                   {"epoch_seconds", epoch_seconds},
+                   {"train_wall_s", prior_train_wall + train_clock.seconds()}});
+    c.put_json("run", record);
     chip.save(c, "chip");
     c.put_json("ledger", ledger.to_json());
     c.put_json("ledger_curve_evaluation", curve_energy.to_json());

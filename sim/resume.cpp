@@ -2,7 +2,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <string>
+#include <vector>
+
 #include "core/error.h"
+#include "sim/version.h"
 
 namespace mortal {
 
@@ -23,9 +30,10 @@ std::string ResumeOptions::path_for(const std::string& out) const {
   return checkpoint.empty() ? results_stem(out) + ".ckpt" : checkpoint;
 }
 
-Checkpointing ResumeOptions::for_run(const std::string& out, const nlohmann::json& config) const {
+Checkpointing ResumeOptions::for_run(const std::string& out, const nlohmann::json& config,
+                                     const nlohmann::json& defaults) const {
   validate();
-  return {path_for(out), resume, stop_after, checkpoint_fingerprint(config)};
+  return {path_for(out), resume, stop_after, checkpoint_fingerprint(config), checkpoint_fingerprint(defaults)};
 }
 
 nlohmann::json checkpoint_fingerprint(const nlohmann::json& config) {
@@ -36,10 +44,29 @@ nlohmann::json checkpoint_fingerprint(const nlohmann::json& config) {
   return f;
 }
 
-void require_same_settings(const nlohmann::json& run, const nlohmann::json& fingerprint, const std::string& path) {
-  require(run.at("fingerprint") == fingerprint,
-          "{}: the checkpoint was written by a run with other settings; resume with the same options (saved: {})", path,
-          run.at("fingerprint").dump());
+nlohmann::json checkpoint_run_record(const Checkpointing& ck) {
+  return {{"fingerprint", ck.fingerprint}, {"version", version()}};
+}
+
+void require_same_settings(const nlohmann::json& run, const Checkpointing& ck) {
+  const nlohmann::json& saved = run.at("fingerprint");
+  require(saved.is_object(), "{}: the checkpoint's settings are not a record of options", ck.path);
+  std::vector<std::string> differ;
+  for (const auto& [key, now] : ck.fingerprint.items()) {
+    if (saved.contains(key)) {
+      if (saved.at(key) != now) differ.push_back(fmt::format("{} (checkpoint {}, now {})", key, saved.at(key).dump(), now.dump()));
+    } else if (!ck.defaults.contains(key) || ck.defaults.at(key) != now) {
+      differ.push_back(fmt::format("{} (not in the checkpoint; now {}, not its default)", key, now.dump()));
+    }
+  }
+  for (const auto& [key, was] : saved.items())
+    if (!ck.fingerprint.contains(key)) differ.push_back(fmt::format("{} (checkpoint {}, no such option now)", key, was.dump()));
+  require(differ.empty(), "{}: the checkpoint was written by a run with other settings: {}; resume with the same options",
+          ck.path, fmt::join(differ, "; "));
+  const std::string written_by = run.value("version", std::string("unknown"));
+  if (written_by != version())
+    fmt::print(stderr, "{}: written by version {}, resumed by {}: the settings agree, the numbers may not continue bit for bit\n",
+               ck.path, written_by, version());
 }
 
 nlohmann::json stopped_metrics(int epoch, const std::string& path, const nlohmann::json& curve) {

@@ -19,6 +19,8 @@ struct Checkpointing {
   bool resume = false;         // start from `path`
   int stop_after = 0;          // stop once this epoch is checkpointed (0: never)
   nlohmann::json fingerprint;  // the configuration a checkpoint must agree with (checkpoint_fingerprint)
+  nlohmann::json defaults;     // the same keys at the options' defaults: an option newer than a checkpoint
+                               // is accepted at its default
 };
 
 struct ResumeOptions {
@@ -30,8 +32,9 @@ struct ResumeOptions {
   void validate() const;
   // The checkpoint file of a run whose results go to `out`.
   std::string path_for(const std::string& out) const;
-  // Checkpointing of the run whose results go to `out`, configured by `config` (options_to_json).
-  Checkpointing for_run(const std::string& out, const nlohmann::json& config) const;
+  // Checkpointing of the run whose results go to `out`, configured by `config` (options_to_json), whose
+  // options default to `defaults` (option_defaults).
+  Checkpointing for_run(const std::string& out, const nlohmann::json& config, const nlohmann::json& defaults) const;
 };
 
 // The results path without its .json ending: the stem the checkpoint and plot paths derive from.
@@ -42,8 +45,14 @@ std::string results_stem(const std::string& out);
 // measured only after training (drift times, the rival).
 nlohmann::json checkpoint_fingerprint(const nlohmann::json& config);
 
-// Refuses (Error naming `path`) a checkpoint's "run" record whose fingerprint is not `fingerprint`.
-void require_same_settings(const nlohmann::json& run, const nlohmann::json& fingerprint, const std::string& path);
+// The "run" record of a checkpoint starts from this: the fingerprint and the version that wrote it.
+nlohmann::json checkpoint_run_record(const Checkpointing& ck);
+
+// Refuses (Error naming ck.path and every option that differs, with both values) a checkpoint's "run"
+// record written under other settings. An option the checkpoint does not know is accepted at its default
+// (it was added since, and its default is the old behaviour). A checkpoint of another version is resumed
+// with a warning on stderr: the settings agree, the numbers may not continue bit for bit.
+void require_same_settings(const nlohmann::json& run, const Checkpointing& ck);
 
 // The metrics of a run stopped after `epoch` (ResumeOptions::stop_after): status, the checkpoint, the curve.
 nlohmann::json stopped_metrics(int epoch, const std::string& path, const nlohmann::json& curve);

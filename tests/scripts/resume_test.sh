@@ -1,6 +1,7 @@
 #!/bin/bash
 # A run stopped once its first epoch is checkpointed (what a kill leaves) and resumed with --resume ends
-# with the same results as a run never interrupted, same seed: every metric but wall times.
+# with the same results as a run never interrupted, same seed: every metric but wall times; resumed under
+# another label value, it is refused.
 #   insitu:  FF in situ on a PCM chip with analog momentum, so the momentum arrays and the row the next
 #            transfer starts at (10 steps per epoch, a row's turn every 3) are part of what must survive.
 #   digital: digital FF with momentum SGD, peer normalisation and hard negatives from the read-out, so the
@@ -31,6 +32,12 @@ esac
 grep -q "stopped after epoch 1" "$dir/stop.log"
 "$bin" "${common[@]}" --out "$dir/part.json" --resume > "$dir/resume.log" 2>&1
 grep -q "resumed from" "$dir/resume.log"
+# Another label value: refused, naming the option and both values.
+if "$bin" "${common[@]}" --out "$dir/part.json" --resume --label-value 0.5 > "$dir/refused.log" 2>&1; then
+  echo "a checkpoint was resumed under another --label-value" >&2
+  exit 1
+fi
+grep -q "label-value (checkpoint .*, now 0.5)" "$dir/refused.log" || { cat "$dir/refused.log" >&2; exit 1; }
 python3 - "$dir/whole.json" "$dir/part.json" <<'PY'
 import json, sys
 def metrics(path):

@@ -69,3 +69,14 @@ TEST_CASE("the run configuration lists every option with typed values", "[cli]")
   CHECK(j["out"] == "results/x.json");
   CHECK_FALSE(j.contains("help"));
 }
+
+TEST_CASE("option defaults are the configuration of a command line that sets nothing", "[cli]") {
+  Fixture given, none;
+  REQUIRE(given.parse({"--epochs", "9", "--fast"}) == 0);
+  REQUIRE(none.parse({}) == 0);
+  const nlohmann::json defaults = option_defaults(given.app);
+  CHECK(defaults == options_to_json(none.app));
+  CHECK(defaults.at("epochs") == 3);
+  CHECK(defaults.at("fast") == false);
+  CHECK(options_to_json(given.app).at("epochs") == 9);
+}
