@@ -532,6 +532,7 @@ FFData load_ff_data(const FFParams& p, std::uint64_t seed) {
 nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch,
                       const Checkpointing& ck) {
   p.validate();
+  require_resumable(ck);
   Stopwatch total;
   const FFData data = load_ff_data(p, seed);
   const double load_s = total.seconds();

@@ -463,6 +463,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   require(p.weight_cost == 0,
           "in situ the weight cost must be 0 (decaying every weight means reading and rewriting the array), got {}",
           p.weight_cost);
+  require_resumable(ck);
   Stopwatch total;
   const FFData data = load_ff_data(p, seed);
   // The evaluation sets, cut to their limits once (they are evaluated a dozen times).

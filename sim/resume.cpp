@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/checkpoint.h"
 #include "core/error.h"
 #include "sim/version.h"
 
@@ -67,6 +68,11 @@ void require_same_settings(const nlohmann::json& run, const Checkpointing& ck) {
   if (written_by != version())
     fmt::print(stderr, "{}: written by version {}, resumed by {}: the settings agree, the numbers may not continue bit for bit\n",
                ck.path, written_by, version());
+}
+
+void require_resumable(const Checkpointing& ck) {
+  if (!ck.resume || ck.path.empty()) return;  // no checkpoint to resume: the trainer says why
+  require_same_settings(Checkpoint::load(ck.path).get_json("run"), ck);
 }
 
 nlohmann::json stopped_metrics(int epoch, const std::string& path, const nlohmann::json& curve) {

@@ -54,6 +54,11 @@ nlohmann::json checkpoint_run_record(const Checkpointing& ck);
 // with a warning on stderr: the settings agree, the numbers may not continue bit for bit.
 void require_same_settings(const nlohmann::json& run, const Checkpointing& ck);
 
+// With ck.resume and a checkpoint path: loads the checkpoint and checks its settings
+// (require_same_settings), so a run that cannot resume stops before it loads data or trains anything. A
+// missing or corrupt file is refused too.
+void require_resumable(const Checkpointing& ck);
+
 // The metrics of a run stopped after `epoch` (ResumeOptions::stop_after): status, the checkpoint, the curve.
 nlohmann::json stopped_metrics(int epoch, const std::string& path, const nlohmann::json& curve);
 

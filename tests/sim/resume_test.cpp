@@ -2,7 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/checkpoint.h"
 #include "sim/version.h"
+#include "test_util.h"
 
 using namespace mortal;
 
@@ -61,4 +63,21 @@ TEST_CASE("for_run resolves the checkpoint path and drops what does not decide t
   CHECK(ck.defaults == nlohmann::json{{"lr", 0.02}});
   ro.stop_after = -1;
   CHECK_THROWS_WITH(ro.for_run("a.json", {}, {}), Catch::Contains("stop-after-epoch"));
+}
+
+TEST_CASE("a run that cannot resume is refused before it starts", "[resume]") {
+  test::TempDir dir;
+  Checkpointing ck = settings({{"lr", 0.02}});
+  ck.path = dir.file("run.ckpt");
+  ck.resume = true;
+  CHECK_THROWS_WITH(require_resumable(ck), Catch::Contains("run.ckpt"));  // no file yet
+  Checkpoint c;
+  c.put_json("run", checkpoint_run_record(ck));
+  c.save(ck.path);
+  CHECK_NOTHROW(require_resumable(ck));
+  Checkpointing other = ck;
+  other.fingerprint = {{"lr", 0.03}};
+  CHECK_THROWS_WITH(require_resumable(other), Catch::Contains("lr (checkpoint 0.02, now 0.03)"));
+  other.resume = false;  // a fresh run does not look at the file
+  CHECK_NOTHROW(require_resumable(other));
 }
