@@ -8,6 +8,26 @@
 
 namespace mortal::hw {
 
+namespace {
+
+// Runs f(block, rng) for blocks 0 .. blocks - 1 on the cores, each block with its own stream under one key
+// drawn from rng, so the numbers do not depend on the thread count; returns f's results summed in block
+// order.
+template <typename F>
+double on_blocks(int blocks, FastRng& rng, const F& f) {
+  std::vector<double> part(std::size_t(blocks), 0.0);
+  const std::uint64_t key = rng();
+  parallel_for(blocks, [&](int blk) {
+    FastRng r(key, std::uint64_t(blk));
+    part[std::size_t(blk)] = f(blk, r);
+  });
+  double sum = 0;
+  for (double p : part) sum += p;
+  return sum;
+}
+
+}  // namespace
+
 // --- parameters ---------------------------------------------------------------------------------------
 
 void UpdateParams::validate() const {
@@ -325,18 +345,16 @@ void Crossbar::analog_product(MatRef z, int col0, int ncols, FastRng& rng) {
   } else {
     zvar_.setZero(z.rows(), z.cols());
   }
-  // In fixed blocks of samples, each with its own stream under one key (core/parallel.h).
+  // In fixed blocks of samples (on_blocks).
   const Eigen::Index rows = z.rows(), cols = z.cols();
-  const int blocks = int((rows + kNoiseBlockRows - 1) / kNoiseBlockRows);
-  const std::uint64_t key = rng();
-  parallel_for(blocks, [&](int blk) {
-    FastRng r(key, std::uint64_t(blk));
+  on_blocks(int((rows + kNoiseBlockRows - 1) / kNoiseBlockRows), rng, [&](int blk, FastRng& r) {
     thread_local Eigen::ArrayXf normals, scratch;
     const Eigen::Index b0 = Eigen::Index(blk) * kNoiseBlockRows, nb = std::min(kNoiseBlockRows, rows - b0);
     fill_normal_bulk(normals, nb * cols, r, scratch);
     for (Eigen::Index b = b0; b < b0 + nb; ++b)
       z.row(b).array() +=
           (zvar_.row(b).array() + out_var).sqrt() * normals.segment((b - b0) * cols, cols).transpose();
+    return 0.0;
   });
 }
 
@@ -553,19 +571,12 @@ void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& r
   u.g_up = float(dev_.gamma_up);
   u.g_down = float(dev_.gamma_down);
   u.c2c = float(p_.device.dw_min_c2c);
-  // The devices are split into fixed blocks of rows, each with its own random stream under one key drawn
-  // here: the same numbers on any number of threads.
-  const int blocks = (out_ + kBlockRows - 1) / kBlockRows;
-  std::vector<double> pulses(std::size_t(blocks), 0.0);
-  const std::uint64_t key = rng();
-  parallel_for(blocks, [&](int blk) {
-    FastRng r(key, std::uint64_t(blk));
+  // The devices in fixed blocks of rows (on_blocks).
+  last_pulses_ = on_blocks((out_ + kBlockRows - 1) / kBlockRows, rng, [&](int blk, FastRng& r) {
     const Eigen::Index k0 = Eigen::Index(blk) * kBlockRows * in_;
     const Eigen::Index n = Eigen::Index(std::min(out_ - blk * kBlockRows, kBlockRows)) * in_;
-    pulses[std::size_t(blk)] = update_block(u, k0, n, r);
+    return update_block(u, k0, n, r);
   });
-  last_pulses_ = 0;
-  for (double p : pulses) last_pulses_ += p;
 }
 
 // Devices k0 .. k0 + n - 1 of a sampled update; returns the pulses they received. Three passes: the
@@ -644,6 +655,7 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
     const float* next = b.next.data();
     for (Eigen::Index k = 0; k < n; ++k) w[k] = up[k] + dn[k] > 0 ? next[k] : w[k];
   } else if (nt > 0) {
+    // Every touched device has pulses (a Gaussian one expects at least kGaussianPulses).
     b.gather(nt, w, dw_up, dw_down, w_min, w_max);
     for (Eigen::Index i = 0; i < nt; ++i) {
       const int k = b.touched[std::size_t(i)];
@@ -655,10 +667,7 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
     respond_devices(b, nt, b.g_w.head(nt), b.g_a_u.head(nt), b.g_a_d.head(nt), b.g_w_min.head(nt),
                     b.g_w_max.head(nt), b.g_up.head(nt), b.g_dn.head(nt), b.g_var_up.head(nt),
                     b.g_var_dn.head(nt), u.g_up, u.g_down, u.c2c, local);
-    for (Eigen::Index i = 0; i < nt; ++i) {
-      const int k = b.touched[std::size_t(i)];
-      if (up[k] + dn[k] > 0) w[k] = b.next[i];
-    }
+    for (Eigen::Index i = 0; i < nt; ++i) w[b.touched[std::size_t(i)]] = b.next[i];
   }
   rng = local;
   return pulses;
@@ -749,14 +758,9 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   mu_tot_.array().rowwise() *= float(bl) * p_rows_.row(0).segment(row0, n).array();
   const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
   const float fbl = float(bl);
-  // In fixed blocks of outputs, each with its own stream under one key (core/parallel.h): a device with
-  // mu expected pulses gets Binomial(BL, mu / BL) of them in delta's direction, all devices of a block
-  // that get any respond at once.
-  const int blocks = (out_ + kBlockRows - 1) / kBlockRows;
-  std::vector<double> block_pulses(std::size_t(blocks), 0.0);
-  const std::uint64_t key = rng();
-  parallel_for(blocks, [&](int blk) {
-    FastRng br(key, std::uint64_t(blk));
+  // In fixed blocks of outputs (on_blocks): a device with mu expected pulses gets Binomial(BL, mu / BL) of
+  // them in delta's direction, all devices of a block that get any respond at once.
+  last_pulses_ = on_blocks((out_ + kBlockRows - 1) / kBlockRows, rng, [&](int blk, FastRng& br) {
     BlockWork& b = block_work();
     const int r0 = blk * kBlockRows, r1 = std::min(out_, r0 + kBlockRows);
     b.reserve(Eigen::Index(r1 - r0) * n);
@@ -775,8 +779,7 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
         ++nt;
         pulses += count;
       }
-    block_pulses[std::size_t(blk)] = pulses;
-    if (nt == 0) return;
+    if (nt == 0) return pulses;
     b.gather(nt, w_.data(), dev_.dw_up.data(), dev_.dw_down.data(), dev_.w_min.data(), dev_.w_max.data());
     b.g_var_up.head(nt).setZero();
     b.g_var_dn.head(nt).setZero();
@@ -784,11 +787,9 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
                     b.g_w_max.head(nt), b.g_up.head(nt), b.g_dn.head(nt), b.g_var_up.head(nt),
                     b.g_var_dn.head(nt), g_up, g_down, c2c, br);
     for (Eigen::Index i = 0; i < nt; ++i) w_.data()[b.touched[std::size_t(i)]] = b.next[i];
+    return pulses;
   });
-  double pulses = 0;
-  for (double p : block_pulses) pulses += p;
-  last_pulses_ = pulses;
-  ledger_->add(pulse_counter_, pulses);
+  ledger_->add(pulse_counter_, last_pulses_);
   t_program_s_ = t_s;
   dirty_ = true;
   return OpTime{rows_time_ns(n, true)};

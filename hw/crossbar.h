@@ -255,7 +255,7 @@ class Crossbar {
   // Work buffers (resized only when the batch shape changes).
   Mat xq_, xsq_, part_, zvar_, p_rows_, p_cols_, ps_, qs_, mu_net_, mu_tot_;
   Mat sq_tot_, sq_net_;
-  Eigen::ArrayXf normals_, scratch_, beta_, exp_beta_;
+  Eigen::ArrayXf normals_, scratch_;
 
   Ledger::Handle read_counter_, pulse_counter_, program_counter_;
 };
