@@ -15,8 +15,6 @@ void add_run_options(CLI::App& app, RunOptions& run, const std::string& default_
   app.option_defaults()->always_capture_default();
 }
 
-std::string default_data_dir() { return MORTAL_DEFAULT_DATA_DIR; }
-
 bool parse_command_line(CLI::App& app, int argc, char** argv, int& exit_code) {
   try {
     app.parse(argc, argv);
