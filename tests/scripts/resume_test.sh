@@ -1,7 +1,7 @@
 #!/bin/bash
 # A run stopped once its first epoch is checkpointed (what a kill leaves) and resumed with --resume ends
 # with the same results as a run never interrupted, same seed: every metric but wall times; resumed under
-# another label value, it is refused.
+# another label value, it is refused. The in-situ record names the chip's defaults the run used.
 #   insitu:  FF in situ on a PCM chip with analog momentum, so the momentum arrays and the row the next
 #            transfer starts at (10 steps per epoch, a row's turn every 3) are part of what must survive.
 #   digital: digital FF with momentum SGD, peer normalisation and hard negatives from the read-out, so the
@@ -38,8 +38,15 @@ if "$bin" "${common[@]}" --out "$dir/part.json" --resume --label-value 0.5 > "$d
   exit 1
 fi
 grep -q "label-value (checkpoint .*, now 0.5)" "$dir/refused.log" || { cat "$dir/refused.log" >&2; exit 1; }
-python3 - "$dir/whole.json" "$dir/part.json" <<'PY'
+python3 - "$dir/whole.json" "$dir/part.json" "$mode" <<'PY'
 import json, sys
+# The record keeps the settings the run used: on the chip, the defaults that differ from digital FF's.
+config = json.load(open(sys.argv[1]))["config"]
+if sys.argv[3] == "insitu":
+    used = {"negatives": "random", "predict": "goodness", "weight-cost": 0}
+    wrong = {k: config.get(k) for k, v in used.items() if config.get(k) != v}
+    if wrong:
+        sys.exit(f"the in-situ record keeps digital defaults: {wrong}")
 def metrics(path):
     m = json.load(open(path))["metrics"]
     for k in ("timing_s", "epoch_seconds", "mean_epoch_seconds", "drift_plot"):
