@@ -376,6 +376,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
       final_layers = curve.back().at("layers");
       prior_train_s = run.at("train_s").get<double>();
       prior_eval_s = run.at("curve_evaluation_s").get<double>();
+      progress.resume_at(first_epoch - 1);
       if (log) fmt::print(stderr, "resumed from {} after epoch {}\n", ck.path, first_epoch - 1);
     }
     for (int epoch = first_epoch; epoch <= p.epochs; ++epoch) {

@@ -556,6 +556,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   Stopwatch train_clock;
   double eval_s = 0;
   Progress progress("epoch", p.epochs);
+  progress.resume_at(first_epoch - 1);
   for (int epoch = first_epoch; epoch <= p.epochs; ++epoch) {
     Stopwatch epoch_clock;
     nlohmann::json entry = t.train_epoch(epoch, step, total_steps);

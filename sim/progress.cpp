@@ -22,7 +22,7 @@ std::string Progress::format_duration(double seconds) {
 
 void Progress::report(int done, const std::string& metrics) {
   const double elapsed = clock_.seconds();
-  const double eta = done > 0 ? elapsed * (total_ - done) / done : NAN;
+  const double eta = done > first_ ? elapsed * (total_ - done) / (done - first_) : NAN;
   const std::string line = fmt::format("{} {}/{} | {} | {} elapsed, ETA {}", label_, done, total_, metrics,
                                        format_duration(elapsed), format_duration(eta));
   if (tty_) {

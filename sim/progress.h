@@ -14,6 +14,9 @@ class Progress {
   Progress(std::string label, int total, std::FILE* stream = stderr);
   ~Progress();
 
+  // The loop continues a run that had already finished `done` (a resumed checkpoint): the ETA comes
+  // from what this process has done since, not from work it never timed.
+  void resume_at(int done) { first_ = done; }
   // Reports that `done` of `total` are finished; `metrics` is free text ("loss 0.31 | acc 91.2%").
   void report(int done, const std::string& metrics);
   void finish();  // ends the updating line, if any
@@ -26,6 +29,7 @@ class Progress {
   std::FILE* stream_;
   bool tty_;
   bool open_line_ = false;
+  int first_ = 0;
   Stopwatch clock_;
 };
 
