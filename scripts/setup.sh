@@ -10,8 +10,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev zlib1g-dev libopenblas-dev libopenblas0-pthread
   libbenchmark-dev gnuplot-nox python3
 )
-if [[ "${MORTAL_SETUP_FUZZ:-0}" == 1 ]]; then
-  packages+=(clang libclang-rt-14-dev)
+# CI's extras: clang and its libFuzzer runtime for the sanitizer and fuzz build, Ninja for both builds.
+if [[ "${MORTAL_SETUP_CI:-0}" == 1 ]]; then
+  packages+=(clang libclang-rt-14-dev ninja-build)
 fi
 
 # npm may come from outside Debian (the README asks only that it be on PATH).
