@@ -54,7 +54,8 @@ struct ChipParams {
   // Every layer gets one more input row, driven at a constant by the caller: it carries the biases.
   bool bias_row = false;
   // Every layer gets a second crossbar of the same shape and devices beside its weights: the momentum
-  // array of analog momentum (sim/insitu_ff.h), written by pulse coincidence and read row by row.
+  // array of analog momentum or the fine array of periodic carry (sim/insitu_ff.h), written by pulse
+  // coincidence and read row by row.
   bool momentum_arrays = false;
   double sync_quantum_ns = 0.0;
   void validate() const;

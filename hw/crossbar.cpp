@@ -734,7 +734,23 @@ OpTime Crossbar::read_rows(MatRef r, int row0, double t_s, FastRng& rng) {
   return OpTime{rows_time_ns(n, false)};
 }
 
-OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rng) {
+namespace {
+// Whole nominal steps in |delta|, at most bl; the small margin keeps an exact multiple from losing a step
+// to float rounding.
+inline int whole_step_count(float delta, float dw_min, int bl) {
+  return std::min(bl, int(std::abs(delta) / dw_min + 1e-3f));
+}
+}  // namespace
+
+void Crossbar::whole_steps(MatRef delta, int max_steps) const {
+  require(max_steps >= 1 && max_steps <= p_.update.bl, "{}: whole_steps allows 1..{} steps, got {}", name_,
+          p_.update.bl, max_steps);
+  if (p_.update.kind == UpdateKind::exact) return;
+  const float dw = float(p_.device.dw_min);
+  delta = delta.unaryExpr([&](float d) { return std::copysign(float(whole_step_count(d, dw, max_steps)) * dw, d); });
+}
+
+OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rng, RowWrite mode) {
   const int n = int(delta.cols());
   require(delta.rows() == out_ && row0 >= 0 && row0 + n <= in_,
           "{}: write_rows wants delta ({}, n) of rows in 0..{}, got {}x{} from row {}", name_, out_, in_ - 1,
@@ -757,9 +773,11 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   mu_tot_ = p_cols_.transpose();
   mu_tot_.array().rowwise() *= float(bl) * p_rows_.row(0).segment(row0, n).array();
   const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
-  const float fbl = float(bl);
+  const float fbl = float(bl), dw_min = float(p_.device.dw_min);
+  const bool whole = mode == RowWrite::whole_steps;
   // In fixed blocks of outputs (on_blocks): a device with mu expected pulses gets Binomial(BL, mu / BL) of
-  // them in delta's direction, all devices of a block that get any respond at once.
+  // them (whole steps: floor(|delta| / dw_min)) in delta's direction, all devices of a block that get any
+  // respond at once.
   last_pulses_ = on_blocks((out_ + kBlockRows - 1) / kBlockRows, rng, [&](int blk, FastRng& br) {
     BlockWork& b = block_work();
     const int r0 = blk * kBlockRows, r1 = std::min(out_, r0 + kBlockRows);
@@ -768,9 +786,14 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
     double pulses = 0;
     for (int r = r0; r < r1; ++r)
       for (int j = 0; j < n; ++j) {
-        const float mu = mu_tot_(r, j), u = br.uniform();
-        if (mu <= 0 || u < 1.0f - mu) continue;  // 1 - mu <= P(0): no pulse
-        const int count = binomial_inverse(mu, fbl, u);
+        int count;
+        if (whole) {
+          count = whole_step_count(delta(r, j), dw_min, bl);
+        } else {
+          const float mu = mu_tot_(r, j), u = br.uniform();
+          if (mu <= 0 || u < 1.0f - mu) continue;  // 1 - mu <= P(0): no pulse
+          count = binomial_inverse(mu, fbl, u);
+        }
         if (count == 0) continue;
         const bool up = delta(r, j) > 0;
         b.touched[std::size_t(nt)] = r * in_ + row0 + j;

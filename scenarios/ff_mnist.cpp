@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
     fmt::print("ff_mnist: seed {}, {}, layers {}, {} {} epochs, batch {}, {} lr {}, {} negatives, predict {}\n",
                run.seed, insitu.in_situ() ? "in situ on the chip of device preset " + insitu.device : "digital", params.layers,
                params.schedule, params.epochs, params.batch,
-               insitu.in_situ() ? (params.momentum > 0 ? fmt::format("pulsed, analog momentum {},", params.momentum)
+               insitu.in_situ() ? (params.momentum > 0   ? fmt::format("pulsed, analog momentum {},", params.momentum)
+                                   : insitu.carry.on() ? fmt::format("pulsed, periodic carry 1/{},", insitu.carry.factor)
                                                        : std::string("pulsed"))
                                 : params.optimiser,
                params.lr, params.negatives, params.predict);

@@ -41,6 +41,13 @@ void InSituParams::add_options(CLI::App& app) {
                  "In situ with --momentum > 0: the momentum array holds this times lr v (normalised units)");
   app.add_option("--momentum-every", momentum.every,
                  "In situ with --momentum > 0: steps between transfers of a momentum-array row (1: every step)");
+  app.add_option("--carry", carry.factor,
+                 "In situ, plain pulsed SGD: a fine array weighing 1/this beside every layer takes the pulses and is "
+                 "carried into the weights row by row (0: off)");
+  app.add_flag("--carry-whole", carry.whole,
+               "In situ with --carry: carry whole device steps only, the remainder staying in the fine array");
+  app.add_option("--carry-every", carry.every,
+                 "In situ with --carry: steps between two carries of a fine-array row (1: every row every step)");
   app.add_option("--plot", plot, "In situ: drift plot stem (default: results path without .json + _drift)");
 }
 
@@ -60,6 +67,16 @@ void InSituParams::validate() const {
   require(rival_epochs >= 1, "rival-epochs must be at least 1, got {}", rival_epochs);
   require(fifo_depth >= 1, "fifo-depth must be at least 1, got {}", fifo_depth);
   momentum.validate();
+  carry.validate();
+}
+
+void FineCarry::validate() const {
+  require(factor == 0 || factor >= 1, "carry must be 0 (off) or at least 1 (the fine array's weight is 1/carry), got {}",
+          factor);
+  require(every >= 1, "carry-every must be at least 1, got {}", every);
+  require(!whole || factor == std::round(factor),
+          "carry-whole needs a whole carry factor (a step of the weights is that many of the fine array's), got {}",
+          factor);
 }
 
 void AnalogMomentum::validate() const {
@@ -169,7 +186,7 @@ DecayShare decay_share(int rows, int every, float mu) {
 }
 
 InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std::uint64_t seed, int fifo_depth,
-                   AnalogMomentum momentum)
+                   AnalogMomentum momentum, FineCarry carry)
     : chip_(chip),
       p_(p),
       train_(train),
@@ -180,14 +197,29 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
       eval_rng_(seed, "insitu.eval"),
       neg_rng_(make_rng(seed, "ff.negatives")),
       readout_(label_readout_counter(chip)),
-      am_(momentum) {
-  require(chip.has_momentum() == (p.momentum > 0),
-          "in situ momentum {} needs a chip {} momentum arrays (ChipParams::momentum_arrays)", p.momentum,
-          p.momentum > 0 ? "with" : "without");
+      am_(momentum),
+      carry_(carry),
+      fine_in_forward_(carry.on()) {
   am_.validate();
-  if (p.momentum > 0)
-    for (int k = 0; k < chip.layers(); ++k)
-      share_.push_back(decay_share(chip.momentum(k).inputs(), am_.every, p.momentum));
+  carry_.validate();
+  require(!(p.momentum > 0 && carry_.on()),
+          "a layer has one second array: analog momentum ({}) or periodic carry ({}), not both", p.momentum,
+          carry_.factor);
+  require(chip.has_momentum() == (p.momentum > 0 || carry_.on()),
+          "in situ momentum {} / carry {} needs a chip {} second arrays (ChipParams::momentum_arrays)", p.momentum,
+          carry_.factor, p.momentum > 0 || carry_.on() ? "with" : "without");
+  for (int k = 0; k < chip.layers() && chip.has_momentum(); ++k) {
+    const int in = chip.momentum(k).inputs();
+    if (p.momentum > 0) {
+      share_.push_back(decay_share(in, am_.every, p.momentum));
+    } else {
+      DecayShare c;  // a carry takes all of a row
+      c.rows = (in + carry_.every - 1) / carry_.every;
+      c.period = (in + c.rows - 1) / c.rows;
+      c.fraction = 1.0f;
+      share_.push_back(c);
+    }
+  }
   coding_.classes = train.num_classes;
   coding_.validate(train.features());
   const int L = chip.layers();
@@ -268,15 +300,17 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
                         {"goodness_pos", s.gpos / double(s.steps)},
                         {"goodness_neg", s.gneg / double(s.steps)}};
     if (chip_.has_momentum()) {
-      // How much of the momentum array's range the velocity uses (AnalogMomentum::gain sets it).
+      // How much of the second array's range the velocity (AnalogMomentum::gain sets it) or the fine part
+      // (FineCarry::factor) uses.
+      const std::string kind = carry_.on() ? "fine" : "momentum";
       const hw::Crossbar& v = chip_.momentum(k);
       const Mat& vn = v.weights_normalised();
       const hw::DeviceState& dv = v.devices();
       const double at_bound = ((vn.array() >= 0.98f * dv.w_max.array()) || (vn.array() <= 0.98f * dv.w_min.array()))
                                   .cast<double>()
                                   .mean();
-      l["momentum_rms"] = std::sqrt(double(vn.squaredNorm()) / double(vn.size()));
-      l["momentum_at_bound"] = at_bound;
+      l[kind + "_rms"] = std::sqrt(double(vn.squaredNorm()) / double(vn.size()));
+      l[kind + "_at_bound"] = at_bound;
     }
     ls.push_back(l);
   }
@@ -355,9 +389,47 @@ double InSituFF::forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng&
   y.resize(rows, units_of(k));
   g.resize(rows, 1);
   double ns = chip_.tile(k).forward_at(y, x, t_s, rng, hw::ForwardIO{k == 0, false}).ns;
+  if (fine_in_forward_) {
+    // The fine array, driven by the same row voltages at the same time (the first layer's DAC serves both
+    // arrays: its conversions are counted once, and its rounding is modelled on the weights' array only,
+    // which carries factor times the fine array's share); its column currents join the weights' array's
+    // scaled by 1 / factor.
+    Mat& fine = buf_[std::size_t(k)].fine;
+    fine.resize(rows, units_of(k));
+    ns = std::max(ns, chip_.momentum(k).forward(fine, x, t_s, rng, hw::ForwardIO{false, false}).ns);
+    y += fine * float(1 / carry_.factor);
+  }
   chip_.relu(k).apply(y, y, rng);
   chip_.goodness(k).apply(g, y, rng);
   return ns + chip_.relu(k).time_ns(rows) + chip_.goodness(k).time_ns(rows);
+}
+
+// Carries rows row0 .. row0 + n - 1 of layer k's fine array into its weights: each row read (analog,
+// held), written into the weights' array at 1 / factor and, at the same time, its negative into itself.
+double InSituFF::carry_rows(int k, int row0, int n, double t_s, hw::FastRng& rng) {
+  Buffers& w = buf_[std::size_t(k)];
+  hw::Crossbar& fine = chip_.momentum(k);
+  w.r.resize(fine.outputs(), n);
+  double ns = fine.read_rows(w.r, row0, t_s, rng).ns;
+  const double t_w = t_s + ns * 1e-9;
+  hw::Crossbar& weights = chip_.tile(k).core();
+  const auto mode = carry_.whole ? hw::Crossbar::RowWrite::whole_steps : hw::Crossbar::RowWrite::stochastic;
+  w.dw = w.r * float(1 / carry_.factor);
+  if (carry_.whole) weights.whole_steps(w.dw, int(weights.burst_length() / carry_.factor));
+  const double ns_w = weights.write_rows(w.dw, row0, t_w, rng, mode).ns;
+  w.dw *= -float(carry_.factor);  // what was carried leaves the fine array
+  return ns + std::max(ns_w, fine.write_rows(w.dw, row0, t_w, rng, mode).ns);
+}
+
+void InSituFF::carry_all() {
+  if (!carry_.on()) return;
+  chip_.sync();
+  for (int k = 0; k < layers(); ++k)
+    for (int row0 = 0; row0 < inputs_of(k); row0 += share_[std::size_t(k)].rows) {
+      const int n = std::min(share_[std::size_t(k)].rows, inputs_of(k) - row0);
+      chip_.advance_ns(carry_rows(k, row0, n, chip_.now_s(), layer_rng_[std::size_t(k)]));
+    }
+  fine_in_forward_ = false;
 }
 
 // The length normaliser's output, with the bias drive appended: the next layer's input.
@@ -415,6 +487,15 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   const double t_upd = t_s + ns * 1e-9;
   if (!chip_.has_momentum()) {
     ns += chip_.tile(k).update_at(x, w.d, pk.lr, t_upd, rng).ns;
+  } else if (carry_.on()) {
+    // Periodic carry: the pulses go to the fine array at factor times the step, and this step's share of
+    // its rows is carried into the weights.
+    ns += chip_.momentum(k).update(x, w.d, float(carry_.factor) * pk.lr, t_upd, rng).ns;
+    const int in = inputs_of(k);
+    int& row = transfer_row_[std::size_t(k)];
+    const int row0 = row, n = std::min(share_[std::size_t(k)].rows, in - row0);
+    row = row0 + n >= in ? 0 : row0 + n;
+    ns += carry_rows(k, row0, n, t_s + ns * 1e-9, rng);
   } else {
     // Analog momentum (heavy ball, ffnew.m's moving-average form v = mu v + (1 - mu) g, W += lr v): the
     // momentum array V holds G lr v. The gradient's pulses go to V; V is read row by row and written into
@@ -463,6 +544,9 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   require(p.weight_cost == 0,
           "in situ the weight cost must be 0 (decaying every weight means reading and rewriting the array), got {}",
           p.weight_cost);
+  require(!(p.momentum > 0 && ip.carry.on()),
+          "a layer has one second array: analog momentum ({}) or periodic carry ({}), not both", p.momentum,
+          ip.carry.factor);
   require_resumable(ck);
   Stopwatch total;
   const FFData data = load_ff_data(p, seed);
@@ -504,7 +588,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   apply_hw_overrides(cp, energy, ip.hw);
   ledger = hw::Ledger(energy);
   cp.bias_row = true;
-  cp.momentum_arrays = p.momentum > 0;
+  cp.momentum_arrays = p.momentum > 0 || ip.carry.on();
   double input_range = ip.input_range;
   if (input_range <= 0) {
     // The largest value the first layer is driven with: a normalised image with a label written in.
@@ -524,7 +608,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     rp.scales = rival_scales(*bp_net, data.train);
     rival_chip = std::make_unique<hw::Chip>("rival", rp, ledger, seed);
   }
-  InSituFF t(chip, p, data.train, seed, ip.fifo_depth, ip.momentum);
+  InSituFF t(chip, p, data.train, seed, ip.fifo_depth, ip.momentum, ip.carry);
 
   const int n = data.train.size();
   const long long steps_per_epoch = (n + p.batch - 1) / p.batch, total_steps = steps_per_epoch * p.epochs;
@@ -603,6 +687,8 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     }
   }
   progress.finish();
+  // With periodic carry the fine arrays' last content goes into the weights: inference reads them alone.
+  t.carry_all();
   const double train_wall = prior_train_wall + train_clock.seconds() - eval_s;
   const nlohmann::json energy_training = ledger.minus(curve_energy).to_json();
   const double sim_train_s = t.simulated_training_s();

@@ -41,6 +41,24 @@ struct AnalogMomentum {
   void validate() const;
 };
 
+// Periodic carry (a multi-device synapse of two significances: Agarwal et al. 2017, Boybat et al. 2018):
+// a fine array A beside every layer whose column outputs are scaled by 1/factor before they join those of
+// the weights' array C, so a layer's weight is C + A / factor. The update's pulses go to A at factor times
+// the step (a device step of A moves the weight by dw_min / factor), each step a 1/every share of A's rows
+// is read and carried into C (C += A / factor, then A -= A, row by row), and forward passes read both.
+// At the end of training every row is carried, so inference, drift and its compensation use C alone.
+// With whole steps, a carry writes only whole nominal steps of the weights' devices (the column pulse
+// generators fire floor(held voltage / step) pulses, at most BL / factor) and the fine array gives up
+// exactly factor steps for each: the remainder stays in the fine array for a later carry instead of
+// being rounded at random into the weights.
+struct FineCarry {
+  double factor = 0.0;  // 0: off
+  int every = 1;
+  bool whole = false;
+  bool on() const { return factor > 0; }
+  void validate() const;
+};
+
 // The share of a momentum array's rows decayed per step (every `every` steps each row) and the fraction
 // f each row loses at its turn (sim/insitu_ff.cpp gives the derivation).
 struct DecayShare {
@@ -62,6 +80,7 @@ struct InSituParams {
   int rival_epochs = 10;
   int fifo_depth = 2;
   AnalogMomentum momentum;         // with FFParams::momentum > 0
+  FineCarry carry;                 // with FFParams::momentum == 0
   std::string plot;                // drift plot stem; default: the results path without .json, + "_drift"
 
   void add_options(CLI::App& app);
@@ -74,10 +93,10 @@ struct InSituParams {
 // a SystemC module).
 class InSituFF {
  public:
-  // With p.momentum > 0 the chip must have momentum arrays (ChipParams::momentum_arrays): the update is
-  // analog momentum (AnalogMomentum).
+  // With p.momentum > 0 or carry on, the chip must have its second arrays (ChipParams::momentum_arrays):
+  // the update is analog momentum (AnalogMomentum) or periodic carry (FineCarry).
   InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std::uint64_t seed, int fifo_depth = 2,
-           AnalogMomentum momentum = {});
+           AnalogMomentum momentum = {}, FineCarry carry = {});
 
   int layers() const { return chip_.layers(); }
   int units_of(int k) const { return chip_.tile(k).core().outputs(); }
@@ -91,6 +110,9 @@ class InSituFF {
   nlohmann::json train_epoch(int epoch, long long& step, long long total_steps);
   // Error rate of goodness prediction on the chip over all of `d`.
   double error(const Dataset& d);
+  // With periodic carry: carries every row of the fine arrays into the weights, after which forward
+  // passes read the weights' arrays alone (the end of training). Advances the chip's clock.
+  void carry_all();
 
   hw::FastRng& eval_rng() { return eval_rng_; }
   double simulated_training_s() const { return sim_train_s_; }
@@ -104,13 +126,14 @@ class InSituFF {
     long long steps = 0;
   };
   struct Buffers {
-    Mat y, g, ge, p, s, d, r, dw;
+    Mat y, g, ge, p, s, d, r, dw, fine;
     Vec target;
   };
   float per_unit(int k) const;
   double forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng& rng, double t_s);
   double pass_on(int k, const Mat& y, Mat& next, hw::FastRng& rng);
   double train_stage(int k, hw::Packet& pk, double t_s);
+  double carry_rows(int k, int row0, int n, double t_s, hw::FastRng& rng);
 
   hw::Chip& chip_;
   const FFParams& p_;
@@ -131,8 +154,10 @@ class InSituFF {
   std::unique_ptr<hw::Pipeline> pipeline_;
   double sim_train_s_ = 0;
   AnalogMomentum am_;
-  std::vector<DecayShare> share_;  // per layer, with momentum
-  std::vector<int> transfer_row_;  // per layer: the next row of the momentum array to transfer
+  FineCarry carry_;
+  bool fine_in_forward_ = false;   // with carry, until carry_all
+  std::vector<DecayShare> share_;  // per layer, with momentum or carry (rows per step)
+  std::vector<int> transfer_row_;  // per layer: the next row of the second array to decay or carry
 };
 
 // Trains FF in situ and evaluates it (and the rival) over drift; returns the metrics section. `out` is

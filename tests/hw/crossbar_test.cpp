@@ -563,3 +563,31 @@ TEST_CASE("a row-by-row write changes each device by delta in expectation, at mo
       CHECK(std::abs(mean(j, 3 + c) - want) <= 5 * sd / std::sqrt(reps) + 1e-3 * dw);  // + float sums over reps
     }
 }
+
+TEST_CASE("a whole-steps row write fires floor(|delta| / dw_min) pulses, at most the cap", "[crossbar]") {
+  const CrossbarParams p = clean_pulsed();  // constant steps of dw_min, no spread
+  const int in = 5, out = 4, bl = p.update.bl;
+  const float dw = float(p.device.dw_min);
+  Mat delta(out, 2);
+  delta << 0.2f * dw, -1.5f * dw, 3.0f * dw, -7.0f * dw, -0.99f * dw, 12.0f * dw, 40.0f * dw, -45.0f * dw;
+  Ledger ledger;
+  Crossbar xb("xb", p, ledger, out, in, 13);
+  FastRng rng(13, "rows");
+  xb.program(Mat::Zero(out, in), 0.0, rng);
+  // What the write will fire, capped at 10 steps; then the write, twice: no randomness in the counts.
+  Mat fired = delta;
+  xb.whole_steps(fired, 10);
+  Mat want(out, 2);
+  want << 0, -1, 3, -7, 0, 10, 10, -10;
+  CHECK((fired / dw - want).cwiseAbs().maxCoeff() < 1e-4f);
+  for (int rep = 1; rep <= 2; ++rep) {
+    xb.write_rows(fired, 3, 0.0, rng, Crossbar::RowWrite::whole_steps);
+    CHECK((xb.weights_normalised().middleCols(3, 2) / dw - rep * want).cwiseAbs().maxCoeff() < 1e-3f);
+  }
+  CHECK(xb.weights_normalised().leftCols(3).cwiseAbs().maxCoeff() == 0.0f);  // rows not written stay
+  // Uncapped, a write fires at most BL.
+  xb.program(Mat::Zero(out, in), 0.0, rng);
+  xb.write_rows(delta, 3, 0.0, rng, Crossbar::RowWrite::whole_steps);
+  CHECK(xb.weights_normalised()(3, 3) / dw == Approx(std::min(40, bl)));
+  CHECK_THROWS_AS(xb.whole_steps(fired, bl + 1), Error);
+}

@@ -56,8 +56,10 @@ namespace {
 // On the ideal chip two in-situ steps against the digital FF's two steps with the same batches, negatives
 // and initial weights. With momentum mu > 0 the chip runs analog momentum (the momentum array holds G lr v,
 // transferred row by row) and the digital optimiser v = mu v + (1 - mu) g, W += lr v: two steps, so that
-// the velocity carries over. (SystemC elaborates once per process: one call per test case.)
-void check_ideal_steps_match_digital(float mu) {
+// the velocity carries over. With carry on, plain SGD through a fine array carried in shares of its rows:
+// the layer's weight C + A / factor is the digital one after every step, whatever has been carried.
+// (SystemC elaborates once per process: one call per test case.)
+void check_ideal_steps_match_digital(float mu, FineCarry carry = {}) {
   const std::uint64_t seed = 7;
   const int b = 20, steps = 2;
   const Dataset data = noise_dataset(b * steps, 30, 1);
@@ -65,9 +67,9 @@ void check_ideal_steps_match_digital(float mu) {
   p.momentum = mu;
   hw::Ledger ledger;
   hw::ChipParams cp = chip_for("ideal", p, data.features());
-  cp.momentum_arrays = mu > 0;
+  cp.momentum_arrays = mu > 0 || carry.on();
   hw::Chip chip("chip", cp, ledger, seed);
-  InSituFF insitu(chip, p, data, seed, 2, AnalogMomentum{16.0, 1});
+  InSituFF insitu(chip, p, data, seed, 2, AnalogMomentum{16.0, 1}, carry);
   insitu.program_initial();
   long long step = 0;
   insitu.train_epoch(1, step, steps);
@@ -102,7 +104,12 @@ void check_ideal_steps_match_digital(float mu) {
     Mat w_digital(p.layers[static_cast<std::size_t>(k)], net.layer(k).inputs() + 1);
     net.layer(k).array().read_weights(w_digital);
     const hw::Crossbar& c = chip.tile(k).core();
-    const Mat w_chip = c.weights_normalised() * static_cast<float>(c.params().w_scale);
+    Mat w_chip = c.weights_normalised() * static_cast<float>(c.params().w_scale);
+    if (carry.on()) {
+      const Mat fine = chip.momentum(k).weights_normalised() * static_cast<float>(c.params().w_scale);
+      CHECK(fine.cwiseAbs().maxCoeff() > 1e-4f);  // some of the last step is still in the fine array
+      w_chip += fine / static_cast<float>(carry.factor);
+    }
     INFO("layer " << k);
     // The two differ only by the normalisers' epsilon (1e-8 under the root vs 1e-4 on the length).
     CHECK((w_chip - w_digital).cwiseAbs().maxCoeff() < 1e-5f);
@@ -123,18 +130,25 @@ TEST_CASE("on the ideal chip analog momentum steps change the weights as digital
   check_ideal_steps_match_digital(0.9f);
 }
 
+TEST_CASE("on the ideal chip periodic carry steps change the weights as digital SGD does", "[insitu]") {
+  // 31 input rows (30 features and the bias), carried 8 per step: after two steps rows 0..7 hold what the
+  // second step gave them, rows 8..15 nothing, rows 16..30 both steps' changes.
+  check_ideal_steps_match_digital(0.0f, FineCarry{8.0, 4});
+}
+
 namespace {
 
-// One PCM training epoch (with analog momentum if mu > 0): no ADC conversion on the learning path.
-void check_training_digitises_nothing(float mu) {
+// One PCM training epoch (with analog momentum if mu > 0, periodic carry if on): no ADC conversion on the
+// learning path.
+void check_training_digitises_nothing(float mu, FineCarry carry = {}) {
   const Dataset data = noise_dataset(60, 30, 2);
   FFParams p = small_params();
   p.momentum = mu;
   hw::Ledger ledger;
   hw::ChipParams cp = chip_for("pcm", p, data.features());
-  cp.momentum_arrays = mu > 0;
+  cp.momentum_arrays = mu > 0 || carry.on();
   hw::Chip chip("chip", cp, ledger, 3);
-  InSituFF insitu(chip, p, data, 3);
+  InSituFF insitu(chip, p, data, 3, 2, {}, carry);
   insitu.program_initial();
   long long step = 0;
   insitu.train_epoch(1, step, 1);
@@ -150,7 +164,11 @@ void check_training_digitises_nothing(float mu) {
       CHECK((c.module == "chip.layer0.dac" ? c.count > 0 : c.count == 0));
     }
   CHECK(ledger.energy_pj_of_event("pulse") > 0);
-  if (mu > 0) CHECK(ledger.energy_pj_of_event("crossbar_read") > 0);  // the momentum rows read
+  if (mu > 0 || carry.on()) CHECK(ledger.energy_pj_of_event("crossbar_read") > 0);  // the second array's rows read
+
+  insitu.carry_all();
+  for (const auto& c : ledger.counters())
+    if (c.event == "adc_conversion") CHECK(c.count == 0);
 
   insitu.error(data.head(25));
   for (const auto& c : ledger.counters())
@@ -168,6 +186,10 @@ TEST_CASE("in-situ FF training digitises nothing but the label read-out", "[insi
 
 TEST_CASE("in-situ FF with analog momentum digitises nothing but the label read-out", "[insitu]") {
   check_training_digitises_nothing(0.9f);
+}
+
+TEST_CASE("in-situ FF with periodic carry digitises nothing but the label read-out", "[insitu]") {
+  check_training_digitises_nothing(0.0f, FineCarry{4.0, 3, true});
 }
 
 TEST_CASE("the layers learn concurrently: an epoch takes N batches of the slowest stage plus the rest once",
@@ -217,6 +239,13 @@ TEST_CASE("in-situ options refuse what the chip cannot do", "[insitu]") {
   ip.momentum.every = 1;
   ip.momentum.gain = 0;
   CHECK_THROWS_AS(ip.validate(), Error);
+  ip = InSituParams{};
+  ip.device = "pcm";
+  ip.carry.factor = 0.5;  // a fine array weighing more than the weights
+  CHECK_THROWS_AS(ip.validate(), Error);
+  ip.carry.factor = 4;
+  ip.carry.every = 0;
+  CHECK_THROWS_AS(ip.validate(), Error);
   // Refused before any data is read: Adam and a weight cost (neither is built in situ).
   ip = InSituParams{};
   ip.device = "pcm";
@@ -228,6 +257,12 @@ TEST_CASE("in-situ options refuse what the chip cannot do", "[insitu]") {
   p.data_dir = "/nonexistent";
   p.weight_cost = 0.001f;
   CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json"), Catch::Contains("weight cost"));
+  // One second array per layer.
+  p = small_params();
+  p.data_dir = "/nonexistent";
+  p.momentum = 0.9f;
+  ip.carry.factor = 4;
+  CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json"), Catch::Contains("not both"));
 }
 
 TEST_CASE("a momentum array decayed in shares keeps the mean velocity of a constant gradient", "[insitu]") {
