@@ -362,7 +362,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
     long long step = 0;
     int first_epoch = 1;
     if (ck.resume) {
-      const Checkpoint c = Checkpoint::load(ck.path);
+      const Checkpoint& c = ck.checkpoint();
       const nlohmann::json& run = c.get_json("run");
       require_same_settings(run, ck);
       t.restore(c);
@@ -376,6 +376,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
       final_layers = curve.back().at("layers");
       prior_train_s = run.at("train_s").get<double>();
       prior_eval_s = run.at("curve_evaluation_s").get<double>();
+      ck.release();  // restored: the loaded checkpoint is not needed again
       progress.resume_at(first_epoch - 1);
       if (log) fmt::print(stderr, "resumed from {} after epoch {}\n", ck.path, first_epoch - 1);
     }

@@ -619,7 +619,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   long long step = 0;
   double prior_train_wall = 0;
   if (ck.resume) {
-    const Checkpoint c = Checkpoint::load(ckpt_path);
+    const Checkpoint& c = ck.checkpoint();
     const nlohmann::json& run = c.get_json("run");
     require_same_settings(run, ck);
     chip.restore(c, "chip");
@@ -631,6 +631,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     curve = run.at("curve");
     epoch_seconds = run.at("epoch_seconds").get<std::vector<double>>();
     prior_train_wall = run.at("train_wall_s").get<double>();
+    ck.release();  // restored: the loaded checkpoint is not needed again
     fmt::print(stderr, "resumed from {} after epoch {} ({:.6g} s simulated)\n", ckpt_path, first_epoch - 1,
                chip.now_s());
   } else {

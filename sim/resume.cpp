@@ -34,7 +34,13 @@ std::string ResumeOptions::path_for(const std::string& out) const {
 Checkpointing ResumeOptions::for_run(const std::string& out, const nlohmann::json& config,
                                      const nlohmann::json& defaults) const {
   validate();
-  return {path_for(out), resume, stop_after, checkpoint_fingerprint(config), checkpoint_fingerprint(defaults)};
+  Checkpointing ck;
+  ck.path = path_for(out);
+  ck.resume = resume;
+  ck.stop_after = stop_after;
+  ck.fingerprint = checkpoint_fingerprint(config);
+  ck.defaults = checkpoint_fingerprint(defaults);
+  return ck;
 }
 
 nlohmann::json checkpoint_fingerprint(const nlohmann::json& config) {
@@ -72,7 +78,12 @@ void require_same_settings(const nlohmann::json& run, const Checkpointing& ck) {
 
 void require_resumable(const Checkpointing& ck) {
   if (!ck.resume || ck.path.empty()) return;  // no checkpoint to resume: the trainer says why
-  require_same_settings(Checkpoint::load(ck.path).get_json("run"), ck);
+  require_same_settings(ck.checkpoint().get_json("run"), ck);
+}
+
+const Checkpoint& Checkpointing::checkpoint() const {
+  if (!loaded_) loaded_ = std::make_shared<const Checkpoint>(Checkpoint::load(path));
+  return *loaded_;
 }
 
 nlohmann::json stopped_metrics(int epoch, const std::string& path, const nlohmann::json& curve) {

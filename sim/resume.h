@@ -5,7 +5,10 @@
 // refuses to resume under another.
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <string>
+
+#include "core/checkpoint.h"
 
 namespace CLI {
 class App;
@@ -21,6 +24,12 @@ struct Checkpointing {
   nlohmann::json fingerprint;  // the configuration a checkpoint must agree with (checkpoint_fingerprint)
   nlohmann::json defaults;     // the same keys at the options' defaults: an option newer than a checkpoint
                                // is accepted at its default
+
+  // The checkpoint at `path`, loaded on the first call and kept until release(): the settings check before
+  // data loads and the trainer's restore read one load of it.
+  const Checkpoint& checkpoint() const;
+  void release() const { loaded_.reset(); }
+  mutable std::shared_ptr<const Checkpoint> loaded_;
 };
 
 struct ResumeOptions {
@@ -54,9 +63,9 @@ nlohmann::json checkpoint_run_record(const Checkpointing& ck);
 // with a warning on stderr: the settings agree, the numbers may not continue bit for bit.
 void require_same_settings(const nlohmann::json& run, const Checkpointing& ck);
 
-// With ck.resume and a checkpoint path: loads the checkpoint and checks its settings
-// (require_same_settings), so a run that cannot resume stops before it loads data or trains anything. A
-// missing or corrupt file is refused too.
+// With ck.resume and a checkpoint path: loads the checkpoint (ck.checkpoint(), kept for the restore) and
+// checks its settings (require_same_settings), so a run that cannot resume stops before it loads data or
+// trains anything. A missing or corrupt file is refused too.
 void require_resumable(const Checkpointing& ck);
 
 // The metrics of a run stopped after `epoch` (ResumeOptions::stop_after): status, the checkpoint, the curve.

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include "core/checkpoint.h"
 #include "sim/version.h"
 #include "test_util.h"
@@ -80,4 +82,20 @@ TEST_CASE("a run that cannot resume is refused before it starts", "[resume]") {
   CHECK_THROWS_WITH(require_resumable(other), Catch::Contains("lr (checkpoint 0.02, now 0.03)"));
   other.resume = false;  // a fresh run does not look at the file
   CHECK_NOTHROW(require_resumable(other));
+}
+
+TEST_CASE("a resumed run reads one load of its checkpoint for the settings check and the restore", "[resume]") {
+  test::TempDir dir;
+  Checkpointing ck = settings({{"lr", 0.02}});
+  ck.path = dir.file("run.ckpt");
+  ck.resume = true;
+  Checkpoint c;
+  c.put_json("run", written_with({{"lr", 0.02}}));
+  c.save(ck.path);
+  require_resumable(ck);
+  REQUIRE(std::remove(ck.path.c_str()) == 0);
+  // The file is gone: only the load kept from the check can serve the restore.
+  CHECK(ck.checkpoint().get_json("run").at("epoch") == 3);
+  ck.release();
+  CHECK_THROWS_WITH(ck.checkpoint(), Catch::Contains("run.ckpt"));
 }
