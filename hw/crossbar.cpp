@@ -764,7 +764,8 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   }
   const int bl = p_.update.bl;
   // Each row fires in all of its slots (its generator's spread still applies); the column generators see
-  // the row's changes, one row per "sample".
+  // the row's changes, one row per "sample". (Whole-step writes count their own pulses, but the generators'
+  // operations are the same, and costed here.)
   p_rows_.resize(1, in_);
   row_pulses_.probabilities(p_rows_, Mat::Ones(1, in_), 1.0f);
   part_ = delta.transpose();
@@ -772,9 +773,9 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   col_pulses_.probabilities(p_cols_, part_, float(1.0 / (bl * p_.device.dw_min)));
   mu_tot_ = p_cols_.transpose();
   mu_tot_.array().rowwise() *= float(bl) * p_rows_.row(0).segment(row0, n).array();
+  const bool whole = mode == RowWrite::whole_steps;
   const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
   const float fbl = float(bl), dw_min = float(p_.device.dw_min);
-  const bool whole = mode == RowWrite::whole_steps;
   // In fixed blocks of outputs (on_blocks): a device with mu expected pulses gets Binomial(BL, mu / BL) of
   // them (whole steps: floor(|delta| / dw_min)) in delta's direction, all devices of a block that get any
   // respond at once.

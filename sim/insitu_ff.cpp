@@ -79,6 +79,12 @@ void FineCarry::validate() const {
           factor);
 }
 
+void require_one_second_array(float momentum, const FineCarry& carry) {
+  require(!(momentum > 0 && carry.on()),
+          "a layer has one second array: analog momentum ({}) or periodic carry ({}), not both", momentum,
+          carry.factor);
+}
+
 void AnalogMomentum::validate() const {
   check_positive("momentum-gain", gain);
   require(every >= 1, "momentum-every must be at least 1, got {}", every);
@@ -173,11 +179,17 @@ std::vector<hw::LayerScale> rival_scales(const BpMlp& net, const Dataset& train)
 // A row of V read every step (after its gradient) and decayed by f every P steps: with a constant
 // gradient adding a per step, it peaks at V* = P a / f and reads on average (1 - f) P a / f + (P + 1) a / 2;
 // setting that to a / (1 - mu), the exact momentum's steady velocity, gives f. P = 1 gives f = 1 - mu.
-DecayShare decay_share(int rows, int every, float mu) {
-  require(every >= 1 && rows >= 1, "decay_share: every {} and rows {} must be >= 1", every, rows);
+DecayShare row_share(int rows, int every) {
+  require(every >= 1 && rows >= 1, "row_share: every {} and rows {} must be >= 1", every, rows);
   DecayShare s;
   s.rows = (rows + every - 1) / every;
   s.period = (rows + s.rows - 1) / s.rows;
+  s.fraction = 1.0f;
+  return s;
+}
+
+DecayShare decay_share(int rows, int every, float mu) {
+  DecayShare s = row_share(rows, every);
   const double m = 1.0 / (1.0 - double(mu)) - 0.5 * (s.period + 1);
   require(m > 0, "momentum-every {} is too long for momentum {}: a row decayed every {} steps needs {} < 2 / (1 - mu) - 1",
           every, mu, s.period, s.period);
@@ -202,23 +214,13 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
       fine_in_forward_(carry.on()) {
   am_.validate();
   carry_.validate();
-  require(!(p.momentum > 0 && carry_.on()),
-          "a layer has one second array: analog momentum ({}) or periodic carry ({}), not both", p.momentum,
-          carry_.factor);
+  require_one_second_array(p.momentum, carry_);
   require(chip.has_momentum() == (p.momentum > 0 || carry_.on()),
           "in situ momentum {} / carry {} needs a chip {} second arrays (ChipParams::momentum_arrays)", p.momentum,
           carry_.factor, p.momentum > 0 || carry_.on() ? "with" : "without");
   for (int k = 0; k < chip.layers() && chip.has_momentum(); ++k) {
     const int in = chip.momentum(k).inputs();
-    if (p.momentum > 0) {
-      share_.push_back(decay_share(in, am_.every, p.momentum));
-    } else {
-      DecayShare c;  // a carry takes all of a row
-      c.rows = (in + carry_.every - 1) / carry_.every;
-      c.period = (in + c.rows - 1) / c.rows;
-      c.fraction = 1.0f;
-      share_.push_back(c);
-    }
+    share_.push_back(p.momentum > 0 ? decay_share(in, am_.every, p.momentum) : row_share(in, carry_.every));
   }
   coding_.classes = train.num_classes;
   coding_.validate(train.features());
@@ -404,6 +406,15 @@ double InSituFF::forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng&
   return ns + chip_.relu(k).time_ns(rows) + chip_.goodness(k).time_ns(rows);
 }
 
+// This step's share of layer k's second array: its first row and count, cycling through the rows.
+std::pair<int, int> InSituFF::next_rows(int k) {
+  const int in = inputs_of(k);
+  int& row = transfer_row_[std::size_t(k)];
+  const int row0 = row, n = std::min(share_[std::size_t(k)].rows, in - row0);
+  row = row0 + n >= in ? 0 : row0 + n;
+  return {row0, n};
+}
+
 // Carries rows row0 .. row0 + n - 1 of layer k's fine array into its weights: each row read (analog,
 // held), written into the weights' array at 1 / factor and, at the same time, its negative into itself.
 double InSituFF::carry_rows(int k, int row0, int n, double t_s, hw::FastRng& rng) {
@@ -491,10 +502,7 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     // Periodic carry: the pulses go to the fine array at factor times the step, and this step's share of
     // its rows is carried into the weights.
     ns += chip_.momentum(k).update(x, w.d, float(carry_.factor) * pk.lr, t_upd, rng).ns;
-    const int in = inputs_of(k);
-    int& row = transfer_row_[std::size_t(k)];
-    const int row0 = row, n = std::min(share_[std::size_t(k)].rows, in - row0);
-    row = row0 + n >= in ? 0 : row0 + n;
+    const auto [row0, n] = next_rows(k);
     ns += carry_rows(k, row0, n, t_s + ns * 1e-9, rng);
   } else {
     // Analog momentum (heavy ball, ffnew.m's moving-average form v = mu v + (1 - mu) g, W += lr v): the
@@ -507,16 +515,13 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     const float mu = p_.momentum, gain = float(am_.gain);
     ns += va.update(x, w.d, (1 - mu) * gain * pk.lr, t_upd, rng).ns;
     const int in = va.inputs();
-    const DecayShare& share = share_[std::size_t(k)];
-    int& row = transfer_row_[std::size_t(k)];
-    const int row0 = row, n = std::min(share.rows, in - row0);
-    row = row0 + n >= in ? 0 : row0 + n;
+    const auto [row0, n] = next_rows(k);
     w.r.resize(va.outputs(), in);
     ns += va.read_rows(w.r, 0, t_s + ns * 1e-9, rng).ns;
     const double t_w = t_s + ns * 1e-9;
     w.dw = w.r * (1 / gain);
     const double ns_w = wa.write_rows(w.dw, 0, t_w, rng).ns;
-    w.dw = w.r.middleCols(row0, n) * -share.fraction;
+    w.dw = w.r.middleCols(row0, n) * -share_[std::size_t(k)].fraction;
     ns += std::max(ns_w, va.write_rows(w.dw, row0, t_w, rng).ns);
   }
 
@@ -544,9 +549,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   require(p.weight_cost == 0,
           "in situ the weight cost must be 0 (decaying every weight means reading and rewriting the array), got {}",
           p.weight_cost);
-  require(!(p.momentum > 0 && ip.carry.on()),
-          "a layer has one second array: analog momentum ({}) or periodic carry ({}), not both", p.momentum,
-          ip.carry.factor);
+  require_one_second_array(p.momentum, ip.carry);
   require_resumable(ck);
   Stopwatch total;
   const FFData data = load_ff_data(p, seed);

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/checkpoint.h"
@@ -59,13 +60,17 @@ struct FineCarry {
   void validate() const;
 };
 
-// The share of a momentum array's rows decayed per step (every `every` steps each row) and the fraction
-// f each row loses at its turn (sim/insitu_ff.cpp gives the derivation).
+// Refuses analog momentum and periodic carry together: both need the layer's one second array.
+void require_one_second_array(float momentum, const FineCarry& carry);
+
+// The share of a second array's rows taken per step (every `every` steps each row) and, for a momentum
+// array, the fraction f each row loses at its turn (sim/insitu_ff.cpp gives the derivation).
 struct DecayShare {
   int rows = 0;    // rows per step
   int period = 0;  // steps between two turns of a row
   float fraction = 0;
 };
+DecayShare row_share(int rows, int every);  // fraction 1: a carry takes all of a row
 DecayShare decay_share(int rows, int every, float mu);
 
 struct InSituParams {
@@ -133,6 +138,7 @@ class InSituFF {
   double forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng& rng, double t_s);
   double pass_on(int k, const Mat& y, Mat& next, hw::FastRng& rng);
   double train_stage(int k, hw::Packet& pk, double t_s);
+  std::pair<int, int> next_rows(int k);
   double carry_rows(int k, int row0, int n, double t_s, hw::FastRng& rng);
 
   hw::Chip& chip_;

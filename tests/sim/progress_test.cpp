@@ -7,6 +7,7 @@
 #include <regex>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace {
 
@@ -18,28 +19,31 @@ std::pair<double, double> elapsed_and_eta(const std::string& line) {
   return {std::stod(m[1]), std::stod(m[2])};
 }
 
-std::string read_all(std::FILE* f) {
+// A loop of `total` that starts with `first` already done (0: fresh), works for `work`, then reports
+// `done`: the elapsed and ETA seconds its report line prints (to a file, so one plain line).
+std::pair<double, double> report_after(int total, int first, std::chrono::milliseconds work, int done) {
+  std::FILE* f = std::tmpfile();
+  REQUIRE(f != nullptr);
+  {
+    mortal::Progress p("epoch", total, f);
+    if (first > 0) p.resume_at(first);
+    std::this_thread::sleep_for(work);
+    p.report(done, "loss 1");
+  }
   std::rewind(f);
   std::string text;
   char buf[256];
   while (std::fgets(buf, sizeof buf, f)) text += buf;
-  return text;
+  std::fclose(f);
+  return elapsed_and_eta(text);
 }
 
 }  // namespace
 
 TEST_CASE("a resumed loop's ETA comes from the work this process timed", "[progress]") {
   using namespace std::chrono_literals;
-  std::FILE* f = std::tmpfile();
-  REQUIRE(f != nullptr);
-  {
-    mortal::Progress p("epoch", 40, f);
-    p.resume_at(30);  // 30 epochs were done by an earlier process
-    std::this_thread::sleep_for(200ms);
-    p.report(31, "loss 1");
-  }
-  const auto [elapsed, eta] = elapsed_and_eta(read_all(f));
-  std::fclose(f);
+  // 30 epochs were done by an earlier process.
+  const auto [elapsed, eta] = report_after(40, 30, 200ms, 31);
   // One epoch in `elapsed`, nine to go: about 9 elapsed (not 9/31 of it, what counting the earlier 30 gives).
   // The printed values are rounded to 0.1 s: 9 times half of that, and half of it again.
   CHECK(eta >= 9 * elapsed - 0.5);
@@ -49,15 +53,7 @@ TEST_CASE("a resumed loop's ETA comes from the work this process timed", "[progr
 
 TEST_CASE("a fresh loop's ETA is elapsed time per unit done times the units left", "[progress]") {
   using namespace std::chrono_literals;
-  std::FILE* f = std::tmpfile();
-  REQUIRE(f != nullptr);
-  {
-    mortal::Progress p("step", 5, f);
-    std::this_thread::sleep_for(100ms);
-    p.report(1, "x");
-  }
-  const auto [elapsed, eta] = elapsed_and_eta(read_all(f));
-  std::fclose(f);
+  const auto [elapsed, eta] = report_after(5, 0, 100ms, 1);
   CHECK(eta >= 4 * elapsed - 0.3);
   CHECK(eta <= 4 * elapsed + 0.3);
 }
