@@ -14,6 +14,7 @@ void ChipParams::validate() const {
   for (std::size_t k = 0; k < sizes.size(); ++k)
     require(sizes[k] >= 1, "sizes[{}] must be >= 1, got {}", k, sizes[k]);
   crossbar.validate();
+  if (!second_device.empty()) second.validate();
   relu.validate("relu");
   normaliser.validate("normaliser");
   goodness.validate("goodness");
@@ -26,6 +27,18 @@ void ChipParams::validate() const {
     check_nonnegative(fmt::format("scales[{}].input_range", k).c_str(), scales[k].input_range);
     check_nonnegative(fmt::format("scales[{}].output_range", k).c_str(), scales[k].output_range);
   }
+}
+
+void ChipParams::set_second_device(const std::string& name) {
+  second = crossbar_preset(name);
+  second_device = name;
+}
+
+CrossbarParams ChipParams::second_crossbar(int k) const {
+  if (second_device.empty()) return layer_crossbar(k);
+  ChipParams p = *this;
+  p.crossbar = second;
+  return p.layer_crossbar(k);
 }
 
 CrossbarParams ChipParams::layer_crossbar(int k) const {
@@ -81,7 +94,7 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params, Ledger& ledge
     arrays_.push_back(std::make_unique<ChipLayer>(*this, k));
     const std::string path = std::string(this->name()) + "." + layer;
     if (p_.momentum_arrays)
-      momentum_.push_back(std::make_unique<Crossbar>(path + ".momentum", p_.layer_crossbar(k), ledger, out, in, seed,
+      momentum_.push_back(std::make_unique<Crossbar>(path + ".momentum", p_.second_crossbar(k), ledger, out, in, seed,
                                                      layer + ".momentum"));
     relu_.push_back(std::make_unique<AnalogRelu>(path + ".relu", p_.relu, ledger));
     norm_.push_back(std::make_unique<LengthNormaliser>(path + ".normaliser", p_.normaliser, ledger));

@@ -57,10 +57,17 @@ struct ChipParams {
   // array of analog momentum or the fine array of periodic carry (sim/insitu_ff.h), written by pulse
   // coincidence and read row by row.
   bool momentum_arrays = false;
+  // The second arrays' devices: empty, the weights' own (crossbar); else the name of the preset whose
+  // crossbar `second` holds (e.g. capacitor cells beside ReRAM weights). The layer scales apply to both.
+  std::string second_device;
+  CrossbarParams second;
   double sync_quantum_ns = 0.0;
   void validate() const;
-  // The crossbar parameters of layer k (its scales filled in).
+  // The second arrays of another device preset: second_device = name, second = its crossbar preset.
+  void set_second_device(const std::string& name);
+  // The crossbar parameters of layer k (its scales filled in), and of its second array.
   CrossbarParams layer_crossbar(int k) const;
+  CrossbarParams second_crossbar(int k) const;
 };
 
 // A chip of one device preset (see crossbar_preset) with the given layer sizes.

@@ -101,7 +101,10 @@ Crossbar::Crossbar(std::string name, const CrossbarParams& params, Ledger& ledge
       mode_(params.read_noise_mode),
       read_counter_(ledger.counter(name_, "crossbar_read", 0.0)),
       pulse_counter_(ledger.counter(name_, "pulse", ledger.params().pulse_pj)),
-      program_counter_(ledger.counter(name_, "program_pulse", ledger.params().pulse_pj)) {
+      program_counter_(ledger.counter(name_, "program_pulse", ledger.params().pulse_pj)),
+      share_counter_(params.device.charge_sharing
+                         ? ledger.counter(name_, "charge_share", ledger.params().periphery_op_pj)
+                         : ~Ledger::Handle(0)) {
   p_.validate();
   require(out >= 1 && in >= 1, "{}: a crossbar needs at least one input and one output, got {} x {}", name_,
           out, in);
@@ -817,6 +820,35 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   t_program_s_ = t_s;
   dirty_ = true;
   return OpTime{rows_time_ns(n, true)};
+}
+
+// --- charge sharing -------------------------------------------------------------------------------------
+
+OpTime Crossbar::share_charge(float keep, double t_s, FastRng& rng) {
+  require(keep >= 0 && keep <= 1, "{}: share_charge keeps a fraction in [0, 1] of every weight, got {}", name_, keep);
+  if (p_.update.kind == UpdateKind::exact) {
+    w_ *= keep;
+    dirty_ = true;
+    return OpTime{0.0};
+  }
+  require(p_.device.charge_sharing, "{}: device '{}' stores no charge to share (device.charge_sharing false)", name_,
+          p_.device.name);
+  const float sigma = float(p_.device.share_noise);
+  // In fixed blocks of outputs (on_blocks), each device clamped to its own bounds.
+  on_blocks((out_ + kBlockRows - 1) / kBlockRows, rng, [&](int blk, FastRng& br) {
+    const int r0 = blk * kBlockRows, n = std::min(out_, r0 + kBlockRows) - r0;
+    auto w = w_.middleRows(r0, n);
+    w *= keep;
+    if (sigma > 0)
+      for (Eigen::Index r = 0; r < w.rows(); ++r)
+        for (Eigen::Index c = 0; c < w.cols(); ++c) w(r, c) += sigma * br.normal();
+    w = w.cwiseMax(dev_.w_min.middleRows(r0, n)).cwiseMin(dev_.w_max.middleRows(r0, n));
+    return 0.0;
+  });
+  ledger_->add(share_counter_, double(out_) * in_);
+  t_program_s_ = t_s;
+  dirty_ = true;
+  return OpTime{p_.timing.t_pulse_ns};
 }
 
 // --- program and verify -------------------------------------------------------------------------------

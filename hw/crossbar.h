@@ -164,6 +164,12 @@ class Crossbar {
     return double(n) * (write ? p_.update.bl * p_.timing.t_pulse_ns : p_.timing.t_read_ns);
   }
 
+  // Charge sharing (a charge-storing device, DeviceParams::charge_sharing): one clocked switch connects
+  // every cell's capacitor to a second one, so every weight becomes keep w (towards the reference, w = 0)
+  // at once, plus the share's kT/C noise (share_noise), within each device's bounds. No pulse: costed as
+  // one analog operation per device, in one pulse slot. An exact crossbar scales exactly.
+  OpTime share_charge(float keep, double t_s, FastRng& rng);
+
   // Program-and-verify to target weights (user units) at time t_s. w: (out, in).
   OpTime program(ConstMatRef w, double t_s, FastRng& rng);
 
@@ -266,6 +272,7 @@ class Crossbar {
   Eigen::ArrayXf normals_, scratch_;
 
   Ledger::Handle read_counter_, pulse_counter_, program_counter_;
+  Ledger::Handle share_counter_;  // registered for charge-sharing devices only
 };
 
 }  // namespace mortal::hw

@@ -44,6 +44,9 @@ void DeviceParams::validate() const {
   check_positive("drift_t0_s", drift_t0_s);
   check_nonnegative("drift_nu", drift_nu);
   check_nonnegative("drift_nu_dtod", drift_nu_dtod);
+  check_nonnegative("share_noise", share_noise);
+  require(share_noise == 0 || charge_sharing, "share_noise {} needs a charge-sharing device (charge_sharing true)",
+          share_noise);
   check_probability("stuck_gmin_rate", stuck_gmin_rate);
   check_probability("stuck_gmax_rate", stuck_gmax_rate);
   require(stuck_gmin_rate + stuck_gmax_rate <= 1,
@@ -137,6 +140,7 @@ DeviceParams capacitor_device() {
   p.dw_min = 0.005;
   p.dw_min_dtod = 0.1;
   p.dw_min_c2c = 0.3;
+  p.charge_sharing = true;  // the weight is the charge on the cell's capacitor
   return p;
 }
 

@@ -86,6 +86,13 @@ struct DeviceParams {
   double drift_nu = 0.05;
   double drift_nu_dtod = 0.0;
 
+  // A charge-storing cell (a capacitor, Li 2018): a clocked switch can share every cell's charge with a
+  // second capacitor at once, scaling each weight towards the reference (w = 0) by one factor without a
+  // pulse (Crossbar::share_charge). share_noise: the kT/C noise of one share, normalised units (0 by
+  // default: REFERENCES.md has no figure for the cell's capacitance).
+  bool charge_sharing = false;
+  double share_noise = 0.0;
+
   // Stuck-at faults: fraction of devices stuck at g_min and at g_max, drawn once per chip.
   double stuck_gmin_rate = 0.0;
   double stuck_gmax_rate = 0.0;

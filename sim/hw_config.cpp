@@ -48,8 +48,8 @@ void from_json(const nlohmann::json& j, UpdateResponse& r) {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DeviceParams, name, g_min_us, g_max_us, w_min, w_max, w_bounds_dtod, n_states,
                                    response, dw_min, dw_min_dtod, dw_min_c2c, up_down, up_down_dtod,
                                    prog_noise_scale, prog_noise, read_noise_rel, read_noise_1f, t_read_1f_ns, drift,
-                                   drift_t0_s, drift_pcm_nu, drift_nu, drift_nu_dtod, stuck_gmin_rate,
-                                   stuck_gmax_rate)
+                                   drift_t0_s, drift_pcm_nu, drift_nu, drift_nu_dtod, charge_sharing, share_noise,
+                                   stuck_gmin_rate, stuck_gmax_rate)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LayerScale, w_scale, input_range, output_range)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CrossbarParams, device, max_rows, max_cols, w_scale, v_read_v, dac, adc,
                                    adc_per_tile, out_noise, read_noise_mode, ir_drop_ohm, pulse_gen, update, program,
@@ -60,9 +60,15 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CrossbarParams, device, max_rows, max_cols, w
 namespace mortal {
 
 nlohmann::json hw_to_json(const hw::ChipParams& chip, const hw::EnergyParams& energy) {
-  return {{"crossbar", chip.crossbar},   {"relu", chip.relu},     {"normaliser", chip.normaliser},
-          {"goodness", chip.goodness},   {"sigmoid", chip.sigmoid}, {"scales", chip.scales},
-          {"sync_quantum_ns", chip.sync_quantum_ns}, {"energy", energy}};
+  nlohmann::json j = {{"crossbar", chip.crossbar},   {"relu", chip.relu},     {"normaliser", chip.normaliser},
+                      {"goodness", chip.goodness},   {"sigmoid", chip.sigmoid}, {"scales", chip.scales},
+                      {"sync_quantum_ns", chip.sync_quantum_ns}, {"energy", energy}};
+  // The second arrays' crossbar only when it is another device's.
+  if (!chip.second_device.empty()) {
+    j["second_device"] = chip.second_device;
+    j["second"] = chip.second;
+  }
+  return j;
 }
 
 void hw_from_json(const nlohmann::json& j, hw::ChipParams& chip, hw::EnergyParams& energy) {
@@ -74,6 +80,8 @@ void hw_from_json(const nlohmann::json& j, hw::ChipParams& chip, hw::EnergyParam
   j.at("scales").get_to(chip.scales);
   j.at("sync_quantum_ns").get_to(chip.sync_quantum_ns);
   j.at("energy").get_to(energy);
+  chip.second_device = j.value("second_device", std::string());
+  if (!chip.second_device.empty()) j.at("second").get_to(chip.second);
 }
 
 namespace {

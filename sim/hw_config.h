@@ -15,7 +15,9 @@
 namespace mortal {
 
 // {"crossbar": {..., "device": {...}}, "relu", "normaliser", "goodness", "sigmoid", "scales",
-//  "sync_quantum_ns", "energy"}; sizes are the network's and are not part of it.
+//  "sync_quantum_ns", "energy"}, and "second_device" with "second" (a crossbar) when the second arrays are
+// of another device (overridden as second.device.share_noise=...); sizes are the network's and are not
+// part of it.
 nlohmann::json hw_to_json(const hw::ChipParams& chip, const hw::EnergyParams& energy);
 void hw_from_json(const nlohmann::json& j, hw::ChipParams& chip, hw::EnergyParams& energy);
 

@@ -41,6 +41,12 @@ void InSituParams::add_options(CLI::App& app) {
                  "In situ with --momentum > 0: the momentum array holds this times lr v (normalised units)");
   app.add_option("--momentum-every", momentum.every,
                  "In situ with --momentum > 0: steps between transfers of a momentum-array row (1: every step)");
+  app.add_option("--momentum-decay", momentum.decay,
+                 "In situ with --momentum > 0: pulses (V's decay written back by pulses) or share (charge sharing on "
+                 "a momentum array of charge-storing cells, e.g. --second-device capacitor)")
+      ->check(CLI::IsMember({"pulses", "share"}));
+  app.add_option("--second-device", second_device,
+                 "In situ with --momentum or --carry: device preset of the second arrays (default: the weights')");
   app.add_option("--carry", carry.factor,
                  "In situ, plain pulsed SGD: a fine array weighing 1/this beside every layer takes the pulses and is "
                  "carried into the weights row by row (0: off)");
@@ -55,6 +61,7 @@ void InSituParams::validate() const {
   if (!in_situ()) return;
   // The preset (names the known ones when unknown) and the overrides, checked before any data is loaded.
   hw::ChipParams chip = hw::chip_preset(device, {1, 1});
+  if (!second_device.empty()) chip.set_second_device(second_device);
   hw::EnergyParams energy;
   apply_hw_overrides(chip, energy, hw);
   check_positive("w-scale", w_scale);
@@ -88,6 +95,10 @@ void require_one_second_array(float momentum, const FineCarry& carry) {
 void AnalogMomentum::validate() const {
   check_positive("momentum-gain", gain);
   require(every >= 1, "momentum-every must be at least 1, got {}", every);
+  require(decay == "pulses" || decay == "share", "momentum-decay must be pulses or share, got '{}'", decay);
+  require(!share() || every == 1,
+          "momentum-decay share decays every row every step (one switch for the array): momentum-every must be 1, "
+          "got {}", every);
 }
 
 namespace {
@@ -219,6 +230,11 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
           "in situ momentum {} / carry {} needs a chip {} second arrays (ChipParams::momentum_arrays)", p.momentum,
           carry_.factor, p.momentum > 0 || carry_.on() ? "with" : "without");
   for (int k = 0; k < chip.layers() && chip.has_momentum(); ++k) {
+    const hw::CrossbarParams& second = chip.momentum(k).params();
+    const bool can_share = second.device.charge_sharing || second.update.kind == hw::UpdateKind::exact;
+    require(!am_.share() || p.momentum == 0 || can_share,
+            "momentum-decay share needs momentum arrays of charge-storing cells (e.g. --second-device capacitor), "
+            "layer {}'s are '{}'", k, second.device.name);
     const int in = chip.momentum(k).inputs();
     share_.push_back(p.momentum > 0 ? decay_share(in, am_.every, p.momentum) : row_share(in, carry_.every));
   }
@@ -521,8 +537,13 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     const double t_w = t_s + ns * 1e-9;
     w.dw = w.r * (1 / gain);
     const double ns_w = wa.write_rows(w.dw, 0, t_w, rng).ns;
-    w.dw = w.r.middleCols(row0, n) * -share_[std::size_t(k)].fraction;
-    ns += std::max(ns_w, va.write_rows(w.dw, row0, t_w, rng).ns);
+    if (am_.share()) {
+      // V's rows are held as voltages: its cells share their charge while W is written.
+      ns += std::max(ns_w, va.share_charge(mu, t_w, rng).ns);
+    } else {
+      w.dw = w.r.middleCols(row0, n) * -share_[std::size_t(k)].fraction;
+      ns += std::max(ns_w, va.write_rows(w.dw, row0, t_w, rng).ns);
+    }
   }
 
   if (k + 1 < layers()) {
@@ -550,6 +571,10 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
           "in situ the weight cost must be 0 (decaying every weight means reading and rewriting the array), got {}",
           p.weight_cost);
   require_one_second_array(p.momentum, ip.carry);
+  require(ip.second_device.empty() || p.momentum > 0 || ip.carry.on(),
+          "second-device '{}' names the device of the momentum or fine arrays: it needs --momentum > 0 or --carry",
+          ip.second_device);
+  require(!ip.momentum.share() || p.momentum > 0, "momentum-decay share needs analog momentum (--momentum > 0)");
   require_resumable(ck);
   Stopwatch total;
   const FFData data = load_ff_data(p, seed);
@@ -587,6 +612,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   std::vector<int> sizes = {data.train.features()};
   for (int u : p.layers) sizes.push_back(u);
   hw::ChipParams cp = hw::chip_preset(ip.device, sizes);
+  if (!ip.second_device.empty()) cp.set_second_device(ip.second_device);
   hw::EnergyParams energy = ledger.params();
   apply_hw_overrides(cp, energy, ip.hw);
   ledger = hw::Ledger(energy);

@@ -35,10 +35,14 @@ namespace mortal {
 // Analog momentum (FFParams::momentum > 0): a momentum array beside every layer holds gain times lr v;
 // each step the gradient's pulses go to it, its rows are read and written into the weights, and its decay
 // is written back into a 1/every share of its own rows (cyclically; every = 1 is exact momentum, larger
-// values cut the decay's pulses).
+// values cut the decay's pulses). With share, the decay is no write at all: a momentum array of
+// charge-storing cells (capacitors: --second-device capacitor) shares every cell's charge once per step,
+// V = mu V (hw::Crossbar::share_charge), which is exact momentum without a decay pulse.
 struct AnalogMomentum {
   double gain = 64.0;
   int every = 1;
+  std::string decay = "pulses";  // or "share"
+  bool share() const { return decay == "share"; }
   void validate() const;
 };
 
@@ -86,6 +90,7 @@ struct InSituParams {
   int fifo_depth = 2;
   AnalogMomentum momentum;         // with FFParams::momentum > 0
   FineCarry carry;                 // with FFParams::momentum == 0
+  std::string second_device;       // the momentum or fine arrays' device preset (empty: the weights')
   std::string plot;                // drift plot stem; default: the results path without .json, + "_drift"
 
   void add_options(CLI::App& app);

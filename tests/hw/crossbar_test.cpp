@@ -591,3 +591,49 @@ TEST_CASE("a whole-steps row write fires floor(|delta| / dw_min) pulses, at most
   CHECK(xb.weights_normalised()(3, 3) / dw == Approx(std::min(40, bl)));
   CHECK_THROWS_AS(xb.whole_steps(fired, bl + 1), Error);
 }
+
+TEST_CASE("charge sharing scales every weight by the kept fraction, adds its kT/C noise, stays within bounds",
+          "[crossbar]") {
+  CrossbarParams p = crossbar_preset("capacitor");
+  const int out = 64, in = 100;
+  const float keep = 0.9f;
+  Ledger ledger;
+  Crossbar xb("xb", p, ledger, out, in, 14);
+  FastRng rng(14, "share");
+  Mat w(out, in);
+  for (Eigen::Index i = 0; i < w.size(); ++i) w.data()[i] = rng.uniform() - 0.5f;
+  xb.program(w, 0.0, rng);
+  const Mat w0 = xb.weights_normalised();
+  const OpTime t = xb.share_charge(keep, 1e-6, rng);
+  CHECK(t.ns == Approx(p.timing.t_pulse_ns));
+  CHECK((xb.weights_normalised() - keep * w0).cwiseAbs().maxCoeff() < 1e-6f);  // noiseless: exactly keep w
+  const Ledger::Counter* shares = nullptr;
+  for (const auto& c : ledger.counters())
+    if (c.event == "charge_share") shares = &c;
+  REQUIRE(shares != nullptr);
+  CHECK(shares->count == double(out) * in);
+  CHECK(ledger.energy_pj_of_event("pulse") == 0);
+
+  // With noise sigma: the residual w' - keep w is N(0, sigma^2) per device (away from the bounds).
+  p.device.share_noise = 0.01;
+  Crossbar noisy("noisy", p, ledger, out, in, 14);
+  noisy.program(w, 0.0, rng);
+  const Mat before = noisy.weights_normalised();
+  noisy.share_charge(keep, 1e-6, rng);
+  const Mat res = noisy.weights_normalised() - keep * before;
+  const Eigen::ArrayXd r = Eigen::Map<const Eigen::ArrayXf>(res.data(), res.size()).cast<double>();
+  const double n = double(r.size()), sigma = p.device.share_noise;
+  CHECK(std::abs(mean_of(r)) < 5 * sigma / std::sqrt(n));
+  CHECK(std::abs(std::sqrt(var_of(r)) / sigma - 1) < 5 / std::sqrt(2 * n));  // sd of a sample sd: sigma / sqrt(2n)
+
+  // At the bounds the noise cannot push a device beyond its own bound.
+  noisy.program(Mat::Constant(out, in, 1.0f), 0.0, rng);
+  noisy.share_charge(1.0f, 1e-6, rng);
+  CHECK((noisy.weights_normalised() - noisy.devices().w_max).maxCoeff() <= 0.0f);
+
+  CHECK_THROWS_AS(xb.share_charge(1.5f, 0.0, rng), Error);
+  Crossbar reram("reram", crossbar_preset("reram"), ledger, out, in, 14);
+  CHECK_THROWS_WITH(reram.share_charge(keep, 0.0, rng), Catch::Contains("no charge to share"));
+  p.device.charge_sharing = false;
+  CHECK_THROWS_AS(p.validate(), Error);  // share_noise on a device that cannot share
+}

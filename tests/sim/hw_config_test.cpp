@@ -56,3 +56,27 @@ TEST_CASE("a bad hardware setting is refused naming it", "[hw_config]") {
   refused("device..dw_min=1", "names joined by dots");
   refused("scales/0=1", "names joined by dots");
 }
+
+TEST_CASE("second arrays of another device are recorded and overridden under second.", "[hw_config]") {
+  hw::ChipParams chip = hw::chip_preset("reram", {784, 100});
+  chip.set_second_device("capacitor");
+  hw::EnergyParams energy;
+  apply_hw_overrides(chip, energy, {"second.device.share_noise=0.001", "device.dw_min=0.004"});
+  CHECK(chip.second.device.share_noise == 0.001);
+  CHECK(chip.second.device.dw_min == hw::device_preset("capacitor").dw_min);  // "device." is the weights'
+  CHECK(chip.crossbar.device.dw_min == 0.004);
+  chip.momentum_arrays = true;
+  CHECK(chip.second_crossbar(0).device.name == "capacitor");
+  CHECK(chip.layer_crossbar(0).device.name == "reram");
+
+  hw::ChipParams back = hw::chip_preset("ideal", {784, 100});
+  hw::EnergyParams energy_back;
+  hw_from_json(hw_to_json(chip, energy), back, energy_back);
+  CHECK(back.second_device == "capacitor");
+  CHECK(hw_to_json(back, energy_back) == hw_to_json(chip, energy));
+  // Without a second device there is no "second" to set, and no share noise on a device that stores no charge.
+  hw::ChipParams plain = hw::chip_preset("reram", {784, 100});
+  CHECK_THROWS_WITH(apply_hw_overrides(plain, energy, {"second.device.share_noise=0.001"}),
+                    Catch::Contains("no parameter"));
+  CHECK_THROWS_WITH(apply_hw_overrides(plain, energy, {"device.share_noise=0.001"}), Catch::Contains("charge_sharing"));
+}

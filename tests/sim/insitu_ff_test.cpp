@@ -59,7 +59,7 @@ namespace {
 // the velocity carries over. With carry on, plain SGD through a fine array carried in shares of its rows:
 // the layer's weight C + A / factor is the digital one after every step, whatever has been carried.
 // (SystemC elaborates once per process: one call per test case.)
-void check_ideal_steps_match_digital(float mu, FineCarry carry = {}) {
+void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomentum am = AnalogMomentum{16.0, 1}) {
   const std::uint64_t seed = 7;
   const int b = 20, steps = 2;
   const Dataset data = noise_dataset(b * steps, 30, 1);
@@ -69,7 +69,7 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}) {
   hw::ChipParams cp = chip_for("ideal", p, data.features());
   cp.momentum_arrays = mu > 0 || carry.on();
   hw::Chip chip("chip", cp, ledger, seed);
-  InSituFF insitu(chip, p, data, seed, 2, AnalogMomentum{16.0, 1}, carry);
+  InSituFF insitu(chip, p, data, seed, 2, am, carry);
   insitu.program_initial();
   long long step = 0;
   insitu.train_epoch(1, step, steps);
@@ -130,6 +130,12 @@ TEST_CASE("on the ideal chip analog momentum steps change the weights as digital
   check_ideal_steps_match_digital(0.9f);
 }
 
+TEST_CASE("on the ideal chip momentum decayed by charge sharing steps as digital momentum SGD does", "[insitu]") {
+  AnalogMomentum am{16.0, 1};
+  am.decay = "share";
+  check_ideal_steps_match_digital(0.9f, {}, am);
+}
+
 TEST_CASE("on the ideal chip periodic carry steps change the weights as digital SGD does", "[insitu]") {
   // 31 input rows (30 features and the bias), carried 8 per step: after two steps rows 0..7 hold what the
   // second step gave them, rows 8..15 nothing, rows 16..30 both steps' changes.
@@ -140,15 +146,16 @@ namespace {
 
 // One PCM training epoch (with analog momentum if mu > 0, periodic carry if on): no ADC conversion on the
 // learning path.
-void check_training_digitises_nothing(float mu, FineCarry carry = {}) {
+void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMomentum am = {}) {
   const Dataset data = noise_dataset(60, 30, 2);
   FFParams p = small_params();
   p.momentum = mu;
   hw::Ledger ledger;
   hw::ChipParams cp = chip_for("pcm", p, data.features());
   cp.momentum_arrays = mu > 0 || carry.on();
+  if (am.share()) cp.set_second_device("capacitor");
   hw::Chip chip("chip", cp, ledger, 3);
-  InSituFF insitu(chip, p, data, 3, 2, {}, carry);
+  InSituFF insitu(chip, p, data, 3, 2, am, carry);
   insitu.program_initial();
   long long step = 0;
   insitu.train_epoch(1, step, 1);
@@ -165,6 +172,20 @@ void check_training_digitises_nothing(float mu, FineCarry carry = {}) {
     }
   CHECK(ledger.energy_pj_of_event("pulse") > 0);
   if (mu > 0 || carry.on()) CHECK(ledger.energy_pj_of_event("crossbar_read") > 0);  // the second array's rows read
+  if (am.share()) {
+    // The capacitor momentum array decays by one charge share per step: every one of its cells, no pulse.
+    double shares = 0, pulses = 0;
+    for (const auto& c : ledger.counters()) {
+      if (c.event == "charge_share") shares += c.count;
+      if (c.event == "pulse" && c.module.find(".momentum") != std::string::npos) pulses += c.count;
+    }
+    const double cells = double(chip.momentum(0).inputs()) * chip.momentum(0).outputs() +
+                         double(chip.momentum(1).inputs()) * chip.momentum(1).outputs();
+    CHECK(shares == cells * double(step));
+    CHECK(pulses > 0);  // the gradient's pulses still go to V
+    CHECK(chip.momentum(0).params().device.name == "capacitor");
+    CHECK(chip.tile(0).core().params().device.name == "pcm");
+  }
 
   insitu.carry_all();
   for (const auto& c : ledger.counters())
@@ -186,6 +207,13 @@ TEST_CASE("in-situ FF training digitises nothing but the label read-out", "[insi
 
 TEST_CASE("in-situ FF with analog momentum digitises nothing but the label read-out", "[insitu]") {
   check_training_digitises_nothing(0.9f);
+}
+
+TEST_CASE("in-situ FF with a capacitor momentum array decayed by charge sharing digitises nothing but the label "
+          "read-out", "[insitu]") {
+  AnalogMomentum am;
+  am.decay = "share";
+  check_training_digitises_nothing(0.9f, {}, am);
 }
 
 TEST_CASE("in-situ FF with periodic carry digitises nothing but the label read-out", "[insitu]") {
@@ -246,6 +274,21 @@ TEST_CASE("in-situ options refuse what the chip cannot do", "[insitu]") {
   ip.carry.factor = 4;
   ip.carry.every = 0;
   CHECK_THROWS_AS(ip.validate(), Error);
+  ip = InSituParams{};
+  ip.device = "reram";
+  ip.momentum.decay = "leak";
+  CHECK_THROWS_AS(ip.validate(), Error);
+  ip.momentum.decay = "share";
+  ip.momentum.every = 10;  // one switch shares every cell: every step
+  CHECK_THROWS_WITH(ip.validate(), Catch::Contains("momentum-every must be 1"));
+  ip.momentum.every = 1;
+  ip.second_device = "graphene";
+  CHECK_THROWS_AS(ip.validate(), Error);
+  ip.second_device = "capacitor";
+  ip.hw = {"second.device.share_noise=0.001"};
+  CHECK_NOTHROW(ip.validate());
+  ip.second_device.clear();  // no second device: no "second" parameters to set
+  CHECK_THROWS_WITH(ip.validate(), Catch::Contains("second.device.share_noise"));
   // Refused before any data is read: Adam and a weight cost (neither is built in situ).
   ip = InSituParams{};
   ip.device = "pcm";
@@ -263,6 +306,16 @@ TEST_CASE("in-situ options refuse what the chip cannot do", "[insitu]") {
   p.momentum = 0.9f;
   ip.carry.factor = 4;
   CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json"), Catch::Contains("not both"));
+  // A second device needs a second array; charge-sharing decay needs momentum.
+  ip = InSituParams{};
+  ip.device = "reram";
+  ip.second_device = "capacitor";
+  p = small_params();
+  p.data_dir = "/nonexistent";
+  CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json"), Catch::Contains("second-device"));
+  ip.second_device.clear();
+  ip.momentum.decay = "share";
+  CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json"), Catch::Contains("needs analog momentum"));
 }
 
 TEST_CASE("a momentum array decayed in shares keeps the mean velocity of a constant gradient", "[insitu]") {
@@ -288,4 +341,17 @@ TEST_CASE("a momentum array decayed in shares keeps the mean velocity of a const
     CHECK(sum / steps == Approx(1.0 / (1.0 - mu)).epsilon(1e-3));
   }
   CHECK_THROWS_AS(decay_share(1001, 40, 0.9f), Error);  // a turn every 40 steps is too rare for mu = 0.9
+}
+
+TEST_CASE("charge-sharing decay is refused on momentum arrays that store no charge", "[insitu]") {
+  const Dataset data = noise_dataset(40, 30, 5);
+  FFParams p = small_params();
+  p.momentum = 0.9f;
+  hw::Ledger ledger;
+  hw::ChipParams cp = chip_for("reram", p, data.features());
+  cp.momentum_arrays = true;  // ReRAM momentum arrays, like the weights
+  hw::Chip chip("chip", cp, ledger, 5);
+  AnalogMomentum am;
+  am.decay = "share";
+  CHECK_THROWS_WITH(InSituFF(chip, p, data, 5, 2, am), Catch::Contains("charge-storing cells"));
 }
