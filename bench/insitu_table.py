@@ -17,6 +17,15 @@ print("|---|---|---|---|---|---|---|---|---|---|---|")
 for path, r in zip(sys.argv[1:], runs):
     m, c = r["metrics"], r["config"]
     device = m.get("device", "digital")
+    if c.get("momentum", 0) > 0 or c.get("carry", 0) > 0:
+        # The update: analog momentum (decayed by pulses or by charge sharing) or periodic carry, and the
+        # second arrays' device when it is not the weights'.
+        second = m.get("hardware", {}).get("second_device") or device
+        if c.get("momentum", 0) > 0:
+            decay = "charge sharing" if c.get("momentum-decay") == "share" else f"pulses every {c.get('momentum-every', 1)}"
+            device += f", momentum {c['momentum']} on {second} (G {c.get('momentum-gain')}, decay by {decay})"
+        else:
+            device += f", carry 1/{c['carry']} on {second}"
     rival = m.get("rival") or {}
     energy = m.get("energy_training_pj_per_image")
     rate = m.get("images_per_simulated_s")
