@@ -59,10 +59,13 @@ int main(int argc, char** argv) {
     insitu.validate();
     resume.validate();
     nlohmann::json result = run_record("ff_mnist", run.seed, config);
+    const std::string arrays_on = insitu.second_device.empty() ? "" : " on " + insitu.second_device;
+    const char* share = insitu.momentum.share() ? " decayed by charge sharing" : "";
     fmt::print("ff_mnist: seed {}, {}, layers {}, {} {} epochs, batch {}, {} lr {}, {} negatives, predict {}\n",
                run.seed, insitu.in_situ() ? "in situ on the chip of device preset " + insitu.device : "digital", params.layers,
                params.schedule, params.epochs, params.batch,
-               insitu.in_situ() ? (params.momentum > 0   ? fmt::format("pulsed, analog momentum {},", params.momentum)
+               insitu.in_situ() ? (params.momentum > 0   ? fmt::format("pulsed, analog momentum {}{}{},", params.momentum,
+                                                                        arrays_on, share)
                                    : insitu.carry.on() ? fmt::format("pulsed, periodic carry 1/{},", insitu.carry.factor)
                                                        : std::string("pulsed"))
                                 : params.optimiser,
