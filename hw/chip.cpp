@@ -35,14 +35,12 @@ void ChipParams::set_second_device(const std::string& name) {
 }
 
 CrossbarParams ChipParams::second_crossbar(int k) const {
-  if (second_device.empty()) return layer_crossbar(k);
-  ChipParams p = *this;
-  p.crossbar = second;
-  return p.layer_crossbar(k);
+  return scaled(second_device.empty() ? crossbar : second, k);
 }
 
-CrossbarParams ChipParams::layer_crossbar(int k) const {
-  CrossbarParams c = crossbar;
+CrossbarParams ChipParams::layer_crossbar(int k) const { return scaled(crossbar, k); }
+
+CrossbarParams ChipParams::scaled(CrossbarParams c, int k) const {
   if (scales.empty()) return c;
   const LayerScale& s = scales.at(std::size_t(k));
   if (s.w_scale > 0) c.w_scale = s.w_scale;

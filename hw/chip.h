@@ -68,6 +68,8 @@ struct ChipParams {
   // The crossbar parameters of layer k (its scales filled in), and of its second array.
   CrossbarParams layer_crossbar(int k) const;
   CrossbarParams second_crossbar(int k) const;
+  // c with layer k's scales filled in.
+  CrossbarParams scaled(CrossbarParams c, int k) const;
 };
 
 // A chip of one device preset (see crossbar_preset) with the given layer sizes.

@@ -826,13 +826,13 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
 
 OpTime Crossbar::share_charge(float keep, double t_s, FastRng& rng) {
   require(keep >= 0 && keep <= 1, "{}: share_charge keeps a fraction in [0, 1] of every weight, got {}", name_, keep);
+  require(can_share_charge(), "{}: device '{}' stores no charge to share (device.charge_sharing false)", name_,
+          p_.device.name);
   if (p_.update.kind == UpdateKind::exact) {
     w_ *= keep;
     dirty_ = true;
     return OpTime{0.0};
   }
-  require(p_.device.charge_sharing, "{}: device '{}' stores no charge to share (device.charge_sharing false)", name_,
-          p_.device.name);
   const float sigma = float(p_.device.share_noise);
   // In fixed blocks of outputs (on_blocks), each device clamped to its own bounds.
   on_blocks((out_ + kBlockRows - 1) / kBlockRows, rng, [&](int blk, FastRng& br) {

@@ -169,6 +169,7 @@ class Crossbar {
   // at once, plus the share's kT/C noise (share_noise), within each device's bounds. No pulse: costed as
   // one analog operation per device, in one pulse slot. An exact crossbar scales exactly.
   OpTime share_charge(float keep, double t_s, FastRng& rng);
+  bool can_share_charge() const { return p_.device.charge_sharing || p_.update.kind == UpdateKind::exact; }
 
   // Program-and-verify to target weights (user units) at time t_s. w: (out, in).
   OpTime program(ConstMatRef w, double t_s, FastRng& rng);

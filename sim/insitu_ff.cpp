@@ -230,11 +230,9 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
           "in situ momentum {} / carry {} needs a chip {} second arrays (ChipParams::momentum_arrays)", p.momentum,
           carry_.factor, p.momentum > 0 || carry_.on() ? "with" : "without");
   for (int k = 0; k < chip.layers() && chip.has_momentum(); ++k) {
-    const hw::CrossbarParams& second = chip.momentum(k).params();
-    const bool can_share = second.device.charge_sharing || second.update.kind == hw::UpdateKind::exact;
-    require(!am_.share() || p.momentum == 0 || can_share,
+    require(!am_.share() || p.momentum == 0 || chip.momentum(k).can_share_charge(),
             "momentum-decay share needs momentum arrays of charge-storing cells (e.g. --second-device capacitor), "
-            "layer {}'s are '{}'", k, second.device.name);
+            "layer {}'s are '{}'", k, chip.momentum(k).params().device.name);
     const int in = chip.momentum(k).inputs();
     share_.push_back(p.momentum > 0 ? decay_share(in, am_.every, p.momentum) : row_share(in, carry_.every));
   }
