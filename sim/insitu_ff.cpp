@@ -45,6 +45,10 @@ void InSituParams::add_options(CLI::App& app) {
                  "In situ with --momentum > 0: pulses (V's decay written back by pulses) or share (charge sharing on "
                  "a momentum array of charge-storing cells, e.g. --second-device capacitor)")
       ->check(CLI::IsMember({"pulses", "share"}));
+  app.add_option("--momentum-lr-at", momentum.lr_at,
+                 "In situ with --momentum > 0: where the learning-rate schedule acts: transfer (W += lr v, V holds "
+                 "the velocity at the base rate) or gradient (V holds lr v)")
+      ->check(CLI::IsMember({"transfer", "gradient"}));
   app.add_option("--second-device", second_device,
                  "In situ with --momentum or --carry: device preset of the second arrays (default: the weights')");
   app.add_option("--carry", carry.factor,
@@ -96,6 +100,7 @@ void AnalogMomentum::validate() const {
   check_positive("momentum-gain", gain);
   require(every >= 1, "momentum-every must be at least 1, got {}", every);
   require(decay == "pulses" || decay == "share", "momentum-decay must be pulses or share, got '{}'", decay);
+  require(lr_at == "transfer" || lr_at == "gradient", "momentum-lr-at must be transfer or gradient, got '{}'", lr_at);
   require(!share() || every == 1,
           "momentum-decay share decays every row every step (one switch for the array): momentum-every must be 1, "
           "got {}", every);
@@ -520,20 +525,22 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     ns += carry_rows(k, row0, n, t_s + ns * 1e-9, rng);
   } else {
     // Analog momentum (heavy ball, ffnew.m's moving-average form v = mu v + (1 - mu) g, W += lr v): the
-    // momentum array V holds G lr v. The gradient's pulses go to V; V is read row by row and written into
-    // W (divided by G) every step. V's decay is written back into its own rows, a share of them per step:
-    // a row's turn comes every P steps and takes away the fraction f of it. P = 1, f = 1 - mu is exact;
-    // for P > 1, f is set so that a constant gradient gives the same mean velocity (see decay_share).
+    // momentum array V holds G lr0 v (lr0 the base rate; with lr_at "gradient", G lr v). The gradient's
+    // pulses go to V; V is read row by row and written into W (times lr / lr0, divided by G) every step.
+    // V's decay is written back into its own rows, a share of them per step: a row's turn comes every P
+    // steps and takes away the fraction f of it. P = 1, f = 1 - mu is exact; for P > 1, f is set so that a
+    // constant gradient gives the same mean velocity (see decay_share).
     hw::Crossbar& wa = chip_.tile(k).core();
     hw::Crossbar& va = chip_.momentum(k);
     const float mu = p_.momentum, gain = float(am_.gain);
-    ns += va.update(x, w.d, (1 - mu) * gain * pk.lr, t_upd, rng).ns;
+    const float lr_v = am_.lr_at_transfer() ? p_.lr : pk.lr, to_w = (am_.lr_at_transfer() ? pk.lr / p_.lr : 1.0f) / gain;
+    ns += va.update(x, w.d, (1 - mu) * gain * lr_v, t_upd, rng).ns;
     const int in = va.inputs();
     const auto [row0, n] = next_rows(k);
     w.r.resize(va.outputs(), in);
     ns += va.read_rows(w.r, 0, t_s + ns * 1e-9, rng).ns;
     const double t_w = t_s + ns * 1e-9;
-    w.dw = w.r * (1 / gain);
+    w.dw = w.r * to_w;
     const double ns_w = wa.write_rows(w.dw, 0, t_w, rng).ns;
     if (am_.share()) {
       // V's rows are held as voltages: its cells share their charge while W is written.

@@ -42,7 +42,13 @@ struct AnalogMomentum {
   double gain = 64.0;
   int every = 1;
   std::string decay = "pulses";  // or "share"
+  // Where the learning-rate schedule acts: "transfer" (V accumulates (1 - mu) G lr0 g at the base rate lr0
+  // and the transfer writes (lr / lr0) V / G into W: W += lr v, as digital momentum SGD does) or "gradient"
+  // (V accumulates (1 - mu) G lr g and the transfer writes V / G: the velocity, and with it the weight of
+  // V's read noise against it, shrinks with the rate).
+  std::string lr_at = "transfer";
   bool share() const { return decay == "share"; }
+  bool lr_at_transfer() const { return lr_at == "transfer"; }
   void validate() const;
 };
 
