@@ -23,7 +23,10 @@ for path, r in zip(sys.argv[1:], runs):
         second = m.get("hardware", {}).get("second_device") or device
         if c.get("momentum", 0) > 0:
             decay = "charge sharing" if c.get("momentum-decay") == "share" else f"pulses every {c.get('momentum-every', 1)}"
-            device += f", momentum {c['momentum']} on {second} (G {c.get('momentum-gain')}, decay by {decay})"
+            # Files written before --momentum-lr-at had the schedule at V's input.
+            lr_at = c.get("momentum-lr-at", "gradient")
+            device += (f", momentum {c['momentum']} on {second} (G {c.get('momentum-gain')}, decay by {decay}, "
+                       f"lr at the {lr_at})")
         else:
             device += f", carry 1/{c['carry']} on {second}"
     rival = m.get("rival") or {}
