@@ -38,7 +38,7 @@ void InSituParams::add_options(CLI::App& app) {
   app.add_option("--rival-epochs", rival_epochs, "In situ: epochs of the BP rival");
   app.add_option("--fifo-depth", fifo_depth, "In situ: depth of the fifos between pipeline stages");
   app.add_option("--momentum-gain", momentum.gain,
-                 "In situ with --momentum > 0: the momentum array holds this times lr v (normalised units)");
+                 "In situ with --momentum > 0: the momentum array holds this times lr0 v (normalised units; lr0 the base rate)");
   app.add_option("--momentum-every", momentum.every,
                  "In situ with --momentum > 0: steps between transfers of a momentum-array row (1: every step)");
   app.add_option("--momentum-decay", momentum.decay,
