@@ -35,9 +35,10 @@ namespace mortal {
 // Analog momentum (FFParams::momentum > 0): a momentum array beside every layer holds gain times lr0 v (lr0
 // the base learning rate); each step the gradient's pulses go to it, its rows are read and written into the
 // weights at lr / lr0 (lr_at), and its decay is written back into a 1/every share of its own rows
-// (cyclically; every = 1 is exact momentum, larger values cut the decay's pulses). With share, the decay is no write at all: a momentum array of
-// charge-storing cells (capacitors: --second-device capacitor) shares every cell's charge once per step,
-// V = mu V (hw::Crossbar::share_charge), which is exact momentum without a decay pulse.
+// (cyclically; every = 1 is exact momentum, larger values cut the decay's pulses). With share, the decay is
+// no write at all: a momentum array of charge-storing cells (capacitors: --second-device capacitor) shares
+// every cell's charge once per step, V = mu V (hw::Crossbar::share_charge), which is exact momentum
+// without a decay pulse.
 struct AnalogMomentum {
   double gain = 64.0;
   int every = 1;
