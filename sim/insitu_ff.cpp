@@ -38,7 +38,8 @@ void InSituParams::add_options(CLI::App& app) {
   app.add_option("--rival-epochs", rival_epochs, "In situ: epochs of the BP rival");
   app.add_option("--fifo-depth", fifo_depth, "In situ: depth of the fifos between pipeline stages");
   app.add_option("--momentum-gain", momentum.gain,
-                 "In situ with --momentum > 0: the momentum array holds this times lr0 v (normalised units; lr0 the base rate)");
+                 "In situ with --momentum > 0: the momentum array holds this times lr0 v (normalised units; lr0 the "
+                 "base rate)");
   app.add_option("--momentum-every", momentum.every,
                  "In situ with --momentum > 0: steps between transfers of a momentum-array row (1: every step)");
   app.add_option("--momentum-decay", momentum.decay,
@@ -533,7 +534,8 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     hw::Crossbar& wa = chip_.tile(k).core();
     hw::Crossbar& va = chip_.momentum(k);
     const float mu = p_.momentum, gain = float(am_.gain);
-    const float lr_v = am_.lr_at_transfer() ? p_.lr : pk.lr, to_w = (am_.lr_at_transfer() ? pk.lr / p_.lr : 1.0f) / gain;
+    const bool at_transfer = am_.lr_at_transfer();
+    const float lr_v = at_transfer ? p_.lr : pk.lr, to_w = (at_transfer ? pk.lr / p_.lr : 1.0f) / gain;
     ns += va.update(x, w.d, (1 - mu) * gain * lr_v, t_upd, rng).ns;
     const int in = va.inputs();
     const auto [row0, n] = next_rows(k);
