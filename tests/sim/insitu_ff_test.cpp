@@ -58,11 +58,11 @@ namespace {
 // transferred row by row) and the digital optimiser v = mu v + (1 - mu) g, W += lr v: two steps, so that
 // the velocity carries over. With carry on, plain SGD through a fine array carried in shares of its rows:
 // the layer's weight C + A / factor is the digital one after every step, whatever has been carried.
-// The two steps are the last two of a four-step run: under schedule "halfdecay" their rates are lr and
-// lr / 2. With momentum and a
-// changing rate the chip matches only when the schedule acts at the transfer, as the digital W += lr v:
-// with lr_at "gradient" the second step's W moves by lr2 (mu v1 + (1 - mu) g2) + (lr1 - lr2) mu v1 more than
-// digital's, and `match` false checks that it does differ.
+// The two steps are the last two of a four-step run: under schedule "halfdecay" their rates are lr1 = lr
+// and lr2 = lr / 2. With momentum and a changing rate the chip matches only when the schedule acts at the
+// transfer, as the digital W += lr v does: with lr_at "gradient" the second step moves W by
+// lr2 (mu v1 + (1 - mu) g2) + (lr1 - lr2) mu v1, that last term more than digital's, and `match` false
+// checks that the two differ.
 // (SystemC elaborates once per process: one call per test case.)
 void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomentum am = AnalogMomentum{16.0, 1},
                                      const std::string& schedule = "constant", bool match = true) {
