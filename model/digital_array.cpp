@@ -1,5 +1,6 @@
 #include "model/digital_array.h"
 
+#include <algorithm>
 #include <boost/random/uniform_real_distribution.hpp>
 #include <cmath>
 
@@ -17,10 +18,25 @@ OptimiserKind parse_optimiser(const std::string& name) {
 
 void OptimiserParams::validate() const {
   require(momentum >= 0 && momentum < 1, "optimiser.momentum must be in [0, 1), got {}", momentum);
+  if (momentum_rises()) {
+    require(kind == OptimiserKind::sgd, "optimiser.momentum_final {} needs the sgd optimiser", momentum_final);
+    require(momentum_final >= momentum && momentum_final < 1,
+            "optimiser.momentum_final must be in [momentum, 1) = [{}, 1), got {}", momentum, momentum_final);
+    check_positive("optimiser.base_lr", base_lr);
+  }
   check_nonnegative("optimiser.weight_cost", weight_cost);
   require(beta1 >= 0 && beta1 < 1, "optimiser.beta1 must be in [0, 1), got {}", beta1);
   require(beta2 >= 0 && beta2 < 1, "optimiser.beta2 must be in [0, 1), got {}", beta2);
   check_positive("optimiser.adam_eps", adam_eps);
+}
+
+float rising_momentum(float mu0, float mu1, float lr, float lr0) {
+  const float f = std::clamp(lr / lr0, 0.0f, 1.0f);
+  return mu1 - (mu1 - mu0) * f;
+}
+
+float OptimiserParams::momentum_at(float lr) const {
+  return momentum_rises() ? rising_momentum(momentum, momentum_final, lr, base_lr) : momentum;
 }
 
 DigitalArray::DigitalArray(int outputs, int inputs, OptimiserParams opt) : opt_(opt) {
@@ -50,8 +66,11 @@ void DigitalArray::write_weights(ConstMatRef w) {
 }
 
 void DigitalArray::save(Checkpoint& c, const std::string& prefix) const {
-  c.put_json(prefix + ".optimiser", {{"kind", to_string(opt_.kind)}, {"momentum", opt_.momentum},
-                                     {"weight_cost", opt_.weight_cost}, {"steps", steps_}});
+  c.put_json(prefix + ".optimiser", {{"kind", to_string(opt_.kind)},
+                                     {"momentum", opt_.momentum},
+                                     {"momentum_final", opt_.momentum_final},
+                                     {"weight_cost", opt_.weight_cost},
+                                     {"steps", steps_}});
   c.put(prefix + ".w", w_);
   if (m_.size()) c.put(prefix + ".m", m_);
   if (v_.size()) c.put(prefix + ".v", v_);
@@ -60,9 +79,10 @@ void DigitalArray::save(Checkpoint& c, const std::string& prefix) const {
 void DigitalArray::restore(const Checkpoint& c, const std::string& prefix) {
   const nlohmann::json& o = c.get_json(prefix + ".optimiser");
   require(o.at("kind").get<std::string>() == to_string(opt_.kind) && o.at("momentum").get<float>() == opt_.momentum &&
+              o.value("momentum_final", -1.0f) == opt_.momentum_final &&
               o.at("weight_cost").get<float>() == opt_.weight_cost,
-          "checkpoint array '{}' was trained with optimiser {}, this array has {} momentum {} weight cost {}", prefix,
-          o.dump(), to_string(opt_.kind), opt_.momentum, opt_.weight_cost);
+          "checkpoint array '{}' was trained with optimiser {}, this array has {} momentum {} (final {}) weight cost {}",
+          prefix, o.dump(), to_string(opt_.kind), opt_.momentum, opt_.momentum_final, opt_.weight_cost);
   const long long steps = o.at("steps").get<long long>();
   require(steps >= 0, "checkpoint array '{}': steps must be >= 0, got {}", prefix, steps);
   c.get(prefix + ".w", w_, w_.rows(), w_.cols());
@@ -83,7 +103,7 @@ void DigitalArray::update(ConstMatRef x, ConstMatRef d, float lr) {
   }
   if (opt_.kind == OptimiserKind::sgd) {
     // v = mu v + (1 - mu)(d^T x - wc w): one pass for the decay, the product accumulates in place.
-    const float mu = opt_.momentum, a = 1 - mu;
+    const float mu = opt_.momentum_at(lr), a = 1 - mu;
     m_ = mu * m_ - (a * opt_.weight_cost) * w_;
     m_.noalias() += a * (d.transpose() * x);
     w_ += lr * m_;

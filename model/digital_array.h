@@ -23,13 +23,25 @@ struct OptimiserParams {
   // SGD: v = momentum v + (1 - momentum) (g - weight_cost w); w += lr v, with g = d^T x. The moving-average
   // form (Hinton's ffnew.m, "delay" 0.9) keeps a steady step equal to plain SGD's, so lr carries over.
   float momentum = 0.0f;
+  // Momentum rising as the learning rate decays (< 0: constant momentum): at a step of rate lr the moving
+  // average uses momentum_at(lr / base_lr) = momentum_final - (momentum_final - momentum) lr / base_lr, so
+  // momentum while the rate is base_lr and momentum_final as it reaches zero (momentum_at).
+  float momentum_final = -1.0f;
+  float base_lr = 0.0f;      // the rate momentum_final is measured against; needed when momentum_final >= 0
   float weight_cost = 0.0f;  // ffnew.m: 0.001
   // Adam (Kingma & Ba 2015), PyTorch's defaults; weight_cost adds to the gradient as L2.
   float beta1 = 0.9f;
   float beta2 = 0.999f;
   float adam_eps = 1e-8f;
   void validate() const;
+  bool momentum_rises() const { return momentum_final >= 0; }
+  // The SGD momentum of a step taken at rate lr (momentum itself unless it rises).
+  float momentum_at(float lr) const;
 };
+
+// The momentum of a step at rate lr, rising from mu0 at the base rate lr0 to mu1 as the rate reaches zero:
+// mu1 - (mu1 - mu0) lr / lr0 (the rate clamped to [0, lr0]). In-situ analog momentum uses it too.
+float rising_momentum(float mu0, float mu1, float lr, float lr0);
 
 class DigitalArray final : public SynapticArray {
  public:
@@ -57,7 +69,9 @@ class DigitalArray final : public SynapticArray {
   void restore(const Checkpoint& c, const std::string& prefix);
 
  private:
-  bool plain_sgd() const { return opt_.kind == OptimiserKind::sgd && opt_.momentum == 0 && opt_.weight_cost == 0; }
+  bool plain_sgd() const {
+    return opt_.kind == OptimiserKind::sgd && opt_.momentum == 0 && !opt_.momentum_rises() && opt_.weight_cost == 0;
+  }
 
   OptimiserParams opt_;
   Mat w_;     // (out, in)

@@ -31,6 +31,9 @@ void FFParams::add_options(CLI::App& app) {
   app.add_option("--optimiser", optimiser, "sgd (momentum + weight cost) or adam");
   app.add_option("--lr", lr, "Learning rate of the FF layers");
   app.add_option("--momentum", momentum, "SGD gradient moving average");
+  app.add_option("--momentum-final", momentum_final,
+                 "SGD momentum reached as the learning rate decays to zero: at rate lr, final - (final - momentum) "
+                 "lr / lr0 (default: constant momentum)");
   app.add_option("--weight-cost", weight_cost, "Weight cost (L2 pull to zero)");
   app.add_option("--lr-schedule", lr_schedule, "constant, or halfdecay (constant, then linear to 0 over the second half)");
   app.add_option("--init-scale", init_scale, "Initial weights uniform in +-scale/sqrt(fan-in)");
@@ -71,6 +74,9 @@ void FFParams::validate() const {
   require(lr_schedule == "constant" || lr_schedule == "halfdecay", "lr-schedule must be constant or halfdecay, got '{}'",
           lr_schedule);
   check_positive("lr", lr);
+  require(momentum_final < 0 || (optimiser == "sgd" && momentum_final >= momentum && momentum_final < 1),
+          "momentum-final must be in [momentum, 1) = [{}, 1) with the sgd optimiser, got {} ({})", momentum,
+          momentum_final, optimiser);
   check_positive("init-scale", init_scale);
   check_positive("readout-lr", readout_lr);
   require(predict == "goodness" || predict == "softmax" || predict == "both",
@@ -101,6 +107,10 @@ OptimiserParams FFParams::optimiser_params() const {
   OptimiserParams op;
   op.kind = parse_optimiser(optimiser);
   op.momentum = op.kind == OptimiserKind::sgd ? momentum : 0.0f;
+  if (momentum_final >= 0) {
+    op.momentum_final = momentum_final;
+    op.base_lr = lr;
+  }
   op.weight_cost = weight_cost;
   return op;
 }

@@ -31,6 +31,7 @@ struct FFParams {
   std::string optimiser = "sgd";
   float lr = 0.02f;
   float momentum = 0.9f;
+  float momentum_final = -1.0f;  // < 0: constant; else momentum rises to this as the rate decays to zero
   float weight_cost = 0.001f;
   std::string lr_schedule = "halfdecay";  // "constant", or constant for the first half then linear to 0 (ffnew.m)
   float init_scale = 1.0f;                // weights uniform in +-init_scale/sqrt(fan-in)

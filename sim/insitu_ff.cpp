@@ -232,6 +232,10 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
   am_.validate();
   carry_.validate();
   require_one_second_array(p.momentum, carry_);
+  require(p.momentum_final < 0 || (p.momentum > 0 && am_.every == 1),
+          "in situ a rising momentum (momentum-final {}) needs analog momentum (--momentum > 0, got {}) with every "
+          "row decayed every step (momentum-every 1, got {})",
+          p.momentum_final, p.momentum, am_.every);
   require(chip.has_momentum() == (p.momentum > 0 || carry_.on()),
           "in situ momentum {} / carry {} needs a chip {} second arrays (ChipParams::momentum_arrays)", p.momentum,
           carry_.factor, p.momentum > 0 || carry_.on() ? "with" : "without");
@@ -301,6 +305,7 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
     pk.x = std::move(x);
     pk.positives = b;
     pk.lr = p_.lr * lr_factor(p_.lr_schedule, double(step) / double(total_steps));
+    pk.lr_next = p_.lr * lr_factor(p_.lr_schedule, double(step + 1) / double(total_steps));
     start += b;
     ++step;
     return true;
@@ -533,7 +538,13 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     // constant gradient gives the same mean velocity (see decay_share).
     hw::Crossbar& wa = chip_.tile(k).core();
     hw::Crossbar& va = chip_.momentum(k);
-    const float mu = p_.momentum, gain = float(am_.gain);
+    // The momentum of this step: constant, or rising as the rate decays (--momentum-final). V's decay at
+    // the end of the step is the next step's: V then enters it as mu' v, as digital momentum SGD's
+    // v' = mu' v + (1 - mu') g has it.
+    const bool rising = p_.momentum_final >= 0;
+    const float mu = rising ? rising_momentum(p_.momentum, p_.momentum_final, pk.lr, p_.lr) : p_.momentum,
+                mu_decay = rising ? rising_momentum(p_.momentum, p_.momentum_final, pk.lr_next, p_.lr) : mu,
+                gain = float(am_.gain);
     const bool at_transfer = am_.lr_at_transfer();
     const float lr_v = at_transfer ? p_.lr : pk.lr, to_w = (at_transfer ? pk.lr / p_.lr : 1.0f) / gain;
     ns += va.update(x, w.d, (1 - mu) * gain * lr_v, t_upd, rng).ns;
@@ -546,9 +557,11 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     const double ns_w = wa.write_rows(w.dw, 0, t_w, rng).ns;
     if (am_.share()) {
       // V's rows are held as voltages: its cells share their charge while W is written.
-      ns += std::max(ns_w, va.share_charge(mu, t_w, rng).ns);
+      ns += std::max(ns_w, va.share_charge(mu_decay, t_w, rng).ns);
     } else {
-      w.dw = w.r.middleCols(row0, n) * -share_[std::size_t(k)].fraction;
+      // With a rising momentum every row decays every step (checked in the constructor): f = 1 - mu.
+      const float f = rising ? 1 - mu_decay : share_[std::size_t(k)].fraction;
+      w.dw = w.r.middleCols(row0, n) * -f;
       ns += std::max(ns_w, va.write_rows(w.dw, row0, t_w, rng).ns);
     }
   }

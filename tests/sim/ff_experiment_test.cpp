@@ -15,7 +15,7 @@ TEST_CASE("the half-decay schedule is flat for the first half and reaches zero a
   CHECK(lr_factor("constant", 0.9) == 1.0f);
 }
 
-TEST_CASE("FF params reject a bad schedule, goodness or read-out layer", "[ff]") {
+TEST_CASE("FF params reject a bad schedule, goodness, read-out layer or final momentum", "[ff]") {
   FFParams p;
   p.schedule = "sideways";
   CHECK_THROWS_AS(p.validate(), Error);
@@ -24,6 +24,14 @@ TEST_CASE("FF params reject a bad schedule, goodness or read-out layer", "[ff]")
   CHECK_THROWS_AS(p.validate(), Error);
   p = FFParams{};
   p.readout_layers = {5};
+  CHECK_THROWS_AS(p.validate(), Error);
+  p = FFParams{};
+  p.momentum_final = 0.5f;  // below --momentum 0.9
+  CHECK_THROWS_AS(p.validate(), Error);
+  p.momentum_final = 0.99f;
+  CHECK_NOTHROW(p.validate());
+  CHECK(p.optimiser_params().momentum_at(0.0f) == Approx(0.99f));
+  p.optimiser = "adam";
   CHECK_THROWS_AS(p.validate(), Error);
 }
 

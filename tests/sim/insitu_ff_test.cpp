@@ -65,12 +65,14 @@ namespace {
 // checks that the two differ.
 // (SystemC elaborates once per process: one call per test case.)
 void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomentum am = AnalogMomentum{16.0, 1},
-                                     const std::string& schedule = "constant", bool match = true) {
+                                     const std::string& schedule = "constant", bool match = true,
+                                     float mu_final = -1.0f) {
   const std::uint64_t seed = 7;
   const int b = 20, steps = 2;
   const Dataset data = noise_dataset(b * steps, 30, 1);
   FFParams p = small_params();
   p.momentum = mu;
+  p.momentum_final = mu_final;
   p.lr_schedule = schedule;
   hw::Ledger ledger;
   hw::ChipParams cp = chip_for("ideal", p, data.features());
@@ -157,6 +159,18 @@ TEST_CASE("on the ideal chip analog momentum with the schedule at the gradient d
   AnalogMomentum am{16.0, 1};
   am.lr_at = "gradient";
   check_ideal_steps_match_digital(0.9f, {}, am, "halfdecay", false);
+}
+
+// The halfdecay steps run at rates lr and lr / 2: the second step's momentum is half way to the final one.
+TEST_CASE("on the ideal chip a momentum rising as the rate decays steps as digital momentum SGD does", "[insitu]") {
+  check_ideal_steps_match_digital(0.5f, {}, AnalogMomentum{16.0, 1}, "halfdecay", true, 0.9f);
+}
+
+TEST_CASE("on the ideal chip a rising momentum decayed by charge sharing steps as digital momentum SGD does",
+          "[insitu]") {
+  AnalogMomentum am{16.0, 1};
+  am.decay = "share";
+  check_ideal_steps_match_digital(0.5f, {}, am, "halfdecay", true, 0.9f);
 }
 
 TEST_CASE("on the ideal chip in-situ FF follows a decaying learning rate as the digital FF does", "[insitu]") {
