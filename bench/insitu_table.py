@@ -25,10 +25,15 @@ for path, r in zip(sys.argv[1:], runs):
             decay = "charge sharing" if c.get("momentum-decay") == "share" else f"pulses every {c.get('momentum-every', 1)}"
             # Files written before --momentum-lr-at had the schedule at V's input.
             lr_at = c.get("momentum-lr-at", "gradient")
-            device += (f", momentum {c['momentum']} on {second} (G {c.get('momentum-gain')}, decay by {decay}, "
+            mu = c["momentum"]
+            if c.get("momentum-final", -1) >= 0:
+                mu = f"{mu} rising to {c['momentum-final']}"
+            device += (f", momentum {mu} on {second} (G {c.get('momentum-gain')}, decay by {decay}, "
                        f"lr at the {lr_at})")
         else:
             device += f", carry 1/{c['carry']} on {second}"
+    if device != "digital" and c.get("w-scale", 0.5) != 0.5:
+        device += f", w-scale {c['w-scale']}"
     rival = m.get("rival") or {}
     energy = m.get("energy_training_pj_per_image")
     rate = m.get("images_per_simulated_s")
