@@ -24,8 +24,8 @@ struct OptimiserParams {
   // form (Hinton's ffnew.m, "delay" 0.9) keeps a steady step equal to plain SGD's, so lr carries over.
   float momentum = 0.0f;
   // Momentum rising as the learning rate decays (< 0: constant momentum): at a step of rate lr the moving
-  // average uses momentum_at(lr / base_lr) = momentum_final - (momentum_final - momentum) lr / base_lr, so
-  // momentum while the rate is base_lr and momentum_final as it reaches zero (momentum_at).
+  // average uses momentum_at(lr) = momentum_final - (momentum_final - momentum) lr / base_lr, so momentum
+  // while the rate is base_lr and momentum_final as it reaches zero.
   float momentum_final = -1.0f;
   float base_lr = 0.0f;      // the rate momentum_final is measured against; needed when momentum_final >= 0
   float weight_cost = 0.0f;  // ffnew.m: 0.001

@@ -74,9 +74,6 @@ void FFParams::validate() const {
   require(lr_schedule == "constant" || lr_schedule == "halfdecay", "lr-schedule must be constant or halfdecay, got '{}'",
           lr_schedule);
   check_positive("lr", lr);
-  require(momentum_final < 0 || (optimiser == "sgd" && momentum_final >= momentum && momentum_final < 1),
-          "momentum-final must be in [momentum, 1) = [{}, 1) with the sgd optimiser, got {} ({})", momentum,
-          momentum_final, optimiser);
   check_positive("init-scale", init_scale);
   check_positive("readout-lr", readout_lr);
   require(predict == "goodness" || predict == "softmax" || predict == "both",
