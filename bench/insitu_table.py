@@ -34,6 +34,8 @@ for path, r in zip(sys.argv[1:], runs):
             device += f", carry 1/{c['carry']} on {second}"
     if device != "digital" and c.get("w-scale", 0.5) != 0.5:
         device += f", w-scale {c['w-scale']}"
+    if c.get("lr-schedule", "halfdecay") == "halfdecay" and c.get("decay-from", 0.5) != 0.5:
+        device += f", rate decaying from {c['decay-from']} of the run"
     rival = m.get("rival") or {}
     energy = m.get("energy_training_pj_per_image")
     rate = m.get("images_per_simulated_s")

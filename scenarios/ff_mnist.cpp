@@ -64,7 +64,10 @@ int main(int argc, char** argv) {
     const std::string mu = params.momentum_final >= 0
                                ? fmt::format("{} rising to {}", params.momentum, params.momentum_final)
                                : fmt::format("{}", params.momentum);
-    fmt::print("ff_mnist: seed {}, {}, layers {}, {} {} epochs, batch {}, {} lr {}, {} negatives, predict {}\n",
+    const std::string decay = params.lr_schedule == "halfdecay" && params.decay_from != 0.5
+                                  ? fmt::format(" decaying from {} of the run", params.decay_from)
+                                  : std::string();
+    fmt::print("ff_mnist: seed {}, {}, layers {}, {} {} epochs, batch {}, {} lr {}{}, {} negatives, predict {}\n",
                run.seed, insitu.in_situ() ? "in situ on the chip of device preset " + insitu.device : "digital", params.layers,
                params.schedule, params.epochs, params.batch,
                insitu.in_situ() ? (params.momentum > 0   ? fmt::format("pulsed, analog momentum {}{}{},", mu,
@@ -72,7 +75,7 @@ int main(int argc, char** argv) {
                                    : insitu.carry.on() ? fmt::format("pulsed, periodic carry 1/{},", insitu.carry.factor)
                                                        : std::string("pulsed"))
                                 : params.optimiser,
-               params.lr, params.negatives, params.predict);
+               params.lr, decay, params.negatives, params.predict);
     std::fflush(stdout);  // the configuration line comes first in a log file, before the progress lines
     // The record so far after every epoch: a stopped run still leaves its learning curve.
     const auto save_partial = [&](const nlohmann::json& curve) {

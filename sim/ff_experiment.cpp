@@ -35,7 +35,10 @@ void FFParams::add_options(CLI::App& app) {
                  "SGD momentum reached as the learning rate decays to zero: at rate lr, final - (final - momentum) "
                  "lr / lr0 (default: constant momentum)");
   app.add_option("--weight-cost", weight_cost, "Weight cost (L2 pull to zero)");
-  app.add_option("--lr-schedule", lr_schedule, "constant, or halfdecay (constant, then linear to 0 over the second half)");
+  app.add_option("--lr-schedule", lr_schedule,
+                 "constant, or halfdecay (constant, then linear to 0 over the second half, or from --decay-from)");
+  app.add_option("--decay-from", decay_from,
+                 "halfdecay: fraction of the run after which the rate falls linearly to 0 (0.5: the second half)");
   app.add_option("--init-scale", init_scale, "Initial weights uniform in +-scale/sqrt(fan-in)");
   app.add_option("--goodness", goodness, "sum or mean of squared activities");
   app.add_flag("--min-ssq", min_ssq, "Positive data should have LOW sum of squares");
@@ -73,6 +76,7 @@ void FFParams::validate() const {
   require(schedule == "pipelined" || schedule == "greedy", "schedule must be pipelined or greedy, got '{}'", schedule);
   require(lr_schedule == "constant" || lr_schedule == "halfdecay", "lr-schedule must be constant or halfdecay, got '{}'",
           lr_schedule);
+  require(decay_from >= 0 && decay_from < 1, "decay-from must be in [0, 1), got {}", decay_from);
   check_positive("lr", lr);
   check_positive("init-scale", init_scale);
   check_positive("readout-lr", readout_lr);
@@ -132,9 +136,11 @@ std::vector<std::unique_ptr<SynapticArray>> make_ff_arrays(const FFParams& p, in
   return arrays;
 }
 
-float lr_factor(const std::string& schedule, double fraction) {
-  if (schedule != "halfdecay" || fraction < 0.5) return 1.0f;
-  return static_cast<float>(std::max(0.0, 2 * (1 - fraction)));
+float FFParams::lr_factor_at(double fraction) const { return lr_factor(lr_schedule, fraction, decay_from); }
+
+float lr_factor(const std::string& schedule, double fraction, double decay_from) {
+  if (schedule != "halfdecay" || fraction < decay_from) return 1.0f;
+  return static_cast<float>(std::max(0.0, (1 - fraction) / (1 - decay_from)));
 }
 
 namespace {
@@ -302,7 +308,7 @@ struct Trainer {
           yb[static_cast<std::size_t>(i)] = train.labels[static_cast<std::size_t>(order[static_cast<std::size_t>(start + i)])];
         }
         const float frac = static_cast<float>(epoch - 1) / static_cast<float>(p.readout_epochs);
-        loss += readout.train_step(fb, yb, p.readout_lr * lr_factor(p.lr_schedule, frac));
+        loss += readout.train_step(fb, yb, p.readout_lr * p.lr_factor_at(frac));
         ++steps;
       }
       curve.push_back({{"readout_epoch", epoch}, {"readout_loss", loss / steps}});
@@ -393,7 +399,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
       std::vector<FFStepStats> sum;
       for (int start = 0; start < n; start += p.batch, ++step) {
         const int b = std::min(p.batch, n - start);
-        const float f = lr_factor(p.lr_schedule, static_cast<double>(step) / static_cast<double>(total_steps));
+        const float f = p.lr_factor_at(static_cast<double>(step) / static_cast<double>(total_steps));
         t.gather(order, start, b);
         if (t.need_readout) t.readout_step(p.readout_lr * f);
         t.draw_negatives(order, start);
@@ -455,7 +461,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
         FFStepStats sum;
         for (int start = 0; start < n; start += p.batch, ++step) {
           const int b = std::min(p.batch, n - start);
-          const float f = lr_factor(p.lr_schedule, static_cast<double>(step) / static_cast<double>(total_steps));
+          const float f = p.lr_factor_at(static_cast<double>(step) / static_cast<double>(total_steps));
           // One full fixed batch: the input of layer l is the same every step, so it is computed once.
           if (!(one_batch && p.fixed_negatives && cached)) {
             if (one_batch && p.fixed_negatives) std::iota(order.begin(), order.end(), 0);

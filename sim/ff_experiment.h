@@ -34,6 +34,7 @@ struct FFParams {
   float momentum_final = -1.0f;  // < 0: constant; else momentum rises to this as the rate decays to zero
   float weight_cost = 0.001f;
   std::string lr_schedule = "halfdecay";  // "constant", or constant for the first half then linear to 0 (ffnew.m)
+  double decay_from = 0.5;                // halfdecay: the fraction of the run after which the rate falls
   float init_scale = 1.0f;                // weights uniform in +-init_scale/sqrt(fan-in)
 
   // layer objective
@@ -69,6 +70,7 @@ struct FFParams {
   FFLayerParams layer_params() const;
   OptimiserParams optimiser_params() const;
   LabelCoding label_coding() const;
+  float lr_factor_at(double fraction) const;  // lr_factor of this run's schedule
 };
 
 // Called after every epoch with the learning curve so far, so a long run leaves a usable record if it is
@@ -99,7 +101,8 @@ nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallba
 // starts from, and what an in-situ run programs onto its chip.
 std::vector<std::unique_ptr<SynapticArray>> make_ff_arrays(const FFParams& p, int features, std::uint64_t seed);
 
-// lr multiplier after `fraction` of training: 1, or 1 for the first half then linearly down to 0.
-float lr_factor(const std::string& schedule, double fraction);
+// lr multiplier after `fraction` of training: 1, or (halfdecay) 1 up to decay_from of the run, then
+// linearly down to 0 at its end.
+float lr_factor(const std::string& schedule, double fraction, double decay_from = 0.5);
 
 }  // namespace mortal

@@ -304,8 +304,8 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
     pk.id = int(step);
     pk.x = std::move(x);
     pk.positives = b;
-    pk.lr = p_.lr * lr_factor(p_.lr_schedule, double(step) / double(total_steps));
-    pk.lr_next = p_.lr * lr_factor(p_.lr_schedule, double(step + 1) / double(total_steps));
+    pk.lr = p_.lr * p_.lr_factor_at(double(step) / double(total_steps));
+    pk.lr_next = p_.lr * p_.lr_factor_at(double(step + 1) / double(total_steps));
     start += b;
     ++step;
     return true;

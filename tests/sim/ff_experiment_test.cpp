@@ -15,6 +15,22 @@ TEST_CASE("the half-decay schedule is flat for the first half and reaches zero a
   CHECK(lr_factor("constant", 0.9) == 1.0f);
 }
 
+TEST_CASE("the decay can start earlier: flat up to decay-from, then linear to zero", "[ff]") {
+  CHECK(lr_factor("halfdecay", 0.19, 0.2) == 1.0f);
+  CHECK(lr_factor("halfdecay", 0.2, 0.2) == 1.0f);
+  CHECK(lr_factor("halfdecay", 0.6, 0.2) == Approx(0.5f));
+  CHECK(lr_factor("halfdecay", 0.9, 0.2) == Approx(0.125f));
+  CHECK(lr_factor("halfdecay", 1.0, 0.2) == 0.0f);
+  CHECK(lr_factor("constant", 0.6, 0.2) == 1.0f);
+  FFParams p;
+  p.decay_from = 0.2;
+  CHECK(p.lr_factor_at(0.6) == Approx(0.5f));
+  p.decay_from = 1.0;
+  CHECK_THROWS_WITH(p.validate(), Catch::Contains("decay-from") && Catch::Contains("1"));
+  p.decay_from = -0.1;
+  CHECK_THROWS_WITH(p.validate(), Catch::Contains("decay-from"));
+}
+
 TEST_CASE("FF params reject a bad schedule, goodness, read-out layer or final momentum", "[ff]") {
   FFParams p;
   p.schedule = "sideways";
