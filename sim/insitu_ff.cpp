@@ -223,6 +223,7 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
       coding_(p.label_coding()),
       lp_(p.layer_params()),
       input_norm_(parse_norm(p.input_norm)),
+      opt_(p.optimiser_params()),
       eval_rng_(seed, "insitu.eval"),
       neg_rng_(make_rng(seed, "ff.negatives")),
       readout_(label_readout_counter(chip)),
@@ -541,10 +542,8 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     // The momentum of this step: constant, or rising as the rate decays (--momentum-final). V's decay at
     // the end of the step is the next step's: V then enters it as mu' v, as digital momentum SGD's
     // v' = mu' v + (1 - mu') g has it.
-    const bool rising = p_.momentum_final >= 0;
-    const float mu = rising ? rising_momentum(p_.momentum, p_.momentum_final, pk.lr, p_.lr) : p_.momentum,
-                mu_decay = rising ? rising_momentum(p_.momentum, p_.momentum_final, pk.lr_next, p_.lr) : mu,
-                gain = float(am_.gain);
+    const bool rising = opt_.momentum_rises();
+    const float mu = opt_.momentum_at(pk.lr), mu_decay = opt_.momentum_at(pk.lr_next), gain = float(am_.gain);
     const bool at_transfer = am_.lr_at_transfer();
     const float lr_v = at_transfer ? p_.lr : pk.lr, to_w = (at_transfer ? pk.lr / p_.lr : 1.0f) / gain;
     ns += va.update(x, w.d, (1 - mu) * gain * lr_v, t_upd, rng).ns;

@@ -160,6 +160,7 @@ class InSituFF {
   LabelCoding coding_;
   FFLayerParams lp_;
   NormKind input_norm_;
+  OptimiserParams opt_;  // the momentum (rising or constant) the digital arrays of these settings use
   hw::FastRng eval_rng_;
   Rng neg_rng_;
   hw::Ledger::Handle readout_;
