@@ -30,6 +30,10 @@ for path, r in zip(sys.argv[1:], runs):
                 mu = f"{mu} rising to {c['momentum-final']}"
             device += (f", momentum {mu} on {second} (G {c.get('momentum-gain')}, decay by {decay}, "
                        f"lr at the {lr_at})")
+            if c.get("carry", 0) > 0:
+                every = c.get("carry-every", 1)
+                device += (f", whole steps into W through an accumulator of 1/{c['carry']} on {second}"
+                           f"{'' if every == 1 else f' (a row every {every} steps)'}")
         else:
             device += f", carry 1/{c['carry']} on {second}"
     if device != "digital" and c.get("w-scale", 0.5) != 0.5:

@@ -20,6 +20,8 @@ void ChipParams::validate() const {
   goodness.validate("goodness");
   sigmoid.validate("sigmoid");
   check_nonnegative("sync_quantum_ns", sync_quantum_ns);
+  require(!accumulator_arrays || momentum_arrays, "accumulator_arrays needs momentum_arrays (the third array "
+          "of a layer comes with its second)");
   require(scales.empty() || scales.size() + 1 == sizes.size(), "scales lists {} layers, the chip has {}",
           scales.size(), sizes.size() - 1);
   for (std::size_t k = 0; k < scales.size(); ++k) {
@@ -94,6 +96,9 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params, Ledger& ledge
     if (p_.momentum_arrays)
       momentum_.push_back(std::make_unique<Crossbar>(path + ".momentum", p_.second_crossbar(k), ledger, out, in, seed,
                                                      layer + ".momentum"));
+    if (p_.accumulator_arrays)
+      accumulator_.push_back(std::make_unique<Crossbar>(path + ".accumulator", p_.second_crossbar(k), ledger, out, in,
+                                                        seed, layer + ".accumulator"));
     relu_.push_back(std::make_unique<AnalogRelu>(path + ".relu", p_.relu, ledger));
     norm_.push_back(std::make_unique<LengthNormaliser>(path + ".normaliser", p_.normaliser, ledger));
     goodness_.push_back(std::make_unique<GoodnessIntegrator>(path + ".goodness", p_.goodness, ledger));
@@ -109,6 +114,7 @@ void Chip::reseed(std::uint64_t seed) {
   for (int k = 0; k < layers(); ++k) {
     tiles_[std::size_t(k)]->core().reseed(seed);
     if (has_momentum()) momentum(k).reseed(seed);
+    if (has_accumulator()) accumulator(k).reseed(seed);
     const int out = tiles_[std::size_t(k)]->core().outputs();
     Rng r1 = make_rng(seed, fmt::format("layer{}.relu", k));
     relu_[std::size_t(k)]->sample(out, r1);
@@ -158,12 +164,15 @@ void Chip::save(Checkpoint& c, const std::string& prefix) const {
   for (int k = 0; k < layers(); ++k) {
     tiles_[std::size_t(k)]->core().save(c, fmt::format("{}.layer{}", prefix, k));
     if (has_momentum()) momentum_[std::size_t(k)]->save(c, fmt::format("{}.layer{}.momentum", prefix, k));
+    if (has_accumulator())
+      accumulator_[std::size_t(k)]->save(c, fmt::format("{}.layer{}.accumulator", prefix, k));
   }
   const auto s = rng_.state();
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   c.put_json(prefix + ".chip", {{"seed", seed_},
                                 {"layers", layers()},
                                 {"momentum_arrays", has_momentum()},
+                                {"accumulator_arrays", has_accumulator()},
                                 {"rng", s},
                                 {"kernel_time_ps", now.value()},
                                 {"resolution_ps", sc_core::sc_get_time_resolution().to_seconds() * 1e12},
@@ -176,6 +185,9 @@ void Chip::restore(const Checkpoint& c, const std::string& prefix) {
           j.at("layers").get<int>(), layers());
   require(j.value("momentum_arrays", false) == has_momentum(), "checkpoint chip '{}' {} momentum arrays, this chip {}",
           prefix, j.value("momentum_arrays", false) ? "has" : "has no", has_momentum() ? "has" : "has none");
+  require(j.value("accumulator_arrays", false) == has_accumulator(),
+          "checkpoint chip '{}' {} accumulator arrays, this chip {}", prefix,
+          j.value("accumulator_arrays", false) ? "has" : "has no", has_accumulator() ? "has" : "has none");
   const double resolution_ps = sc_core::sc_get_time_resolution().to_seconds() * 1e12;
   require(j.at("resolution_ps").get<double>() == resolution_ps,
           "checkpoint chip '{}' was saved with a time resolution of {} ps, this process uses {} ps", prefix,
@@ -184,6 +196,7 @@ void Chip::restore(const Checkpoint& c, const std::string& prefix) {
   for (int k = 0; k < layers(); ++k) {
     tiles_[std::size_t(k)]->core().restore(c, fmt::format("{}.layer{}", prefix, k));
     if (has_momentum()) momentum(k).restore(c, fmt::format("{}.layer{}.momentum", prefix, k));
+    if (has_accumulator()) accumulator(k).restore(c, fmt::format("{}.layer{}.accumulator", prefix, k));
   }
   rng_.set_state(j.at("rng").get<std::array<std::uint64_t, 4>>());
   const sc_core::sc_time saved = sc_core::sc_time::from_value(j.at("kernel_time_ps").get<std::uint64_t>());

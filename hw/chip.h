@@ -57,6 +57,9 @@ struct ChipParams {
   // array of analog momentum or the fine array of periodic carry (sim/insitu_ff.h), written by pulse
   // coincidence and read row by row.
   bool momentum_arrays = false;
+  // Every layer gets a third crossbar of the second arrays' devices (with momentum_arrays): the fine array
+  // between the momentum array and the weights when analog momentum and periodic carry work together.
+  bool accumulator_arrays = false;
   // The second arrays' devices: empty, the weights' own (crossbar); else the name of the preset whose
   // crossbar `second` holds (e.g. capacitor cells beside ReRAM weights). The layer scales apply to both.
   std::string second_device;
@@ -102,6 +105,8 @@ class Chip : public sc_core::sc_module {
   TileModule& tile(int k) { return *tiles_.at(std::size_t(k)); }
   bool has_momentum() const { return !momentum_.empty(); }
   Crossbar& momentum(int k) { return *momentum_.at(std::size_t(k)); }
+  bool has_accumulator() const { return !accumulator_.empty(); }
+  Crossbar& accumulator(int k) { return *accumulator_.at(std::size_t(k)); }
   AnalogRelu& relu(int k) { return *relu_.at(std::size_t(k)); }
   LengthNormaliser& normaliser(int k) { return *norm_.at(std::size_t(k)); }
   GoodnessIntegrator& goodness(int k) { return *goodness_.at(std::size_t(k)); }
@@ -145,6 +150,7 @@ class Chip : public sc_core::sc_module {
   std::vector<std::unique_ptr<TileModule>> tiles_;
   std::vector<std::unique_ptr<ChipLayer>> arrays_;
   std::vector<std::unique_ptr<Crossbar>> momentum_;
+  std::vector<std::unique_ptr<Crossbar>> accumulator_;
   std::vector<std::unique_ptr<AnalogRelu>> relu_;
   std::vector<std::unique_ptr<LengthNormaliser>> norm_;
   std::vector<std::unique_ptr<GoodnessIntegrator>> goodness_;

@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
     nlohmann::json result = run_record("ff_mnist", run.seed, config);
     const std::string arrays_on = insitu.second_device.empty() ? "" : " on " + insitu.second_device;
     const char* share = insitu.momentum.share() ? " decayed by charge sharing" : "";
+    const std::string whole_carry =
+        insitu.carry.on() ? fmt::format(", whole steps into the weights through a fine array of 1/{}", insitu.carry.factor)
+                          : std::string();
     const std::string mu = params.momentum_final >= 0
                                ? fmt::format("{} rising to {}", params.momentum, params.momentum_final)
                                : fmt::format("{}", params.momentum);
@@ -70,8 +73,8 @@ int main(int argc, char** argv) {
     fmt::print("ff_mnist: seed {}, {}, layers {}, {} {} epochs, batch {}, {} lr {}{}, {} negatives, predict {}\n",
                run.seed, insitu.in_situ() ? "in situ on the chip of device preset " + insitu.device : "digital", params.layers,
                params.schedule, params.epochs, params.batch,
-               insitu.in_situ() ? (params.momentum > 0   ? fmt::format("pulsed, analog momentum {}{}{},", mu,
-                                                                        arrays_on, share)
+               insitu.in_situ() ? (params.momentum > 0   ? fmt::format("pulsed, analog momentum {}{}{}{},", mu,
+                                                                        arrays_on, share, whole_carry)
                                    : insitu.carry.on() ? fmt::format("pulsed, periodic carry 1/{},", insitu.carry.factor)
                                                        : std::string("pulsed"))
                                 : params.optimiser,

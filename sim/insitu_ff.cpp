@@ -53,8 +53,8 @@ void InSituParams::add_options(CLI::App& app) {
   app.add_option("--second-device", second_device,
                  "In situ with --momentum or --carry: device preset of the second arrays (default: the weights')");
   app.add_option("--carry", carry.factor,
-                 "In situ, plain pulsed SGD: a fine array weighing 1/this beside every layer takes the pulses and is "
-                 "carried into the weights row by row (0: off)");
+                 "In situ: a fine array weighing 1/this beside every layer takes the pulses (with --momentum: the momentum "
+                 "array's transfer) and is carried into the weights row by row (0: off)");
   app.add_flag("--carry-whole", carry.whole,
                "In situ with --carry: carry whole device steps only, the remainder staying in the fine array");
   app.add_option("--carry-every", carry.every,
@@ -91,10 +91,11 @@ void FineCarry::validate() const {
           factor);
 }
 
-void require_one_second_array(float momentum, const FineCarry& carry) {
-  require(!(momentum > 0 && carry.on()),
-          "a layer has one second array: analog momentum ({}) or periodic carry ({}), not both", momentum,
-          carry.factor);
+void require_carry_fits(float momentum, const FineCarry& carry) {
+  require(!(momentum > 0 && carry.on()) || carry.whole,
+          "with analog momentum ({}) the carry's fine array is a threshold accumulator between the momentum array "
+          "and the weights: carry {} needs --carry-whole",
+          momentum, carry.factor);
 }
 
 void AnalogMomentum::validate() const {
@@ -232,7 +233,7 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
       fine_in_forward_(carry.on()) {
   am_.validate();
   carry_.validate();
-  require_one_second_array(p.momentum, carry_);
+  require_carry_fits(p.momentum, carry_);
   require(p.momentum_final < 0 || (p.momentum > 0 && am_.every == 1),
           "in situ a rising momentum (momentum-final {}) needs analog momentum (--momentum > 0, got {}) with every "
           "row decayed every step (momentum-every 1, got {})",
@@ -240,12 +241,16 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
   require(chip.has_momentum() == (p.momentum > 0 || carry_.on()),
           "in situ momentum {} / carry {} needs a chip {} second arrays (ChipParams::momentum_arrays)", p.momentum,
           carry_.factor, p.momentum > 0 || carry_.on() ? "with" : "without");
+  require(chip.has_accumulator() == (p.momentum > 0 && carry_.on()),
+          "in situ momentum {} with carry {} needs a chip {} third arrays (ChipParams::accumulator_arrays)", p.momentum,
+          carry_.factor, p.momentum > 0 && carry_.on() ? "with" : "without");
   for (int k = 0; k < chip.layers() && chip.has_momentum(); ++k) {
     require(!am_.share() || p.momentum == 0 || chip.momentum(k).can_share_charge(),
             "momentum-decay share needs momentum arrays of charge-storing cells (e.g. --second-device capacitor), "
             "layer {}'s are '{}'", k, chip.momentum(k).params().device.name);
     const int in = chip.momentum(k).inputs();
-    share_.push_back(p.momentum > 0 ? decay_share(in, am_.every, p.momentum) : row_share(in, carry_.every));
+    if (p.momentum > 0) share_.push_back(decay_share(in, am_.every, p.momentum));
+    if (carry_.on()) carry_share_.push_back(row_share(in, carry_.every));
   }
   coding_.classes = train.num_classes;
   coding_.validate(train.features());
@@ -258,6 +263,7 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
     mean_.push_back(RowVec::Constant(units, lp_.peer_initial));
     pull_.emplace_back(units);
     transfer_row_.push_back(0);
+    carry_row_.push_back(0);
     theta_.push_back(lp_.objective.threshold(units));
     stages.push_back([this, k](hw::Packet& pk, double t_s) { return train_stage(k, pk, t_s); });
   }
@@ -327,11 +333,9 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
     nlohmann::json l = {{"loss", s.loss / double(s.steps)},
                         {"goodness_pos", s.gpos / double(s.steps)},
                         {"goodness_neg", s.gneg / double(s.steps)}};
-    if (chip_.has_momentum()) {
-      // How much of the second array's range the velocity (AnalogMomentum::gain sets it) or the fine part
-      // (FineCarry::factor) uses.
-      const std::string kind = carry_.on() ? "fine" : "momentum";
-      const hw::Crossbar& v = chip_.momentum(k);
+    // How much of its range the velocity (AnalogMomentum::gain sets it) or the fine part (FineCarry::factor)
+    // uses.
+    const auto range_use = [&](const std::string& kind, const hw::Crossbar& v) {
       const Mat& vn = v.weights_normalised();
       const hw::DeviceState& dv = v.devices();
       const double at_bound = ((vn.array() >= 0.98f * dv.w_max.array()) || (vn.array() <= 0.98f * dv.w_min.array()))
@@ -339,7 +343,9 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
                                   .mean();
       l[kind + "_rms"] = std::sqrt(double(vn.squaredNorm()) / double(vn.size()));
       l[kind + "_at_bound"] = at_bound;
-    }
+    };
+    if (p_.momentum > 0) range_use("momentum", chip_.momentum(k));
+    if (carry_.on()) range_use("fine", fine(k));
     ls.push_back(l);
   }
   return {{"epoch", epoch},
@@ -385,6 +391,7 @@ void InSituFF::save(Checkpoint& c) const {
     c.put_json(fmt::format("trainer.layer{}.rng", k), layer_rng_[std::size_t(k)].state());
     c.put(fmt::format("trainer.layer{}.peer_mean", k), Mat(mean_[std::size_t(k)]));
     c.put_json(fmt::format("trainer.layer{}.momentum_row", k), transfer_row_[std::size_t(k)]);
+    c.put_json(fmt::format("trainer.layer{}.carry_row", k), carry_row_[std::size_t(k)]);
   }
   c.put_json("trainer.eval_rng", eval_rng_.state());
   c.put("trainer.negatives", neg_rng_);
@@ -400,6 +407,7 @@ void InSituFF::restore(const Checkpoint& c) {
             m.rows(), m.cols(), units_of(k));
     mean_[std::size_t(k)] = m.row(0);
     transfer_row_[std::size_t(k)] = c.get_json(fmt::format("trainer.layer{}.momentum_row", k)).get<int>();
+    carry_row_[std::size_t(k)] = c.get_json(fmt::format("trainer.layer{}.carry_row", k)).get<int>();
   }
   eval_rng_.set_state(c.get_json("trainer.eval_rng").get<std::array<std::uint64_t, 4>>());
   c.get("trainer.negatives", neg_rng_);
@@ -424,7 +432,7 @@ double InSituFF::forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng&
     // scaled by 1 / factor.
     Mat& fine = buf_[std::size_t(k)].fine;
     fine.resize(rows, units_of(k));
-    ns = std::max(ns, chip_.momentum(k).forward(fine, x, t_s, rng, hw::ForwardIO{false, false}).ns);
+    ns = std::max(ns, this->fine(k).forward(fine, x, t_s, rng, hw::ForwardIO{false, false}).ns);
     y += fine * float(1 / carry_.factor);
   }
   chip_.relu(k).apply(y, y, rng);
@@ -432,38 +440,65 @@ double InSituFF::forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng&
   return ns + chip_.relu(k).time_ns(rows) + chip_.goodness(k).time_ns(rows);
 }
 
-// This step's share of layer k's second array: its first row and count, cycling through the rows.
-std::pair<int, int> InSituFF::next_rows(int k) {
-  const int in = inputs_of(k);
-  int& row = transfer_row_[std::size_t(k)];
-  const int row0 = row, n = std::min(share_[std::size_t(k)].rows, in - row0);
-  row = row0 + n >= in ? 0 : row0 + n;
+std::pair<int, int> InSituFF::next_rows(const DecayShare& share, int& row, int rows) {
+  const int row0 = row, n = std::min(share.rows, rows - row0);
+  row = row0 + n >= rows ? 0 : row0 + n;
   return {row0, n};
 }
+
+hw::Crossbar& InSituFF::fine(int k) { return chip_.has_accumulator() ? chip_.accumulator(k) : chip_.momentum(k); }
+
+namespace {
+
+// A row write of delta (normalised units) that may exceed the BL pulses of one write (BL nominal steps):
+// in as many bursts of at most BL steps per device as it takes. Returns the time of all of them. delta is
+// used up.
+double write_in_bursts(hw::Crossbar& c, Mat& delta, int row0, double t_s, hw::FastRng& rng, Mat& part,
+                       hw::Crossbar::RowWrite mode) {
+  const float dw = float(c.params().device.dw_min), burst = float(c.burst_length()) * dw;
+  const bool exact = c.params().update.kind == hw::UpdateKind::exact;
+  // A whole-steps write rounds towards zero: less than a whole step left anywhere is done.
+  const float done = mode == hw::Crossbar::RowWrite::whole_steps ? dw * 0.999f : 0.0f;
+  double ns = 0;
+  for (;;) {
+    part = exact ? delta : Mat(delta.cwiseMax(-burst).cwiseMin(burst));
+    ns += c.write_rows(part, row0, t_s + ns * 1e-9, rng, mode).ns;
+    if (exact) break;
+    delta -= part;
+    if (delta.cwiseAbs().maxCoeff() <= done) break;
+  }
+  return ns;
+}
+
+}  // namespace
 
 // Carries rows row0 .. row0 + n - 1 of layer k's fine array into its weights: each row read (analog,
 // held), written into the weights' array at 1 / factor and, at the same time, its negative into itself.
 double InSituFF::carry_rows(int k, int row0, int n, double t_s, hw::FastRng& rng) {
   Buffers& w = buf_[std::size_t(k)];
-  hw::Crossbar& fine = chip_.momentum(k);
+  hw::Crossbar& fine = this->fine(k);
   w.r.resize(fine.outputs(), n);
   double ns = fine.read_rows(w.r, row0, t_s, rng).ns;
   const double t_w = t_s + ns * 1e-9;
   hw::Crossbar& weights = chip_.tile(k).core();
-  const auto mode = carry_.whole ? hw::Crossbar::RowWrite::whole_steps : hw::Crossbar::RowWrite::stochastic;
   w.dw = w.r * float(1 / carry_.factor);
-  if (carry_.whole) weights.whole_steps(w.dw, int(weights.burst_length() / carry_.factor));
-  const double ns_w = weights.write_rows(w.dw, row0, t_w, rng, mode).ns;
-  w.dw *= -float(carry_.factor);  // what was carried leaves the fine array
-  return ns + std::max(ns_w, fine.write_rows(w.dw, row0, t_w, rng, mode).ns);
+  if (!carry_.whole) {
+    const double ns_w = weights.write_rows(w.dw, row0, t_w, rng).ns;
+    w.dw *= -float(carry_.factor);  // what was carried leaves the fine array
+    return ns + std::max(ns_w, fine.write_rows(w.dw, row0, t_w, rng).ns);
+  }
+  weights.whole_steps(w.dw, weights.burst_length());
+  const double ns_w = weights.write_rows(w.dw, row0, t_w, rng, hw::Crossbar::RowWrite::whole_steps).ns;
+  w.dw *= -float(carry_.factor);  // what was carried (nominally) leaves the fine array, in its own whole steps
+  return ns + std::max(ns_w, write_in_bursts(fine, w.dw, row0, t_w, rng, w.part, hw::Crossbar::RowWrite::whole_steps));
 }
 
 void InSituFF::carry_all() {
   if (!carry_.on()) return;
   chip_.sync();
   for (int k = 0; k < layers(); ++k)
-    for (int row0 = 0; row0 < inputs_of(k); row0 += share_[std::size_t(k)].rows) {
-      const int n = std::min(share_[std::size_t(k)].rows, inputs_of(k) - row0);
+    for (int row0 = 0; row0 < inputs_of(k); row0 += carry_share_[std::size_t(k)].rows) {
+      const int n = std::min(carry_share_[std::size_t(k)].rows, inputs_of(k) - row0);
       chip_.advance_ns(carry_rows(k, row0, n, chip_.now_s(), layer_rng_[std::size_t(k)]));
     }
   fine_in_forward_ = false;
@@ -524,11 +559,11 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   const double t_upd = t_s + ns * 1e-9;
   if (!chip_.has_momentum()) {
     ns += chip_.tile(k).update_at(x, w.d, pk.lr, t_upd, rng).ns;
-  } else if (carry_.on()) {
+  } else if (p_.momentum == 0) {
     // Periodic carry: the pulses go to the fine array at factor times the step, and this step's share of
     // its rows is carried into the weights.
     ns += chip_.momentum(k).update(x, w.d, float(carry_.factor) * pk.lr, t_upd, rng).ns;
-    const auto [row0, n] = next_rows(k);
+    const auto [row0, n] = next_rows(carry_share_[std::size_t(k)], carry_row_[std::size_t(k)], inputs_of(k));
     ns += carry_rows(k, row0, n, t_s + ns * 1e-9, rng);
   } else {
     // Analog momentum (heavy ball, ffnew.m's moving-average form v = mu v + (1 - mu) g, W += lr v): the
@@ -548,12 +583,17 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     const float lr_v = at_transfer ? p_.lr : pk.lr, to_w = (at_transfer ? pk.lr / p_.lr : 1.0f) / gain;
     ns += va.update(x, w.d, (1 - mu) * gain * lr_v, t_upd, rng).ns;
     const int in = va.inputs();
-    const auto [row0, n] = next_rows(k);
+    const auto [row0, n] = next_rows(share_[std::size_t(k)], transfer_row_[std::size_t(k)], in);
     w.r.resize(va.outputs(), in);
     ns += va.read_rows(w.r, 0, t_s + ns * 1e-9, rng).ns;
     const double t_w = t_s + ns * 1e-9;
-    w.dw = w.r * to_w;
-    const double ns_w = wa.write_rows(w.dw, 0, t_w, rng).ns;
+    // W += lr v, or with a carry (threshold accumulator) into the fine array at factor times, in bursts
+    // where that is more than BL of its steps.
+    const bool accumulate = chip_.has_accumulator();
+    w.dw = w.r * (accumulate ? to_w * float(carry_.factor) : to_w);
+    const double ns_w = accumulate ? write_in_bursts(chip_.accumulator(k), w.dw, 0, t_w, rng, w.part,
+                                                     hw::Crossbar::RowWrite::stochastic)
+                                   : wa.write_rows(w.dw, 0, t_w, rng).ns;
     if (am_.share()) {
       // V's rows are held as voltages: its cells share their charge while W is written.
       ns += std::max(ns_w, va.share_charge(mu_decay, t_w, rng).ns);
@@ -562,6 +602,11 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
       const float f = rising ? 1 - mu_decay : share_[std::size_t(k)].fraction;
       w.dw = w.r.middleCols(row0, n) * -f;
       ns += std::max(ns_w, va.write_rows(w.dw, row0, t_w, rng).ns);
+    }
+    if (accumulate) {
+      // This step's share of the fine array's rows: whole steps of W carried, the rest left to accumulate.
+      const auto [c0, cn] = next_rows(carry_share_[std::size_t(k)], carry_row_[std::size_t(k)], in);
+      ns += carry_rows(k, c0, cn, t_s + ns * 1e-9, rng);
     }
   }
 
@@ -589,7 +634,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   require(p.weight_cost == 0,
           "in situ the weight cost must be 0 (decaying every weight means reading and rewriting the array), got {}",
           p.weight_cost);
-  require_one_second_array(p.momentum, ip.carry);
+  require_carry_fits(p.momentum, ip.carry);
   require(ip.second_device.empty() || p.momentum > 0 || ip.carry.on(),
           "second-device '{}' names the device of the momentum or fine arrays: it needs --momentum > 0 or --carry",
           ip.second_device);
@@ -637,6 +682,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   ledger = hw::Ledger(energy);
   cp.bias_row = true;
   cp.momentum_arrays = p.momentum > 0 || ip.carry.on();
+  cp.accumulator_arrays = p.momentum > 0 && ip.carry.on();
   double input_range = ip.input_range;
   if (input_range <= 0) {
     // The largest value the first layer is driven with: a normalised image with a label written in.
@@ -651,7 +697,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   std::unique_ptr<hw::Chip> rival_chip;
   if (bp_net) {
     hw::ChipParams rp = cp;
-    rp.momentum_arrays = false;  // programmed, never trained
+    rp.momentum_arrays = rp.accumulator_arrays = false;  // programmed, never trained
     rp.sizes.push_back(data.train.num_classes);
     rp.scales = rival_scales(*bp_net, data.train);
     rival_chip = std::make_unique<hw::Chip>("rival", rp, ledger, seed);

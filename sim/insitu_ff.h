@@ -60,9 +60,16 @@ struct AnalogMomentum {
 // is read and carried into C (C += A / factor, then A -= A, row by row), and forward passes read both.
 // At the end of training every row is carried, so inference, drift and its compensation use C alone.
 // With whole steps, a carry writes only whole nominal steps of the weights' devices (the column pulse
-// generators fire floor(held voltage / step) pulses, at most BL / factor) and the fine array gives up
-// exactly factor steps for each: the remainder stays in the fine array for a later carry instead of
-// being rounded at random into the weights.
+// generators fire floor(held voltage / step) pulses, at most BL) and the fine array gives up exactly
+// factor times each step, in whole nominal steps of its own (in as many bursts of at most BL pulses as
+// that takes): the remainder stays in the fine array for a later carry instead of being rounded at random
+// into the weights.
+//
+// With analog momentum too (a third array per layer, hw::ChipParams::accumulator_arrays), the fine array
+// sits between the momentum array V and the weights W: V's transfer, lr v, goes into it at factor times
+// instead of into W, and only whole steps go on into W (carry-whole is required). That is a threshold
+// transfer (the accumulator H of Tiki-Taka v2, Gokmen 2021, here analog): changes that cancel within one
+// device step of W, and V's read noise, which averages out, never reach W's noisy pulses.
 struct FineCarry {
   double factor = 0.0;  // 0: off
   int every = 1;
@@ -71,8 +78,9 @@ struct FineCarry {
   void validate() const;
 };
 
-// Refuses analog momentum and periodic carry together: both need the layer's one second array.
-void require_one_second_array(float momentum, const FineCarry& carry);
+// Refuses analog momentum with a carry of other than whole steps (the fine array between V and W is a
+// threshold accumulator).
+void require_carry_fits(float momentum, const FineCarry& carry);
 
 // The share of a second array's rows taken per step (every `every` steps each row) and, for a momentum
 // array, the fraction f each row loses at its turn (sim/insitu_ff.cpp gives the derivation).
@@ -143,14 +151,16 @@ class InSituFF {
     long long steps = 0;
   };
   struct Buffers {
-    Mat y, g, ge, p, s, d, r, dw, fine;
+    Mat y, g, ge, p, s, d, r, dw, fine, part;
     Vec target;
   };
   float per_unit(int k) const;
   double forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng& rng, double t_s);
   double pass_on(int k, const Mat& y, Mat& next, hw::FastRng& rng);
   double train_stage(int k, hw::Packet& pk, double t_s);
-  std::pair<int, int> next_rows(int k);
+  // This step's share of rows: first row and count, cycling through the rows.
+  static std::pair<int, int> next_rows(const DecayShare& share, int& row, int rows);
+  hw::Crossbar& fine(int k);  // the fine array of periodic carry: the second array, or the third with momentum
   double carry_rows(int k, int row0, int n, double t_s, hw::FastRng& rng);
 
   hw::Chip& chip_;
@@ -175,8 +185,10 @@ class InSituFF {
   AnalogMomentum am_;
   FineCarry carry_;
   bool fine_in_forward_ = false;   // with carry, until carry_all
-  std::vector<DecayShare> share_;  // per layer, with momentum or carry (rows per step)
-  std::vector<int> transfer_row_;  // per layer: the next row of the second array to decay or carry
+  std::vector<DecayShare> share_;        // per layer, with momentum (rows decayed per step)
+  std::vector<DecayShare> carry_share_;  // per layer, with carry (rows carried per step)
+  std::vector<int> transfer_row_;        // per layer: the next row of the momentum array to decay
+  std::vector<int> carry_row_;           // per layer: the next row of the fine array to carry
 };
 
 // Trains FF in situ and evaluates it (and the rival) over drift; returns the metrics section. `out` is

@@ -63,10 +63,13 @@ namespace {
 // transfer, as the digital W += lr v does: with lr_at "gradient" the second step moves W by
 // lr2 (mu v1 + (1 - mu) g2) + (lr1 - lr2) mu v1, that last term more than digital's, and `match` false
 // checks that the two differ.
+// With pulsed_weights the weights' array is pulsed (the ideal device's constant step, no noise of any kind)
+// and the second arrays exact: with a whole-steps carry the layer's weight C + A / factor still matches,
+// and C has moved by whole steps only.
 // (SystemC elaborates once per process: one call per test case.)
 void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomentum am = AnalogMomentum{16.0, 1},
                                      const std::string& schedule = "constant", bool match = true,
-                                     float mu_final = -1.0f) {
+                                     float mu_final = -1.0f, bool pulsed_weights = false) {
   const std::uint64_t seed = 7;
   const int b = 20, steps = 2;
   const Dataset data = noise_dataset(b * steps, 30, 1);
@@ -77,9 +80,16 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
   hw::Ledger ledger;
   hw::ChipParams cp = chip_for("ideal", p, data.features());
   cp.momentum_arrays = mu > 0 || carry.on();
+  cp.accumulator_arrays = mu > 0 && carry.on();
+  if (pulsed_weights) {
+    cp.crossbar.update.kind = hw::UpdateKind::pulsed;
+    cp.set_second_device("ideal");
+  }
   hw::Chip chip("chip", cp, ledger, seed);
   InSituFF insitu(chip, p, data, seed, 2, am, carry);
   insitu.program_initial();
+  std::vector<Mat> c0;
+  for (int k = 0; k < chip.layers(); ++k) c0.push_back(chip.tile(k).core().weights_normalised());
   long long step = steps;
   insitu.train_epoch(1, step, 2 * steps);
   REQUIRE(step == 2 * steps);
@@ -115,8 +125,15 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
     net.layer(k).array().read_weights(w_digital);
     const hw::Crossbar& c = chip.tile(k).core();
     Mat w_chip = c.weights_normalised() * static_cast<float>(c.params().w_scale);
+    if (pulsed_weights) {
+      // C moved by whole steps of its devices, and by some.
+      const Mat steps_moved = (c.weights_normalised() - c0[std::size_t(k)]) / float(c.params().device.dw_min);
+      CHECK((steps_moved.array() - steps_moved.array().round()).abs().maxCoeff() < 1e-2f);
+      CHECK(steps_moved.cwiseAbs().maxCoeff() >= 1.0f);
+    }
     if (carry.on()) {
-      const Mat fine = chip.momentum(k).weights_normalised() * static_cast<float>(c.params().w_scale);
+      const hw::Crossbar& fa = chip.has_accumulator() ? chip.accumulator(k) : chip.momentum(k);
+      const Mat fine = fa.weights_normalised() * static_cast<float>(c.params().w_scale);
       CHECK(fine.cwiseAbs().maxCoeff() > 1e-4f);  // some of the last step is still in the fine array
       w_chip += fine / static_cast<float>(carry.factor);
     }
@@ -183,6 +200,19 @@ TEST_CASE("on the ideal chip periodic carry steps change the weights as digital 
   check_ideal_steps_match_digital(0.0f, FineCarry{8.0, 4});
 }
 
+// Analog momentum with a whole-steps carry (the fine array a threshold accumulator between V and W): 8
+// rows of the fine array carried per step, as above.
+TEST_CASE("on the ideal chip momentum through a threshold accumulator steps as digital momentum SGD does",
+          "[insitu]") {
+  check_ideal_steps_match_digital(0.9f, FineCarry{8.0, 4, true});
+}
+
+TEST_CASE("on pulsed weights a threshold accumulator writes whole steps and the layer's weight still matches",
+          "[insitu]") {
+  check_ideal_steps_match_digital(0.9f, FineCarry{8.0, 4, true}, AnalogMomentum{16.0, 1}, "constant", true, -1.0f,
+                                  true);
+}
+
 namespace {
 
 // One PCM training epoch (with analog momentum if mu > 0, periodic carry if on): no ADC conversion on the
@@ -194,6 +224,7 @@ void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMome
   hw::Ledger ledger;
   hw::ChipParams cp = chip_for("pcm", p, data.features());
   cp.momentum_arrays = mu > 0 || carry.on();
+  cp.accumulator_arrays = mu > 0 && carry.on();
   if (am.share()) cp.set_second_device("capacitor");
   hw::Chip chip("chip", cp, ledger, 3);
   InSituFF insitu(chip, p, data, 3, 2, am, carry);
@@ -212,6 +243,13 @@ void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMome
       CHECK((c.module == "chip.layer0.dac" ? c.count > 0 : c.count == 0));
     }
   CHECK(ledger.energy_pj_of_event("pulse") > 0);
+  if (chip.has_accumulator()) {
+    // The momentum array's transfer goes into the accumulator; the weights get only its whole steps.
+    double into_accumulator = 0;
+    for (const auto& c : ledger.counters())
+      if (c.event == "pulse" && c.module.find(".accumulator") != std::string::npos) into_accumulator += c.count;
+    CHECK(into_accumulator > 0);
+  }
   if (mu > 0 || carry.on()) CHECK(ledger.energy_pj_of_event("crossbar_read") > 0);  // the second array's rows read
   if (am.share()) {
     // The capacitor momentum array decays by one charge share per step: every one of its cells, no pulse.
@@ -255,6 +293,13 @@ TEST_CASE("in-situ FF with a capacitor momentum array decayed by charge sharing 
   AnalogMomentum am;
   am.decay = "share";
   check_training_digitises_nothing(0.9f, {}, am);
+}
+
+TEST_CASE("in-situ FF with momentum through a threshold accumulator digitises nothing but the label read-out",
+          "[insitu]") {
+  AnalogMomentum am;
+  am.decay = "share";
+  check_training_digitises_nothing(0.9f, FineCarry{100.0, 1, true}, am);
 }
 
 TEST_CASE("in-situ FF with periodic carry digitises nothing but the label read-out", "[insitu]") {
@@ -341,12 +386,12 @@ TEST_CASE("in-situ options refuse what the chip cannot do", "[insitu]") {
   p.data_dir = "/nonexistent";
   p.weight_cost = 0.001f;
   CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json"), Catch::Contains("weight cost"));
-  // One second array per layer.
+  // With momentum the carry is a threshold accumulator: whole steps only.
   p = small_params();
   p.data_dir = "/nonexistent";
   p.momentum = 0.9f;
   ip.carry.factor = 4;
-  CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json"), Catch::Contains("not both"));
+  CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json"), Catch::Contains("needs --carry-whole"));
   // A second device needs a second array; charge-sharing decay needs momentum.
   ip = InSituParams{};
   ip.device = "reram";
