@@ -753,11 +753,12 @@ void Crossbar::whole_steps(MatRef delta, int max_steps) const {
   delta = delta.unaryExpr([&](float d) { return std::copysign(float(whole_step_count(d, dw, max_steps)) * dw, d); });
 }
 
-OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rng, RowWrite mode) {
+OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rng, RowWrite mode, int bursts) {
   const int n = int(delta.cols());
   require(delta.rows() == out_ && row0 >= 0 && row0 + n <= in_,
           "{}: write_rows wants delta ({}, n) of rows in 0..{}, got {}x{} from row {}", name_, out_, in_ - 1,
           delta.rows(), delta.cols(), row0);
+  require(bursts >= 1, "{}: write_rows needs at least one burst, got {}", name_, bursts);
   require(delta.allFinite(), "{}: write_rows got a non-finite weight change", name_);
   last_pulses_ = 0;
   if (p_.update.kind == UpdateKind::exact) {
@@ -765,7 +766,7 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
     dirty_ = true;
     return OpTime{0.0};
   }
-  const int bl = p_.update.bl;
+  const int bl = p_.update.bl * bursts;
   // Each row fires in all of its slots (its generator's spread still applies); the column generators see
   // the row's changes, one row per "sample". (Whole-step writes count their own pulses, but the generators'
   // operations are the same, and costed here.)
@@ -796,7 +797,10 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
         } else {
           const float mu = mu_tot_(r, j), u = br.uniform();
           if (mu <= 0 || u < 1.0f - mu) continue;  // 1 - mu <= P(0): no pulse
-          count = binomial_inverse(mu, fbl, u);
+          // Many pulses: the Gaussian limit, as in the sampled update (mean and variance exact, rounded).
+          count = mu < kGaussianPulses
+                      ? binomial_inverse(mu, fbl, u)
+                      : std::clamp(int(std::lround(mu + std::sqrt(mu * (1.0f - mu / fbl)) * br.normal())), 0, bl);
         }
         if (count == 0) continue;
         const bool up = delta(r, j) > 0;
@@ -819,7 +823,7 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   ledger_->add(pulse_counter_, last_pulses_);
   t_program_s_ = t_s;
   dirty_ = true;
-  return OpTime{rows_time_ns(n, true)};
+  return OpTime{bursts * rows_time_ns(n, true)};
 }
 
 // --- charge sharing -------------------------------------------------------------------------------------

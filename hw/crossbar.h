@@ -150,12 +150,16 @@ class Crossbar {
   OpTime read_rows(MatRef r, int row0, double t_s, FastRng& rng);
   // write_rows: W += delta (out, n; normalised units) by pulse coincidence one row at a time: the row
   // fires in every one of its BL slots, column j with probability |delta_ji| / (BL dw_min), so a device
-  // gets Binomial(BL, p_row p_col) pulses in delta's direction (at most BL per write).
+  // gets Binomial(BL, p_row p_col) pulses in delta's direction (at most BL per write; from kGaussianPulses expected
+  // pulses on, the Gaussian limit of that count, rounded).
   // With RowWrite::whole_steps the column generators fire floor(|delta_ji| / dw_min) pulses (at most BL):
   // no randomness in the count, the remainder below one nominal step is not written (whole_steps()
   // gives what is).
   enum class RowWrite { stochastic, whole_steps };
-  OpTime write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rng, RowWrite mode = RowWrite::stochastic);
+  // With bursts > 1 each row's write window is that many times BL slots long (and takes that many times
+  // the time): up to bursts BL pulses per device.
+  OpTime write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rng, RowWrite mode = RowWrite::stochastic,
+                    int bursts = 1);
   // What a whole-steps write of delta fires, in normalised units: each entry rounded toward zero to whole
   // nominal steps, at most max_steps (<= BL) of them; unchanged on an exact crossbar (it writes delta as is).
   void whole_steps(MatRef delta, int max_steps) const;

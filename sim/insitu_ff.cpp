@@ -451,23 +451,12 @@ hw::Crossbar& InSituFF::fine(int k) { return chip_.has_accumulator() ? chip_.acc
 namespace {
 
 // A row write of delta (normalised units) that may exceed the BL pulses of one write (BL nominal steps):
-// in as many bursts of at most BL steps per device as it takes. Returns the time of all of them. delta is
-// used up.
-double write_in_bursts(hw::Crossbar& c, Mat& delta, int row0, double t_s, hw::FastRng& rng, Mat& part,
+// with a write window of as many bursts of BL slots as the largest change needs.
+double write_in_bursts(hw::Crossbar& c, ConstMatRef delta, int row0, double t_s, hw::FastRng& rng,
                        hw::Crossbar::RowWrite mode) {
-  const float dw = float(c.params().device.dw_min), burst = float(c.burst_length()) * dw;
-  const bool exact = c.params().update.kind == hw::UpdateKind::exact;
-  // A whole-steps write rounds towards zero: less than a whole step left anywhere is done.
-  const float done = mode == hw::Crossbar::RowWrite::whole_steps ? dw * 0.999f : 0.0f;
-  double ns = 0;
-  for (;;) {
-    part = exact ? delta : Mat(delta.cwiseMax(-burst).cwiseMin(burst));
-    ns += c.write_rows(part, row0, t_s + ns * 1e-9, rng, mode).ns;
-    if (exact) break;
-    delta -= part;
-    if (delta.cwiseAbs().maxCoeff() <= done) break;
-  }
-  return ns;
+  const double steps = double(delta.cwiseAbs().maxCoeff()) / c.params().device.dw_min;
+  const int bursts = std::max(1, int(std::ceil(steps / c.burst_length() - 1e-6)));
+  return c.write_rows(delta, row0, t_s, rng, mode, bursts).ns;
 }
 
 }  // namespace
@@ -490,7 +479,7 @@ double InSituFF::carry_rows(int k, int row0, int n, double t_s, hw::FastRng& rng
   weights.whole_steps(w.dw, weights.burst_length());
   const double ns_w = weights.write_rows(w.dw, row0, t_w, rng, hw::Crossbar::RowWrite::whole_steps).ns;
   w.dw *= -float(carry_.factor);  // what was carried (nominally) leaves the fine array, in its own whole steps
-  return ns + std::max(ns_w, write_in_bursts(fine, w.dw, row0, t_w, rng, w.part, hw::Crossbar::RowWrite::whole_steps));
+  return ns + std::max(ns_w, write_in_bursts(fine, w.dw, row0, t_w, rng, hw::Crossbar::RowWrite::whole_steps));
 }
 
 void InSituFF::carry_all() {
@@ -591,7 +580,7 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     // where that is more than BL of its steps.
     const bool accumulate = chip_.has_accumulator();
     w.dw = w.r * (accumulate ? to_w * float(carry_.factor) : to_w);
-    const double ns_w = accumulate ? write_in_bursts(chip_.accumulator(k), w.dw, 0, t_w, rng, w.part,
+    const double ns_w = accumulate ? write_in_bursts(chip_.accumulator(k), w.dw, 0, t_w, rng,
                                                      hw::Crossbar::RowWrite::stochastic)
                                    : wa.write_rows(w.dw, 0, t_w, rng).ns;
     if (am_.share()) {

@@ -151,7 +151,7 @@ class InSituFF {
     long long steps = 0;
   };
   struct Buffers {
-    Mat y, g, ge, p, s, d, r, dw, fine, part;
+    Mat y, g, ge, p, s, d, r, dw, fine;
     Vec target;
   };
   float per_unit(int k) const;
