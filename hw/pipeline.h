@@ -78,6 +78,9 @@ class PacketSink : public sc_core::sc_module {
   // Every packet that arrived, kept or not: count, summed latency (arrival - first stage's intake).
   long long count() const { return count_; }
   double latency_sum_s() const { return latency_sum_s_; }
+  // Starts the latency sum again (per epoch: a difference of two long sums would depend on what came
+  // before, and a resumed run has no before).
+  void reset_latency_sum() { latency_sum_s_ = 0; }
 
  private:
   void step();

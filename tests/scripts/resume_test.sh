@@ -4,9 +4,11 @@
 # another label value, it is refused. The in-situ record names the chip's defaults the run used.
 #   insitu:  FF in situ on a PCM chip with analog momentum, so the momentum arrays and the row the next
 #            transfer starts at (10 steps per epoch, a row's turn every 3) are part of what must survive.
+#   accumulator: FF in situ on ReRAM with capacitor momentum arrays and a threshold accumulator carried a
+#            third of its rows per step, so the third arrays and the next row to carry must survive too.
 #   digital: digital FF with momentum SGD, peer normalisation and hard negatives from the read-out, so the
 #            optimiser state, the peer means, the read-out and the negatives' random stream must survive.
-# usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|digital
+# usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital
 set -euo pipefail
 bin=$1
 data=$2
@@ -22,10 +24,15 @@ case $mode in
     common=(--device pcm --layers 40,30 --epochs 3 --batch 50 --train-limit 500 --test-limit 300
             --train-eval-limit 300 --rival bp --rival-epochs 1 --drift-times 1,86400 --lr 0.004 --init-scale 2.5
             --momentum 0.9 --momentum-every 3 --seed 5 --data "$data");;
+  accumulator)
+    common=(--device reram --layers 40,30 --epochs 3 --batch 50 --train-limit 500 --test-limit 300
+            --train-eval-limit 300 --rival none --drift-times 1,86400 --lr 0.02 --init-scale 2.5
+            --momentum 0.9 --momentum-final 0.99 --momentum-gain 256 --second-device capacitor --momentum-decay share
+            --carry 250 --carry-whole --carry-every 3 --seed 5 --data "$data");;
   digital)
     common=(--layers 40,30 --epochs 3 --batch 50 --train-limit 500 --test-limit 300 --train-eval-limit 300
             --negatives hard --predict both --peer 0.03 --momentum 0.9 --seed 5 --data "$data");;
-  *) echo "usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|digital" >&2; exit 2;;
+  *) echo "usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital" >&2; exit 2;;
 esac
 "$bin" "${common[@]}" --out "$dir/whole.json" > "$dir/whole.log" 2>&1
 "$bin" "${common[@]}" --out "$dir/part.json" --stop-after-epoch 1 > "$dir/stop.log" 2>&1
@@ -42,7 +49,7 @@ python3 - "$dir/whole.json" "$dir/part.json" "$mode" <<'PY'
 import json, sys
 # The record keeps the settings the run used: on the chip, the defaults that differ from digital FF's.
 config = json.load(open(sys.argv[1]))["config"]
-if sys.argv[3] == "insitu":
+if sys.argv[3] in ("insitu", "accumulator"):
     used = {"negatives": "random", "predict": "goodness", "weight-cost": 0}
     wrong = {k: config.get(k) for k, v in used.items() if config.get(k) != v}
     if wrong:
