@@ -32,7 +32,8 @@ for path, r in zip(sys.argv[1:], runs):
                        f"lr at the {lr_at})")
             if c.get("carry", 0) > 0:
                 every = c.get("carry-every", 1)
-                device += (f", whole steps into W through an accumulator of 1/{c['carry']} on {second}"
+                hidden = " hidden" if c.get("carry-hidden") else ""
+                device += (f", whole steps into W through a{hidden} accumulator of 1/{c['carry']} on {second}"
                            f"{'' if every == 1 else f' (a row every {every} steps)'}")
         else:
             device += f", carry 1/{c['carry']} on {second}"

@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
     const std::string arrays_on = insitu.second_device.empty() ? "" : " on " + insitu.second_device;
     const char* share = insitu.momentum.share() ? " decayed by charge sharing" : "";
     const std::string whole_carry =
-        insitu.carry.on() ? fmt::format(", whole steps into the weights through a fine array of 1/{}", insitu.carry.factor)
+        insitu.carry.on() ? fmt::format(", whole steps into the weights through a{} fine array of 1/{}",
+                                        insitu.carry.hidden ? " hidden" : "", insitu.carry.factor)
                           : std::string();
     const std::string mu = params.momentum_final >= 0
                                ? fmt::format("{} rising to {}", params.momentum, params.momentum_final)

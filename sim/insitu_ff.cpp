@@ -57,6 +57,8 @@ void InSituParams::add_options(CLI::App& app) {
                  "array's transfer) and is carried into the weights row by row (0: off)");
   app.add_flag("--carry-whole", carry.whole,
                "In situ with --carry: carry whole device steps only, the remainder staying in the fine array");
+  app.add_flag("--carry-hidden", carry.hidden,
+               "In situ with --carry: forward passes read the weights alone, not the fine array");
   app.add_option("--carry-every", carry.every,
                  "In situ with --carry: steps between two carries of a fine-array row (1: every row every step)");
   app.add_option("--plot", plot, "In situ: drift plot stem (default: results path without .json + _drift)");
@@ -86,6 +88,7 @@ void FineCarry::validate() const {
   require(factor == 0 || factor >= 1, "carry must be 0 (off) or at least 1 (the fine array's weight is 1/carry), got {}",
           factor);
   require(every >= 1, "carry-every must be at least 1, got {}", every);
+  require(!hidden || factor > 0, "carry-hidden hides the fine array of a carry: it needs --carry > 0");
   require(!whole || factor == std::round(factor),
           "carry-whole needs a whole carry factor (a step of the weights is that many of the fine array's), got {}",
           factor);
@@ -230,7 +233,7 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
       readout_(label_readout_counter(chip)),
       am_(momentum),
       carry_(carry),
-      fine_in_forward_(carry.on()) {
+      fine_in_forward_(carry.on() && !carry.hidden) {
   am_.validate();
   carry_.validate();
   require_carry_fits(p.momentum, carry_);

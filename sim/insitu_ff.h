@@ -74,6 +74,9 @@ struct FineCarry {
   double factor = 0.0;  // 0: off
   int every = 1;
   bool whole = false;
+  // Forward passes read the weights' array alone, not C + A / factor (the accumulator stays hidden, as
+  // Tiki-Taka v2's H is): the weight the network sees moves by whole steps only.
+  bool hidden = false;
   bool on() const { return factor > 0; }
   void validate() const;
 };
