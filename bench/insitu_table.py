@@ -17,7 +17,7 @@ print("|---|---|---|---|---|---|---|---|---|---|---|")
 for path, r in zip(sys.argv[1:], runs):
     m, c = r["metrics"], r["config"]
     device = m.get("device", "digital")
-    if c.get("momentum", 0) > 0 or c.get("carry", 0) > 0:
+    if device != "digital" and (c.get("momentum", 0) > 0 or c.get("carry", 0) > 0):
         # The update: analog momentum (decayed by pulses or by charge sharing) or periodic carry, and the
         # second arrays' device when it is not the weights'.
         second = m.get("hardware", {}).get("second_device") or device
@@ -32,8 +32,8 @@ for path, r in zip(sys.argv[1:], runs):
                        f"lr at the {lr_at})")
             if c.get("carry", 0) > 0:
                 every = c.get("carry-every", 1)
-                hidden = " hidden" if c.get("carry-hidden") else ""
-                device += (f", whole steps into W through a{hidden} accumulator of 1/{c['carry']} on {second}"
+                kind = "a hidden accumulator" if c.get("carry-hidden") else "an accumulator"
+                device += (f", whole steps into W through {kind} of 1/{c['carry']} on {second}"
                            f"{'' if every == 1 else f' (a row every {every} steps)'}")
         else:
             device += f", carry 1/{c['carry']} on {second}"
