@@ -485,6 +485,11 @@ double InSituFF::carry_rows(int k, int row0, int n, double t_s, hw::FastRng& rng
   return ns + std::max(ns_w, write_in_bursts(fine, w.dw, row0, t_w, rng, hw::Crossbar::RowWrite::whole_steps));
 }
 
+double InSituFF::carry_next_rows(int k, double t_s, hw::FastRng& rng) {
+  const auto [row0, n] = next_rows(carry_share_[std::size_t(k)], carry_row_[std::size_t(k)], inputs_of(k));
+  return carry_rows(k, row0, n, t_s, rng);
+}
+
 void InSituFF::carry_all() {
   if (!carry_.on()) return;
   chip_.sync();
@@ -554,9 +559,8 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   } else if (p_.momentum == 0) {
     // Periodic carry: the pulses go to the fine array at factor times the step, and this step's share of
     // its rows is carried into the weights.
-    ns += chip_.momentum(k).update(x, w.d, float(carry_.factor) * pk.lr, t_upd, rng).ns;
-    const auto [row0, n] = next_rows(carry_share_[std::size_t(k)], carry_row_[std::size_t(k)], inputs_of(k));
-    ns += carry_rows(k, row0, n, t_s + ns * 1e-9, rng);
+    ns += fine(k).update(x, w.d, float(carry_.factor) * pk.lr, t_upd, rng).ns;
+    ns += carry_next_rows(k, t_s + ns * 1e-9, rng);
   } else {
     // Analog momentum (heavy ball, ffnew.m's moving-average form v = mu v + (1 - mu) g, W += lr v): the
     // momentum array V holds G lr0 v (lr0 the base rate; with lr_at "gradient", G lr v). The gradient's
@@ -595,11 +599,8 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
       w.dw = w.r.middleCols(row0, n) * -f;
       ns += std::max(ns_w, va.write_rows(w.dw, row0, t_w, rng).ns);
     }
-    if (accumulate) {
-      // This step's share of the fine array's rows: whole steps of W carried, the rest left to accumulate.
-      const auto [c0, cn] = next_rows(carry_share_[std::size_t(k)], carry_row_[std::size_t(k)], in);
-      ns += carry_rows(k, c0, cn, t_s + ns * 1e-9, rng);
-    }
+    // Whole steps of W carried out of the accumulator, the rest left to accumulate.
+    if (accumulate) ns += carry_next_rows(k, t_s + ns * 1e-9, rng);
   }
 
   if (k + 1 < layers()) {

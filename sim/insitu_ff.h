@@ -165,6 +165,7 @@ class InSituFF {
   static std::pair<int, int> next_rows(const DecayShare& share, int& row, int rows);
   hw::Crossbar& fine(int k);  // the fine array of periodic carry: the second array, or the third with momentum
   double carry_rows(int k, int row0, int n, double t_s, hw::FastRng& rng);
+  double carry_next_rows(int k, double t_s, hw::FastRng& rng);  // this step's share of rows, carried
 
   hw::Chip& chip_;
   const FFParams& p_;

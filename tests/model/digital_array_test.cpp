@@ -2,11 +2,30 @@
 
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 #include "core/error.h"
 
 using namespace mortal;
 
 namespace {
+// One weight w = 2 with input 1 and gradient 3, stepped once at each rate: the weight after every step.
+std::vector<float> one_weight_steps(const OptimiserParams& opt, const std::vector<float>& rates) {
+  DigitalArray a(1, 1, opt);
+  Mat w0(1, 1), x(1, 1), d(1, 1), w(1, 1);
+  w0 << 2;
+  x << 1;
+  d << 3;
+  a.write_weights(w0);
+  std::vector<float> after;
+  for (float lr : rates) {
+    a.update(x, d, lr);
+    a.read_weights(w);
+    after.push_back(w(0, 0));
+  }
+  return after;
+}
+
 Mat small_weights() {
   Mat w(2, 3);
   w << 1, -2, 0.5f, 0, 3, -1;
@@ -36,20 +55,11 @@ TEST_CASE("SGD with momentum keeps a moving average of the gradient minus the we
   OptimiserParams opt;
   opt.momentum = 0.9f;
   opt.weight_cost = 0.1f;
-  DigitalArray a(1, 1, opt);
-  Mat w0(1, 1), x(1, 1), d(1, 1), w(1, 1);
-  w0 << 2;
-  x << 1;
-  d << 3;
-  a.write_weights(w0);
+  const std::vector<float> w = one_weight_steps(opt, {1.0f, 1.0f});
   // step 1: v = 0.1 (3 - 0.1 * 2) = 0.28, w = 2 + 0.28
-  a.update(x, d, 1.0f);
-  a.read_weights(w);
-  CHECK(w(0, 0) == Approx(2.28f));
+  CHECK(w[0] == Approx(2.28f));
   // step 2: v = 0.9 * 0.28 + 0.1 (3 - 0.228) = 0.5292, w = 2.8092
-  a.update(x, d, 1.0f);
-  a.read_weights(w);
-  CHECK(w(0, 0) == Approx(2.8092f));
+  CHECK(w[1] == Approx(2.8092f));
 }
 
 TEST_CASE("a rising momentum follows the learning rate's decay from momentum to momentum_final", "[ff][array]") {
@@ -61,19 +71,8 @@ TEST_CASE("a rising momentum follows the learning rate's decay from momentum to 
   CHECK(opt.momentum_at(0.25f) == Approx(0.945f));
   CHECK(opt.momentum_at(0.0f) == Approx(0.99f));
   CHECK(opt.momentum_at(1.0f) == Approx(0.9f));  // a rate above the base one is clamped
-  // w = 2, gradient 3; a step at the base rate 0.5, then one at 0.25: the weight after them.
-  const auto steps = [](const OptimiserParams& o) {
-    DigitalArray a(1, 1, o);
-    Mat w0(1, 1), x(1, 1), d(1, 1), w(1, 1);
-    w0 << 2;
-    x << 1;
-    d << 3;
-    a.write_weights(w0);
-    a.update(x, d, 0.5f);
-    a.update(x, d, 0.25f);
-    a.read_weights(w);
-    return w(0, 0);
-  };
+  // A step at the base rate 0.5, then one at 0.25: the weight after them.
+  const auto steps = [](const OptimiserParams& o) { return one_weight_steps(o, {0.5f, 0.25f}).back(); };
   // step 1: v = 0.1 * 3 = 0.3, w = 2 + 0.15; step 2 at momentum 0.945: v = 0.945 * 0.3 + 0.055 * 3 = 0.4485,
   // w = 2.15 + 0.112125
   CHECK(steps(opt) == Approx(2.262125f));
