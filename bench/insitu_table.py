@@ -37,6 +37,9 @@ for path, r in zip(sys.argv[1:], runs):
                            f"{'' if every == 1 else f' (a row every {every} steps)'}")
         else:
             device += f", carry 1/{c['carry']} on {second}"
+    copies = m.get("hardware", {}).get("weight_copies", 1)
+    if copies > 1:
+        device += f", {copies} devices per weight"
     if device != "digital" and c.get("w-scale", 0.5) != 0.5:
         device += f", w-scale {c['w-scale']}"
     if c.get("lr-schedule", "halfdecay") == "halfdecay" and c.get("decay-from", 0.5) != 0.5:

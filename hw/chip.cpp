@@ -20,6 +20,8 @@ void ChipParams::validate() const {
   goodness.validate("goodness");
   sigmoid.validate("sigmoid");
   check_nonnegative("sync_quantum_ns", sync_quantum_ns);
+  require(weight_copies >= 1 && weight_copies <= kMaxWeightCopies,
+          "weight_copies (devices per weight) must lie in 1..{}, got {}", kMaxWeightCopies, weight_copies);
   require(!accumulator_arrays || momentum_arrays, "accumulator_arrays needs momentum_arrays (the third array "
           "of a layer comes with its second)");
   require(scales.empty() || scales.size() + 1 == sizes.size(), "scales lists {} layers, the chip has {}",
@@ -64,21 +66,35 @@ int ChipLayer::inputs() const { return chip_->tile(index_).core().inputs(); }
 int ChipLayer::outputs() const { return chip_->tile(index_).core().outputs(); }
 
 void ChipLayer::forward(MatRef z, ConstMatRef x) {
-  const OpTime t = chip_->tile(index_).forward_at(z, x, chip_->now_s(), chip_->rng());
+  const OpTime t = chip_->forward_at(index_, z, x, chip_->now_s(), chip_->rng());
   chip_->advance_ns(t.ns);
 }
 
 void ChipLayer::update(ConstMatRef x, ConstMatRef d, float lr) {
-  const OpTime t = chip_->tile(index_).update_at(x, d, lr, chip_->now_s(), chip_->rng());
+  const OpTime t = chip_->update_at(index_, x, d, lr, chip_->now_s(), chip_->rng());
   chip_->advance_ns(t.ns);
 }
 
 void ChipLayer::read_weights(MatRef w) {
-  Crossbar& c = chip_->tile(index_).core();
-  c.read_weights(w, chip_->now_s());
-  // One read per input row (one-hot), every output converted.
-  const double n = double(c.inputs()) * c.outputs();
-  chip_->ledger().add(chip_->ledger().counter(c.name(), "weight_readout_adc", chip_->ledger().params().adc_conversion_pj), n);
+  const double t_s = chip_->now_s();
+  const int copies = chip_->weight_copies();
+  Mat wc;
+  for (int c = 0; c < copies; ++c) {
+    Crossbar& a = chip_->weights(index_, c);
+    if (c == 0) {
+      a.read_weights(w, t_s);
+    } else {
+      wc.resize(w.rows(), w.cols());
+      a.read_weights(wc, t_s);
+      w += wc;
+    }
+    // One read per input row (one-hot), every output converted.
+    const double n = double(a.inputs()) * a.outputs();
+    chip_->ledger().add(chip_->ledger().counter(a.name(), "weight_readout_adc", chip_->ledger().params().adc_conversion_pj),
+                        n);
+  }
+  if (copies > 1) w *= 1.0f / float(copies);
+  Crossbar& c = chip_->weights(index_);
   chip_->advance_ns(c.forward_time_ns(c.inputs()));
 }
 
@@ -99,6 +115,11 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params, Ledger& ledge
     if (p_.accumulator_arrays)
       accumulator_.push_back(std::make_unique<Crossbar>(path + ".accumulator", p_.second_crossbar(k), ledger, out, in,
                                                         seed, layer + ".accumulator"));
+    copies_.emplace_back();
+    for (int c = 1; c < p_.weight_copies; ++c)
+      copies_.back().push_back(std::make_unique<Crossbar>(fmt::format("{}.copy{}", path, c), p_.layer_crossbar(k),
+                                                          ledger, out, in, seed, fmt::format("{}.copy{}", layer, c)));
+    copy_out_.emplace_back();
     relu_.push_back(std::make_unique<AnalogRelu>(path + ".relu", p_.relu, ledger));
     norm_.push_back(std::make_unique<LengthNormaliser>(path + ".normaliser", p_.normaliser, ledger));
     goodness_.push_back(std::make_unique<GoodnessIntegrator>(path + ".goodness", p_.goodness, ledger));
@@ -115,6 +136,7 @@ void Chip::reseed(std::uint64_t seed) {
     tiles_[std::size_t(k)]->core().reseed(seed);
     if (has_momentum()) momentum(k).reseed(seed);
     if (has_accumulator()) accumulator(k).reseed(seed);
+    for (auto& c : copies_[std::size_t(k)]) c->reseed(seed);
     const int out = tiles_[std::size_t(k)]->core().outputs();
     Rng r1 = make_rng(seed, fmt::format("layer{}.relu", k));
     relu_[std::size_t(k)]->sample(out, r1);
@@ -127,8 +149,43 @@ void Chip::reseed(std::uint64_t seed) {
   }
 }
 
+Crossbar& Chip::weights(int k, int c) {
+  require(c >= 0 && c < weight_copies(), "layer {} has {} weight copies, no copy {}", k, weight_copies(), c);
+  return c == 0 ? tile(k).core() : *copies_.at(std::size_t(k))[std::size_t(c - 1)];
+}
+
+OpTime Chip::forward_at(int k, MatRef z, ConstMatRef x, double t_s, FastRng& rng, ForwardIO io) {
+  OpTime t = tile(k).forward_at(z, x, t_s, rng, io);
+  if (weight_copies() == 1) return t;
+  // The rows of every copy carry the first copy's drive (one DAC or driver per input): its inputs as
+  // converted or clipped. Each copy's amplifiers saturate and add their noise; the summing stage averages.
+  const ConstMatRef driven = tile(k).core().last_inputs();
+  Mat& zc = copy_out_.at(std::size_t(k));
+  zc.resize(z.rows(), z.cols());
+  for (int c = 1; c < weight_copies(); ++c) {
+    t.ns = std::max(t.ns, weights(k, c).forward(zc, driven, t_s, rng, ForwardIO{false, io.adc}).ns);
+    z += zc;
+  }
+  z *= 1.0f / float(weight_copies());
+  return t;
+}
+
+OpTime Chip::update_at(int k, ConstMatRef x, ConstMatRef d, float lr, double t_s, FastRng& rng) {
+  OpTime t = tile(k).update_at(x, d, lr, t_s, rng);
+  for (int c = 1; c < weight_copies(); ++c) t.ns = std::max(t.ns, weights(k, c).update(x, d, lr, t_s, rng).ns);
+  return t;
+}
+
+OpTime Chip::write_weight_rows(int k, ConstMatRef delta, int row0, double t_s, FastRng& rng, Crossbar::RowWrite mode) {
+  OpTime t;
+  for (int c = 0; c < weight_copies(); ++c)
+    t.ns = std::max(t.ns, weights(k, c).write_rows(delta, row0, t_s, rng, mode).ns);
+  return t;
+}
+
 void Chip::program(int k, ConstMatRef w) {
-  const OpTime t = tile(k).program_at(w, now_s(), rng_);
+  OpTime t = tile(k).program_at(w, now_s(), rng_);
+  for (int c = 1; c < weight_copies(); ++c) t.ns = std::max(t.ns, weights(k, c).program(w, now_s(), rng_).ns);
   advance_ns(t.ns);
 }
 
@@ -166,6 +223,8 @@ void Chip::save(Checkpoint& c, const std::string& prefix) const {
     if (has_momentum()) momentum_[std::size_t(k)]->save(c, fmt::format("{}.layer{}.momentum", prefix, k));
     if (has_accumulator())
       accumulator_[std::size_t(k)]->save(c, fmt::format("{}.layer{}.accumulator", prefix, k));
+    for (std::size_t i = 0; i < copies_[std::size_t(k)].size(); ++i)
+      copies_[std::size_t(k)][i]->save(c, fmt::format("{}.layer{}.copy{}", prefix, k, i + 1));
   }
   const auto s = rng_.state();
   const sc_core::sc_time now = sc_core::sc_time_stamp();
@@ -173,6 +232,7 @@ void Chip::save(Checkpoint& c, const std::string& prefix) const {
                                 {"layers", layers()},
                                 {"momentum_arrays", has_momentum()},
                                 {"accumulator_arrays", has_accumulator()},
+                                {"weight_copies", weight_copies()},
                                 {"rng", s},
                                 {"kernel_time_ps", now.value()},
                                 {"resolution_ps", sc_core::sc_get_time_resolution().to_seconds() * 1e12},
@@ -188,6 +248,8 @@ void Chip::restore(const Checkpoint& c, const std::string& prefix) {
   require(j.value("accumulator_arrays", false) == has_accumulator(),
           "checkpoint chip '{}' {} accumulator arrays, this chip {}", prefix,
           j.value("accumulator_arrays", false) ? "has" : "has no", has_accumulator() ? "has" : "has none");
+  require(j.value("weight_copies", 1) == weight_copies(), "checkpoint chip '{}' has {} copies of its weights, this chip {}",
+          prefix, j.value("weight_copies", 1), weight_copies());
   const double resolution_ps = sc_core::sc_get_time_resolution().to_seconds() * 1e12;
   require(j.at("resolution_ps").get<double>() == resolution_ps,
           "checkpoint chip '{}' was saved with a time resolution of {} ps, this process uses {} ps", prefix,
@@ -197,6 +259,7 @@ void Chip::restore(const Checkpoint& c, const std::string& prefix) {
     tiles_[std::size_t(k)]->core().restore(c, fmt::format("{}.layer{}", prefix, k));
     if (has_momentum()) momentum(k).restore(c, fmt::format("{}.layer{}.momentum", prefix, k));
     if (has_accumulator()) accumulator(k).restore(c, fmt::format("{}.layer{}.accumulator", prefix, k));
+    for (int i = 1; i < weight_copies(); ++i) weights(k, i).restore(c, fmt::format("{}.layer{}.copy{}", prefix, k, i));
   }
   rng_.set_state(j.at("rng").get<std::array<std::uint64_t, 4>>());
   const sc_core::sc_time saved = sc_core::sc_time::from_value(j.at("kernel_time_ps").get<std::uint64_t>());

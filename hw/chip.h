@@ -46,6 +46,8 @@ struct LayerScale {
   double output_range = 0.0;
 };
 
+constexpr int kMaxWeightCopies = 16;
+
 struct ChipParams {
   std::vector<int> sizes = {784, 1000};  // layer k maps sizes[k] inputs to sizes[k+1] outputs
   CrossbarParams crossbar = crossbar_preset("pcm");
@@ -64,6 +66,12 @@ struct ChipParams {
   // crossbar `second` holds (e.g. capacitor cells beside ReRAM weights). The layer scales apply to both.
   std::string second_device;
   CrossbarParams second;
+  // Devices per weight (a multi-memristive synapse: Boybat et al. 2018): every layer's weights are held on
+  // this many arrays of the weights' devices, side by side, driven by the same row voltages; each is
+  // written the same change by its own pulses, and a summing stage averages their column outputs (each
+  // array keeps its own amplifiers and their noise). A weight is the mean of its copies: the noise of its
+  // writes falls as 1 / copies in variance while its range stays the device's.
+  int weight_copies = 1;
   double sync_quantum_ns = 0.0;
   void validate() const;
   // The second arrays of another device preset: second_device = name, second = its crossbar preset.
@@ -88,7 +96,8 @@ class ChipLayer : public SynapticArray {
   int outputs() const override;
   void forward(MatRef z, ConstMatRef x) override;
   void update(ConstMatRef x, ConstMatRef d, float lr) override;
-  // A full read-out: every cross-point read through the ADCs, row by row.
+  // A full read-out: every cross-point read through the ADCs, row by row (the mean over the weights'
+  // copies).
   void read_weights(MatRef w) override;
 
  private:
@@ -103,6 +112,17 @@ class Chip : public sc_core::sc_module {
   int layers() const { return int(tiles_.size()); }
   SynapticArray& layer(int k) { return *arrays_.at(std::size_t(k)); }
   TileModule& tile(int k) { return *tiles_.at(std::size_t(k)); }
+  // Copy c (0 .. weight_copies() - 1) of layer k's weights; copy 0 is the tile's core.
+  int weight_copies() const { return p_.weight_copies; }
+  Crossbar& weights(int k, int c = 0);
+  // Layer k's weights as one layer over all their copies, at time t_s, each returning its duration (the
+  // copies work in parallel). forward_at: the inputs as the first copy drives them (after its DAC, if
+  // any) drive every copy's rows; the column outputs are averaged. update_at and write_weight_rows give
+  // every copy the same change, each by its own pulses (Crossbar::update, Crossbar::write_rows).
+  OpTime forward_at(int k, MatRef z, ConstMatRef x, double t_s, FastRng& rng, ForwardIO io = {});
+  OpTime update_at(int k, ConstMatRef x, ConstMatRef d, float lr, double t_s, FastRng& rng);
+  OpTime write_weight_rows(int k, ConstMatRef delta, int row0, double t_s, FastRng& rng,
+                           Crossbar::RowWrite mode = Crossbar::RowWrite::stochastic);
   bool has_momentum() const { return !momentum_.empty(); }
   Crossbar& momentum(int k) { return *momentum_.at(std::size_t(k)); }
   bool has_accumulator() const { return !accumulator_.empty(); }
@@ -118,7 +138,7 @@ class Chip : public sc_core::sc_module {
   // Become another individual of the same design: redraw every variation from `seed` and restart the
   // cycle-to-cycle noise stream. Weights must be programmed again.
   void reseed(std::uint64_t seed);
-  // Program-and-verify layer k to w (out, in), taking its time.
+  // Program-and-verify layer k to w (out, in), every copy of its weights, taking its time.
   void program(int k, ConstMatRef w);
 
   // Cycle-to-cycle noise of this chip (periphery and crossbars draw from it).
@@ -151,6 +171,8 @@ class Chip : public sc_core::sc_module {
   std::vector<std::unique_ptr<ChipLayer>> arrays_;
   std::vector<std::unique_ptr<Crossbar>> momentum_;
   std::vector<std::unique_ptr<Crossbar>> accumulator_;
+  std::vector<std::vector<std::unique_ptr<Crossbar>>> copies_;  // per layer: copies 1 .. weight_copies - 1
+  std::vector<Mat> copy_out_;                                    // per layer: a copy's forward output
   std::vector<std::unique_ptr<AnalogRelu>> relu_;
   std::vector<std::unique_ptr<LengthNormaliser>> norm_;
   std::vector<std::unique_ptr<GoodnessIntegrator>> goodness_;

@@ -116,7 +116,7 @@ PipelineStage::Work chip_layer_stage(Chip& chip, int k) {
     TileModule& tile = chip.tile(k);
     const int batch = int(p.x->rows());
     auto z = std::make_shared<Mat>(batch, tile.core().outputs());
-    double ns = tile.forward_at(*z, *p.x, t_s, chip.rng()).ns;
+    double ns = chip.forward_at(k, *z, *p.x, t_s, chip.rng()).ns;
     chip.relu(k).apply(*z, *z, chip.rng());
     ns += chip.relu(k).time_ns(batch);
     chip.normaliser(k).apply(*z, *z, chip.rng());

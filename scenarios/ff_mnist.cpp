@@ -71,8 +71,10 @@ int main(int argc, char** argv) {
     const std::string decay = params.lr_schedule == "halfdecay" && params.decay_from != 0.5
                                   ? fmt::format(" decaying from {} of the run", params.decay_from)
                                   : std::string();
+    const std::string preset =
+        insitu.hw.empty() ? insitu.device : fmt::format("{} ({})", insitu.device, fmt::join(insitu.hw, ", "));
     fmt::print("ff_mnist: seed {}, {}, layers {}, {} {} epochs, batch {}, {} lr {}{}, {} negatives, predict {}\n",
-               run.seed, insitu.in_situ() ? "in situ on the chip of device preset " + insitu.device : "digital", params.layers,
+               run.seed, insitu.in_situ() ? "in situ on the chip of device preset " + preset : "digital", params.layers,
                params.schedule, params.epochs, params.batch,
                insitu.in_situ() ? (params.momentum > 0   ? fmt::format("pulsed, analog momentum {}{}{}{},", mu,
                                                                         arrays_on, share, whole_carry)

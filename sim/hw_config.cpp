@@ -62,7 +62,8 @@ namespace mortal {
 nlohmann::json hw_to_json(const hw::ChipParams& chip, const hw::EnergyParams& energy) {
   nlohmann::json j = {{"crossbar", chip.crossbar},   {"relu", chip.relu},     {"normaliser", chip.normaliser},
                       {"goodness", chip.goodness},   {"sigmoid", chip.sigmoid}, {"scales", chip.scales},
-                      {"sync_quantum_ns", chip.sync_quantum_ns}, {"energy", energy}};
+                      {"weight_copies", chip.weight_copies}, {"sync_quantum_ns", chip.sync_quantum_ns},
+                      {"energy", energy}};
   // The second arrays' crossbar only when it is another device's.
   if (!chip.second_device.empty()) {
     j["second_device"] = chip.second_device;
@@ -79,6 +80,7 @@ void hw_from_json(const nlohmann::json& j, hw::ChipParams& chip, hw::EnergyParam
   j.at("sigmoid").get_to(chip.sigmoid);
   j.at("scales").get_to(chip.scales);
   j.at("sync_quantum_ns").get_to(chip.sync_quantum_ns);
+  chip.weight_copies = j.value("weight_copies", 1);  // results written before it existed: one
   j.at("energy").get_to(energy);
   chip.second_device = j.value("second_device", std::string());
   if (!chip.second_device.empty()) j.at("second").get_to(chip.second);

@@ -157,7 +157,7 @@ class RivalOnChip {
       for (int k = 0; k < L; ++k) {
         const bool last = k + 1 == L;
         z.resize(m, chip_.tile(k).core().outputs());
-        chip_.advance_ns(chip_.tile(k).forward_at(z, x, chip_.now_s(), rng_, hw::ForwardIO{k == 0, last}).ns);
+        chip_.advance_ns(chip_.forward_at(k, z, x, chip_.now_s(), rng_, hw::ForwardIO{k == 0, last}).ns);
         if (last) break;
         x.resize(m, z.cols() + 1);
         chip_.relu(k).apply(x.leftCols(z.cols()), z, rng_);
@@ -427,7 +427,7 @@ double InSituFF::forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng&
   const int rows = int(x.rows());
   y.resize(rows, units_of(k));
   g.resize(rows, 1);
-  double ns = chip_.tile(k).forward_at(y, x, t_s, rng, hw::ForwardIO{k == 0, false}).ns;
+  double ns = chip_.forward_at(k, y, x, t_s, rng, hw::ForwardIO{k == 0, false}).ns;
   if (fine_in_forward_) {
     // The fine array, driven by the same row voltages at the same time (the first layer's DAC serves both
     // arrays: its conversions are counted once, and its rounding is modelled on the weights' array only,
@@ -475,12 +475,12 @@ double InSituFF::carry_rows(int k, int row0, int n, double t_s, hw::FastRng& rng
   hw::Crossbar& weights = chip_.tile(k).core();
   w.dw = w.r * float(1 / carry_.factor);
   if (!carry_.whole) {
-    const double ns_w = weights.write_rows(w.dw, row0, t_w, rng).ns;
+    const double ns_w = chip_.write_weight_rows(k, w.dw, row0, t_w, rng).ns;
     w.dw *= -float(carry_.factor);  // what was carried leaves the fine array
     return ns + std::max(ns_w, fine.write_rows(w.dw, row0, t_w, rng).ns);
   }
   weights.whole_steps(w.dw, weights.burst_length());
-  const double ns_w = weights.write_rows(w.dw, row0, t_w, rng, hw::Crossbar::RowWrite::whole_steps).ns;
+  const double ns_w = chip_.write_weight_rows(k, w.dw, row0, t_w, rng, hw::Crossbar::RowWrite::whole_steps).ns;
   w.dw *= -float(carry_.factor);  // what was carried (nominally) leaves the fine array, in its own whole steps
   return ns + std::max(ns_w, write_in_bursts(fine, w.dw, row0, t_w, rng, hw::Crossbar::RowWrite::whole_steps));
 }
@@ -555,7 +555,7 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   }
   const double t_upd = t_s + ns * 1e-9;
   if (!chip_.has_momentum()) {
-    ns += chip_.tile(k).update_at(x, w.d, pk.lr, t_upd, rng).ns;
+    ns += chip_.update_at(k, x, w.d, pk.lr, t_upd, rng).ns;
   } else if (p_.momentum == 0) {
     // Periodic carry: the pulses go to the fine array at factor times the step, and this step's share of
     // its rows is carried into the weights.
@@ -568,7 +568,6 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     // V's decay is written back into its own rows, a share of them per step: a row's turn comes every P
     // steps and takes away the fraction f of it. P = 1, f = 1 - mu is exact; for P > 1, f is set so that a
     // constant gradient gives the same mean velocity (see decay_share).
-    hw::Crossbar& wa = chip_.tile(k).core();
     hw::Crossbar& va = chip_.momentum(k);
     // The momentum of this step: constant, or rising as the rate decays (--momentum-final). V's decay at
     // the end of the step is the next step's: V then enters it as mu' v, as digital momentum SGD's
@@ -589,7 +588,7 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     w.dw = w.r * (accumulate ? to_w * float(carry_.factor) : to_w);
     const double ns_w = accumulate ? write_in_bursts(chip_.accumulator(k), w.dw, 0, t_w, rng,
                                                      hw::Crossbar::RowWrite::stochastic)
-                                   : wa.write_rows(w.dw, 0, t_w, rng).ns;
+                                   : chip_.write_weight_rows(k, w.dw, 0, t_w, rng).ns;
     if (am_.share()) {
       // V's rows are held as voltages: its cells share their charge while W is written.
       ns += std::max(ns_w, va.share_charge(mu_decay, t_w, rng).ns);
@@ -802,19 +801,21 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   Stopwatch drift_clock;
   const auto probe = [](hw::Crossbar& c) { return Mat::Constant(1, c.inputs(), 1.0f); };
   const auto calibrate = [&](hw::Chip& ch, hw::FastRng& rng) {
-    for (int k = 0; k < ch.layers(); ++k) {
-      hw::Crossbar& c = ch.tile(k).core();
-      ch.advance_ns(c.calibrate_drift(probe(c), ch.now_s(), rng).ns);
-    }
+    for (int k = 0; k < ch.layers(); ++k)
+      for (int i = 0; i < ch.weight_copies(); ++i) {
+        hw::Crossbar& c = ch.weights(k, i);
+        ch.advance_ns(c.calibrate_drift(probe(c), ch.now_s(), rng).ns);
+      }
   };
   const auto compensate = [&](hw::Chip& ch, hw::FastRng& rng, bool on) {
-    for (int k = 0; k < ch.layers(); ++k) {
-      hw::Crossbar& c = ch.tile(k).core();
-      if (on)
-        ch.advance_ns(c.compensate_drift(probe(c), ch.now_s(), rng).ns);
-      else
-        c.reset_output_gain();
-    }
+    for (int k = 0; k < ch.layers(); ++k)
+      for (int i = 0; i < ch.weight_copies(); ++i) {
+        hw::Crossbar& c = ch.weights(k, i);
+        if (on)
+          ch.advance_ns(c.compensate_drift(probe(c), ch.now_s(), rng).ns);
+        else
+          c.reset_output_gain();
+      }
   };
   calibrate(chip, t.eval_rng());
   if (bp_chip) calibrate(*rival_chip, bp_chip->rng());

@@ -213,3 +213,120 @@ TEST_CASE("a chip restored from a checkpoint computes what the saved chip comput
   lone.accumulator_arrays = true;
   CHECK_THROWS_WITH(lone.validate(), Catch::Contains("accumulator_arrays needs momentum_arrays"));
 }
+
+TEST_CASE("copies of a layer's weights are programmed alike and read as their mean", "[chip]") {
+  Ledger ledger;
+  ChipParams ip = chip_preset("ideal", {50, 20});
+  ip.weight_copies = 2;
+  // Pulsed devices: each copy is an individual of its own, programmed to the same targets (each with its
+  // own programming noise); a read-out gives the mean of the copies, and the forward pass (read noise,
+  // drift and output noise off) the product with that mean.
+  ChipParams rp = chip_preset("pcm", {50, 20});
+  rp.weight_copies = 3;
+  rp.crossbar.device.read_noise_rel = 0;
+  rp.crossbar.device.read_noise_1f = false;
+  rp.crossbar.device.drift = false;
+  rp.crossbar.out_noise = 0;
+  rp.crossbar.dac.quantize = rp.crossbar.adc.quantize = false;
+  // (SystemC elaborates once: both chips before the first operation.)
+  Chip ideal("ideal", ip, ledger, 4), pcm("pcm", rp, ledger, 4);
+  REQUIRE(ideal.weight_copies() == 2);
+  Mat w = Mat::Random(20, 50), x = Mat::Random(8, 50), d = Mat::Random(8, 20);
+  ideal.program(0, w);
+  Mat z(8, 20), zref = x * w.transpose();
+  ideal.layer(0).forward(z, x);
+  CHECK(z == zref);  // (z + z) / 2 is exact
+  ideal.layer(0).update(x, d, 0.01f);
+  w.noalias() += 0.01f * d.transpose() * x;
+  Mat back(20, 50);
+  ideal.layer(0).read_weights(back);
+  CHECK(back == w);
+  CHECK(ideal.weights(0, 1).weights_normalised() == ideal.weights(0, 0).weights_normalised());
+  CHECK_THROWS_WITH(ideal.weights(0, 2), Catch::Contains("no copy 2"));
+
+  const Mat target = Mat::Random(20, 50) * 0.4f;
+  pcm.program(0, target);
+  CHECK(pcm.weights(0, 1).devices().dw_up != pcm.weights(0, 0).devices().dw_up);
+  CHECK(pcm.weights(0, 2).devices().dw_up != pcm.weights(0, 1).devices().dw_up);
+  Mat mean = Mat::Zero(20, 50), wc(20, 50);
+  for (int c = 0; c < 3; ++c) {
+    pcm.weights(0, c).read_weights(wc, pcm.now_s());
+    CHECK((wc - target).cwiseAbs().mean() < 0.05f);  // program-and-verify brought each copy near its target
+    if (c > 0) {
+      Mat w0(20, 50);
+      pcm.weights(0, 0).read_weights(w0, pcm.now_s());
+      CHECK(wc != w0);  // by its own devices and pulses
+    }
+    mean += wc / 3.0f;
+  }
+  pcm.layer(0).read_weights(back);
+  CHECK((back - mean).cwiseAbs().maxCoeff() < 1e-6f);
+  pcm.forward_at(0, z, x, pcm.now_s(), pcm.rng());
+  zref = x * mean.transpose();
+  CHECK((z - zref).cwiseAbs().maxCoeff() < 1e-4f * zref.cwiseAbs().maxCoeff());
+  // Only the first copy converts the inputs: the others are driven by its DAC.
+  for (const auto& c : ledger.counters())
+    if (c.event == "dac_conversion" && c.module.rfind("pcm.", 0) == 0) {
+      INFO(c.module);
+      CHECK((c.module == "pcm.layer0.dac" ? c.count > 0 : c.count == 0));
+    }
+  ChipParams bad = chip_preset("reram", {4, 2});
+  bad.weight_copies = 0;
+  CHECK_THROWS_WITH(bad.validate(), Catch::Contains("weight_copies") && Catch::Contains("got 0"));
+}
+
+TEST_CASE("every copy of the weights is written by its own pulses: the mean's write noise halves with two",
+          "[chip]") {
+  // The same row write into two copies. Each device's change is its own draw (its pulse count, its
+  // cycle-to-cycle noise, its step drawn from the device-to-device spread), independent across copies,
+  // so the variance of the mean change over devices is half that of one copy's. With 80,000 devices per
+  // copy the sampling error of each variance is about 1%; the bounds allow several times that.
+  Ledger ledger;
+  ChipParams p = chip_preset("reram", {400, 200});
+  p.weight_copies = 2;
+  Chip chip("chip", p, ledger, 9);
+  const float dw = float(p.crossbar.device.dw_min);
+  const Mat delta = Mat::Constant(200, 400, 5 * dw);
+  std::vector<Mat> before;
+  for (int c = 0; c < 2; ++c) before.push_back(chip.weights(0, c).weights_normalised());
+  chip.write_weight_rows(0, delta, 0, chip.now_s(), chip.rng());
+  std::vector<Eigen::ArrayXf> change;
+  for (int c = 0; c < 2; ++c) {
+    const Mat m = chip.weights(0, c).weights_normalised() - before[std::size_t(c)];
+    change.push_back(Eigen::Map<const Eigen::ArrayXf>(m.data(), m.size()));
+  }
+  const auto variance = [](const Eigen::ArrayXf& a) {
+    const double mean = a.cast<double>().mean();
+    return (a.cast<double>() - mean).square().mean();
+  };
+  const double v0 = variance(change[0]), v1 = variance(change[1]), vm = variance((change[0] + change[1]) / 2);
+  INFO("copy variances " << v0 << " " << v1 << ", of the mean " << vm);
+  CHECK(change[0].mean() > 2 * dw);  // the write moved both copies, in delta's direction
+  CHECK(change[1].mean() > 2 * dw);
+  CHECK(v0 / v1 == Approx(1.0).epsilon(0.1));
+  CHECK(vm / (0.5 * (v0 + v1)) == Approx(0.5).epsilon(0.1));
+}
+
+TEST_CASE("a chip with copies of its weights restores them from a checkpoint", "[chip]") {
+  Ledger ledger;
+  ChipParams p = chip_preset("pcm", {16, 8});
+  p.weight_copies = 2;
+  Chip a("a", p, ledger, 5), b("b", p, ledger, 6), one("one", chip_preset("pcm", {16, 8}), ledger, 5);
+  a.program(0, Mat::Random(8, 16) * 0.5f);
+  const Mat x = Mat::Random(10, 16), d = Mat::Random(10, 8);
+  a.layer(0).update(x, d, 0.05f);
+  a.idle(60);
+  Checkpoint c;
+  a.save(c, "chip");
+  b.restore(c, "chip");
+  for (int i = 0; i < 2; ++i) {
+    CHECK(b.weights(0, i).weights_normalised() == a.weights(0, i).weights_normalised());
+    CHECK(b.weights(0, i).devices().dw_up == a.weights(0, i).devices().dw_up);
+  }
+  CHECK(a.weights(0, 1).weights_normalised() != a.weights(0, 0).weights_normalised());
+  Mat za(10, 8), zb(10, 8);
+  a.layer(0).forward(za, x);
+  b.layer(0).forward(zb, x);
+  CHECK(za == zb);
+  CHECK_THROWS_WITH(one.restore(c, "chip"), Catch::Contains("2 copies of its weights"));
+}

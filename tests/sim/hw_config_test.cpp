@@ -12,7 +12,7 @@ TEST_CASE("hardware settings override any parameter by its path and survive the 
   apply_hw_overrides(chip, energy,
                      {"device.dw_min=0.004", "crossbar.out_noise=0.02", "sigmoid.noise=0.01", "energy.pulse_pj=10",
                       "crossbar.update.bl=15", "crossbar.adc.quantize=false", "device.response.kind=linear_step",
-                      "device.response.gamma_up=0.5", "crossbar.read_noise_mode=per_device"});
+                      "device.response.gamma_up=0.5", "crossbar.read_noise_mode=per_device", "weight_copies=3"});
   CHECK(chip.crossbar.device.dw_min == 0.004);
   CHECK(chip.crossbar.out_noise == 0.02);
   CHECK(chip.sigmoid.noise == 0.01);
@@ -22,6 +22,7 @@ TEST_CASE("hardware settings override any parameter by its path and survive the 
   REQUIRE(std::holds_alternative<hw::LinearStep>(chip.crossbar.device.response));
   CHECK(std::get<hw::LinearStep>(chip.crossbar.device.response).gamma_up == 0.5);
   CHECK(chip.crossbar.read_noise_mode == hw::ReadNoiseMode::per_device);
+  CHECK(chip.weight_copies == 3);
   // Everything else kept its preset value.
   CHECK(chip.crossbar.device.dw_min_c2c == hw::device_preset("reram").dw_min_c2c);
 
@@ -55,6 +56,8 @@ TEST_CASE("a bad hardware setting is refused naming it", "[hw_config]") {
   refused("device.dw_~min=1", "names joined by dots");  // '~' once reached the JSON pointer parser
   refused("device..dw_min=1", "names joined by dots");
   refused("scales/0=1", "names joined by dots");
+  refused("weight_copies=0", "weight_copies (devices per weight) must lie in 1..16, got 0");
+  refused("weight_copies=1.5", "whole number");
 }
 
 TEST_CASE("second arrays of another device are recorded and overridden under second.", "[hw_config]") {

@@ -3,6 +3,7 @@
 #include <boost/random/uniform_int_distribution.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/rng.h"
@@ -65,11 +66,12 @@ namespace {
 // checks that the two differ.
 // With pulsed_weights the weights' array is pulsed (the ideal device's constant step, no noise of any kind)
 // and the second arrays exact: with a whole-steps carry the layer's weight C + A / factor still matches,
-// and C has moved by whole steps only.
+// and C has moved by whole steps only. With copies > 1 every layer's weights are held on that many arrays
+// (hw::ChipParams::weight_copies), each of which must hold the digital weights.
 // (SystemC elaborates once per process: one call per test case.)
 void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomentum am = AnalogMomentum{16.0, 1},
                                      const std::string& schedule = "constant", bool match = true,
-                                     float mu_final = -1.0f, bool pulsed_weights = false) {
+                                     float mu_final = -1.0f, bool pulsed_weights = false, int copies = 1) {
   const std::uint64_t seed = 7;
   const int b = 20, steps = 2;
   const Dataset data = noise_dataset(b * steps, 30, 1);
@@ -81,6 +83,7 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
   hw::ChipParams cp = chip_for("ideal", p, data.features());
   cp.momentum_arrays = mu > 0 || carry.on();
   cp.accumulator_arrays = mu > 0 && carry.on();
+  cp.weight_copies = copies;
   if (pulsed_weights) {
     cp.crossbar.update.kind = hw::UpdateKind::pulsed;
     cp.set_second_device("ideal");
@@ -148,6 +151,8 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
     Mat w0(w_digital.rows(), w_digital.cols());
     make_ff_arrays(p, data.features(), seed)[static_cast<std::size_t>(k)]->read_weights(w0);
     CHECK((w_chip - w0).cwiseAbs().maxCoeff() > 1e-3f);
+    // Every copy got the same exact steps.
+    for (int i = 1; i < copies; ++i) CHECK(chip.weights(k, i).weights_normalised() == c.weights_normalised());
   }
 }
 
@@ -216,6 +221,19 @@ TEST_CASE("on the ideal chip momentum through a hidden accumulator carried every
   check_ideal_steps_match_digital(0.9f, carry);
 }
 
+TEST_CASE("on the ideal chip two copies of every layer's weights each step as the digital FF does", "[insitu]") {
+  check_ideal_steps_match_digital(0.0f, {}, AnalogMomentum{16.0, 1}, "constant", true, -1.0f, false, 2);
+}
+
+TEST_CASE("on the ideal chip periodic carry into two copies of the weights steps as digital SGD does", "[insitu]") {
+  check_ideal_steps_match_digital(0.0f, FineCarry{8.0, 4}, AnalogMomentum{16.0, 1}, "constant", true, -1.0f, false, 2);
+}
+
+TEST_CASE("on the ideal chip two copies of every layer's weights each step as digital momentum SGD does",
+          "[insitu]") {
+  check_ideal_steps_match_digital(0.9f, {}, AnalogMomentum{16.0, 1}, "halfdecay", true, 0.99f, false, 2);
+}
+
 TEST_CASE("on pulsed weights a threshold accumulator writes whole steps and the layer's weight still matches",
           "[insitu]") {
   check_ideal_steps_match_digital(0.9f, FineCarry{8.0, 4, true}, AnalogMomentum{16.0, 1}, "constant", true, -1.0f,
@@ -226,7 +244,7 @@ namespace {
 
 // One PCM training epoch (with analog momentum if mu > 0, periodic carry if on): no ADC conversion on the
 // learning path.
-void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMomentum am = {}) {
+void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMomentum am = {}, int copies = 1) {
   const Dataset data = noise_dataset(60, 30, 2);
   FFParams p = small_params();
   p.momentum = mu;
@@ -235,6 +253,7 @@ void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMome
   cp.momentum_arrays = mu > 0 || carry.on();
   cp.accumulator_arrays = mu > 0 && carry.on();
   if (am.share()) cp.set_second_device("capacitor");
+  cp.weight_copies = copies;
   hw::Chip chip("chip", cp, ledger, 3);
   InSituFF insitu(chip, p, data, 3, 2, am, carry);
   insitu.program_initial();
@@ -252,6 +271,13 @@ void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMome
       CHECK((c.module == "chip.layer0.dac" ? c.count > 0 : c.count == 0));
     }
   CHECK(ledger.energy_pj_of_event("pulse") > 0);
+  for (int i = 1; i < copies; ++i) {
+    // Every copy of the weights is written, by its own pulses.
+    double copy_pulses = 0;
+    for (const auto& c : ledger.counters())
+      if (c.event == "pulse" && c.module.find(fmt::format(".copy{}", i)) != std::string::npos) copy_pulses += c.count;
+    CHECK(copy_pulses > 0);
+  }
   if (chip.has_accumulator()) {
     // The momentum array's transfer goes into the accumulator; the weights get only its whole steps.
     double into_accumulator = 0;
@@ -309,6 +335,13 @@ TEST_CASE("in-situ FF with momentum through a threshold accumulator digitises no
   AnalogMomentum am;
   am.decay = "share";
   check_training_digitises_nothing(0.9f, FineCarry{100.0, 1, true}, am);
+}
+
+TEST_CASE("in-situ FF with two copies of the weights beside capacitor momentum digitises nothing but the label "
+          "read-out", "[insitu]") {
+  AnalogMomentum am;
+  am.decay = "share";
+  check_training_digitises_nothing(0.9f, {}, am, 2);
 }
 
 TEST_CASE("in-situ FF with periodic carry digitises nothing but the label read-out", "[insitu]") {
