@@ -189,6 +189,27 @@ void Chip::program(int k, ConstMatRef w) {
   advance_ns(t.ns);
 }
 
+void Chip::calibrate_drift(FastRng& rng) {
+  for (int k = 0; k < layers(); ++k)
+    for (int i = 0; i < weight_copies(); ++i) {
+      Crossbar& c = weights(k, i);
+      advance_ns(c.calibrate_drift(Mat::Constant(1, c.inputs(), 1.0f), now_s(), rng).ns);
+    }
+}
+
+void Chip::compensate_drift(FastRng& rng) {
+  for (int k = 0; k < layers(); ++k)
+    for (int i = 0; i < weight_copies(); ++i) {
+      Crossbar& c = weights(k, i);
+      advance_ns(c.compensate_drift(Mat::Constant(1, c.inputs(), 1.0f), now_s(), rng).ns);
+    }
+}
+
+void Chip::reset_drift_compensation() {
+  for (int k = 0; k < layers(); ++k)
+    for (int i = 0; i < weight_copies(); ++i) weights(k, i).reset_output_gain();
+}
+
 double Chip::now_s() const { return sc_core::sc_time_stamp().to_seconds() + pending_ns_ * 1e-9; }
 
 void Chip::advance_ns(double ns) {

@@ -140,6 +140,12 @@ class Chip : public sc_core::sc_module {
   void reseed(std::uint64_t seed);
   // Program-and-verify layer k to w (out, in), every copy of its weights, taking its time.
   void program(int k, ConstMatRef w);
+  // Global drift compensation (Crossbar::calibrate_drift) of every layer's weights, each copy with its own
+  // gain, probed with one row of ones at full drive; each takes its time. reset_drift_compensation gives
+  // the outputs as drifted again.
+  void calibrate_drift(FastRng& rng);
+  void compensate_drift(FastRng& rng);
+  void reset_drift_compensation();
 
   // Cycle-to-cycle noise of this chip (periphery and crossbars draw from it).
   FastRng& rng() { return rng_; }

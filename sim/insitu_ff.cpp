@@ -799,26 +799,8 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
 
   // Drift: calibrate the global compensation now, idle, evaluate with and without it.
   Stopwatch drift_clock;
-  const auto probe = [](hw::Crossbar& c) { return Mat::Constant(1, c.inputs(), 1.0f); };
-  const auto calibrate = [&](hw::Chip& ch, hw::FastRng& rng) {
-    for (int k = 0; k < ch.layers(); ++k)
-      for (int i = 0; i < ch.weight_copies(); ++i) {
-        hw::Crossbar& c = ch.weights(k, i);
-        ch.advance_ns(c.calibrate_drift(probe(c), ch.now_s(), rng).ns);
-      }
-  };
-  const auto compensate = [&](hw::Chip& ch, hw::FastRng& rng, bool on) {
-    for (int k = 0; k < ch.layers(); ++k)
-      for (int i = 0; i < ch.weight_copies(); ++i) {
-        hw::Crossbar& c = ch.weights(k, i);
-        if (on)
-          ch.advance_ns(c.compensate_drift(probe(c), ch.now_s(), rng).ns);
-        else
-          c.reset_output_gain();
-      }
-  };
-  calibrate(chip, t.eval_rng());
-  if (bp_chip) calibrate(*rival_chip, bp_chip->rng());
+  chip.calibrate_drift(t.eval_rng());
+  if (bp_chip) rival_chip->calibrate_drift(bp_chip->rng());
   chip.sync();
   const double t_end = chip.now_s();
   nlohmann::json drift = nlohmann::json::array();
@@ -828,18 +810,18 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   for (double dt : ip.drift_times) {
     chip.idle(std::max(0.0, t_end + dt - chip.now_s()));
     nlohmann::json row = {{"time_s", dt}, {"label", duration_label(dt)}};
-    compensate(chip, t.eval_rng(), false);
+    chip.reset_drift_compensation();
     row["test_error"] = t.error(test);
-    compensate(chip, t.eval_rng(), true);
+    chip.compensate_drift(t.eval_rng());
     row["test_error_compensated"] = t.error(test);
     ff_plain.x.push_back(dt);
     ff_plain.y.push_back(100 * row["test_error"].get<double>());
     ff_comp.x.push_back(dt);
     ff_comp.y.push_back(100 * row["test_error_compensated"].get<double>());
     if (bp_chip) {
-      compensate(*rival_chip, bp_chip->rng(), false);
+      rival_chip->reset_drift_compensation();
       row["rival_test_error"] = bp_chip->error(test);
-      compensate(*rival_chip, bp_chip->rng(), true);
+      rival_chip->compensate_drift(bp_chip->rng());
       row["rival_test_error_compensated"] = bp_chip->error(test);
       bp_plain.x.push_back(dt);
       bp_plain.y.push_back(100 * row["rival_test_error"].get<double>());

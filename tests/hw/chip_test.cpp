@@ -329,4 +329,16 @@ TEST_CASE("a chip with copies of its weights restores them from a checkpoint", "
   b.layer(0).forward(zb, x);
   CHECK(za == zb);
   CHECK_THROWS_WITH(one.restore(c, "chip"), Catch::Contains("2 copies of its weights"));
+
+  // Drift compensation gives every copy its own gain (PCM drifts, each device by its own exponent).
+  a.calibrate_drift(a.rng());
+  a.idle(86400);
+  a.compensate_drift(a.rng());
+  const float g0 = a.weights(0, 0).output_gain(), g1 = a.weights(0, 1).output_gain();
+  CHECK(g0 > 1.0f);  // drift lowers conductances: the gain makes up for it
+  CHECK(g1 > 1.0f);
+  CHECK(g0 != g1);
+  a.reset_drift_compensation();
+  CHECK(a.weights(0, 0).output_gain() == 1.0f);
+  CHECK(a.weights(0, 1).output_gain() == 1.0f);
 }
