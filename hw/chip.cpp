@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -189,12 +190,17 @@ void Chip::program(int k, ConstMatRef w) {
   advance_ns(t.ns);
 }
 
-void Chip::calibrate_drift(FastRng& rng) {
+std::string Chip::calibrate_drift(FastRng& rng) {
+  std::string unusable;
   for (int k = 0; k < layers(); ++k)
     for (int i = 0; i < weight_copies(); ++i) {
       Crossbar& c = weights(k, i);
       advance_ns(c.calibrate_drift(Mat::Constant(1, c.inputs(), 1.0f), now_s(), rng).ns);
+      if (unusable.empty() && !(c.drift_probe() > 0))
+        unusable = fmt::format("the drift probe of layer {}{} reads no usable response (0 or not finite)", k,
+                               weight_copies() > 1 ? fmt::format(" copy {}", i) : std::string());
     }
+  return unusable;
 }
 
 void Chip::compensate_drift(FastRng& rng) {
@@ -289,6 +295,8 @@ void Chip::restore(const Checkpoint& c, const std::string& prefix) {
           prefix, saved.to_seconds(), now.to_seconds());
   if (saved > now) run_kernel(saved - now);
   pending_ns_ = j.at("pending_ns").get<double>();
+  require(std::isfinite(pending_ns_) && pending_ns_ >= 0, "checkpoint chip '{}': pending_ns is {}, not a time", prefix,
+          pending_ns_);
 }
 
 }  // namespace mortal::hw

@@ -142,8 +142,9 @@ class Chip : public sc_core::sc_module {
   void program(int k, ConstMatRef w);
   // Global drift compensation (Crossbar::calibrate_drift) of every layer's weights, each copy with its own
   // gain, probed with one row of ones at full drive; each takes its time. reset_drift_compensation gives
-  // the outputs as drifted again.
-  void calibrate_drift(FastRng& rng);
+  // the outputs as drifted again. calibrate_drift returns "" when every probe reads a usable response, else
+  // which crossbar's does not (its drift is then left uncompensated).
+  std::string calibrate_drift(FastRng& rng);
   void compensate_drift(FastRng& rng);
   void reset_drift_compensation();
 

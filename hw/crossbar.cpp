@@ -925,16 +925,19 @@ double Crossbar::probe_response(ConstMatRef probe, double t_s, FastRng& rng, OpT
 
 OpTime Crossbar::calibrate_drift(ConstMatRef probe, double t_s, FastRng& rng) {
   OpTime t;
-  probe_reference_ = probe_response(probe, t_s, rng, t);
+  const double response = probe_response(probe, t_s, rng, t);
+  probe_reference_ = std::isfinite(response) && response > 0 ? response : 0.0;
   out_gain_ = 1.0f;
   return t;
 }
 
 OpTime Crossbar::compensate_drift(ConstMatRef probe, double t_s, FastRng& rng) {
-  require(probe_reference_ > 0, "{}: compensate_drift needs calibrate_drift first", name_);
   OpTime t;
+  out_gain_ = 1.0f;
+  if (!(probe_reference_ > 0)) return t;  // nothing to compensate against (calibrate_drift's probe read nothing)
   const double now = probe_response(probe, t_s, rng, t);
-  out_gain_ = now > 0 ? float(probe_reference_ / now) : 1.0f;
+  const double gain = probe_reference_ / now;
+  if (std::isfinite(gain) && gain > 0 && now > 0) out_gain_ = float(gain);
   return t;
 }
 
@@ -964,11 +967,11 @@ void Crossbar::save(Checkpoint& c, const std::string& prefix) const {
 }
 
 void Crossbar::restore(const Checkpoint& c, const std::string& prefix) {
+  // Shapes and finiteness checked by the reader, the physics here: a crafted checkpoint must not load a
+  // state no device could be in.
   const auto dev = [&](const char* name, Mat& m) {
     Mat v;
-    c.get(prefix + "." + name, v);
-    require(v.rows() == out_ && v.cols() == in_,
-            "checkpoint entry '{}.{}' is {}x{}, this crossbar wants {}x{}", prefix, name, v.rows(), v.cols(), out_, in_);
+    c.get(prefix + "." + name, v, out_, in_);
     m = std::move(v);
   };
   dev("w", w_);
@@ -978,18 +981,35 @@ void Crossbar::restore(const Checkpoint& c, const std::string& prefix) {
   dev("w_max", dev_.w_max);
   dev("nu_z_plus", dev_.nu_z_plus);
   dev("nu_z_minus", dev_.nu_z_minus);
-  Mat stuck = dev_.stuck_plus.cast<float>();
-  dev("stuck_plus", stuck);
-  dev_.stuck_plus = stuck.cast<std::uint8_t>();
-  stuck = dev_.stuck_minus.cast<float>();
-  dev("stuck_minus", stuck);
-  dev_.stuck_minus = stuck.cast<std::uint8_t>();
+  const auto flags = [&](const char* name, auto& to) {
+    Mat stuck;
+    dev(name, stuck);
+    for (Eigen::Index i = 0; i < stuck.size(); ++i)
+      require(stuck(i) == 0 || stuck(i) == 1 || stuck(i) == 2,
+              "checkpoint entry '{}.{}' holds {}, not a stuck flag (0 free, 1 at g_min, 2 at g_max)", prefix,
+              name, stuck(i));
+    to = stuck.cast<std::uint8_t>();
+  };
+  flags("stuck_plus", dev_.stuck_plus);
+  flags("stuck_minus", dev_.stuck_minus);
   const nlohmann::json& s = c.get_json(prefix + ".scalars");
   dev_.gamma_up = s.at("gamma_up").get<double>();
   dev_.gamma_down = s.at("gamma_down").get<double>();
   t_program_s_ = s.at("t_program_s").get<double>();
   out_gain_ = s.at("out_gain").get<float>();
   probe_reference_ = s.at("probe_reference").get<double>();
+  const auto bad = [&](const std::string& what, Eigen::Index i) {
+    fail("checkpoint entry '{}': the device at index {} {}", prefix, i, what);
+  };
+  for (Eigen::Index i = 0; i < w_.size(); ++i) {
+    if (!(dev_.w_min(i) < 0 && 0 < dev_.w_max(i)))
+      bad(fmt::format("has bounds [{}, {}], which do not hold 0", dev_.w_min(i), dev_.w_max(i)), i);
+    if (!(dev_.dw_up(i) >= 0 && dev_.dw_down(i) >= 0))
+      bad(fmt::format("has a negative step (dw_up {}, dw_down {})", dev_.dw_up(i), dev_.dw_down(i)), i);
+  }
+  require(std::isfinite(dev_.gamma_up) && std::isfinite(dev_.gamma_down) && std::isfinite(t_program_s_) &&
+              std::isfinite(out_gain_) && out_gain_ > 0 && std::isfinite(probe_reference_) && probe_reference_ >= 0,
+          "checkpoint entry '{}.scalars' holds an impossible value: {}", prefix, s.dump());
   dirty_ = true;
   if (s.at("cache_valid").get<bool>()) rebuild(s.at("cached_log_t").get<double>(), s.at("cached_c2").get<double>());
 }

@@ -182,9 +182,13 @@ class Crossbar {
   void read_weights(MatRef w, double t_s);
 
   // Global drift compensation (aihwkit): remember the response to probe inputs now, later scale the
-  // outputs by one gain so the probe response matches again. probe: (n, in).
+  // outputs by one gain so the probe response matches again. probe: (n, in). A probe that reads nothing
+  // usable (0 or not finite: a converter that cannot resolve it, noise that swamps it) leaves nothing to
+  // compensate against: drift_probe() then says so, and compensate_drift leaves the gain at 1.
   OpTime calibrate_drift(ConstMatRef probe, double t_s, FastRng& rng);
   OpTime compensate_drift(ConstMatRef probe, double t_s, FastRng& rng);
+  // The probe's reference response (sum of |outputs|): positive and finite when compensable, else 0.
+  double drift_probe() const { return probe_reference_; }
   float output_gain() const { return out_gain_; }
   // Undo a compensation (the response as drifted), e.g. to compare with and without it.
   void reset_output_gain() { out_gain_ = 1.0f; }

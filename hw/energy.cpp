@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -82,6 +83,11 @@ void Ledger::restore(const nlohmann::json& record) {
                              c.at("energy_per_event_pj").get<double>());
     counters_[h].count = c.at("count").get<double>();
     counters_[h].integrated_pj = c.at("integrated_pj").get<double>();
+    require(std::isfinite(counters_[h].count) && counters_[h].count >= 0 && std::isfinite(counters_[h].integrated_pj) &&
+                counters_[h].integrated_pj >= 0,
+            "ledger record: counter {}/{} holds count {} and energy {} pJ; both must be finite and not negative",
+            c.at("module").get<std::string>(), c.at("event").get<std::string>(), counters_[h].count,
+            counters_[h].integrated_pj);
   }
 }
 

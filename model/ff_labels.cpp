@@ -15,9 +15,12 @@ void LabelCoding::validate(int features) const {
 }
 
 namespace {
-void copy_images(MatRef out, ConstMatRef images) {
+void copy_images(MatRef out, ConstMatRef images, const LabelCoding& coding) {
   require(out.rows() == images.rows() && out.cols() == images.cols(), "overlay: output {}x{} for images {}x{}",
           out.rows(), out.cols(), images.rows(), images.cols());
+  // The label pixels are written in place of the first pixels: they must be there.
+  require(coding.classes >= 1 && coding.classes <= out.cols(), "overlay: {} label pixels do not fit in images of {} pixels",
+          coding.classes, out.cols());
   if (out.data() != images.data()) out = images;
 }
 }  // namespace
@@ -25,7 +28,7 @@ void copy_images(MatRef out, ConstMatRef images) {
 void overlay_labels(MatRef out, ConstMatRef images, const std::vector<int>& labels, const LabelCoding& coding) {
   require(labels.size() == static_cast<std::size_t>(images.rows()), "overlay: {} labels for {} images",
           labels.size(), images.rows());
-  copy_images(out, images);
+  copy_images(out, images, coding);
   out.leftCols(coding.classes).setZero();
   for (Eigen::Index i = 0; i < out.rows(); ++i) {
     const int y = labels[static_cast<std::size_t>(i)];
@@ -36,13 +39,13 @@ void overlay_labels(MatRef out, ConstMatRef images, const std::vector<int>& labe
 
 void overlay_label(MatRef out, ConstMatRef images, int label, const LabelCoding& coding) {
   require(label >= 0 && label < coding.classes, "overlay: label {} outside 0..{}", label, coding.classes - 1);
-  copy_images(out, images);
+  copy_images(out, images, coding);
   out.leftCols(coding.classes).setZero();
   out.col(label).setConstant(coding.value);
 }
 
 void overlay_neutral(MatRef out, ConstMatRef images, const LabelCoding& coding) {
-  copy_images(out, images);
+  copy_images(out, images, coding);
   out.leftCols(coding.classes).setConstant(coding.neutral);
 }
 

@@ -3,10 +3,12 @@
 #include <fmt/ranges.h>
 
 #include <cstdio>
+#include <new>
 
 #include "core/error.h"
 #include "sim/bp_experiment.h"
 #include "sim/cli.h"
+#include "sim/outputs.h"
 #include "sim/results.h"
 
 int main(int argc, char** argv) {
@@ -22,6 +24,7 @@ int main(int argc, char** argv) {
   try {
     params.validate();
     nlohmann::json result = run_record("bp_mnist", run.seed, options_to_json(app));
+    prepare_outputs(run.out, run.force, {});  // before any training: a run that cannot write finds out now
     fmt::print("bp_mnist: seed {}, hidden {}, {} epochs, batch {}, {} lr {} ({}), momentum {}, weight decay {}, "
                "dropout {}/{}\n",
                run.seed, fmt::join(params.layers, "-"), params.epochs, params.batch, params.optimizer, params.lr,
@@ -40,6 +43,10 @@ int main(int argc, char** argv) {
     fmt::print("per training sample: {:.4g} MFLOP, {:.4g} MB moved; sustained {:.1f} GFLOP/s; results in {}\n",
                c["flops"].get<double>() / 1e6, c["bytes"].get<double>() / 1e6,
                m["cost_of_run"]["sustained_gflops"].get<double>(), run.out);
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "bp_mnist: error: out of memory: the run's arrays do not fit in this machine's memory; choose "
+               "smaller sizes\n");
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "bp_mnist: error: {}\n", e.what());
     return 1;

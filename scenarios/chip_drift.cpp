@@ -2,8 +2,11 @@
 // compensation, in simulated time; prints the energy ledger.
 #include <fmt/format.h>
 
+#include <new>
+
 #include "sim/chip_drift.h"
 #include "sim/cli.h"
+#include "sim/outputs.h"
 #include "sim/results.h"
 
 int main(int argc, char** argv) {
@@ -18,11 +21,16 @@ int main(int argc, char** argv) {
   try {
     params.validate();
     nlohmann::json result = run_record("chip_drift", run.seed, options_to_json(app));
+    prepare_outputs(run.out, run.force, {});  // before any training: a run that cannot write finds out now
     fmt::print("chip_drift: seed {}, device {}, layer {}x{}, batch {}\n", run.seed, params.device,
                params.inputs, params.outputs, params.batch);
     result["metrics"] = run_chip_drift(params, run.seed);
     write_json_atomic(run.out, result);
     fmt::print("{}results in {}\n", result["metrics"]["energy_table"].get<std::string>(), run.out);
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "chip_drift: error: out of memory: the run's arrays do not fit in this machine's memory; choose "
+               "smaller sizes\n");
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "chip_drift: error: {}\n", e.what());
     return 1;

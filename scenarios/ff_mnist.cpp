@@ -6,12 +6,14 @@
 #include <fmt/ranges.h>
 
 #include <cstdio>
+#include <new>
 #include <type_traits>
 
 #include "core/error.h"
 #include "sim/cli.h"
 #include "sim/ff_experiment.h"
 #include "sim/insitu_ff.h"
+#include "sim/outputs.h"
 #include "sim/resume.h"
 #include "sim/results.h"
 
@@ -57,7 +59,7 @@ int main(int argc, char** argv) {
     }
     params.validate();
     insitu.validate();
-    resume.validate();
+    resume.validate(params.epochs);
     nlohmann::json result = run_record("ff_mnist", run.seed, config);
     const std::string arrays_on = insitu.second_device.empty() ? "" : " on " + insitu.second_device;
     const char* share = insitu.momentum.share() ? " decayed by charge sharing" : "";
@@ -83,24 +85,32 @@ int main(int argc, char** argv) {
                                 : params.optimiser,
                params.lr, decay, params.negatives, params.predict);
     std::fflush(stdout);  // the configuration line comes first in a log file, before the progress lines
+    Checkpointing ck = resume.for_run(run.out, result["config"], option_defaults(app));
+    // Digital runs checkpoint at the epoch ends of the pipelined schedule.
+    if (!insitu.in_situ() && params.schedule != "pipelined") ck.path.clear();
+    std::vector<OutputFile> files;
+    if (!ck.path.empty()) files.push_back({"--checkpoint", ck.path});
+    if (insitu.in_situ() && !insitu.drift_times.empty()) {
+      const std::vector<OutputFile> plot = plot_files("--plot", insitu.plot_stem(run.out));
+      files.insert(files.end(), plot.begin(), plot.end());
+    }
+    require_resumable(ck);  // a checkpoint of other settings is the first thing to say
+    const RunOutputs outputs = prepare_outputs(run.out, run.force, files);
     // The record so far after every epoch: a stopped run still leaves its learning curve.
     const auto save_partial = [&](const nlohmann::json& curve) {
       nlohmann::json partial = result;
       partial["status"] = "running";
       partial["metrics"] = {{"curve", curve}};
-      write_json_atomic(run.out, partial);
+      write_json_atomic(outputs.running, partial);
     };
-    Checkpointing ck = resume.for_run(run.out, result["config"], option_defaults(app));
-    if (insitu.in_situ()) {
+    if (insitu.in_situ())
       result["metrics"] = run_insitu_ff(params, insitu, ck, run.seed, run.out, save_partial);
-    } else {
-      // Digital runs checkpoint at the epoch ends of the pipelined schedule.
-      if (params.schedule != "pipelined") ck.path.clear();
+    else
       result["metrics"] = run_ff(params, run.seed, save_partial, ck);
-    }
     result["status"] = result["metrics"]["status"];
     result["metrics"].erase("status");
-    write_json_atomic(run.out, result);
+    write_json_atomic(result["status"] == "stopped" ? outputs.running : run.out, result);
+    if (result["status"] != "stopped") outputs.finish();
     if (result["status"] == "stopped") {
       fmt::print("stopped after epoch {}; resume with the same options and --resume (checkpoint {})\n",
                  result["metrics"]["stopped_after_epoch"].get<int>(), result["metrics"]["checkpoint"].get<std::string>());
@@ -117,7 +127,11 @@ int main(int argc, char** argv) {
                  "{:.3g} s simulated training; drift plot {}\n",
                  insitu.device, m["energy_training_pj_per_image"].get<double>() * 1e-6,
                  m["images_per_simulated_s"].get<double>(), m["simulated_training_s"].get<double>(),
-                 m["drift_plot"].get<std::string>());
+                 m["drift_plot"].get<std::string>().empty() ? std::string("none") : m["drift_plot"].get<std::string>());
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "ff_mnist: error: out of memory: layers {} (batch {}) do not fit in this machine's memory; "
+               "choose smaller --layers\n", params.layers, params.batch);
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "ff_mnist: error: {}\n", e.what());
     return 1;

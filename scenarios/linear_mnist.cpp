@@ -1,9 +1,12 @@
 // linear_mnist: a linear softmax classifier on MNIST, the end-to-end check of data, training and results.
 #include <fmt/format.h>
 
+#include <new>
+
 #include "core/error.h"
 #include "sim/cli.h"
 #include "sim/linear_experiment.h"
+#include "sim/outputs.h"
 #include "sim/results.h"
 
 int main(int argc, char** argv) {
@@ -17,6 +20,7 @@ int main(int argc, char** argv) {
   if (!parse_command_line(app, argc, argv, code)) return code;
   try {
     nlohmann::json result = run_record("linear_mnist", run.seed, options_to_json(app));
+    prepare_outputs(run.out, run.force, {});  // before any training: a run that cannot write finds out now
     fmt::print("linear_mnist: seed {}, {} epochs, batch {}, lr {}\n", run.seed, params.epochs, params.batch,
                params.lr);
     result["metrics"] = run_linear(params, run.seed);
@@ -25,6 +29,10 @@ int main(int argc, char** argv) {
     fmt::print("test error {:.2f}% ({} test images), train error {:.2f}%, {:.1f} s; results in {}\n",
                100 * m["test_error"].get<double>(), m["test_examples"].get<int>(),
                100 * m["train_error"].get<double>(), m["timing_s"]["total"].get<double>(), run.out);
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "linear_mnist: error: out of memory: the run's arrays do not fit in this machine's memory; choose "
+               "smaller sizes\n");
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "linear_mnist: error: {}\n", e.what());
     return 1;

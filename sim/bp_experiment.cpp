@@ -9,6 +9,7 @@
 #include "core/rng.h"
 #include "model/dataset.h"
 #include "model/softmax.h"
+#include "sim/cli.h"
 #include "sim/progress.h"
 #include "sim/results.h"
 
@@ -17,7 +18,7 @@ namespace mortal {
 void BpParams::add_options(CLI::App& app) {
   data_dir = default_data_dir();
   app.add_option("--data", data_dir, "Folder with the MNIST IDX files");
-  app.add_option("--layers", layers, "Hidden layer sizes, comma separated")->delimiter(',');
+  list_option(app.add_option("--layers", layers, "Hidden layer sizes, comma separated"));
   app.add_option("--epochs", epochs, "Passes over the training set");
   app.add_option("--batch", batch, "Mini-batch size");
   app.add_option("--optimizer", optimizer, "sgd (with momentum) or adam");
@@ -110,8 +111,10 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpM
   Stopwatch total;
   Dataset full = load_mnist(p.data_dir, "train");
   Dataset test = load_mnist(p.data_dir, "t10k");
+  require_limit("train-limit", p.train_limit, full.size(), "training images");
+  require_limit("test-limit", p.test_limit, test.size(), "test images");
   if (p.train_limit > 0) full = full.subset(shuffled_indices(full.size(), seed)).head(p.train_limit);
-  if (p.test_limit > 0) test = test.head(std::min(p.test_limit, test.size()));
+  if (p.test_limit > 0) test = test.head(p.test_limit);
   require(p.validation < full.size(), "validation ({}) must be smaller than the training set ({})",
           p.validation, full.size());
   const Split split = split_validation(full, p.validation, seed);

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "hw/chip.h"
+#include "sim/cli.h"
 
 namespace mortal {
 
@@ -14,7 +15,7 @@ void ChipDriftParams::add_options(CLI::App& app) {
   app.add_option("--inputs", inputs, "Layer inputs");
   app.add_option("--outputs", outputs, "Layer outputs");
   app.add_option("--batch", batch, "Test inputs per read-out");
-  app.add_option("--idle", idle_s, "Times after programming to read at (s, increasing)");
+  list_option(app.add_option("--idle", idle_s, "Times after programming to read at (s, increasing, comma separated)"));
 }
 
 void ChipDriftParams::validate() const {

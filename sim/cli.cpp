@@ -1,25 +1,224 @@
 #include "sim/cli.h"
 
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 
 #include "core/error.h"
 
 namespace mortal {
+namespace {
+
+// A seed is a plain decimal integer in [0, 2^64): "-1" or "1e23" would otherwise wrap or saturate to
+// 2^64 - 1, and two runs would share a seed while their records said otherwise.
+std::string check_seed(const std::string& text) {
+  if (text.empty() || text.size() > 20) return "a seed is a whole number from 0 to 18446744073709551615, got '" + text + "'";
+  for (char c : text)
+    if (!std::isdigit(static_cast<unsigned char>(c)))
+      return "a seed is a whole number from 0 to 18446744073709551615, got '" + text + "'";
+  if (text.size() == 20 && text > "18446744073709551615") return "seed " + text + " is larger than 2^64 - 1";
+  return {};
+}
+
+// A comma-separated value's elements, each non-empty: "100,,100" is a typing slip, not the list 100,100
+// (which CLI11 would make of it, dropping empty pieces).
+std::string empty_element(const CLI::Option* opt, const std::string& value) {
+  if (opt == nullptr || opt->get_delimiter() != ',' || value.empty() || value == "[]") return {};
+  if (value.front() == ',' || value.back() == ',' || value.find(",,") != std::string::npos)
+    return "'" + value + "' has an empty element in its comma-separated list";
+  return {};
+}
+
+// A JSON value as the text one command-line argument would carry.
+std::string as_argument(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// Config files in TOML/INI (CLI11's reader), or JSON: a flat object of options, or a results file, whose
+// "config" record replays the run. Of a results file, the options that only say how that run was invoked
+// (resume, stop after an epoch) are left out: replaying it starts the experiment anew.
+class TomlOrJsonConfig : public CLI::ConfigTOML {
+ public:
+  explicit TomlOrJsonConfig(const CLI::App& app) : app_(app) {}
+
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    std::vector<CLI::ConfigItem> items = read(input);
+    std::vector<CLI::ConfigItem> kept;
+    for (CLI::ConfigItem& item : items) {
+      const CLI::Option* opt = app_.get_option_no_throw("--" + item.name);
+      const bool list = opt != nullptr && opt->get_expected_max() > 1;
+      bool empty = true;
+      for (const std::string& in : item.inputs) empty = empty && (in.empty() || in == "[]");
+      if (list && empty) {
+        // An empty list: the value of an option whose default is the empty list (no overrides, no chosen
+        // layers), which the option keeps; any other list option needs its elements.
+        const std::string d = opt->get_default_str();
+        if (d.empty() || d == "[]") continue;
+        throw CLI::ConfigError(fmt::format("--{}: an empty list is not a value this option takes", item.name));
+      }
+      if (list)
+        for (const std::string& in : item.inputs)
+          if (const std::string why = empty_element(opt, in); !why.empty()) throw CLI::ValidationError("--" + item.name, why);
+      kept.push_back(std::move(item));
+    }
+    return kept;
+  }
+
+ private:
+  const CLI::App& app_;
+
+  std::vector<CLI::ConfigItem> read(std::istream& input) const {
+    std::string text((std::istreambuf_iterator<char>(input)), std::istreambuf_iterator<char>());
+    if (input.bad()) throw CLI::ConfigError("cannot read it (is it a directory?)");
+    const std::size_t first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || text[first] != '{') {
+      std::istringstream toml(text);
+      return CLI::ConfigTOML::from_config(toml);
+    }
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw CLI::ConfigError(fmt::format("not valid JSON (byte {}): {}", e.byte, e.what()));
+    }
+    const bool record = j.contains("scenario") && j.contains("config");
+    const nlohmann::json& options = record ? j.at("config") : j;
+    if (!options.is_object()) throw CLI::ConfigError("a JSON config is an object of options");
+    std::vector<CLI::ConfigItem> items;
+    for (const auto& [key, value] : options.items()) {
+      if (record && (key == "resume" || key == "stop-after-epoch")) continue;
+      CLI::ConfigItem item;
+      item.name = key;
+      if (value.is_array()) {
+        for (const auto& e : value) {
+          if (e.is_object() || e.is_array() || e.is_null())
+            throw CLI::ConfigError(fmt::format("option '{}': a list of plain values expected, got {}", key, value.dump()));
+          item.inputs.push_back(as_argument(e));
+        }
+      } else if (value.is_object() || value.is_null()) {
+        throw CLI::ConfigError(fmt::format("option '{}': a plain value expected, got {}", key, value.dump()));
+      } else {
+        item.inputs.push_back(as_argument(value));
+      }
+      items.push_back(std::move(item));
+    }
+    return items;
+  }
+};
+
+// The config file named on the command line, if any.
+std::string config_path(const CLI::App& app) {
+  const CLI::Option* opt = app.get_config_ptr();
+  if (opt == nullptr || opt->count() == 0 || opt->results().empty()) return {};
+  return opt->results().back();
+}
+
+// The line of `path` that sets option `name` (1-based), or 0.
+int line_of(const std::string& path, const std::string& name) {
+  std::ifstream in(path);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++n;
+    const std::size_t a = line.find_first_not_of(" \t");
+    if (a == std::string::npos || line.compare(a, name.size(), name) != 0) continue;
+    const std::size_t b = line.find_first_not_of(" \t", a + name.size());
+    if (b != std::string::npos && (line[b] == '=' || line[b] == ':')) return n;
+    if (line[b == std::string::npos ? a : b] == '"') return n;
+  }
+  // A JSON file: the key in quotes.
+  in.clear();
+  in.seekg(0);
+  n = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++n;
+    if (line.find("\"" + name + "\"") != std::string::npos) return n;
+  }
+  return 0;
+}
+
+// "FILE:LINE: " for an error about option --name that came from the config file, or "FILE: ".
+std::string config_place(const CLI::App& app, const std::string& message) {
+  const std::string path = config_path(app);
+  if (path.empty()) return {};
+  std::size_t at = message.find("--");
+  while (at != std::string::npos) {
+    std::size_t end = at + 2;
+    while (end < message.size() && (std::isalnum(static_cast<unsigned char>(message[end])) || message[end] == '-' ||
+                                    message[end] == '_'))
+      ++end;
+    const std::string name = message.substr(at + 2, end - at - 2);
+    const CLI::Option* opt = name.empty() ? nullptr : app.get_option_no_throw("--" + name);
+    if (opt != nullptr) {
+      const int line = line_of(path, name);
+      return line > 0 ? fmt::format("{}:{}: ", path, line) : std::string();
+    }
+    at = message.find("--", end);
+  }
+  return path + ": ";
+}
+
+}  // namespace
 
 void add_run_options(CLI::App& app, RunOptions& run, const std::string& default_out) {
   run.out = default_out;
-  app.add_option("--seed", run.seed, "Seed of every random number in the run")->capture_default_str();
+  app.add_option("--seed", run.seed, "Seed of every random number in the run (0 to 2^64 - 1)")
+      ->check(CLI::Validator(check_seed, "UINT", "seed"))
+      ->capture_default_str();
   app.add_option("--out", run.out, "Results file (JSON), written atomically")->capture_default_str();
-  app.set_config("--config", "", "Read options from a file of `name = value` lines; the command line wins");
+  app.add_flag("--force", run.force, "Replace a finished results file at --out (otherwise refused)");
+  app.config_formatter(std::make_shared<TomlOrJsonConfig>(app));
+  app.set_config("--config", "",
+                 "Read options from a file: `name = value` lines (TOML or INI), a JSON object, or a results "
+                 "file, whose recorded configuration replays that run; the command line wins");
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.option_defaults()->always_capture_default();
 }
 
+void list_option(CLI::Option* opt, bool comma_separated) {
+  if (comma_separated) opt->delimiter(',');
+}
+
+void require_limit(const char* option, int limit, int available, const char* what) {
+  require(limit <= available, "{} {} is more than the {} {} there are (0: all)", option, limit, available, what);
+}
+
 bool parse_command_line(CLI::App& app, int argc, char** argv, int& exit_code) {
   try {
+    // Empty elements of comma-separated values, which the parser would drop without a word.
+    for (int i = 1; i < argc; ++i) {
+      const std::string arg = argv[i];
+      if (arg.rfind("--", 0) != 0) continue;
+      const std::size_t eq = arg.find('=');
+      const CLI::Option* opt = app.get_option_no_throw(arg.substr(0, eq));
+      if (opt == nullptr || opt->get_delimiter() != ',') continue;
+      for (int j = eq == std::string::npos ? i + 1 : i; j < argc; ++j) {
+        const std::string value = j == i ? arg.substr(eq + 1) : std::string(argv[j]);
+        if (j > i && value.rfind("-", 0) == 0) break;
+        if (const std::string why = empty_element(opt, value); !why.empty())
+          throw CLI::ValidationError(arg.substr(0, eq), why);
+        if (j == i) break;
+      }
+    }
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     exit_code = app.exit(e);
+    return false;
+  } catch (const CLI::CallForAllHelp& e) {
+    exit_code = app.exit(e);
+    return false;
+  } catch (const CLI::ParseError& e) {
+    // An error from the config file names the file and, where it can be found, the line.
+    const std::string place = config_place(app, e.what());
+    if (place.empty()) {
+      exit_code = app.exit(e);
+    } else {
+      std::cerr << app.get_name() << ": error: " << place << e.what() << "\n";
+      exit_code = e.get_exit_code() != 0 ? e.get_exit_code() : 1;
+    }
     return false;
   }
   exit_code = 0;
@@ -28,28 +227,56 @@ bool parse_command_line(CLI::App& app, int argc, char** argv, int& exit_code) {
 
 namespace {
 
+bool is_flag(const CLI::Option* opt) { return opt->get_expected_max() == 0; }
+
+// An option's value as a typed JSON value: numbers and booleans as such, the rest as text.
+nlohmann::json typed(const std::string& text) {
+  nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+  if (value.is_number() || value.is_boolean()) return value;
+  return text;
+}
+
 nlohmann::json options_json(const CLI::App& app, bool as_given) {
   nlohmann::json j = nlohmann::json::object();
   for (const CLI::Option* opt : app.get_options()) {
     const std::string name = opt->get_single_name();
     if (name.empty() || name == "help" || name == "config") continue;
     const bool given = as_given && opt->count() > 0;
-    if (opt->get_expected_min() == 0) {  // a flag
-      j[name] = given;
+    if (is_flag(opt)) {
+      // The value the run used: `--flag=false` and `flag = false` set false.
+      j[name] = given ? opt->as<bool>() : typed(opt->get_default_str()) == true;
       continue;
     }
-    std::string text;
+    const bool list = opt->get_expected_max() > 1;
     if (given) {
       const auto& r = opt->results();
-      for (std::size_t i = 0; i < r.size(); ++i) text += (i ? "," : "") + r[i];
-    } else {
-      text = opt->get_default_str();
+      if (list) {
+        nlohmann::json a = nlohmann::json::array();
+        for (const std::string& s : r)
+          if (s != "{}") a.push_back(typed(s));
+        j[name] = a;
+      } else {
+        j[name] = typed(r.empty() ? std::string() : r.back());
+      }
+      continue;
     }
-    nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
-    if (value.is_number() || value.is_boolean())
-      j[name] = value;
-    else
-      j[name] = text;
+    const std::string text = opt->get_default_str();
+    if (list) {
+      // CLI11 shows a vector's default as "[a,b]" (or a single "a").
+      nlohmann::json a = nlohmann::json::array();
+      std::string inner = text;
+      if (!inner.empty() && inner.front() == '[' && inner.back() == ']') inner = inner.substr(1, inner.size() - 2);
+      std::size_t start = 0;
+      while (!inner.empty() && start <= inner.size()) {
+        const std::size_t comma = inner.find(',', start);
+        a.push_back(typed(inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      j[name] = a;
+    } else {
+      j[name] = typed(text);
+    }
   }
   return j;
 }

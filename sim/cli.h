@@ -1,6 +1,6 @@
 #pragma once
-// The options every scenario binary shares: --seed, --out, --config FILE (the same options as
-// `name = value` lines, TOML or INI; the command line wins), --help.
+// The options every scenario binary shares: --seed, --out, --force, --config FILE (the same options as
+// `name = value` lines, TOML or INI, or JSON, or a results file to replay; the command line wins), --help.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -11,21 +11,33 @@ namespace mortal {
 
 struct RunOptions {
   std::uint64_t seed = 1;
-  std::string out;  // results JSON path
+  std::string out;     // results JSON path
+  bool force = false;  // replace a finished results file at `out`
 };
 
 // Adds the shared options to `app`; `default_out` is the results path when --out is not given.
 void add_run_options(CLI::App& app, RunOptions& run, const std::string& default_out);
 
+// Makes `opt` a list, comma-separated (or, without `comma_separated`, one element per use), whose elements
+// may not be empty: "100,,100" is refused. In a config file `[]` leaves a list whose default is empty as
+// it is.
+void list_option(CLI::Option* opt, bool comma_separated = true);
+
+// Refuses a limit (--train-limit, --test-limit, ...) above what the data holds: clamping it silently
+// would record a run on more data than it had.
+void require_limit(const char* option, int limit, int available, const char* what);
+
 // The MNIST folder scripts/setup.sh fills, in the source tree this binary was built from.
 std::string default_data_dir();
 
 // Parses argv. On --help prints it and returns 0 through `exit_code`; on an error prints the message
-// naming the option and returns false with a non-zero `exit_code`.
+// naming the option (and, for a value from the config file, the file and line) and returns false with a
+// non-zero `exit_code`.
 bool parse_command_line(CLI::App& app, int argc, char** argv, int& exit_code);
 
-// Every option of `app` with its value (given or default), numbers and booleans as JSON numbers and
-// booleans: the full configuration of a run, for its results file.
+// Every option of `app` with the value the run used (given or default): numbers and booleans as JSON
+// numbers and booleans (a flag given as `--flag=false` is false), lists as arrays: the full configuration
+// of a run, for its results file, which `--config` reads back.
 nlohmann::json options_to_json(const CLI::App& app);
 // The same keys with every option at its default (flags false): what options_to_json gives for a command
 // line that sets nothing.

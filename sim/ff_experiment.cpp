@@ -24,7 +24,7 @@ namespace mortal {
 void FFParams::add_options(CLI::App& app) {
   data_dir = default_data_dir();
   app.add_option("--data", data_dir, "Folder with the MNIST IDX files");
-  app.add_option("--layers", layers, "Hidden layer sizes, e.g. 1000,1000,1000")->delimiter(',');
+  list_option(app.add_option("--layers", layers, "Hidden layer sizes, e.g. 1000,1000,1000"));
   app.add_option("--epochs", epochs, "Passes over the training set (greedy: per layer)");
   app.add_option("--batch", batch, "Positive images per step (plus as many negatives)");
   app.add_option("--schedule", schedule, "pipelined (every layer learns on every batch) or greedy (layer by layer)");
@@ -54,8 +54,7 @@ void FFParams::add_options(CLI::App& app) {
                  "another label, adds the label difference (the same step to float rounding, about half the first "
                  "layer's FLOPs; false: every row through the products, as the hardware runs them)");
   app.add_option("--predict", predict, "goodness, softmax or both");
-  app.add_option("--readout-layers", readout_layers, "Layers (0-based) both predictions read; default all but first")
-      ->delimiter(',');
+  list_option(app.add_option("--readout-layers", readout_layers, "Layers (0-based) both predictions read; default all but first"));
   app.add_option("--label-value", label_value, "Value written at the label pixel");
   app.add_option("--neutral-value", neutral_value, "Value of every label pixel of the neutral input");
   app.add_flag("--standardise", standardise, "Pixels -> (p - 0.1307) / 0.3081 (the pytorch/examples input)");
@@ -376,19 +375,17 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
     int first_epoch = 1;
     if (ck.resume) {
       const Checkpoint& c = ck.checkpoint();
-      const nlohmann::json& run = c.get_json("run");
-      require_same_settings(run, ck);
-      t.restore(c);
-      first_epoch = run.at("epoch").get<int>() + 1;
-      step = run.at("step").get<long long>();
-      require(first_epoch >= 2 && first_epoch <= p.epochs + 1 && step == (first_epoch - 1) * steps_per_epoch,
-              "{}: the checkpoint is at epoch {} step {}, which this run of {} epochs of {} steps cannot continue",
-              ck.path, first_epoch - 1, step, p.epochs, steps_per_epoch);
-      curve = run.at("curve");
-      epoch_seconds = run.at("epoch_seconds").get<std::vector<double>>();
+      require_same_settings(c.get_json("run"), ck);
+      const ResumePoint at = read_resume_point(ck, p.epochs, steps_per_epoch);
+      prior_train_s = resume_seconds(at, ck, "train_s");
+      prior_eval_s = resume_seconds(at, ck, "curve_evaluation_s");
+      restoring(ck, [&] { t.restore(c); });
+      first_epoch = at.epoch + 1;
+      step = at.step;
+      curve = at.curve;
+      epoch_seconds = at.epoch_seconds;
+      require(curve.back().contains("layers"), "{}: the checkpoint's last curve entry has no 'layers'", ck.path);
       final_layers = curve.back().at("layers");
-      prior_train_s = run.at("train_s").get<double>();
-      prior_eval_s = run.at("curve_evaluation_s").get<double>();
       ck.release();  // restored: the loaded checkpoint is not needed again
       progress.resume_at(first_epoch - 1);
       if (log) fmt::print(stderr, "resumed from {} after epoch {}\n", ck.path, first_epoch - 1);
@@ -529,12 +526,16 @@ double cpu_seconds() {
 FFData load_ff_data(const FFParams& p, std::uint64_t seed) {
   Dataset full = load_mnist(p.data_dir, "train");
   Dataset test = load_mnist(p.data_dir, "t10k");
+  require_limit("train-limit", p.train_limit, full.size(), "training images");
+  require_limit("test-limit", p.test_limit, test.size(), "test images");
   if (p.train_limit > 0 && p.train_limit < full.size())
     full = full.subset(shuffled_indices(full.size(), seed)).head(p.train_limit);
   require(p.validation < full.size(), "validation ({}) must be smaller than the training set ({})", p.validation,
           full.size());
   Dataset train = full;
   if (p.validation > 0) train = split_validation(full, p.validation, seed).train;
+  // The label pixels must fit in an image before any overlay writes them.
+  p.label_coding().validate(train.features());
   if (p.standardise) {
     // MNIST pixel mean and standard deviation, as the pytorch/examples recipe normalises
     const float mean = 0.1307f, sd = 0.3081f;

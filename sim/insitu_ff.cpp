@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -27,13 +28,12 @@ void InSituParams::add_options(CLI::App& app) {
   app.add_option("--device", device,
                  "digital (exact arrays), or FF in situ on a chip of this device preset: ideal, pcm, reram, ecram, "
                  "gokmen_vlasov, idealized, capacitor, pcm_pulsed");
-  app.add_option("--hw", hw, "Hardware parameter override path=value, repeatable (e.g. device.dw_min=0.002)");
+  list_option(app.add_option("--hw", hw, "Hardware parameter override path=value, repeatable (e.g. device.dw_min=0.002)"), false);
   app.add_option("--w-scale", w_scale, "In situ: weight of a full device range (user units)");
   app.add_option("--input-range", input_range, "In situ: first layer DAC full scale (0: largest training input)");
   app.add_option("--hidden-range", hidden_range, "In situ: drive swing of hidden-layer analog inputs");
   app.add_option("--output-range", output_range, "In situ: TIA swing, normalised units (0: the ADC range)");
-  app.add_option("--drift-times", drift_times, "In situ: idle times (s) after training to evaluate at")
-      ->delimiter(',');
+  list_option(app.add_option("--drift-times", drift_times, "In situ: idle times (s) after training to evaluate at"));
   app.add_option("--rival", rival, "In situ: bp (BP trained digitally, programmed onto the same chip) or none");
   app.add_option("--rival-epochs", rival_epochs, "In situ: epochs of the BP rival");
   app.add_option("--fifo-depth", fifo_depth, "In situ: depth of the fifos between pipeline stages");
@@ -65,7 +65,30 @@ void InSituParams::add_options(CLI::App& app) {
 }
 
 void InSituParams::validate() const {
-  if (!in_situ()) return;
+  if (!in_situ()) {
+    // A digital run has no chip: a chip setting on it would be recorded as if it had acted.
+    const InSituParams d;
+    std::vector<std::string> set;
+    if (!hw.empty()) set.push_back(fmt::format("hw {}", fmt::join(hw, " ")));
+    if (w_scale != d.w_scale) set.push_back("w-scale");
+    if (input_range != d.input_range) set.push_back("input-range");
+    if (hidden_range != d.hidden_range) set.push_back("hidden-range");
+    if (output_range != d.output_range) set.push_back("output-range");
+    if (drift_times != d.drift_times) set.push_back("drift-times");
+    if (rival != d.rival || rival_epochs != d.rival_epochs) set.push_back("rival");
+    if (fifo_depth != d.fifo_depth) set.push_back("fifo-depth");
+    if (momentum.gain != d.momentum.gain || momentum.every != d.momentum.every || momentum.decay != d.momentum.decay ||
+        momentum.lr_at != d.momentum.lr_at)
+      set.push_back("momentum-gain/-every/-decay/-lr-at");
+    if (carry.factor != d.carry.factor || carry.every != d.carry.every || carry.whole != d.carry.whole ||
+        carry.hidden != d.carry.hidden)
+      set.push_back("carry");
+    if (second_device != d.second_device) set.push_back("second-device");
+    if (!plot.empty()) set.push_back("plot");
+    require(set.empty(), "{} set(s) the chip, but this run is digital (no --device): add --device PRESET or leave them "
+            "out", fmt::join(set, ", "));
+    return;
+  }
   // The preset (names the known ones when unknown) and the overrides, checked before any data is loaded.
   hw::ChipParams chip = hw::chip_preset(device, {1, 1});
   if (!second_device.empty()) chip.set_second_device(second_device);
@@ -409,12 +432,23 @@ void InSituFF::restore(const Checkpoint& c) {
     require(m.rows() == 1 && m.cols() == units_of(k), "checkpoint: layer {} peer means are {}x{}, want 1x{}", k,
             m.rows(), m.cols(), units_of(k));
     mean_[std::size_t(k)] = m.row(0);
-    transfer_row_[std::size_t(k)] = c.get_json(fmt::format("trainer.layer{}.momentum_row", k)).get<int>();
-    carry_row_[std::size_t(k)] = c.get_json(fmt::format("trainer.layer{}.carry_row", k)).get<int>();
+    // The next row to decay or carry: a row of the layer's second arrays, rows being the layer's inputs.
+    const auto row = [&](const std::string& key) {
+      const nlohmann::json& v = c.get_json(key);
+      require(v.is_number_integer() && v.get<long long>() >= 0 && v.get<long long>() < inputs_of(k),
+              "checkpoint entry '{}' is {}, not a row of layer {}'s arrays (0..{})", key, v.dump(), k, inputs_of(k) - 1);
+      return v.get<int>();
+    };
+    transfer_row_[std::size_t(k)] = row(fmt::format("trainer.layer{}.momentum_row", k));
+    carry_row_[std::size_t(k)] = row(fmt::format("trainer.layer{}.carry_row", k));
+    require(mean_[std::size_t(k)].allFinite(), "checkpoint entry 'trainer.layer{}.peer_mean' holds a value that is not "
+            "finite", k);
   }
   eval_rng_.set_state(c.get_json("trainer.eval_rng").get<std::array<std::uint64_t, 4>>());
   c.get("trainer.negatives", neg_rng_);
   sim_train_s_ = c.get_json("trainer.simulated_training_s").get<double>();
+  require(std::isfinite(sim_train_s_) && sim_train_s_ >= 0,
+          "checkpoint entry 'trainer.simulated_training_s' is {}, not a time", sim_train_s_);
 }
 
 float InSituFF::per_unit(int k) const {
@@ -706,17 +740,19 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   double prior_train_wall = 0;
   if (ck.resume) {
     const Checkpoint& c = ck.checkpoint();
-    const nlohmann::json& run = c.get_json("run");
-    require_same_settings(run, ck);
-    chip.restore(c, "chip");
-    ledger.restore(c.get_json("ledger"));
-    curve_energy.restore(c.get_json("ledger_curve_evaluation"));
-    t.restore(c);
-    first_epoch = run.at("epoch").get<int>() + 1;
-    step = run.at("step").get<long long>();
-    curve = run.at("curve");
-    epoch_seconds = run.at("epoch_seconds").get<std::vector<double>>();
-    prior_train_wall = run.at("train_wall_s").get<double>();
+    require_same_settings(c.get_json("run"), ck);
+    const ResumePoint at = read_resume_point(ck, p.epochs, steps_per_epoch);
+    prior_train_wall = resume_seconds(at, ck, "train_wall_s");
+    restoring(ck, [&] {
+      chip.restore(c, "chip");
+      ledger.restore(c.get_json("ledger"));
+      curve_energy.restore(c.get_json("ledger_curve_evaluation"));
+      t.restore(c);
+    });
+    first_epoch = at.epoch + 1;
+    step = at.step;
+    curve = at.curve;
+    epoch_seconds = at.epoch_seconds;
     ck.release();  // restored: the loaded checkpoint is not needed again
     fmt::print(stderr, "resumed from {} after epoch {} ({:.6g} s simulated)\n", ckpt_path, first_epoch - 1,
                chip.now_s());
@@ -799,8 +835,15 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
 
   // Drift: calibrate the global compensation now, idle, evaluate with and without it.
   Stopwatch drift_clock;
-  chip.calibrate_drift(t.eval_rng());
-  if (bp_chip) rival_chip->calibrate_drift(bp_chip->rng());
+  // A probe that reads nothing usable (0 or not finite: a 1-bit ADC, a range that swallows the signal,
+  // overwhelming noise) leaves nothing to compensate against: the table then has no compensated column.
+  const std::string ff_probe = chip.calibrate_drift(t.eval_rng());
+  const std::string bp_probe = bp_chip ? rival_chip->calibrate_drift(bp_chip->rng()) : std::string();
+  const nlohmann::json compensation = {
+      {"ff", ff_probe.empty() ? "compensated" : "not compensable: " + ff_probe},
+      {"rival", !bp_chip ? "none" : bp_probe.empty() ? "compensated" : "not compensable: " + bp_probe}};
+  if (!ff_probe.empty()) fmt::print(stderr, "warning: FF chip's drift not compensable: {}\n", ff_probe);
+  if (!bp_probe.empty()) fmt::print(stderr, "warning: rival chip's drift not compensable: {}\n", bp_probe);
   chip.sync();
   const double t_end = chip.now_s();
   nlohmann::json drift = nlohmann::json::array();
@@ -810,44 +853,58 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   for (double dt : ip.drift_times) {
     chip.idle(std::max(0.0, t_end + dt - chip.now_s()));
     nlohmann::json row = {{"time_s", dt}, {"label", duration_label(dt)}};
+    const auto percent = [&](const char* key) {
+      return row[key].is_null() ? std::string("n/a") : fmt::format("{:.2f}%", 100 * row[key].get<double>());
+    };
     chip.reset_drift_compensation();
     row["test_error"] = t.error(test);
-    chip.compensate_drift(t.eval_rng());
-    row["test_error_compensated"] = t.error(test);
     ff_plain.x.push_back(dt);
     ff_plain.y.push_back(100 * row["test_error"].get<double>());
-    ff_comp.x.push_back(dt);
-    ff_comp.y.push_back(100 * row["test_error_compensated"].get<double>());
+    row["test_error_compensated"] = nullptr;
+    if (ff_probe.empty()) {
+      chip.compensate_drift(t.eval_rng());
+      row["test_error_compensated"] = t.error(test);
+      ff_comp.x.push_back(dt);
+      ff_comp.y.push_back(100 * row["test_error_compensated"].get<double>());
+    }
     if (bp_chip) {
       rival_chip->reset_drift_compensation();
       row["rival_test_error"] = bp_chip->error(test);
-      rival_chip->compensate_drift(bp_chip->rng());
-      row["rival_test_error_compensated"] = bp_chip->error(test);
       bp_plain.x.push_back(dt);
       bp_plain.y.push_back(100 * row["rival_test_error"].get<double>());
-      bp_comp.x.push_back(dt);
-      bp_comp.y.push_back(100 * row["rival_test_error_compensated"].get<double>());
+      row["rival_test_error_compensated"] = nullptr;
+      if (bp_probe.empty()) {
+        rival_chip->compensate_drift(bp_chip->rng());
+        row["rival_test_error_compensated"] = bp_chip->error(test);
+        bp_comp.x.push_back(dt);
+        bp_comp.y.push_back(100 * row["rival_test_error_compensated"].get<double>());
+      }
     }
     tics.push_back(row["label"]);
-    fmt::print(stderr, "after {:>9}: FF {:.2f}% (compensated {:.2f}%){}\n", row["label"].get<std::string>(),
-               100 * row["test_error"].get<double>(), 100 * row["test_error_compensated"].get<double>(),
-               bp_chip ? fmt::format(" | BP {:.2f}% (compensated {:.2f}%)", 100 * row["rival_test_error"].get<double>(),
-                                     100 * row["rival_test_error_compensated"].get<double>())
+    fmt::print(stderr, "after {:>9}: FF {} (compensated {}){}\n", row["label"].get<std::string>(),
+               percent("test_error"), percent("test_error_compensated"),
+               bp_chip ? fmt::format(" | BP {} (compensated {})", percent("rival_test_error"),
+                                     percent("rival_test_error_compensated"))
                        : "");
     drift.push_back(row);
   }
-  std::string plot_png_path;
+  std::string plot_png_path, plot_error;
   if (!ip.drift_times.empty()) {
-    const std::string plot_stem = ip.plot.empty() ? stem + "_drift" : ip.plot;
-    std::vector<Series> series = {ff_plain, ff_comp};
-    if (bp_chip) {
-      series.push_back(bp_plain);
-      series.push_back(bp_comp);
-    }
+    const std::string plot_stem = ip.plot_stem(out);
+    std::vector<Series> series = {ff_plain};
+    if (!ff_comp.x.empty()) series.push_back(ff_comp);
+    if (bp_chip) series.push_back(bp_plain);
+    if (!bp_comp.x.empty()) series.push_back(bp_comp);
     PlotSpec spec{fmt::format("Test error after idling: {} chip, seed {}", ip.device, seed), "time after training",
                   "test error (%)", true, false, tics};
-    plot_png(plot_stem, spec, series);
-    plot_png_path = plot_stem + ".png";
+    // The run's numbers do not depend on the picture: a plot that fails is a warning, the results stand.
+    try {
+      plot_png(plot_stem, spec, series);
+      plot_png_path = plot_stem + ".png";
+    } catch (const Error& e) {
+      fmt::print(stderr, "warning: no drift plot: {}\n", e.what());
+      plot_error = e.what();
+    }
   }
   const double drift_s = drift_clock.seconds();
 
@@ -877,6 +934,8 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
           {"energy_total", ledger.to_json()},
           {"drift", drift},
           {"drift_plot", plot_png_path},
+          {"drift_plot_error", plot_error},
+          {"drift_compensation", compensation},
           {"rival", rival},
           {"timing_s",
            {{"load", load_s},

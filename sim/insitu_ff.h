@@ -114,6 +114,8 @@ struct InSituParams {
   void add_options(CLI::App& app);
   void validate() const;
   bool in_situ() const { return device != "digital"; }
+  // The drift plot's stem for results at `out`.
+  std::string plot_stem(const std::string& out) const { return plot.empty() ? results_stem(out) + "_drift" : plot; }
 };
 
 // FF trained on a chip's crossbars and periphery. The chip has one layer per FF layer, each with a bias

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "model/dataset.h"
 #include "model/softmax.h"
+#include "sim/cli.h"
 #include "sim/progress.h"
 #include "sim/results.h"
 
@@ -36,6 +37,7 @@ nlohmann::json run_linear(const LinearParams& p, std::uint64_t seed) {
   Stopwatch total;
   Dataset full = load_mnist(p.data_dir, "train");
   const Dataset test = load_mnist(p.data_dir, "t10k");
+  require_limit("train-limit", p.train_limit, full.size(), "training images");
   if (p.train_limit > 0) full = full.subset(shuffled_indices(full.size(), seed)).head(p.train_limit);
   require(p.validation < full.size(), "validation ({}) must be smaller than the training set ({})",
           p.validation, full.size());

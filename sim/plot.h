@@ -19,8 +19,20 @@ struct PlotSpec {
   std::vector<std::string> xtic_labels;  // optional names for the x values, in order (e.g. "1 s", "1 day")
 };
 
+// One run of gnuplot with `args`, without a shell: started (false when it could not be run, with the
+// reason in `error`), its exit code (-1 when killed by a signal) and everything it printed.
+struct GnuplotRun {
+  bool started = false;
+  int exit_code = 0;
+  std::string error;
+  std::string output;
+};
+GnuplotRun run_gnuplot(const std::vector<std::string>& args);
+
 // Writes <stem>.csv (one column of x, one of y per series), <stem>.gp and, by running gnuplot, <stem>.png.
-// Throws Error when gnuplot is missing or fails; the CSV stays, the PNG is never half-written.
+// Throws Error when gnuplot is missing or fails, with what it printed; the CSV stays, the PNG is never
+// half-written. The script names no file (gnuplot -c STEM.gp STEM.png STEM.csv redraws it), so a path
+// is never read as gnuplot text, and gnuplot runs without a shell.
 void plot_png(const std::string& stem, const PlotSpec& spec, const std::vector<Series>& series);
 
 }  // namespace mortal

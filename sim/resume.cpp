@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,12 @@ void ResumeOptions::add_options(CLI::App& app) {
   app.add_option("--stop-after-epoch", stop_after, "Stop once this epoch is checkpointed (0: never)");
 }
 
-void ResumeOptions::validate() const { check_nonnegative("stop-after-epoch", stop_after); }
+void ResumeOptions::validate(int epochs) const {
+  check_nonnegative("stop-after-epoch", stop_after);
+  require(epochs <= 0 || stop_after < epochs,
+          "stop-after-epoch {} must come before the last epoch ({}): a run stopped there would simply finish "
+          "(0: never stop)", stop_after, epochs);
+}
 
 std::string results_stem(const std::string& out) {
   return out.size() > 5 && out.substr(out.size() - 5) == ".json" ? out.substr(0, out.size() - 5) : out;
@@ -55,14 +61,32 @@ nlohmann::json checkpoint_run_record(const Checkpointing& ck) {
   return {{"fingerprint", ck.fingerprint}, {"version", version()}};
 }
 
+namespace {
+
+// One spelling per value: a list recorded as an array (today) or as comma-separated text (checkpoints of
+// earlier versions) is the same setting.
+std::string canonical(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (!v.is_array()) return v.dump();
+  std::string text;
+  for (std::size_t i = 0; i < v.size(); ++i) text += (i ? "," : "") + canonical(v[i]);
+  return text;
+}
+
+bool same_setting(const nlohmann::json& a, const nlohmann::json& b) {
+  return a == b || ((a.is_array() || b.is_array()) && canonical(a) == canonical(b));
+}
+
+}  // namespace
+
 void require_same_settings(const nlohmann::json& run, const Checkpointing& ck) {
   const nlohmann::json& saved = run.at("fingerprint");
   require(saved.is_object(), "{}: the checkpoint's settings are not a record of options", ck.path);
   std::vector<std::string> differ;
   for (const auto& [key, now] : ck.fingerprint.items()) {
     if (saved.contains(key)) {
-      if (saved.at(key) != now) differ.push_back(fmt::format("{} (checkpoint {}, now {})", key, saved.at(key).dump(), now.dump()));
-    } else if (!ck.defaults.contains(key) || ck.defaults.at(key) != now) {
+      if (!same_setting(saved.at(key), now)) differ.push_back(fmt::format("{} (checkpoint {}, now {})", key, saved.at(key).dump(), now.dump()));
+    } else if (!ck.defaults.contains(key) || !same_setting(ck.defaults.at(key), now)) {
       differ.push_back(fmt::format("{} (not in the checkpoint; now {}, not its default)", key, now.dump()));
     }
   }
@@ -84,6 +108,48 @@ void require_resumable(const Checkpointing& ck) {
 const Checkpoint& Checkpointing::checkpoint() const {
   if (!loaded_) loaded_ = std::make_shared<const Checkpoint>(Checkpoint::load(path));
   return *loaded_;
+}
+
+ResumePoint read_resume_point(const Checkpointing& ck, int epochs, long long steps_per_epoch) {
+  ResumePoint r;
+  r.run = ck.checkpoint().get_json("run");
+  require(r.run.is_object(), "{}: the checkpoint's 'run' record is not an object", ck.path);
+  const auto integer = [&](const char* field) {
+    const nlohmann::json& v = r.run.contains(field) ? r.run.at(field) : nlohmann::json();
+    require(v.is_number_integer(), "{}: the checkpoint's run.{} is {}, not a whole number", ck.path, field, v.dump());
+    return v.get<long long>();
+  };
+  const long long epoch = integer("epoch");
+  require(epoch >= 1 && epoch <= epochs, "{}: the checkpoint's run.epoch is {}, outside this run's epochs 1..{}",
+          ck.path, epoch, epochs);
+  r.epoch = int(epoch);
+  r.step = integer("step");
+  require(r.step == epoch * steps_per_epoch,
+          "{}: the checkpoint's run.step is {}, but {} epochs of {} steps end at step {}", ck.path, r.step, epoch,
+          steps_per_epoch, epoch * steps_per_epoch);
+  r.curve = r.run.contains("curve") ? r.run.at("curve") : nlohmann::json();
+  require(r.curve.is_array() && r.curve.size() == std::size_t(epoch),
+          "{}: the checkpoint's run.curve has {} entries, one per finished epoch ({}) expected", ck.path,
+          r.curve.is_array() ? r.curve.size() : 0, epoch);
+  for (const auto& e : r.curve)
+    require(e.is_object(), "{}: the checkpoint's run.curve holds {}, not an epoch's record", ck.path, e.dump());
+  const nlohmann::json& secs = r.run.contains("epoch_seconds") ? r.run.at("epoch_seconds") : nlohmann::json();
+  require(secs.is_array() && secs.size() == std::size_t(epoch),
+          "{}: the checkpoint's run.epoch_seconds has {} entries, one per finished epoch ({}) expected", ck.path,
+          secs.is_array() ? secs.size() : 0, epoch);
+  for (const auto& v : secs) {
+    require(v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0,
+            "{}: the checkpoint's run.epoch_seconds holds {}, not a time", ck.path, v.dump());
+    r.epoch_seconds.push_back(v.get<double>());
+  }
+  return r;
+}
+
+double resume_seconds(const ResumePoint& r, const Checkpointing& ck, const char* field) {
+  const nlohmann::json& v = r.run.contains(field) ? r.run.at(field) : nlohmann::json();
+  require(v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0,
+          "{}: the checkpoint's run.{} is {}, not a time in seconds", ck.path, field, v.dump());
+  return v.get<double>();
 }
 
 nlohmann::json stopped_metrics(int epoch, const std::string& path, const nlohmann::json& curve) {

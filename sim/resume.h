@@ -7,8 +7,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/checkpoint.h"
+#include "core/error.h"
 
 namespace CLI {
 class App;
@@ -38,7 +40,8 @@ struct ResumeOptions {
   int stop_after = 0;      // stop once epoch N is checkpointed, as a killed run would (0: never)
 
   void add_options(CLI::App& app);
-  void validate() const;
+  // With the run's epoch count: a stop after the last epoch would never happen.
+  void validate(int epochs = 0) const;
   // The checkpoint file of a run whose results go to `out`.
   std::string path_for(const std::string& out) const;
   // Checkpointing of the run whose results go to `out`, configured by `config` (options_to_json), whose
@@ -67,6 +70,37 @@ void require_same_settings(const nlohmann::json& run, const Checkpointing& ck);
 // checks its settings (require_same_settings), so a run that cannot resume stops before it loads data or
 // trains anything. A missing or corrupt file is refused too.
 void require_resumable(const Checkpointing& ck);
+
+// Where a checkpoint's "run" record resumes: each field read and checked against the run about to continue
+// (Error naming the file, the field and its value): epoch in [1, epochs], step = epoch x steps per epoch,
+// one curve entry and one epoch time per finished epoch, wall times finite and not negative.
+struct ResumePoint {
+  int epoch = 0;        // the last finished epoch
+  long long step = 0;   // batches trained so far
+  nlohmann::json curve;
+  std::vector<double> epoch_seconds;
+  nlohmann::json run;   // the record itself, for the trainer's own fields (resume_field)
+};
+ResumePoint read_resume_point(const Checkpointing& ck, int epochs, long long steps_per_epoch);
+
+// A time in seconds of a checkpoint's run record (finite, not negative): Error naming the file, the field
+// and its value otherwise.
+double resume_seconds(const ResumePoint& r, const Checkpointing& ck, const char* field);
+
+// Runs `restore` (a trainer reading its part of the checkpoint) so that a field of the wrong kind or shape
+// is reported as an Error naming the checkpoint file, never as the JSON library's own message.
+template <typename F>
+void restoring(const Checkpointing& ck, F&& restore) {
+  try {
+    restore();
+  } catch (const nlohmann::json::exception& e) {
+    // The library's text without its "[json.exception.type_error.302] " tag.
+    std::string why = e.what();
+    if (!why.empty() && why.front() == '[' && why.find("] ") != std::string::npos) why = why.substr(why.find("] ") + 2);
+    throw Error(fmt::format("{}: a field of the checkpoint is missing or of the wrong kind ({}); was it written by "
+                            "another kind of run?", ck.path, why));
+  }
+}
 
 // The metrics of a run stopped after `epoch` (ResumeOptions::stop_after): status, the checkpoint, the curve.
 nlohmann::json stopped_metrics(int epoch, const std::string& path, const nlohmann::json& curve);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/checkpoint.h"
 #include "core/error.h"
 #include "core/parallel.h"
 
@@ -659,4 +660,45 @@ TEST_CASE("charge sharing scales every weight by the kept fraction, adds its kT/
   CHECK_THROWS_WITH(reram.share_charge(keep, 0.0, rng), Catch::Contains("no charge to share"));
   p.device.charge_sharing = false;
   CHECK_THROWS_AS(p.validate(), Error);  // share_noise on a device that cannot share
+}
+
+TEST_CASE("a drift probe that reads nothing leaves the drift uncompensated instead of failing", "[crossbar]") {
+  Ledger ledger;
+  const CrossbarParams p = ideal_crossbar();  // noise-free: zero weights read exactly zero
+  Crossbar xb("xb", p, ledger, 10, 8, 16);
+  FastRng rng(16, "probe");
+  xb.program(Mat::Zero(10, 8), 0, rng);  // every output reads 0: nothing to scale back to
+  const Mat probe = Mat::Ones(1, 8);
+  xb.calibrate_drift(probe, 1.0, rng);
+  CHECK(xb.drift_probe() == 0);
+  CHECK_NOTHROW(xb.compensate_drift(probe, 86400, rng));
+  CHECK(xb.output_gain() == 1.0f);
+}
+
+TEST_CASE("a crossbar refuses a checkpoint whose devices could not exist, naming the entry", "[crossbar]") {
+  Ledger ledger;
+  const CrossbarParams p = crossbar_preset("reram");
+  Crossbar a("a", p, ledger, 6, 5, 17), b("b", p, ledger, 6, 5, 18);
+  FastRng rng(17, "restore");
+  a.program(Mat::Random(6, 5) * 0.3f, 0, rng);
+  const auto crafted = [&](const std::string& key, float value) {
+    Checkpoint c;
+    a.save(c, "xb");
+    Mat m;
+    c.get("xb." + key, m);
+    m(2, 3) = value;
+    c.put("xb." + key, m);
+    return c;
+  };
+  Checkpoint good;
+  a.save(good, "xb");
+  CHECK_NOTHROW(b.restore(good, "xb"));
+  CHECK_THROWS_WITH(b.restore(crafted("w", std::nanf("")), "xb"), Catch::Contains("xb.w") && Catch::Contains("nan"));
+  CHECK_THROWS_WITH(b.restore(crafted("w_min", 0.5f), "xb"), Catch::Contains("do not hold 0"));
+  CHECK_THROWS_WITH(b.restore(crafted("dw_up", -0.01f), "xb"), Catch::Contains("negative step"));
+  CHECK_THROWS_WITH(b.restore(crafted("stuck_plus", 7.0f), "xb"), Catch::Contains("not a stuck flag"));
+  Checkpoint wide;
+  a.save(wide, "xb");
+  wide.put("xb.w", Mat::Zero(6, 9));
+  CHECK_THROWS_WITH(b.restore(wide, "xb"), Catch::Contains("xb.w") && Catch::Contains("6x9"));
 }

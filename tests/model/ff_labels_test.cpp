@@ -54,3 +54,12 @@ TEST_CASE("argmax_rows takes the first of equal scores", "[ff]") {
   s << 1, 3, 3, -1, -2, -0.5f;
   CHECK(argmax_rows(s) == std::vector<int>{1, 2});
 }
+
+TEST_CASE("label pixels that do not fit in the image are refused before anything is written", "[ff]") {
+  LabelCoding coding;  // ten labels
+  const Mat images = Mat::Constant(3, 4, 0.5f);  // 2x2 images: four pixels
+  Mat out(3, 4);
+  CHECK_THROWS_WITH(overlay_label(out, images, 1, coding), Catch::Contains("10 label pixels do not fit"));
+  CHECK_THROWS_WITH(overlay_neutral(out, images, coding), Catch::Contains("do not fit"));
+  CHECK_THROWS_WITH(overlay_labels(out, images, {0, 1, 2}, coding), Catch::Contains("do not fit"));
+}

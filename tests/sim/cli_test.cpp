@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <iostream>
+#include <sstream>
 
 #include "test_util.h"
 
@@ -79,4 +81,119 @@ TEST_CASE("option defaults are the configuration of a command line that sets not
   CHECK(defaults.at("epochs") == 3);
   CHECK(defaults.at("fast") == false);
   CHECK(options_to_json(given.app).at("epochs") == 9);
+}
+
+TEST_CASE("a flag set false, on the command line or in a config file, is recorded false", "[cli]") {
+  test::TempDir dir;
+  for (const std::string value : {"true", "false"}) {
+    Fixture cmd;
+    REQUIRE(cmd.parse({"--fast=" + value}) == 0);
+    CHECK(cmd.fast == (value == "true"));
+    CHECK(options_to_json(cmd.app).at("fast") == (value == "true"));
+    std::ofstream(dir.file(value + ".toml")) << "fast = " << value << "\n";
+    Fixture cfg;
+    REQUIRE(cfg.parse({"--config", dir.file(value + ".toml")}) == 0);
+    CHECK(cfg.fast == (value == "true"));
+    CHECK(options_to_json(cfg.app).at("fast") == (value == "true"));
+  }
+  Fixture bare;
+  REQUIRE(bare.parse({"--fast"}) == 0);
+  CHECK(options_to_json(bare.app).at("fast") == true);
+}
+
+TEST_CASE("a seed is a whole number in [0, 2^64): a negative, a float or a larger one is refused", "[cli]") {
+  for (const char* bad : {"-1", "1e23", "18446744073709551616", "1.5", "0x10", ""}) {
+    Fixture f;
+    CHECK(f.parse({"--seed", bad}) != 0);
+  }
+  Fixture top;
+  REQUIRE(top.parse({"--seed", "18446744073709551615"}) == 0);
+  CHECK(top.run.seed == 18446744073709551615ull);
+  CHECK(options_to_json(top.app).at("seed") == 18446744073709551615ull);
+}
+
+namespace {
+struct ListFixture : Fixture {
+  std::vector<int> layers = {1000, 1000};
+  std::vector<std::string> extra;
+  ListFixture() {
+    list_option(app.add_option("--layers", layers));
+    list_option(app.add_option("--extra", extra), false);
+  }
+};
+}  // namespace
+
+TEST_CASE("a list with an empty element is refused, an empty list is a value where allowed", "[cli]") {
+  ListFixture slip;
+  CHECK(slip.parse({"--layers", "100,,100"}) != 0);
+  ListFixture trailing;
+  CHECK(trailing.parse({"--layers", "100,"}) != 0);
+  ListFixture joined;
+  CHECK(joined.parse({"--layers=,100"}) != 0);
+  test::TempDir slips;
+  std::ofstream(slips.file("slip.toml")) << "layers = \"100,,100\"\n";
+  ListFixture from_file;
+  CHECK(from_file.parse({"--config", slips.file("slip.toml")}) != 0);
+  ListFixture ok;
+  REQUIRE(ok.parse({"--layers", "100,50", "--extra", "a=1,2", "--extra", "b=3"}) == 0);
+  CHECK(ok.layers == std::vector<int>{100, 50});
+  CHECK(ok.extra == std::vector<std::string>{"a=1,2", "b=3"});
+  const nlohmann::json j = options_to_json(ok.app);
+  CHECK(j.at("layers") == nlohmann::json::array({100, 50}));
+  CHECK(j.at("extra") == nlohmann::json::array({"a=1,2", "b=3"}));
+  const nlohmann::json d = option_defaults(ok.app);
+  CHECK(d.at("layers") == nlohmann::json::array({1000, 1000}));
+  CHECK(d.at("extra") == nlohmann::json::array());
+  test::TempDir dir;
+  std::ofstream(dir.file("empty.toml")) << "extra = []\nlayers = [30, 20]\n";
+  ListFixture cfg;
+  REQUIRE(cfg.parse({"--config", dir.file("empty.toml")}) == 0);
+  CHECK(cfg.extra.empty());
+  CHECK(cfg.layers == std::vector<int>{30, 20});
+}
+
+TEST_CASE("a run's recorded configuration, or its whole results file, replays through --config", "[cli]") {
+  ListFixture first;
+  REQUIRE(first.parse({"--lr", "0.5", "--fast=false", "--layers", "30,20", "--seed", "7"}) == 0);
+  const nlohmann::json config = options_to_json(first.app);
+  test::TempDir dir;
+  std::ofstream(dir.file("config.json")) << config.dump(2);
+  std::ofstream(dir.file("results.json"))
+      << nlohmann::json{{"scenario", "test"}, {"config", config}, {"metrics", {{"x", 1}}}}.dump(2);
+  for (const char* file : {"config.json", "results.json"}) {
+    ListFixture again;
+    REQUIRE(again.parse({"--config", dir.file(file)}) == 0);
+    CHECK(options_to_json(again.app) == config);
+  }
+}
+
+TEST_CASE("a bad value in a config file is reported with the file and line", "[cli]") {
+  test::TempDir dir;
+  const std::string path = dir.file("run.toml");
+  std::ofstream(path) << "# a comment\nepochs = 3\nlr = fast\n";
+  Fixture f;
+  std::stringstream err;
+  std::streambuf* old = std::cerr.rdbuf(err.rdbuf());
+  const int code = f.parse({"--config", path});
+  std::cerr.rdbuf(old);
+  CHECK(code != 0);
+  CHECK_THAT(err.str(), Catch::Contains(path + ":3:") && Catch::Contains("lr"));
+}
+
+TEST_CASE("a config path that is a folder is named in the error", "[cli]") {
+  test::TempDir dir;
+  Fixture f;
+  std::stringstream err;
+  std::streambuf* old = std::cerr.rdbuf(err.rdbuf());
+  const int code = f.parse({"--config", dir.path().string()});
+  std::cerr.rdbuf(old);
+  CHECK(code != 0);
+  CHECK_THAT(err.str(), Catch::Contains(dir.path().string()));
+}
+
+TEST_CASE("a limit above the data is refused, not clamped", "[cli]") {
+  CHECK_NOTHROW(require_limit("train-limit", 500, 60000, "training images"));
+  CHECK_NOTHROW(require_limit("train-limit", 60000, 60000, "training images"));
+  CHECK_THROWS_WITH(require_limit("train-limit", 70000, 60000, "training images"),
+                    Catch::Contains("train-limit 70000") && Catch::Contains("60000 training images"));
 }

@@ -99,3 +99,77 @@ TEST_CASE("a resumed run reads one load of its checkpoint for the settings check
   ck.release();
   CHECK_THROWS_WITH(ck.checkpoint(), Catch::Contains("run.ckpt"));
 }
+
+namespace {
+// A checkpoint at `path` whose run record is `run`, and the checkpointing that resumes it.
+Checkpointing crafted(const test::TempDir& dir, const nlohmann::json& run) {
+  Checkpoint c;
+  c.put_json("run", run);
+  Checkpointing ck;
+  ck.path = dir.file("run.ckpt");
+  ck.resume = true;
+  c.save(ck.path);
+  return ck;
+}
+nlohmann::json epochs_done(int epoch, long long step) {
+  nlohmann::json curve = nlohmann::json::array(), secs = nlohmann::json::array();
+  for (int e = 0; e < epoch; ++e) {
+    curve.push_back({{"epoch", e + 1}});
+    secs.push_back(1.5);
+  }
+  return {{"epoch", epoch}, {"step", step}, {"curve", curve}, {"epoch_seconds", secs}, {"train_s", 3.0}};
+}
+}  // namespace
+
+TEST_CASE("a checkpoint's resume point is read whole and checked against the run", "[resume]") {
+  test::TempDir dir;
+  const ResumePoint r = read_resume_point(crafted(dir, epochs_done(2, 20)), 15, 10);
+  CHECK(r.epoch == 2);
+  CHECK(r.step == 20);
+  CHECK(r.curve.size() == 2);
+  CHECK(r.epoch_seconds == std::vector<double>{1.5, 1.5});
+  CHECK(resume_seconds(r, crafted(dir, epochs_done(2, 20)), "train_s") == 3.0);
+}
+
+TEST_CASE("a crafted checkpoint's resume point is refused, naming the field and its value", "[resume]") {
+  test::TempDir dir;
+  const auto refused = [&](nlohmann::json run, const std::string& words) {
+    const Checkpointing ck = crafted(dir, run);
+    CHECK_THROWS_WITH(read_resume_point(ck, 15, 10), Catch::Contains(ck.path) && Catch::Contains(words));
+  };
+  refused(epochs_done(100, 1000), "run.epoch is 100, outside this run's epochs 1..15");
+  nlohmann::json negative = epochs_done(1, 10);
+  negative["epoch"] = -5;
+  refused(negative, "run.epoch is -5");
+  refused(epochs_done(2, 7), "run.step is 7");
+  nlohmann::json text = epochs_done(2, 20);
+  text["epoch"] = "2";
+  refused(text, "run.epoch is \"2\", not a whole number");
+  nlohmann::json short_curve = epochs_done(2, 20);
+  short_curve["curve"].erase(0);
+  refused(short_curve, "run.curve has 1 entries");
+  nlohmann::json bad_time = epochs_done(2, 20);
+  bad_time["epoch_seconds"][1] = -1;
+  refused(bad_time, "run.epoch_seconds holds -1");
+  const Checkpointing ck = crafted(dir, epochs_done(2, 20));
+  nlohmann::json nan_wall = epochs_done(2, 20);
+  nan_wall["train_s"] = "soon";
+  const ResumePoint r = read_resume_point(crafted(dir, nan_wall), 15, 10);
+  CHECK_THROWS_WITH(resume_seconds(r, ck, "train_s"), Catch::Contains("run.train_s is \"soon\""));
+}
+
+TEST_CASE("a field of the wrong kind met while restoring is an error naming the checkpoint, not the JSON library's",
+          "[resume]") {
+  Checkpointing ck;
+  ck.path = "x.ckpt";
+  const nlohmann::json j = {{"row", "three"}};
+  CHECK_THROWS_WITH(restoring(ck, [&] { (void)j.at("row").get<int>(); }),
+                    Catch::Contains("x.ckpt") && !Catch::Contains("[json.exception"));
+}
+
+TEST_CASE("a list recorded as text by an earlier version is the same setting as the array recorded now", "[resume]") {
+  const nlohmann::json saved = {{"lr", 0.02}, {"layers", "1000,1000"}};
+  CHECK_NOTHROW(require_same_settings(written_with(saved), settings({{"lr", 0.02}, {"layers", {1000, 1000}}})));
+  CHECK_THROWS_WITH(require_same_settings(written_with(saved), settings({{"lr", 0.02}, {"layers", {1000, 500}}})),
+                    Catch::Contains("layers"));
+}
