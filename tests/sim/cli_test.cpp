@@ -101,7 +101,7 @@ TEST_CASE("a flag set false, on the command line or in a config file, is recorde
   CHECK(options_to_json(bare.app).at("fast") == true);
 }
 
-TEST_CASE("a seed is a whole number in [0, 2^64): a negative, a float or a larger one is refused", "[cli]") {
+TEST_CASE("a seed is a whole number from 0 to 2^64 - 1: a negative, a float or a larger one is refused", "[cli]") {
   for (const char* bad : {"-1", "1e23", "18446744073709551616", "1.5", "0x10", ""}) {
     Fixture f;
     CHECK(f.parse({"--seed", bad}) != 0);
