@@ -22,8 +22,15 @@ struct Dataset {
   Dataset head(int n) const;
 };
 
-// Reads an IDX image file and its label file (plain or gzip). Every label must be < num_classes and the
-// two files must hold the same number of examples; errors name the file.
+struct IdxArray;
+
+// Pairs an IDX image array (count, rows[, cols...]) with its label array (count): at least one example,
+// at least one row and column per image, every label < num_classes. Errors name the array's file (the
+// `*_name`), the header field and its value.
+Dataset pair_idx(const IdxArray& images, const std::string& images_name, const IdxArray& labels,
+                 const std::string& labels_name, int num_classes);
+
+// Reads an IDX image file and its label file (plain or gzip) and pairs them as pair_idx does.
 Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path, int num_classes);
 
 // MNIST from `dir` holding the original file names, `split` "train" or "t10k". A missing file is looked
