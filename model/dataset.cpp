@@ -2,11 +2,15 @@
 
 #include <boost/random/uniform_int_distribution.hpp>
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 #include <numeric>
 
 #include "core/error.h"
+#include "core/input_file.h"
 #include "core/rng.h"
 #include "model/idx.h"
 
@@ -106,6 +110,33 @@ Dataset load_mnist(const std::string& dir, const std::string& split) {
   require(split == "train" || split == "t10k", "MNIST split must be 'train' or 't10k', got '{}'", split);
   return load_idx_pair(find_mnist_file(dir, split + "-images-idx3-ubyte"),
                        find_mnist_file(dir, split + "-labels-idx1-ubyte"), 10);
+}
+
+std::vector<std::string> mnist_files(const std::string& dir) {
+  std::vector<std::string> paths;
+  for (const char* split : {"train", "t10k"})
+    for (const char* kind : {"-images-idx3-ubyte", "-labels-idx1-ubyte"})
+      paths.push_back(find_mnist_file(dir, std::string(split) + kind));
+  return paths;
+}
+
+FileDigest file_digest(const std::string& path) {
+  const std::vector<std::uint8_t> bytes = read_input_file(path, "data file", kMaxIdxFileBytes);
+  // zlib's crc32 takes a uInt length: feed it in pieces.
+  uLong crc = crc32(0L, Z_NULL, 0);
+  constexpr std::size_t kPiece = std::size_t{1} << 30;
+  for (std::size_t at = 0; at < bytes.size(); at += kPiece)
+    crc = crc32(crc, bytes.data() + at, static_cast<uInt>(std::min(kPiece, bytes.size() - at)));
+  return {std::filesystem::path(path).filename().string(), bytes.size(), fmt::format("{:08x}", crc)};
+}
+
+std::string data_digest(const std::vector<std::string>& paths) {
+  std::vector<std::string> parts;
+  for (const std::string& p : paths) {
+    const FileDigest d = file_digest(p);
+    parts.push_back(fmt::format("{} {} {}", d.name, d.bytes, d.crc32));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
 }
 
 std::vector<int> shuffled_indices(int n, std::uint64_t seed) {

@@ -37,6 +37,22 @@ Dataset load_idx_pair(const std::string& images_path, const std::string& labels_
 // for with a .gz suffix too.
 Dataset load_mnist(const std::string& dir, const std::string& split);
 
+// The paths load_mnist reads from `dir`: train images, train labels, t10k images, t10k labels.
+std::vector<std::string> mnist_files(const std::string& dir);
+
+// What identifies a data file wherever it lies: its name without the folder, its size, and the CRC-32 of
+// its bytes as stored (a compressed file is digested compressed).
+struct FileDigest {
+  std::string name;
+  std::uint64_t bytes = 0;
+  std::string crc32;  // 8 lowercase hex digits
+};
+FileDigest file_digest(const std::string& path);
+
+// The digests of `paths` in one line, "name bytes crc32" per file joined by ", ": equal for the same
+// files in another folder, different when any byte, size or name differs.
+std::string data_digest(const std::vector<std::string>& paths);
+
 // A permutation of 0..n-1 decided by the seed alone (Fisher-Yates on the run's random stream).
 std::vector<int> shuffled_indices(int n, std::uint64_t seed);
 

@@ -124,3 +124,52 @@ TEST_CASE("arrays in memory whose data disagrees with their dimensions are refus
   CHECK_THROWS_WITH(pair_idx(idx_array({1, 65536, 65536}, {}), "img", idx_array({1}, {0}), "lab", 10),
                     Contains("img") && Contains("more pixels per image"));
 }
+
+TEST_CASE("the MNIST file list names the files load_mnist reads, compressed where only that exists",
+          "[dataset]") {
+  test::TempDir dir;
+  for (const char* f : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                        "t10k-labels-idx1-ubyte"})
+    test::write_bytes(dir.file(f), {0});
+  CHECK(mnist_files(dir.path().string()) ==
+        std::vector<std::string>{dir.file("train-images-idx3-ubyte"), dir.file("train-labels-idx1-ubyte.gz"),
+                                 dir.file("t10k-images-idx3-ubyte.gz"), dir.file("t10k-labels-idx1-ubyte")});
+  std::filesystem::remove(dir.file("t10k-labels-idx1-ubyte"));
+  CHECK_THROWS_WITH(mnist_files(dir.path().string()), Contains("t10k-labels-idx1-ubyte") && Contains("not found"));
+}
+
+TEST_CASE("the data digest follows the files' bytes and names, not their folder", "[dataset]") {
+  test::TempDir a, b;
+  const Bytes img = idx_bytes(idx_array({1, 2, 2}, {1, 2, 3, 4})), lab = idx_bytes(idx_array({1}, {3}));
+  for (const test::TempDir* d : {&a, &b}) {
+    test::write_bytes(d->file("img"), img);
+    test::write_bytes(d->file("lab"), lab);
+  }
+  const std::string digest = data_digest({a.file("img"), a.file("lab")});
+  CHECK(digest == data_digest({b.file("img"), b.file("lab")}));
+  CHECK(digest.find(a.path().string()) == std::string::npos);
+  const FileDigest f = file_digest(a.file("img"));
+  CHECK(f.name == "img");
+  CHECK(f.bytes == img.size());
+  CHECK(f.crc32.size() == 8);
+
+  Bytes changed = img;
+  changed.back() ^= 1;
+  test::write_bytes(b.file("img"), changed);
+  CHECK(data_digest({b.file("img"), b.file("lab")}) != digest);
+  test::write_bytes(b.file("img"), img);
+  std::filesystem::rename(b.file("lab"), b.file("lab2"));
+  CHECK(data_digest({b.file("img"), b.file("lab2")}) != digest);
+  CHECK_THROWS_WITH(data_digest({b.file("lab")}), Contains(b.file("lab")));
+}
+
+TEST_CASE("the digest of the MNIST files is the same on every read", "[dataset][mnist]") {
+  if (!test::have_mnist()) {
+    WARN("MNIST not found in " << test::mnist_dir() << "; run scripts/setup.sh");
+    return;
+  }
+  const std::vector<std::string> files = mnist_files(test::mnist_dir());
+  REQUIRE(files.size() == 4);
+  CHECK(data_digest(files) == data_digest(files));
+  CHECK(file_digest(files[3]).name.rfind("t10k-labels-idx1-ubyte", 0) == 0);
+}
