@@ -80,12 +80,21 @@ std::string json_message(const json::exception& e) {
   return what.rfind("[json.exception.", 0) == 0 && end != std::string::npos ? what.substr(end + 2) : what;
 }
 
+// A value as a message shows it: a crafted field may be megabytes of text.
+std::string shown(const json& v) {
+  std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  return text.size() <= 80 ? text : text.substr(0, 77) + "...";
+}
+
 // What is wrong with a "mat" entry's fields, or "" when nothing is.
 std::string mat_fault(const json& e) {
-  for (const char* field : {"rows", "cols"})
-    if (!e.contains(field) || !e.at(field).is_number_integer() || e.at(field).get<std::int64_t>() < 0)
+  for (const char* field : {"rows", "cols"}) {
+    const bool count = e.contains(field) && (e.at(field).is_number_unsigned() ||
+                                             (e.at(field).is_number_integer() && e.at(field).get<std::int64_t>() >= 0));
+    if (!count)
       return fmt::format("'{}' is {}, expected a non-negative integer", field,
-                         e.contains(field) ? e.at(field).dump() : "missing");
+                         e.contains(field) ? shown(e.at(field)) : "missing");
+  }
   if (!e.contains("f32") || !e.at("f32").is_binary()) return "'f32' is missing or not binary data";
   const std::uint64_t rows = e.at("rows").get<std::uint64_t>(), cols = e.at("cols").get<std::uint64_t>();
   const std::size_t bytes = e.at("f32").get_binary().size();
@@ -108,7 +117,7 @@ std::string entry_fault(const json& e) {
   if (kind == "rng")
     return e.contains("state") && e.at("state").is_string() ? "" : "has no random-engine state text";
   if (kind == "json") return e.contains("value") ? "" : "has no value";
-  return fmt::format("has an unknown kind {}", e.at("kind").dump());
+  return fmt::format("has an unknown kind {}", shown(e.at("kind")));
 }
 
 }  // namespace
@@ -141,9 +150,7 @@ const nlohmann::json& Checkpoint::entry(const std::string& key, const char* kind
 }
 
 void Checkpoint::fail_value(const std::string& key, const char* expected) const {
-  std::string value = get_json(key).dump(-1, ' ', false, json::error_handler_t::replace);
-  if (value.size() > 80) value = value.substr(0, 77) + "...";
-  fail("{}: entry '{}' holds {}, expected {}", source_, key, value, expected);
+  fail("{}: entry '{}' holds {}, expected {}", source_, key, shown(get_json(key)), expected);
 }
 
 std::vector<std::string> Checkpoint::keys(const std::string& kind) const {
@@ -222,7 +229,7 @@ Checkpoint Checkpoint::parse(const std::uint8_t* bytes, std::size_t size, const 
     fail("{}: corrupt checkpoint (not CBOR: {})", name, json_message(e));
   }
   require(doc.is_object(), "{}: not a mortal checkpoint (its content is not a record)", name);
-  const auto field = [&](const char* key) { return doc.contains(key) ? doc.at(key).dump() : "missing"; };
+  const auto field = [&](const char* key) { return doc.contains(key) ? shown(doc.at(key)) : "missing"; };
   require(doc.contains("format") && doc.at("format") == kFormat,
           "{}: not a mortal checkpoint ('format' is {}, expected \"{}\")", name, field("format"), kFormat);
   require(doc.contains("version") && doc.at("version") == kVersion,
