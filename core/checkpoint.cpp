@@ -23,28 +23,32 @@ constexpr std::size_t kMaxCheckpointBytes = std::size_t{1} << 31;
 // Checkpoints nest a few levels (entry, value, a run's settings); the CBOR reader recurses once per level,
 // so a file nesting deeper is refused before it can exhaust the stack.
 constexpr std::size_t kMaxDepth = 64;
+// A value costs its DOM node (tens of bytes) for one byte of CBOR: a crafted file of many tiny values
+// would take gigabytes. Real checkpoints hold a few thousand (matrices are one value each).
+constexpr std::size_t kMaxValues = std::size_t{1} << 20;
 
-// nlohmann's DOM builder, with the nesting depth bounded.
+// nlohmann's DOM builder, with the nesting depth and the number of values bounded.
 class BoundedDom : public nlohmann::json_sax<json> {
  public:
   explicit BoundedDom(json& result) : dom_(result, true) {}
   bool too_deep() const { return too_deep_; }
   bool bad_text() const { return bad_text_; }
+  bool too_many() const { return values_ > kMaxValues; }
 
-  bool null() override { return dom_.null(); }
-  bool boolean(bool v) override { return dom_.boolean(v); }
-  bool number_integer(number_integer_t v) override { return dom_.number_integer(v); }
-  bool number_unsigned(number_unsigned_t v) override { return dom_.number_unsigned(v); }
-  bool number_float(number_float_t v, const string_t& s) override { return dom_.number_float(v, s); }
-  bool string(string_t& v) override { return utf8(v) && dom_.string(v); }
-  bool binary(binary_t& v) override { return dom_.binary(v); }
+  bool null() override { return counted() && dom_.null(); }
+  bool boolean(bool v) override { return counted() && dom_.boolean(v); }
+  bool number_integer(number_integer_t v) override { return counted() && dom_.number_integer(v); }
+  bool number_unsigned(number_unsigned_t v) override { return counted() && dom_.number_unsigned(v); }
+  bool number_float(number_float_t v, const string_t& s) override { return counted() && dom_.number_float(v, s); }
+  bool string(string_t& v) override { return counted() && utf8(v) && dom_.string(v); }
+  bool binary(binary_t& v) override { return counted() && dom_.binary(v); }
   bool key(string_t& v) override { return utf8(v) && dom_.key(v); }
-  bool start_object(std::size_t n) override { return deeper() && dom_.start_object(n); }
+  bool start_object(std::size_t n) override { return counted() && deeper() && dom_.start_object(n); }
   bool end_object() override {
     --depth_;
     return dom_.end_object();
   }
-  bool start_array(std::size_t n) override { return deeper() && dom_.start_array(n); }
+  bool start_array(std::size_t n) override { return counted() && deeper() && dom_.start_array(n); }
   bool end_array() override {
     --depth_;
     return dom_.end_array();
@@ -64,12 +68,13 @@ class BoundedDom : public nlohmann::json_sax<json> {
     }
     return !bad_text_;
   }
+  bool counted() { return ++values_ <= kMaxValues; }
   bool deeper() {
     too_deep_ = ++depth_ > kMaxDepth;
     return !too_deep_;
   }
   nlohmann::detail::json_sax_dom_parser<json> dom_;
-  std::size_t depth_ = 0;
+  std::size_t depth_ = 0, values_ = 0;
   bool too_deep_ = false, bad_text_ = false;
 };
 
@@ -224,6 +229,7 @@ Checkpoint Checkpoint::parse(const std::uint8_t* bytes, std::size_t size, const 
     const bool ok = json::sax_parse(cbor, &dom, json::input_format_t::cbor, true);
     require(!dom.too_deep(), "{}: corrupt checkpoint (values nested more than {} deep)", name, kMaxDepth);
     require(!dom.bad_text(), "{}: corrupt checkpoint (a text that is not UTF-8)", name);
+    require(!dom.too_many(), "{}: corrupt checkpoint (more than {} values)", name, kMaxValues);
     require(ok, "{}: corrupt checkpoint (not CBOR)", name);
   } catch (const json::exception& e) {
     fail("{}: corrupt checkpoint (not CBOR: {})", name, json_message(e));

@@ -150,7 +150,8 @@ TEST_CASE("a crafted checkpoint with fields of the wrong type is refused naming 
   }
 }
 
-TEST_CASE("bytes that are not CBOR, nest too deep or hold text that is not UTF-8 are refused as corrupt",
+TEST_CASE("bytes that are not CBOR, nest too deep, hold too many values or text that is not UTF-8 are refused "
+          "as corrupt",
           "[checkpoint]") {
   CHECK_THAT(refusal(test::gzip({0xff, 0xfe, 0x01})), Contains("crafted.ckpt") && Contains("corrupt checkpoint") &&
                                                           !Contains("json.exception"));
@@ -161,6 +162,10 @@ TEST_CASE("bytes that are not CBOR, nest too deep or hold text that is not UTF-8
   Bytes deep(100000, 0x81);
   deep.push_back(0x00);
   CHECK_THAT(refusal(test::gzip(deep)), Contains("corrupt checkpoint") && Contains("nested more than"));
+  // An array of two million nulls: kilobytes compressed, a DOM node each once read.
+  Bytes many = {0x9a, 0x00, 0x1e, 0x84, 0x80};
+  many.resize(many.size() + 2000000, 0xf6);
+  CHECK_THAT(refusal(test::gzip(many)), Contains("corrupt checkpoint") && Contains("more than 1048576 values"));
   json doc = with_entries({{"e", {{"kind", "json"}, {"value", "x"}}}});
   Bytes cbor = json::to_cbor(doc);
   const Bytes x = {0x61, 'x'};  // CBOR's text of length 1, "x"
