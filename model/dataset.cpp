@@ -2,10 +2,15 @@
 
 #include <boost/random/uniform_int_distribution.hpp>
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <numeric>
 
 #include "core/error.h"
+#include "core/input_file.h"
 #include "core/rng.h"
 #include "model/idx.h"
 
@@ -31,45 +36,107 @@ Dataset Dataset::head(int n) const {
   return subset(idx);
 }
 
-Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path, int num_classes) {
+Dataset pair_idx(const IdxArray& images, const std::string& images_name, const IdxArray& labels,
+                 const std::string& labels_name, int num_classes) {
   require(num_classes >= 2, "num_classes must be at least 2, got {}", num_classes);
-  IdxArray img = read_idx(images_path);
-  IdxArray lab = read_idx(labels_path);
-  require(img.dims.size() >= 2, "{}: an image file needs at least 2 dimensions (count, pixels), header has {}",
-          images_path, img.dims.size());
-  require(lab.dims.size() == 1, "{}: a label file has 1 dimension, header has {}", labels_path,
-          lab.dims.size());
-  require(img.count() == lab.count(), "{} holds {} images but {} holds {} labels", images_path, img.count(),
-          labels_path, lab.count());
+  const auto& dims = images.dims;
+  require(dims.size() >= 2, "{}: an image file needs at least 2 dimensions (count, pixels), header has {}",
+          images_name, dims.size());
+  require(labels.dims.size() == 1, "{}: a label file has 1 dimension, header has {}", labels_name,
+          labels.dims.size());
+  require(images.count() > 0, "{}: header dimensions {} hold no images: a data set needs at least one example",
+          images_name, fmt::join(dims, "x"));
+  require(labels.count() > 0, "{}: header dimension {} holds no labels: a data set needs at least one example",
+          labels_name, labels.count());
+  require(images.count() == labels.count(), "{} holds {} images but {} holds {} labels", images_name,
+          images.count(), labels_name, labels.count());
+  // Every dimension of an image at least 1, and the pixels of one image countable in an int (a feature
+  // index); checked one factor at a time so that no product overflows.
+  constexpr std::size_t kMaxInt = static_cast<std::size_t>(std::numeric_limits<int>::max());
+  std::size_t features = 1;
+  for (std::size_t i = 1; i < dims.size(); ++i) {
+    require(dims[i] > 0, "{}: header dimensions {} declare 0 {} per image: an image needs at least one row and "
+            "one column", images_name, fmt::join(dims, "x"),
+            i == 1 ? "rows" : i == 2 ? "columns" : fmt::format("pixels along dimension {}", i + 1));
+    require(features <= kMaxInt / dims[i], "{}: header dimensions {} give more pixels per image than {}",
+            images_name, fmt::join(dims, "x"), kMaxInt);
+    features *= dims[i];
+  }
+  require(images.count() <= kMaxInt, "{}: header dimensions {} give more than {} images", images_name,
+          fmt::join(dims, "x"), kMaxInt);
+  require(images.data.size() / features == images.count() && images.data.size() % features == 0,
+          "{}: holds {} pixel bytes, header dimensions {} need {}x{}", images_name, images.data.size(),
+          fmt::join(dims, "x"), images.count(), features);
+  require(labels.data.size() == labels.count(), "{}: holds {} label bytes, its header declares {}", labels_name,
+          labels.data.size(), labels.count());
   Dataset d;
   d.num_classes = num_classes;
-  d.rows = static_cast<int>(img.dims[1]);
-  d.cols = img.dims.size() >= 3 ? static_cast<int>(img.item_size() / img.dims[1]) : 1;
-  const auto n = static_cast<Eigen::Index>(img.count());
-  const auto f = static_cast<Eigen::Index>(img.item_size());
+  d.rows = static_cast<int>(dims[1]);
+  d.cols = static_cast<int>(features / dims[1]);
+  const auto n = static_cast<Eigen::Index>(images.count());
+  const auto f = static_cast<Eigen::Index>(features);
   d.images = Eigen::Map<const Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-                 img.data.data(), n, f)
+                 images.data.data(), n, f)
                  .cast<float>() /
              255.0f;
-  d.labels.resize(lab.data.size());
-  for (std::size_t i = 0; i < lab.data.size(); ++i) {
-    require(lab.data[i] < num_classes, "{}: label {} at index {} is out of range [0, {})", labels_path,
-            int{lab.data[i]}, i, num_classes);
-    d.labels[i] = lab.data[i];
+  d.labels.resize(labels.data.size());
+  for (std::size_t i = 0; i < labels.data.size(); ++i) {
+    require(labels.data[i] < num_classes, "{}: label {} at index {} is out of range [0, {})", labels_name,
+            int{labels.data[i]}, i, num_classes);
+    d.labels[i] = labels.data[i];
   }
   return d;
 }
 
+Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path, int num_classes) {
+  require(num_classes >= 2, "num_classes must be at least 2, got {}", num_classes);
+  return pair_idx(read_idx(images_path), images_path, read_idx(labels_path), labels_path, num_classes);
+}
+
+namespace {
+
+// The file load_mnist reads for `base`: the original name, else the same with .gz.
+std::string find_mnist_file(const std::string& dir, const std::string& base) {
+  std::filesystem::path p = std::filesystem::path(dir) / base;
+  if (std::filesystem::exists(p)) return p.string();
+  std::filesystem::path gz = p.string() + ".gz";
+  if (std::filesystem::exists(gz)) return gz.string();
+  fail("{}: MNIST file not found (nor {}.gz); run scripts/setup.sh to fetch it", p.string(), base);
+}
+
+}  // namespace
+
 Dataset load_mnist(const std::string& dir, const std::string& split) {
   require(split == "train" || split == "t10k", "MNIST split must be 'train' or 't10k', got '{}'", split);
-  auto find = [&](const std::string& base) {
-    std::filesystem::path p = std::filesystem::path(dir) / base;
-    if (std::filesystem::exists(p)) return p.string();
-    std::filesystem::path gz = p.string() + ".gz";
-    if (std::filesystem::exists(gz)) return gz.string();
-    fail("{}: MNIST file not found (nor {}.gz); run scripts/setup.sh to fetch it", p.string(), base);
-  };
-  return load_idx_pair(find(split + "-images-idx3-ubyte"), find(split + "-labels-idx1-ubyte"), 10);
+  return load_idx_pair(find_mnist_file(dir, split + "-images-idx3-ubyte"),
+                       find_mnist_file(dir, split + "-labels-idx1-ubyte"), 10);
+}
+
+std::vector<std::string> mnist_files(const std::string& dir) {
+  std::vector<std::string> paths;
+  for (const char* split : {"train", "t10k"})
+    for (const char* kind : {"-images-idx3-ubyte", "-labels-idx1-ubyte"})
+      paths.push_back(find_mnist_file(dir, std::string(split) + kind));
+  return paths;
+}
+
+FileDigest file_digest(const std::string& path) {
+  const std::vector<std::uint8_t> bytes = read_input_file(path, "data file", kMaxIdxFileBytes);
+  // zlib's crc32 takes a uInt length: feed it in pieces.
+  uLong crc = crc32(0L, Z_NULL, 0);
+  constexpr std::size_t kPiece = std::size_t{1} << 30;
+  for (std::size_t at = 0; at < bytes.size(); at += kPiece)
+    crc = crc32(crc, bytes.data() + at, static_cast<uInt>(std::min(kPiece, bytes.size() - at)));
+  return {std::filesystem::path(path).filename().string(), bytes.size(), fmt::format("{:08x}", crc)};
+}
+
+std::string data_digest(const std::vector<std::string>& paths) {
+  std::vector<std::string> parts;
+  for (const std::string& p : paths) {
+    const FileDigest d = file_digest(p);
+    parts.push_back(fmt::format("{} {} {}", d.name, d.bytes, d.crc32));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
 }
 
 std::vector<int> shuffled_indices(int n, std::uint64_t seed) {

@@ -22,13 +22,36 @@ struct Dataset {
   Dataset head(int n) const;
 };
 
-// Reads an IDX image file and its label file (plain or gzip). Every label must be < num_classes and the
-// two files must hold the same number of examples; errors name the file.
+struct IdxArray;
+
+// Pairs an IDX image array (count, rows[, cols...]) with its label array (count): at least one example,
+// at least one row and column per image, every label < num_classes. Errors name the array's file (the
+// `*_name`), the header field and its value.
+Dataset pair_idx(const IdxArray& images, const std::string& images_name, const IdxArray& labels,
+                 const std::string& labels_name, int num_classes);
+
+// Reads an IDX image file and its label file (plain or gzip) and pairs them as pair_idx does.
 Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path, int num_classes);
 
 // MNIST from `dir` holding the original file names, `split` "train" or "t10k". A missing file is looked
 // for with a .gz suffix too.
 Dataset load_mnist(const std::string& dir, const std::string& split);
+
+// The paths load_mnist reads from `dir`: train images, train labels, t10k images, t10k labels.
+std::vector<std::string> mnist_files(const std::string& dir);
+
+// What identifies a data file wherever it lies: its name without the folder, its size, and the CRC-32 of
+// its bytes as stored (a compressed file is digested compressed).
+struct FileDigest {
+  std::string name;
+  std::uint64_t bytes = 0;
+  std::string crc32;  // 8 lowercase hex digits
+};
+FileDigest file_digest(const std::string& path);
+
+// The digests of `paths` in one line, "name bytes crc32" per file joined by ", ": equal for the same
+// files in another folder, different when any byte, size or name differs.
+std::string data_digest(const std::vector<std::string>& paths);
 
 // A permutation of 0..n-1 decided by the seed alone (Fisher-Yates on the run's random stream).
 std::vector<int> shuffled_indices(int n, std::uint64_t seed);

@@ -17,13 +17,21 @@ struct IdxArray {
   std::size_t item_size() const;  // product of dims after the first
 };
 
-// The file's bytes, inflated when they start with the gzip magic number. `name` labels errors.
-std::vector<std::uint8_t> read_maybe_gzip(const std::string& path);
-std::vector<std::uint8_t> inflate_if_gzip(std::vector<std::uint8_t> bytes, const std::string& name);
+// The most data bytes an IDX header may declare: MNIST's largest file holds 47 MB, and a header declaring
+// more than this is refused before anything is inflated or allocated for it.
+constexpr std::size_t kMaxIdxDataBytes = std::size_t{1} << 30;
+// A file may exceed that by its header and by what gzip's framing adds (stored blocks add 5 bytes in
+// 65535); a larger file is refused before it is read.
+constexpr std::size_t kMaxIdxFileBytes = kMaxIdxDataBytes + kMaxIdxDataBytes / 64 + (std::size_t{1} << 16);
 
 // Parses an unsigned-byte IDX array held in memory. Throws Error naming `name` and the fault.
 IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, const std::string& name);
 
+// The same for bytes that may be gzip-compressed (one or more members): the header is inflated first and
+// at most the bytes it declares after it, so a stream inflating to more is refused without being inflated.
+IdxArray parse_idx_maybe_gzip(const std::uint8_t* bytes, std::size_t size, const std::string& name);
+
+// Reads the IDX file `path` (a regular file, plain or gzip). Errors name the path.
 IdxArray read_idx(const std::string& path);
 
 }  // namespace mortal

@@ -1,6 +1,10 @@
 #include "model/idx.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
+
+#include <filesystem>
 
 #include "core/error.h"
 #include "model/dataset.h"
@@ -109,6 +113,46 @@ TEST_CASE("a corrupt gzip stream is refused", "[idx]") {
   Bytes cut(z.begin(), z.begin() + static_cast<long>(z.size() / 2));
   test::write_bytes(dir.file("cut.gz"), cut);
   CHECK_THROWS_WITH(read_idx(dir.file("cut.gz")), Contains("corrupt gzip stream") && Contains("truncated"));
+}
+
+TEST_CASE("a multi-member gzip IDX file reads as the concatenation of its members", "[idx]") {
+  test::TempDir dir;
+  const Bytes b = images3();
+  const Bytes head(b.begin(), b.begin() + 10), tail(b.begin() + 10, b.end());
+  Bytes z = test::gzip(head);
+  const Bytes z2 = test::gzip(tail);
+  z.insert(z.end(), z2.begin(), z2.end());
+  test::write_bytes(dir.file("img.gz"), z);
+  const IdxArray a = read_idx(dir.file("img.gz"));
+  CHECK(a.dims == std::vector<std::uint32_t>{3, 2, 3});
+  CHECK(a.data == Bytes(b.begin() + 16, b.end()));
+}
+
+TEST_CASE("a gzip stream is inflated no further than its IDX header declares", "[idx]") {
+  test::TempDir dir;
+  Bytes b = images3();
+  b.resize(b.size() + (std::size_t{16} << 20), 0);  // 16 MiB past the 18 bytes the header declares
+  test::write_bytes(dir.file("bomb.gz"), test::gzip(b));
+  CHECK_THROWS_WITH(read_idx(dir.file("bomb.gz")), Contains(dir.file("bomb.gz")) && Contains("3x2x3") &&
+                                                       Contains("need 18 data bytes") &&
+                                                       Contains("the gzip stream inflates to more"));
+}
+
+TEST_CASE("a header declaring more data than the reader accepts is refused before inflating", "[idx]") {
+  test::TempDir dir;
+  test::write_bytes(dir.file("huge.gz"), test::gzip(idx_bytes({2048, 1024, 1024}, {})));
+  CHECK_THROWS_WITH(read_idx(dir.file("huge.gz")),
+                    Contains(dir.file("huge.gz")) && Contains("2048x1024x1024") &&
+                        Contains(fmt::format("more than the {} data bytes", kMaxIdxDataBytes)));
+}
+
+TEST_CASE("a data file that is a directory or a FIFO is refused naming its path", "[idx]") {
+  test::TempDir dir;
+  std::filesystem::create_directory(dir.file("train-images-idx3-ubyte"));
+  CHECK_THROWS_WITH(read_idx(dir.file("train-images-idx3-ubyte")),
+                    Contains(dir.file("train-images-idx3-ubyte")) && Contains("a directory"));
+  REQUIRE(::mkfifo(dir.file("fifo").c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(read_idx(dir.file("fifo")), Contains(dir.file("fifo")) && Contains("a FIFO"));
 }
 
 TEST_CASE("a missing file is refused naming it", "[idx]") {
