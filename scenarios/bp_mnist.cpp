@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "sim/bp_experiment.h"
+#include "model/dataset.h"
 #include "sim/cli.h"
 #include "sim/outputs.h"
 #include "sim/results.h"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   try {
     params.validate();
     nlohmann::json result = run_record("bp_mnist", run.seed, options_to_json(app));
+    result["data"] = data_digest(mnist_files(params.data_dir));  // the data by content
     prepare_outputs(run.out, run.force, {});  // before any training: a run that cannot write finds out now
     fmt::print("bp_mnist: seed {}, hidden {}, {} epochs, batch {}, {} lr {} ({}), momentum {}, weight decay {}, "
                "dropout {}/{}\n",

@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "core/error.h"
+#include "model/dataset.h"
 #include "sim/cli.h"
 #include "sim/ff_experiment.h"
 #include "sim/insitu_ff.h"
@@ -85,7 +86,9 @@ int main(int argc, char** argv) {
                                 : params.optimiser,
                params.lr, decay, params.negatives, params.predict);
     std::fflush(stdout);  // the configuration line comes first in a log file, before the progress lines
-    Checkpointing ck = resume.for_run(run.out, result["config"], option_defaults(app));
+    // The data by content: recorded with the results, and what a resume compares.
+    result["data"] = data_digest(mnist_files(params.data_dir));
+    Checkpointing ck = resume.for_run(run.out, result["config"], option_defaults(app), result["data"]);
     // Digital runs checkpoint at the epoch ends of the pipelined schedule.
     if (!insitu.in_situ() && params.schedule != "pipelined") ck.path.clear();
     std::vector<OutputFile> files;

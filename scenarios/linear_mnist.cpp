@@ -4,6 +4,7 @@
 #include <new>
 
 #include "core/error.h"
+#include "model/dataset.h"
 #include "sim/cli.h"
 #include "sim/linear_experiment.h"
 #include "sim/outputs.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   if (!parse_command_line(app, argc, argv, code)) return code;
   try {
     nlohmann::json result = run_record("linear_mnist", run.seed, options_to_json(app));
+    result["data"] = data_digest(mnist_files(params.data_dir));  // the data by content
     prepare_outputs(run.out, run.force, {});  // before any training: a run that cannot write finds out now
     fmt::print("linear_mnist: seed {}, {} epochs, batch {}, lr {}\n", run.seed, params.epochs, params.batch,
                params.lr);

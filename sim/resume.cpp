@@ -38,7 +38,7 @@ std::string ResumeOptions::path_for(const std::string& out) const {
 }
 
 Checkpointing ResumeOptions::for_run(const std::string& out, const nlohmann::json& config,
-                                     const nlohmann::json& defaults) const {
+                                     const nlohmann::json& defaults, const std::string& data) const {
   validate();
   Checkpointing ck;
   ck.path = path_for(out);
@@ -46,12 +46,16 @@ Checkpointing ResumeOptions::for_run(const std::string& out, const nlohmann::jso
   ck.stop_after = stop_after;
   ck.fingerprint = checkpoint_fingerprint(config);
   ck.defaults = checkpoint_fingerprint(defaults);
+  if (!data.empty()) {
+    ck.fingerprint["data-digest"] = data;
+    ck.defaults["data-digest"] = data;  // a checkpoint from before digests were recorded passes
+  }
   return ck;
 }
 
 nlohmann::json checkpoint_fingerprint(const nlohmann::json& config) {
   nlohmann::json f = config;
-  for (const char* k : {"resume", "stop-after-epoch", "out", "checkpoint", "plot", "drift-times", "rival",
+  for (const char* k : {"data", "force", "resume", "stop-after-epoch", "out", "checkpoint", "plot", "drift-times", "rival",
                         "rival-epochs", "eval-every"})
     f.erase(k);
   return f;
@@ -91,7 +95,8 @@ void require_same_settings(const nlohmann::json& run, const Checkpointing& ck) {
     }
   }
   for (const auto& [key, was] : saved.items())
-    if (!ck.fingerprint.contains(key)) differ.push_back(fmt::format("{} (checkpoint {}, no such option now)", key, was.dump()));
+    // Checkpoints before the data digest recorded the data folder's path, which the digest replaces.
+    if (!ck.fingerprint.contains(key) && key != "data") differ.push_back(fmt::format("{} (checkpoint {}, no such option now)", key, was.dump()));
   require(differ.empty(), "{}: the checkpoint was written by a run with other settings: {}; resume with the same options",
           ck.path, fmt::join(differ, "; "));
   const std::string written_by = run.value("version", std::string("unknown"));

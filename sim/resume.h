@@ -46,14 +46,17 @@ struct ResumeOptions {
   std::string path_for(const std::string& out) const;
   // Checkpointing of the run whose results go to `out`, configured by `config` (options_to_json), whose
   // options default to `defaults` (option_defaults).
-  Checkpointing for_run(const std::string& out, const nlohmann::json& config, const nlohmann::json& defaults) const;
+  // `data` is the digest of the data files the run reads (data_digest): a resume compares the data by
+  // content, so the same files in another folder resume and changed files under the same path do not.
+  Checkpointing for_run(const std::string& out, const nlohmann::json& config, const nlohmann::json& defaults,
+                        const std::string& data = {}) const;
 };
 
 // The results path without its .json ending: the stem the checkpoint and plot paths derive from.
 std::string results_stem(const std::string& out);
 
 // Everything of a run's configuration (options_to_json) that decides its numbers: what a checkpoint must
-// agree with. Leaves out where results go, how often the learning curve is evaluated, and what is
+// agree with. Leaves out where the data lies (its digest stands in for it), where results go, how often the learning curve is evaluated, and what is
 // measured only after training (drift times, the rival).
 nlohmann::json checkpoint_fingerprint(const nlohmann::json& config);
 

@@ -173,3 +173,18 @@ TEST_CASE("a list recorded as text by an earlier version is the same setting as 
   CHECK_THROWS_WITH(require_same_settings(written_with(saved), settings({{"lr", 0.02}, {"layers", {1000, 500}}})),
                     Catch::Contains("layers"));
 }
+
+TEST_CASE("a resume compares the data by its digest, not by the folder it lies in", "[resume]") {
+  ResumeOptions options;
+  const nlohmann::json config = {{"lr", 0.02}, {"data", "/here/mnist"}};
+  const Checkpointing saved = options.for_run("r.json", config, config, "train-images 100 0a0b0c0d");
+  nlohmann::json moved = config;
+  moved["data"] = "/elsewhere/mnist";
+  const nlohmann::json run = checkpoint_run_record(saved);
+  CHECK_NOTHROW(require_same_settings(run, options.for_run("r.json", moved, moved, "train-images 100 0a0b0c0d")));
+  CHECK_THROWS_WITH(require_same_settings(run, options.for_run("r.json", config, config, "train-images 100 ffffffff")),
+                    Catch::Contains("data-digest"));
+  // A checkpoint written before digests were recorded holds the folder's path instead.
+  nlohmann::json old = {{"fingerprint", {{"lr", 0.02}, {"data", "/here/mnist"}}}, {"version", version()}};
+  CHECK_NOTHROW(require_same_settings(old, options.for_run("r.json", moved, moved, "train-images 100 0a0b0c0d")));
+}
