@@ -26,8 +26,7 @@ namespace mortal {
 
 void InSituParams::add_options(CLI::App& app) {
   app.add_option("--device", device,
-                 "digital (exact arrays), or FF in situ on a chip of this device preset: ideal, pcm, reram, ecram, "
-                 "gokmen_vlasov, idealized, capacitor, pcm_pulsed");
+                 "digital (exact arrays), or FF in situ on a chip of this device preset: " + hw::device_preset_names());
   list_option(app.add_option("--hw", hw, "Hardware parameter override path=value, repeatable (e.g. device.dw_min=0.002)"), false);
   app.add_option("--w-scale", w_scale, "In situ: weight of a full device range (user units)");
   app.add_option("--input-range", input_range, "In situ: first layer DAC full scale (0: largest training input)");
