@@ -131,17 +131,21 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params, Ledger& ledge
     goodness_.push_back(std::make_unique<GoodnessIntegrator>(path + ".goodness", p_.goodness, ledger));
     sigmoid_.push_back(std::make_unique<SigmoidUnit>(path + ".sigmoid", p_.sigmoid, ledger));
   }
-  reseed(seed);
+  draw(seed, false);  // the crossbars drew their devices from this seed as they were built
 }
 
-void Chip::reseed(std::uint64_t seed) {
+void Chip::reseed(std::uint64_t seed) { draw(seed, true); }
+
+void Chip::draw(std::uint64_t seed, bool crossbars) {
   seed_ = seed;
   Rng r = make_rng(seed, "chip.c2c");
   rng_.seed(r);
   for (int k = 0; k < layers(); ++k) {
-    tiles_[std::size_t(k)]->core().reseed(seed);
-    for (auto& e : extra_[std::size_t(k)]) e->reseed(seed);
-    for (auto& c : copies_[std::size_t(k)]) c->reseed(seed);
+    if (crossbars) {
+      tiles_[std::size_t(k)]->core().reseed(seed);
+      for (auto& e : extra_[std::size_t(k)]) e->reseed(seed);
+      for (auto& c : copies_[std::size_t(k)]) c->reseed(seed);
+    }
     const int out = tiles_[std::size_t(k)]->core().outputs();
     Rng r1 = make_rng(seed, fmt::format("layer{}.relu", k));
     relu_[std::size_t(k)]->sample(out, r1);

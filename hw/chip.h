@@ -165,6 +165,9 @@ class Chip : public sc_core::sc_module {
   double kernel_wall_s() const { return kernel_wall_s_; }
 
  private:
+  // Every variation drawn from `seed`: the periphery's, and with `crossbars` the crossbars' (which draw their
+  // own when built).
+  void draw(std::uint64_t seed, bool crossbars);
   void run_kernel(const sc_core::sc_time& t);
   double kernel_wall_s_ = 0.0;
   ChipParams p_;

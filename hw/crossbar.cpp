@@ -534,16 +534,21 @@ void respond_devices(BlockWork& b, Eigen::Index nt, const W& w, const A& a_u, co
 
 }  // namespace
 
-void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng) {
-  const int bl = p_.update.bl, batch = int(x.rows());
+bool Crossbar::pulse_trains(ConstMatRef x, ConstMatRef d, float lr) {
   const float x_max = x.cwiseAbs().maxCoeff(), d_max = d.cwiseAbs().maxCoeff();
-  if (x_max == 0 || d_max == 0 || lr == 0) return;
+  if (x_max == 0 || d_max == 0 || lr == 0) return false;
   float a, b;
-  pulse_scales(a, b, lr / p_.w_scale, p_.device.dw_min, bl, p_.update.update_management, x_max, d_max);
-  p_rows_.resize(batch, in_);
-  p_cols_.resize(batch, out_);
+  pulse_scales(a, b, lr / p_.w_scale, p_.device.dw_min, p_.update.bl, p_.update.update_management, x_max, d_max);
+  p_rows_.resize(x.rows(), in_);
+  p_cols_.resize(x.rows(), out_);
   row_pulses_.probabilities(p_rows_, x, a);
   col_pulses_.probabilities(p_cols_, d, b);
+  return true;
+}
+
+void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng) {
+  if (!pulse_trains(x, d, lr)) return;
+  const int bl = p_.update.bl, batch = int(x.rows());
   ps_ = (p_rows_.array() * x.array().sign()).matrix();
   qs_ = (p_cols_.array() * d.array().sign()).matrix();
   // Expected coincidences per device over the batch: all of them, and up minus down.
@@ -677,15 +682,8 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
 }
 
 void Crossbar::update_pulse_by_pulse(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng) {
+  if (!pulse_trains(x, d, lr)) return;
   const int bl = p_.update.bl, batch = int(x.rows());
-  const float x_max = x.cwiseAbs().maxCoeff(), d_max = d.cwiseAbs().maxCoeff();
-  if (x_max == 0 || d_max == 0 || lr == 0) return;
-  float a, b;
-  pulse_scales(a, b, lr / p_.w_scale, p_.device.dw_min, bl, p_.update.update_management, x_max, d_max);
-  p_rows_.resize(batch, in_);
-  p_cols_.resize(batch, out_);
-  row_pulses_.probabilities(p_rows_, x, a);
-  col_pulses_.probabilities(p_cols_, d, b);
   const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
   std::vector<int> rows_on, cols_on;
   double pulses = 0;
@@ -771,7 +769,8 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   // the row's changes, one row per "sample". (Whole-step writes count their own pulses, but the generators'
   // operations are the same, and costed here.)
   p_rows_.resize(1, in_);
-  row_pulses_.probabilities(p_rows_, Mat::Ones(1, in_), 1.0f);
+  if (ones_row_.cols() != in_) ones_row_.setOnes(1, in_);
+  row_pulses_.probabilities(p_rows_, ones_row_, 1.0f);
   part_ = delta.transpose();
   p_cols_.resize(n, out_);
   col_pulses_.probabilities(p_cols_, part_, float(1.0 / (bl * p_.device.dw_min)));

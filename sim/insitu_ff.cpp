@@ -219,6 +219,7 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
     stages.push_back([this, k](hw::Packet& pk, double t_s) { return train_stage(k, pk, t_s); });
   }
   buf_.resize(std::size_t(L));
+  batches_.resize(std::size_t(L));
   stats_.resize(std::size_t(L));
   pipeline_ = std::make_unique<hw::Pipeline>("ff_pipeline", std::move(stages), fifo_depth);
   pipeline_->sink.keep(false);
@@ -255,7 +256,8 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
       labels[std::size_t(i)] = train_.labels[std::size_t(k)];
       negs[std::size_t(i)] = random_wrong_label(labels[std::size_t(i)], train_.num_classes, neg_rng_);
     }
-    auto x = std::make_shared<Mat>(2 * b, F + 1);
+    std::shared_ptr<Mat> x = free_batch(0);
+    x->resize(2 * b, F + 1);
     overlay_labels(x->topLeftCorner(b, F), images, labels, coding_);
     overlay_labels(x->bottomLeftCorner(b, F), images, negs, coding_);
     normalise_rows(x->leftCols(F), x->leftCols(F), input_norm_, lp_.norm_eps);
@@ -373,6 +375,15 @@ double InSituFF::forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng&
 
 void InSituFF::finish_training() { rule_->finish(layer_rng_); }
 
+std::shared_ptr<Mat> InSituFF::free_batch(int stage) {
+  std::vector<std::shared_ptr<Mat>>& pool = batches_[std::size_t(stage)];
+  // Single-threaded (SystemC runs one process at a time): a count of one means only the pool holds it.
+  for (const std::shared_ptr<Mat>& m : pool)
+    if (m.use_count() == 1) return m;
+  pool.push_back(std::make_shared<Mat>());
+  return pool.back();
+}
+
 float InSituFF::lr_of_step(long long step) const {
   return p_.lr * p_.lr_factor_at(double(step) / double(total_steps_));
 }
@@ -432,7 +443,7 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   ns = rule_->step(RuleStep{k, x, w.d, lr_of_step(pk.id), lr_of_step(pk.id + 1LL), t_s, ns, rng});
 
   if (k + 1 < layers()) {
-    auto next = std::make_shared<Mat>();
+    std::shared_ptr<Mat> next = free_batch(k + 1);
     ns += pass_on(k, w.y, *next, rng);
     pk.x = std::move(next);
   }

@@ -103,6 +103,9 @@ class InSituFF {
   double pass_on(int k, const Mat& y, Mat& next, hw::FastRng& rng);
   double train_stage(int k, hw::Packet& pk, double t_s);
   float lr_of_step(long long step) const;
+  // A batch matrix for packets leaving stage `stage` (0: the source) that no packet in flight holds: the
+  // pool grows to the pipeline's depth in the first steps, then every step reuses its matrices.
+  std::shared_ptr<Mat> free_batch(int stage);
 
   hw::Chip& chip_;
   const FFParams& p_;
@@ -120,6 +123,7 @@ class InSituFF {
   std::vector<RowVec> mean_, pull_;
   std::vector<float> theta_;
   std::vector<Buffers> buf_;
+  std::vector<std::vector<std::shared_ptr<Mat>>> batches_;  // per stage (0: the source): free_batch's pool
   std::vector<Stats> stats_;
   std::unique_ptr<hw::Pipeline> pipeline_;
   double sim_train_s_ = 0;
