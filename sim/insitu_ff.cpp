@@ -60,6 +60,9 @@ void InSituParams::add_options(CLI::App& app) {
                "In situ with --carry: forward passes read the weights alone, not the fine array");
   app.add_option("--carry-every", carry.every,
                  "In situ with --carry: steps between two carries of a fine-array row (1: every row every step)");
+  app.add_flag("--mixed-precision", mixed_precision,
+               "In situ: mixed-precision updates (Nandakumar et al. 2018): a digital accumulator per weight, whole "
+               "device steps pulsed into the weights as it passes them (no --momentum, no --carry)");
   app.add_option("--plot", plot, "In situ: drift plot stem (default: results path without .json + _drift)");
 }
 
@@ -466,7 +469,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   require(p.weight_cost == 0,
           "in situ the weight cost must be 0 (decaying every weight means reading and rewriting the array), got {}",
           p.weight_cost);
-  const UpdateRuleParams rule = choose_update_rule(p, ip.momentum, ip.carry);
+  const UpdateRuleParams rule = choose_update_rule(p, ip.momentum, ip.carry, ip.mixed_precision);
   validate(rule);
   require(ip.second_device.empty() || p.momentum > 0 || ip.carry.on(),
           "second-device '{}' names the device of the momentum or fine arrays: it needs --momentum > 0 or --carry",

@@ -48,6 +48,7 @@ struct InSituParams {
   AnalogMomentum momentum;         // with FFParams::momentum > 0
   FineCarry carry;                 // periodic carry, or with momentum a threshold accumulator
   std::string second_device;       // the rule's extra arrays' device preset (empty: the weights')
+  bool mixed_precision = false;    // a digital accumulator per weight instead (sim/rules/mixed_precision.h)
   std::string plot;                // drift plot stem; default: the results path without .json, + "_drift"
 
   void add_options(CLI::App& app);

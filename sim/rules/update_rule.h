@@ -20,6 +20,7 @@
 #include "core/tensor.h"
 #include "hw/chip.h"
 #include "sim/rules/analog_momentum.h"
+#include "sim/rules/mixed_precision.h"
 #include "sim/rules/periodic_carry.h"
 #include "sim/rules/pulsed_sgd.h"
 #include "sim/rules/rule_step.h"
@@ -29,14 +30,17 @@ namespace mortal {
 
 struct FFParams;
 
-using UpdateRuleParams = std::variant<PulsedSgdParams, AnalogMomentumParams, FineCarry, ThresholdAccumulatorParams>;
+using UpdateRuleParams =
+    std::variant<PulsedSgdParams, AnalogMomentumParams, FineCarry, ThresholdAccumulatorParams, MixedPrecisionParams>;
 
 void validate(const UpdateRuleParams& p);
 // The names of the extra arrays the rule needs beside every layer (hw::ChipParams::extra_arrays).
 std::vector<std::string> extra_arrays(const UpdateRuleParams& p);
 // The rule of FF's options (p.momentum, p.momentum_final, p.lr) and the in-situ ones: analog momentum
-// when p.momentum > 0, periodic carry when carry is on, both (a threshold accumulator), or plain pulses.
-UpdateRuleParams choose_update_rule(const FFParams& p, const AnalogMomentum& momentum, const FineCarry& carry);
+// when p.momentum > 0, periodic carry when carry is on, both (a threshold accumulator), mixed precision
+// when asked (with neither), or plain pulses.
+UpdateRuleParams choose_update_rule(const FFParams& p, const AnalogMomentum& momentum, const FineCarry& carry,
+                                    bool mixed_precision = false);
 // The rule on `chip`, which must have been built with its extra arrays.
 std::unique_ptr<UpdateRule> make_update_rule(const UpdateRuleParams& p, hw::Chip& chip);
 
