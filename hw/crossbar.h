@@ -2,6 +2,9 @@
 // The crossbar core: one weight matrix W (out, in) stored as differential device pairs on physical tiles
 // of at most max_rows x max_cols (rows = inputs on word lines, cols = outputs on bit lines). Plain C++, no
 // SystemC: the tile module (hw/tile_module.h) is a timed shell around it and passes the time in.
+// Its sources by concern: hw/crossbar.cpp (construction, programming, drift compensation, checkpoints),
+// crossbar_read.cpp (the read path), crossbar_update.cpp (pulsed writes and the devices' response),
+// crossbar_state.cpp (the conductance state derived from the devices at a time).
 //
 // Forward: inputs go through a DAC, drive the rows as voltages, currents from all tiles of a column add
 // (one ADC at the end, or one per tile if configured), read noise and output noise are added, an ADC
