@@ -2,7 +2,8 @@
 // Forward-Forward trained in situ on an emulated chip. Each layer's forward pass runs on its crossbar
 // with the output left analog; the layer's analog periphery computes the ReLU, the goodness, the learning
 // signal (sigmoid of goodness minus threshold) and the normalised activity passed on; the weight change
-// is applied by pulse coincidence. Nothing on the learning path is digitised: the only conversions are the
+// goes through the run's update rule (sim/rules/: plain pulses, analog momentum, periodic carry, the
+// threshold accumulator, mixed precision), which the trainer calls without knowing which it holds. Nothing on the learning path is digitised: the only conversions are the
 // input DAC of the first layer and the final label read-out (a winner-take-all over the ten labels'
 // goodness sums, costed as one ADC conversion per image). The layers are the stages of a SystemC pipeline
 // (hw/pipeline.h): every layer learns on every batch while batches stream through, and the run reports
