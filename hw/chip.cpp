@@ -1,7 +1,9 @@
 #include "hw/chip.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -23,8 +25,13 @@ void ChipParams::validate() const {
   check_nonnegative("sync_quantum_ns", sync_quantum_ns);
   require(weight_copies >= 1 && weight_copies <= kMaxWeightCopies,
           "weight_copies (devices per weight) must lie in 1..{}, got {}", kMaxWeightCopies, weight_copies);
-  require(!accumulator_arrays || momentum_arrays, "accumulator_arrays needs momentum_arrays (the third array "
-          "of a layer comes with its second)");
+  for (std::size_t i = 0; i < extra_arrays.size(); ++i) {
+    const std::string& a = extra_arrays[i];
+    require(!a.empty() && a.find_first_of(". ") == std::string::npos,
+            "extra_arrays[{}] must be a name without dots or spaces, got '{}'", i, a);
+    require(std::count(extra_arrays.begin(), extra_arrays.end(), a) == 1, "extra_arrays names '{}' twice", a);
+    require(a.rfind("copy", 0) != 0, "extra_arrays[{}] '{}' is taken by the weights' copies", i, a);
+  }
   require(scales.empty() || scales.size() + 1 == sizes.size(), "scales lists {} layers, the chip has {}",
           scales.size(), sizes.size() - 1);
   for (std::size_t k = 0; k < scales.size(); ++k) {
@@ -110,12 +117,10 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params, Ledger& ledge
     tiles_.push_back(std::make_unique<TileModule>(layer.c_str(), p_.layer_crossbar(k), ledger, out, in, seed));
     arrays_.push_back(std::make_unique<ChipLayer>(*this, k));
     const std::string path = std::string(this->name()) + "." + layer;
-    if (p_.momentum_arrays)
-      momentum_.push_back(std::make_unique<Crossbar>(path + ".momentum", p_.second_crossbar(k), ledger, out, in, seed,
-                                                     layer + ".momentum"));
-    if (p_.accumulator_arrays)
-      accumulator_.push_back(std::make_unique<Crossbar>(path + ".accumulator", p_.second_crossbar(k), ledger, out, in,
-                                                        seed, layer + ".accumulator"));
+    extra_.emplace_back();
+    for (const std::string& a : p_.extra_arrays)
+      extra_.back().push_back(
+          std::make_unique<Crossbar>(path + "." + a, p_.second_crossbar(k), ledger, out, in, seed, layer + "." + a));
     copies_.emplace_back();
     for (int c = 1; c < p_.weight_copies; ++c)
       copies_.back().push_back(std::make_unique<Crossbar>(fmt::format("{}.copy{}", path, c), p_.layer_crossbar(k),
@@ -126,18 +131,21 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params, Ledger& ledge
     goodness_.push_back(std::make_unique<GoodnessIntegrator>(path + ".goodness", p_.goodness, ledger));
     sigmoid_.push_back(std::make_unique<SigmoidUnit>(path + ".sigmoid", p_.sigmoid, ledger));
   }
-  reseed(seed);
+  draw(seed, false);  // the crossbars drew their devices from this seed as they were built
 }
 
-void Chip::reseed(std::uint64_t seed) {
+void Chip::reseed(std::uint64_t seed) { draw(seed, true); }
+
+void Chip::draw(std::uint64_t seed, bool crossbars) {
   seed_ = seed;
   Rng r = make_rng(seed, "chip.c2c");
   rng_.seed(r);
   for (int k = 0; k < layers(); ++k) {
-    tiles_[std::size_t(k)]->core().reseed(seed);
-    if (has_momentum()) momentum(k).reseed(seed);
-    if (has_accumulator()) accumulator(k).reseed(seed);
-    for (auto& c : copies_[std::size_t(k)]) c->reseed(seed);
+    if (crossbars) {
+      tiles_[std::size_t(k)]->core().reseed(seed);
+      for (auto& e : extra_[std::size_t(k)]) e->reseed(seed);
+      for (auto& c : copies_[std::size_t(k)]) c->reseed(seed);
+    }
     const int out = tiles_[std::size_t(k)]->core().outputs();
     Rng r1 = make_rng(seed, fmt::format("layer{}.relu", k));
     relu_[std::size_t(k)]->sample(out, r1);
@@ -247,9 +255,8 @@ void Chip::run_kernel(const sc_core::sc_time& t) {
 void Chip::save(Checkpoint& c, const std::string& prefix) const {
   for (int k = 0; k < layers(); ++k) {
     tiles_[std::size_t(k)]->core().save(c, fmt::format("{}.layer{}", prefix, k));
-    if (has_momentum()) momentum_[std::size_t(k)]->save(c, fmt::format("{}.layer{}.momentum", prefix, k));
-    if (has_accumulator())
-      accumulator_[std::size_t(k)]->save(c, fmt::format("{}.layer{}.accumulator", prefix, k));
+    for (int i = 0; i < extra_arrays(); ++i)
+      extra(k, i).save(c, fmt::format("{}.layer{}.{}", prefix, k, p_.extra_arrays[std::size_t(i)]));
     for (std::size_t i = 0; i < copies_[std::size_t(k)].size(); ++i)
       copies_[std::size_t(k)][i]->save(c, fmt::format("{}.layer{}.copy{}", prefix, k, i + 1));
   }
@@ -257,8 +264,7 @@ void Chip::save(Checkpoint& c, const std::string& prefix) const {
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   c.put_json(prefix + ".chip", {{"seed", seed_},
                                 {"layers", layers()},
-                                {"momentum_arrays", has_momentum()},
-                                {"accumulator_arrays", has_accumulator()},
+                                {"extra_arrays", p_.extra_arrays},
                                 {"weight_copies", weight_copies()},
                                 {"rng", s},
                                 {"kernel_time_ps", now.value()},
@@ -270,11 +276,13 @@ void Chip::restore(const Checkpoint& c, const std::string& prefix) {
   const nlohmann::json& j = c.get_json(prefix + ".chip");
   require(j.at("layers").get<int>() == layers(), "checkpoint chip '{}' has {} layers, this chip {}", prefix,
           j.at("layers").get<int>(), layers());
-  require(j.value("momentum_arrays", false) == has_momentum(), "checkpoint chip '{}' {} momentum arrays, this chip {}",
-          prefix, j.value("momentum_arrays", false) ? "has" : "has no", has_momentum() ? "has" : "has none");
-  require(j.value("accumulator_arrays", false) == has_accumulator(),
-          "checkpoint chip '{}' {} accumulator arrays, this chip {}", prefix,
-          j.value("accumulator_arrays", false) ? "has" : "has no", has_accumulator() ? "has" : "has none");
+  // Checkpoints from before the extra arrays were named by the learning rule marked them by role.
+  require(!j.contains("momentum_arrays") && j.contains("extra_arrays"),
+          "checkpoint chip '{}' was written by an older mortal (its extra arrays are not named); start the run "
+          "afresh", prefix);
+  const auto saved_extra = j.at("extra_arrays").get<std::vector<std::string>>();
+  require(saved_extra == p_.extra_arrays, "checkpoint chip '{}' has the extra arrays [{}], this chip [{}]", prefix,
+          fmt::format("{}", fmt::join(saved_extra, ", ")), fmt::format("{}", fmt::join(p_.extra_arrays, ", ")));
   require(j.value("weight_copies", 1) == weight_copies(), "checkpoint chip '{}' has {} copies of its weights, this chip {}",
           prefix, j.value("weight_copies", 1), weight_copies());
   const double resolution_ps = sc_core::sc_get_time_resolution().to_seconds() * 1e12;
@@ -284,8 +292,8 @@ void Chip::restore(const Checkpoint& c, const std::string& prefix) {
   if (j.at("seed").get<std::uint64_t>() != seed_) reseed(j.at("seed").get<std::uint64_t>());
   for (int k = 0; k < layers(); ++k) {
     tiles_[std::size_t(k)]->core().restore(c, fmt::format("{}.layer{}", prefix, k));
-    if (has_momentum()) momentum(k).restore(c, fmt::format("{}.layer{}.momentum", prefix, k));
-    if (has_accumulator()) accumulator(k).restore(c, fmt::format("{}.layer{}.accumulator", prefix, k));
+    for (int i = 0; i < extra_arrays(); ++i)
+      extra(k, i).restore(c, fmt::format("{}.layer{}.{}", prefix, k, p_.extra_arrays[std::size_t(i)]));
     for (int i = 1; i < weight_copies(); ++i) weights(k, i).restore(c, fmt::format("{}.layer{}.copy{}", prefix, k, i));
   }
   rng_.set_state(j.at("rng").get<std::array<std::uint64_t, 4>>());

@@ -55,14 +55,12 @@ struct ChipParams {
   std::vector<LayerScale> scales;  // empty (the crossbar's for every layer) or one per layer
   // Every layer gets one more input row, driven at a constant by the caller: it carries the biases.
   bool bias_row = false;
-  // Every layer gets a second crossbar of the same shape and devices beside its weights: the momentum
-  // array of analog momentum or the fine array of periodic carry (sim/insitu_ff.h), written by pulse
-  // coincidence and read row by row.
-  bool momentum_arrays = false;
-  // Every layer gets a third crossbar of the second arrays' devices (with momentum_arrays): the fine array
-  // between the momentum array and the weights when analog momentum and periodic carry work together.
-  bool accumulator_arrays = false;
-  // The second arrays' devices: empty, the weights' own (crossbar); else the name of the preset whose
+  // Extra arrays beside every layer, of the weights' shape, for whatever a learning rule keeps beside them
+  // (sim/rules/): one per name, in this order. A name is the array's ledger module (<layer>.<name>), its
+  // checkpoint key and the random stream its devices are drawn from. They are written by pulse coincidence
+  // and read row by row like the weights.
+  std::vector<std::string> extra_arrays;
+  // The extra arrays' devices: empty, the weights' own (crossbar); else the name of the preset whose
   // crossbar `second` holds (e.g. capacitor cells beside ReRAM weights). The layer scales apply to both.
   std::string second_device;
   CrossbarParams second;
@@ -74,9 +72,9 @@ struct ChipParams {
   int weight_copies = 1;
   double sync_quantum_ns = 0.0;
   void validate() const;
-  // The second arrays of another device preset: second_device = name, second = its crossbar preset.
+  // The extra arrays of another device preset: second_device = name, second = its crossbar preset.
   void set_second_device(const std::string& name);
-  // The crossbar parameters of layer k (its scales filled in), and of its second array.
+  // The crossbar parameters of layer k (its scales filled in), and of its extra arrays.
   CrossbarParams layer_crossbar(int k) const;
   CrossbarParams second_crossbar(int k) const;
   // c with layer k's scales filled in.
@@ -123,10 +121,10 @@ class Chip : public sc_core::sc_module {
   OpTime update_at(int k, ConstMatRef x, ConstMatRef d, float lr, double t_s, FastRng& rng);
   OpTime write_weight_rows(int k, ConstMatRef delta, int row0, double t_s, FastRng& rng,
                            Crossbar::RowWrite mode = Crossbar::RowWrite::stochastic);
-  bool has_momentum() const { return !momentum_.empty(); }
-  Crossbar& momentum(int k) { return *momentum_.at(std::size_t(k)); }
-  bool has_accumulator() const { return !accumulator_.empty(); }
-  Crossbar& accumulator(int k) { return *accumulator_.at(std::size_t(k)); }
+  // Extra array i (ChipParams::extra_arrays) beside layer k.
+  int extra_arrays() const { return int(p_.extra_arrays.size()); }
+  Crossbar& extra(int k, int i) { return *extra_.at(std::size_t(k)).at(std::size_t(i)); }
+  const Crossbar& extra(int k, int i) const { return *extra_.at(std::size_t(k)).at(std::size_t(i)); }
   AnalogRelu& relu(int k) { return *relu_.at(std::size_t(k)); }
   LengthNormaliser& normaliser(int k) { return *norm_.at(std::size_t(k)); }
   GoodnessIntegrator& goodness(int k) { return *goodness_.at(std::size_t(k)); }
@@ -167,6 +165,9 @@ class Chip : public sc_core::sc_module {
   double kernel_wall_s() const { return kernel_wall_s_; }
 
  private:
+  // Every variation drawn from `seed`: the periphery's, and with `crossbars` the crossbars' (which draw their
+  // own when built).
+  void draw(std::uint64_t seed, bool crossbars);
   void run_kernel(const sc_core::sc_time& t);
   double kernel_wall_s_ = 0.0;
   ChipParams p_;
@@ -176,8 +177,7 @@ class Chip : public sc_core::sc_module {
   double pending_ns_ = 0.0;
   std::vector<std::unique_ptr<TileModule>> tiles_;
   std::vector<std::unique_ptr<ChipLayer>> arrays_;
-  std::vector<std::unique_ptr<Crossbar>> momentum_;
-  std::vector<std::unique_ptr<Crossbar>> accumulator_;
+  std::vector<std::vector<std::unique_ptr<Crossbar>>> extra_;   // per layer: the extra arrays
   std::vector<std::vector<std::unique_ptr<Crossbar>>> copies_;  // per layer: copies 1 .. weight_copies - 1
   std::vector<Mat> copy_out_;                                    // per layer: a copy's forward output
   std::vector<std::unique_ptr<AnalogRelu>> relu_;

@@ -2,6 +2,9 @@
 // The crossbar core: one weight matrix W (out, in) stored as differential device pairs on physical tiles
 // of at most max_rows x max_cols (rows = inputs on word lines, cols = outputs on bit lines). Plain C++, no
 // SystemC: the tile module (hw/tile_module.h) is a timed shell around it and passes the time in.
+// Its sources by concern: hw/crossbar.cpp (construction, programming, drift compensation, checkpoints),
+// crossbar_read.cpp (the read path), crossbar_update.cpp (pulsed writes and the devices' response),
+// crossbar_state.cpp (the conductance state derived from the devices at a time).
 //
 // Forward: inputs go through a DAC, drive the rows as voltages, currents from all tiles of a column add
 // (one ADC at the end, or one per tile if configured), read noise and output noise are added, an ADC
@@ -229,7 +232,11 @@ class Crossbar {
   void analog_product(MatRef z, int col0, int ncols, FastRng& rng);
   void book_read(int batch, bool dac);
   void update_exact(ConstMatRef x, ConstMatRef d, float lr);
+  // The row and column pulse probabilities of an update lr d^T x into p_rows_ and p_cols_ (batch, in / out),
+  // as both update modes fire them; false when the update writes nothing.
+  bool pulse_trains(ConstMatRef x, ConstMatRef d, float lr);
   void update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng);
+
   // What every block of a sampled update reads: expected counts (all, up minus down), their exact
   // squared sums when used (else null: binomial variances), and the device constants.
   struct SampledUpdate {
@@ -277,6 +284,7 @@ class Crossbar {
 
   // Work buffers (resized only when the batch shape changes).
   Mat xq_, xsq_, part_, zvar_, p_rows_, p_cols_, ps_, qs_, mu_net_, mu_tot_;
+  Mat ones_row_;  // (1, in): a row write drives every row at full scale
   Mat sq_tot_, sq_net_;
   Eigen::ArrayXf normals_, scratch_;
 

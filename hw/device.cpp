@@ -154,18 +154,32 @@ DeviceParams pcm_pulsed_device() {
   return p;
 }
 
+const std::vector<DevicePreset>& device_presets() {
+  static const std::vector<DevicePreset> table = {
+      {"ideal", "no noise, no drift, no faults: the digital array", ideal_device},
+      {"pcm", "PCM: programming noise, 1/f read noise, drift (Nandakumar 2019), soft-bounds pulses", pcm_device},
+      {"reram", "ReRAM: aihwkit soft-bounds preset, 97 states of the NeuroSim device", reram_device},
+      {"ecram", "ECRAM: aihwkit preset (Tang 2018), linear step", ecram_device},
+      {"gokmen_vlasov", "aihwkit GokmenVlasov preset (Gokmen & Vlasov 2016), constant step", gokmen_vlasov_device},
+      {"idealized", "aihwkit Idealized preset, constant step", idealized_device},
+      {"capacitor", "capacitor cell: aihwkit Capacitor preset (Li 2018), linear step, charge sharing",
+       capacitor_device},
+      {"pcm_pulsed", "PCM with aihwkit's pulsed-update numbers, its exp-step response approximated",
+       pcm_pulsed_device},
+  };
+  return table;
+}
+
+std::string device_preset_names() {
+  std::string names;
+  for (const DevicePreset& d : device_presets()) names += (names.empty() ? "" : ", ") + std::string(d.name);
+  return names;
+}
+
 DeviceParams device_preset(const std::string& name) {
-  if (name == "ideal") return ideal_device();
-  if (name == "pcm") return pcm_device();
-  if (name == "reram") return reram_device();
-  if (name == "ecram") return ecram_device();
-  if (name == "gokmen_vlasov") return gokmen_vlasov_device();
-  if (name == "idealized") return idealized_device();
-  if (name == "capacitor") return capacitor_device();
-  if (name == "pcm_pulsed") return pcm_pulsed_device();
-  fail("device preset must be one of ideal, pcm, reram, ecram, gokmen_vlasov, idealized, capacitor, "
-       "pcm_pulsed; got '{}'",
-       name);
+  for (const DevicePreset& d : device_presets())
+    if (name == d.name) return d.make();
+  fail("device preset must be one of {}; got '{}'", device_preset_names(), name);
 }
 
 // --- PCM statistics -----------------------------------------------------------------------------------

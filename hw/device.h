@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "core/rng.h"
 #include "core/tensor.h"
@@ -111,7 +112,19 @@ DeviceParams gokmen_vlasov_device();  // aihwkit GokmenVlasov preset, constant s
 DeviceParams idealized_device();      // aihwkit Idealized preset, constant step
 DeviceParams capacitor_device();      // aihwkit Capacitor preset (Li 2018), linear step
 DeviceParams pcm_pulsed_device();     // aihwkit PCM preset numbers; exp-step response approximated
-// By name: ideal, pcm, reram, ecram, gokmen_vlasov, idealized, capacitor, pcm_pulsed.
+
+// The preset table: every preset's name, what it is in one line, and its factory. The command-line help,
+// the check of a preset's name (device_preset), the scenarios and the tests read it; a test checks that
+// the README names every entry. A new preset is one factory above and one row in device.cpp.
+struct DevicePreset {
+  const char* name;
+  const char* description;
+  DeviceParams (*make)();
+};
+const std::vector<DevicePreset>& device_presets();
+// The names in table order joined by ", ", for help texts and errors.
+std::string device_preset_names();
+// By name (one of device_presets()); an unknown name is refused, naming the known ones.
 DeviceParams device_preset(const std::string& name);
 
 // PCM statistics as functions of x = g / g_max (Nandakumar 2019 via aihwkit PCMLikeNoiseModel).

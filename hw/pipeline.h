@@ -15,12 +15,11 @@ namespace mortal::hw {
 
 class Chip;
 
+// A batch in flight. What it means to a learning rule (its rate, which rows are positive) is the rule's
+// business: the id lets the stages look it up.
 struct Packet {
   int id = -1;
   std::shared_ptr<Mat> x;  // (batch, features); shared so the fifo copies a pointer, not the batch
-  float lr = 0.0f;         // learning rate of a training batch (0: inference)
-  float lr_next = 0.0f;    // the rate of the step after it (a decay at the end of this step may depend on it)
-  int positives = 0;       // training: the first `positives` rows are positive data, the rest negative
   double entered_s = -1;   // simulated time the first stage took the packet in (set by that stage)
 };
 std::ostream& operator<<(std::ostream& os, const Packet& p);

@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
                insitu.in_situ() ? (params.momentum > 0   ? fmt::format("pulsed, analog momentum {}{}{}{},", mu,
                                                                         arrays_on, share, whole_carry)
                                    : insitu.carry.on() ? fmt::format("pulsed, periodic carry 1/{},", insitu.carry.factor)
-                                                       : std::string("pulsed"))
+                                   : insitu.mixed_precision ? std::string("pulsed, mixed precision,")
+                                                            : std::string("pulsed"))
                                 : params.optimiser,
                params.lr, decay, params.negatives, params.predict);
     std::fflush(stdout);  // the configuration line comes first in a log file, before the progress lines

@@ -11,7 +11,7 @@
 namespace mortal {
 
 void ChipDriftParams::add_options(CLI::App& app) {
-  app.add_option("--device", device, "Device preset: ideal, pcm, reram, ecram, gokmen_vlasov, ...");
+  app.add_option("--device", device, "Device preset: " + hw::device_preset_names());
   app.add_option("--inputs", inputs, "Layer inputs");
   app.add_option("--outputs", outputs, "Layer outputs");
   app.add_option("--batch", batch, "Test inputs per read-out");

@@ -26,8 +26,7 @@ namespace mortal {
 
 void InSituParams::add_options(CLI::App& app) {
   app.add_option("--device", device,
-                 "digital (exact arrays), or FF in situ on a chip of this device preset: ideal, pcm, reram, ecram, "
-                 "gokmen_vlasov, idealized, capacitor, pcm_pulsed");
+                 "digital (exact arrays), or FF in situ on a chip of this device preset: " + hw::device_preset_names());
   list_option(app.add_option("--hw", hw, "Hardware parameter override path=value, repeatable (e.g. device.dw_min=0.002)"), false);
   app.add_option("--w-scale", w_scale, "In situ: weight of a full device range (user units)");
   app.add_option("--input-range", input_range, "In situ: first layer DAC full scale (0: largest training input)");
@@ -61,6 +60,9 @@ void InSituParams::add_options(CLI::App& app) {
                "In situ with --carry: forward passes read the weights alone, not the fine array");
   app.add_option("--carry-every", carry.every,
                  "In situ with --carry: steps between two carries of a fine-array row (1: every row every step)");
+  app.add_flag("--mixed-precision", mixed_precision,
+               "In situ: mixed-precision updates (Nandakumar et al. 2018): a digital accumulator per weight, whole "
+               "device steps pulsed into the weights as it passes them (no --momentum, no --carry)");
   app.add_option("--plot", plot, "In situ: drift plot stem (default: results path without .json + _drift)");
 }
 
@@ -105,33 +107,6 @@ void InSituParams::validate() const {
   require(fifo_depth >= 1, "fifo-depth must be at least 1, got {}", fifo_depth);
   momentum.validate();
   carry.validate();
-}
-
-void FineCarry::validate() const {
-  require(factor == 0 || factor >= 1, "carry must be 0 (off) or at least 1 (the fine array's weight is 1/carry), got {}",
-          factor);
-  require(every >= 1, "carry-every must be at least 1, got {}", every);
-  require(!hidden || factor > 0, "carry-hidden hides the fine array of a carry: it needs --carry > 0");
-  require(!whole || factor == std::round(factor),
-          "carry-whole needs a whole carry factor (a step of the weights is that many of the fine array's), got {}",
-          factor);
-}
-
-void require_carry_fits(float momentum, const FineCarry& carry) {
-  require(!(momentum > 0 && carry.on()) || carry.whole,
-          "with analog momentum ({}) the carry's fine array is a threshold accumulator between the momentum array "
-          "and the weights: carry {} needs --carry-whole",
-          momentum, carry.factor);
-}
-
-void AnalogMomentum::validate() const {
-  check_positive("momentum-gain", gain);
-  require(every >= 1, "momentum-every must be at least 1, got {}", every);
-  require(decay == "pulses" || decay == "share", "momentum-decay must be pulses or share, got '{}'", decay);
-  require(lr_at == "transfer" || lr_at == "gradient", "momentum-lr-at must be transfer or gradient, got '{}'", lr_at);
-  require(!share() || every == 1,
-          "momentum-decay share decays every row every step (one switch for the array): momentum-every must be 1, "
-          "got {}", every);
 }
 
 namespace {
@@ -220,29 +195,8 @@ std::vector<hw::LayerScale> rival_scales(const BpMlp& net, const Dataset& train)
 
 }  // namespace
 
-// A row of V read every step (after its gradient) and decayed by f every P steps: with a constant
-// gradient adding a per step, it peaks at V* = P a / f and reads on average (1 - f) P a / f + (P + 1) a / 2;
-// setting that to a / (1 - mu), the exact momentum's steady velocity, gives f. P = 1 gives f = 1 - mu.
-DecayShare row_share(int rows, int every) {
-  require(every >= 1 && rows >= 1, "row_share: every {} and rows {} must be >= 1", every, rows);
-  DecayShare s;
-  s.rows = (rows + every - 1) / every;
-  s.period = (rows + s.rows - 1) / s.rows;
-  s.fraction = 1.0f;
-  return s;
-}
-
-DecayShare decay_share(int rows, int every, float mu) {
-  DecayShare s = row_share(rows, every);
-  const double m = 1.0 / (1.0 - double(mu)) - 0.5 * (s.period + 1);
-  require(m > 0, "momentum-every {} is too long for momentum {}: a row decayed every {} steps needs {} < 2 / (1 - mu) - 1",
-          every, mu, s.period, s.period);
-  s.fraction = float(1.0 / (1.0 + m / s.period));
-  return s;
-}
-
 InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std::uint64_t seed, int fifo_depth,
-                   AnalogMomentum momentum, FineCarry carry)
+                   const UpdateRuleParams& rule)
     : chip_(chip),
       p_(p),
       train_(train),
@@ -250,34 +204,10 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
       coding_(p.label_coding()),
       lp_(p.layer_params()),
       input_norm_(parse_norm(p.input_norm)),
-      opt_(p.optimiser_params()),
+      rule_(make_update_rule(rule, chip)),
       eval_rng_(seed, "insitu.eval"),
       neg_rng_(make_rng(seed, "ff.negatives")),
-      readout_(label_readout_counter(chip)),
-      am_(momentum),
-      carry_(carry),
-      fine_in_forward_(carry.on() && !carry.hidden) {
-  am_.validate();
-  carry_.validate();
-  require_carry_fits(p.momentum, carry_);
-  require(p.momentum_final < 0 || (p.momentum > 0 && am_.every == 1),
-          "in situ a rising momentum (momentum-final {}) needs analog momentum (--momentum > 0, got {}) with every "
-          "row decayed every step (momentum-every 1, got {})",
-          p.momentum_final, p.momentum, am_.every);
-  require(chip.has_momentum() == (p.momentum > 0 || carry_.on()),
-          "in situ momentum {} / carry {} needs a chip {} second arrays (ChipParams::momentum_arrays)", p.momentum,
-          carry_.factor, p.momentum > 0 || carry_.on() ? "with" : "without");
-  require(chip.has_accumulator() == (p.momentum > 0 && carry_.on()),
-          "in situ momentum {} with carry {} needs a chip {} third arrays (ChipParams::accumulator_arrays)", p.momentum,
-          carry_.factor, p.momentum > 0 && carry_.on() ? "with" : "without");
-  for (int k = 0; k < chip.layers() && chip.has_momentum(); ++k) {
-    require(!am_.share() || p.momentum == 0 || chip.momentum(k).can_share_charge(),
-            "momentum-decay share needs momentum arrays of charge-storing cells (e.g. --second-device capacitor), "
-            "layer {}'s are '{}'", k, chip.momentum(k).params().device.name);
-    const int in = chip.momentum(k).inputs();
-    if (p.momentum > 0) share_.push_back(decay_share(in, am_.every, p.momentum));
-    if (carry_.on()) carry_share_.push_back(row_share(in, carry_.every));
-  }
+      readout_(label_readout_counter(chip)) {
   coding_.classes = train.num_classes;
   coding_.validate(train.features());
   const int L = chip.layers();
@@ -288,12 +218,11 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
     layer_rng_.emplace_back(seed, "insitu.layer", std::uint64_t(k));
     mean_.push_back(RowVec::Constant(units, lp_.peer_initial));
     pull_.emplace_back(units);
-    transfer_row_.push_back(0);
-    carry_row_.push_back(0);
     theta_.push_back(lp_.objective.threshold(units));
     stages.push_back([this, k](hw::Packet& pk, double t_s) { return train_stage(k, pk, t_s); });
   }
   buf_.resize(std::size_t(L));
+  batches_.resize(std::size_t(L));
   stats_.resize(std::size_t(L));
   pipeline_ = std::make_unique<hw::Pipeline>("ff_pipeline", std::move(stages), fifo_depth);
   pipeline_->sink.keep(false);
@@ -312,6 +241,7 @@ void InSituFF::program_initial() {
 // One pass over the training set through the pipeline; returns the epoch's curve entry.
 nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total_steps) {
   const int n = train_.size(), F = train_.features(), b_max = p_.batch;
+  total_steps_ = total_steps;
   const std::vector<int> order = shuffled_indices(n, stream_seed(seed_, "ff.order", std::uint64_t(epoch)));
   for (auto& s : stats_) s = {};
   int start = 0;
@@ -329,16 +259,14 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
       labels[std::size_t(i)] = train_.labels[std::size_t(k)];
       negs[std::size_t(i)] = random_wrong_label(labels[std::size_t(i)], train_.num_classes, neg_rng_);
     }
-    auto x = std::make_shared<Mat>(2 * b, F + 1);
+    std::shared_ptr<Mat> x = free_batch(0);
+    x->resize(2 * b, F + 1);
     overlay_labels(x->topLeftCorner(b, F), images, labels, coding_);
     overlay_labels(x->bottomLeftCorner(b, F), images, negs, coding_);
     normalise_rows(x->leftCols(F), x->leftCols(F), input_norm_, lp_.norm_eps);
     x->col(F).setConstant(kBias);
-    pk.id = int(step);
+    pk.id = int(step);  // the step: its rates follow from it (lr_of_step)
     pk.x = std::move(x);
-    pk.positives = b;
-    pk.lr = p_.lr * p_.lr_factor_at(double(step) / double(total_steps));
-    pk.lr_next = p_.lr * p_.lr_factor_at(double(step + 1) / double(total_steps));
     start += b;
     ++step;
     return true;
@@ -359,19 +287,7 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
     nlohmann::json l = {{"loss", s.loss / double(s.steps)},
                         {"goodness_pos", s.gpos / double(s.steps)},
                         {"goodness_neg", s.gneg / double(s.steps)}};
-    // How much of its range the velocity (AnalogMomentum::gain sets it) or the fine part (FineCarry::factor)
-    // uses.
-    const auto range_use = [&](const std::string& kind, const hw::Crossbar& v) {
-      const Mat& vn = v.weights_normalised();
-      const hw::DeviceState& dv = v.devices();
-      const double at_bound = ((vn.array() >= 0.98f * dv.w_max.array()) || (vn.array() <= 0.98f * dv.w_min.array()))
-                                  .cast<double>()
-                                  .mean();
-      l[kind + "_rms"] = std::sqrt(double(vn.squaredNorm()) / double(vn.size()));
-      l[kind + "_at_bound"] = at_bound;
-    };
-    if (p_.momentum > 0) range_use("momentum", chip_.momentum(k));
-    if (carry_.on()) range_use("fine", fine(k));
+    rule_->report(k, l);  // how much of their range its extra arrays use
     ls.push_back(l);
   }
   return {{"epoch", epoch},
@@ -416,9 +332,8 @@ void InSituFF::save(Checkpoint& c) const {
   for (int k = 0; k < layers(); ++k) {
     c.put_json(fmt::format("trainer.layer{}.rng", k), layer_rng_[std::size_t(k)].state());
     c.put(fmt::format("trainer.layer{}.peer_mean", k), Mat(mean_[std::size_t(k)]));
-    c.put_json(fmt::format("trainer.layer{}.momentum_row", k), transfer_row_[std::size_t(k)]);
-    c.put_json(fmt::format("trainer.layer{}.carry_row", k), carry_row_[std::size_t(k)]);
   }
+  rule_->save(c);
   c.put_json("trainer.eval_rng", eval_rng_.state());
   c.put("trainer.negatives", neg_rng_);
   c.put_json("trainer.simulated_training_s", sim_train_s_);
@@ -432,18 +347,10 @@ void InSituFF::restore(const Checkpoint& c) {
     require(m.rows() == 1 && m.cols() == units_of(k), "checkpoint: layer {} peer means are {}x{}, want 1x{}", k,
             m.rows(), m.cols(), units_of(k));
     mean_[std::size_t(k)] = m.row(0);
-    // The next row to decay or carry: a row of the layer's second arrays, rows being the layer's inputs.
-    const auto row = [&](const std::string& key) {
-      const nlohmann::json& v = c.get_json(key);
-      require(v.is_number_integer() && v.get<long long>() >= 0 && v.get<long long>() < inputs_of(k),
-              "checkpoint entry '{}' is {}, not a row of layer {}'s arrays (0..{})", key, v.dump(), k, inputs_of(k) - 1);
-      return v.get<int>();
-    };
-    transfer_row_[std::size_t(k)] = row(fmt::format("trainer.layer{}.momentum_row", k));
-    carry_row_[std::size_t(k)] = row(fmt::format("trainer.layer{}.carry_row", k));
     require(mean_[std::size_t(k)].allFinite(), "checkpoint entry 'trainer.layer{}.peer_mean' holds a value that is not "
             "finite", k);
   }
+  rule_->restore(c);
   eval_rng_.set_state(c.get_json("trainer.eval_rng").get<std::array<std::uint64_t, 4>>());
   c.get("trainer.negatives", neg_rng_);
   sim_train_s_ = c.get_json("trainer.simulated_training_s").get<double>();
@@ -462,77 +369,26 @@ double InSituFF::forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng&
   y.resize(rows, units_of(k));
   g.resize(rows, 1);
   double ns = chip_.forward_at(k, y, x, t_s, rng, hw::ForwardIO{k == 0, false}).ns;
-  if (fine_in_forward_) {
-    // The fine array, driven by the same row voltages at the same time (the first layer's DAC serves both
-    // arrays: its conversions are counted once, and its rounding is modelled on the weights' array only,
-    // which carries factor times the fine array's share); its column currents join the weights' array's
-    // scaled by 1 / factor.
-    Mat& fine = buf_[std::size_t(k)].fine;
-    fine.resize(rows, units_of(k));
-    ns = std::max(ns, this->fine(k).forward(fine, x, t_s, rng, hw::ForwardIO{false, false}).ns);
-    y += fine * float(1 / carry_.factor);
-  }
+  // Arrays of the rule's read beside the weights (a carry's fine array), at the same time.
+  ns = std::max(ns, rule_->forward_extra(k, y, x, t_s, rng));
   chip_.relu(k).apply(y, y, rng);
   chip_.goodness(k).apply(g, y, rng);
   return ns + chip_.relu(k).time_ns(rows) + chip_.goodness(k).time_ns(rows);
 }
 
-std::pair<int, int> InSituFF::next_rows(const DecayShare& share, int& row, int rows) {
-  const int row0 = row, n = std::min(share.rows, rows - row0);
-  row = row0 + n >= rows ? 0 : row0 + n;
-  return {row0, n};
+void InSituFF::finish_training() { rule_->finish(layer_rng_); }
+
+std::shared_ptr<Mat> InSituFF::free_batch(int stage) {
+  std::vector<std::shared_ptr<Mat>>& pool = batches_[std::size_t(stage)];
+  // Single-threaded (SystemC runs one process at a time): a count of one means only the pool holds it.
+  for (const std::shared_ptr<Mat>& m : pool)
+    if (m.use_count() == 1) return m;
+  pool.push_back(std::make_shared<Mat>());
+  return pool.back();
 }
 
-hw::Crossbar& InSituFF::fine(int k) { return chip_.has_accumulator() ? chip_.accumulator(k) : chip_.momentum(k); }
-
-namespace {
-
-// A row write of delta (normalised units) that may exceed the BL pulses of one write (BL nominal steps):
-// with a write window of as many bursts of BL slots as the largest change needs.
-double write_in_bursts(hw::Crossbar& c, ConstMatRef delta, int row0, double t_s, hw::FastRng& rng,
-                       hw::Crossbar::RowWrite mode) {
-  const double steps = double(delta.cwiseAbs().maxCoeff()) / c.params().device.dw_min;
-  const int bursts = std::max(1, int(std::ceil(steps / c.burst_length() - 1e-6)));
-  return c.write_rows(delta, row0, t_s, rng, mode, bursts).ns;
-}
-
-}  // namespace
-
-// Carries rows row0 .. row0 + n - 1 of layer k's fine array into its weights: each row read (analog,
-// held), written into the weights' array at 1 / factor and, at the same time, its negative into itself.
-double InSituFF::carry_rows(int k, int row0, int n, double t_s, hw::FastRng& rng) {
-  Buffers& w = buf_[std::size_t(k)];
-  hw::Crossbar& fine = this->fine(k);
-  w.r.resize(fine.outputs(), n);
-  double ns = fine.read_rows(w.r, row0, t_s, rng).ns;
-  const double t_w = t_s + ns * 1e-9;
-  hw::Crossbar& weights = chip_.tile(k).core();
-  w.dw = w.r * float(1 / carry_.factor);
-  if (!carry_.whole) {
-    const double ns_w = chip_.write_weight_rows(k, w.dw, row0, t_w, rng).ns;
-    w.dw *= -float(carry_.factor);  // what was carried leaves the fine array
-    return ns + std::max(ns_w, fine.write_rows(w.dw, row0, t_w, rng).ns);
-  }
-  weights.whole_steps(w.dw, weights.burst_length());
-  const double ns_w = chip_.write_weight_rows(k, w.dw, row0, t_w, rng, hw::Crossbar::RowWrite::whole_steps).ns;
-  w.dw *= -float(carry_.factor);  // what was carried (nominally) leaves the fine array, in its own whole steps
-  return ns + std::max(ns_w, write_in_bursts(fine, w.dw, row0, t_w, rng, hw::Crossbar::RowWrite::whole_steps));
-}
-
-double InSituFF::carry_next_rows(int k, double t_s, hw::FastRng& rng) {
-  const auto [row0, n] = next_rows(carry_share_[std::size_t(k)], carry_row_[std::size_t(k)], inputs_of(k));
-  return carry_rows(k, row0, n, t_s, rng);
-}
-
-void InSituFF::carry_all() {
-  if (!carry_.on()) return;
-  chip_.sync();
-  for (int k = 0; k < layers(); ++k)
-    for (int row0 = 0; row0 < inputs_of(k); row0 += carry_share_[std::size_t(k)].rows) {
-      const int n = std::min(carry_share_[std::size_t(k)].rows, inputs_of(k) - row0);
-      chip_.advance_ns(carry_rows(k, row0, n, chip_.now_s(), layer_rng_[std::size_t(k)]));
-    }
-  fine_in_forward_ = false;
+float InSituFF::lr_of_step(long long step) const {
+  return p_.lr * p_.lr_factor_at(double(step) / double(total_steps_));
 }
 
 // The length normaliser's output, with the bias drive appended: the next layer's input.
@@ -547,7 +403,7 @@ double InSituFF::pass_on(int k, const Mat& y, Mat& next, hw::FastRng& rng) {
 // Stage k of the training pipeline: forward, learning signal, pulsed update, activity passed on.
 double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   const Mat& x = *pk.x;
-  const int rows = int(x.rows()), b = pk.positives;
+  const int rows = int(x.rows()), b = rows / 2;  // positives first, as many negatives
   hw::FastRng& rng = layer_rng_[std::size_t(k)];
   Buffers& w = buf_[std::size_t(k)];
   double ns = forward_layer(k, x, w.y, w.g, rng, t_s);
@@ -587,57 +443,10 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     peer_normalise(w.d, mean_[std::size_t(k)], pull_[std::size_t(k)], w.y, w.target, lp_.peer_lambda,
                    lp_.peer_momentum, scale);
   }
-  const double t_upd = t_s + ns * 1e-9;
-  if (!chip_.has_momentum()) {
-    ns += chip_.update_at(k, x, w.d, pk.lr, t_upd, rng).ns;
-  } else if (p_.momentum == 0) {
-    // Periodic carry: the pulses go to the fine array at factor times the step, and this step's share of
-    // its rows is carried into the weights.
-    ns += fine(k).update(x, w.d, float(carry_.factor) * pk.lr, t_upd, rng).ns;
-    ns += carry_next_rows(k, t_s + ns * 1e-9, rng);
-  } else {
-    // Analog momentum (heavy ball, ffnew.m's moving-average form v = mu v + (1 - mu) g, W += lr v): the
-    // momentum array V holds G lr0 v (lr0 the base rate; with lr_at "gradient", G lr v). The gradient's
-    // pulses go to V; V is read row by row and written into W (times lr / lr0, divided by G) every step.
-    // V's decay is written back into its own rows, a share of them per step: a row's turn comes every P
-    // steps and takes away the fraction f of it. P = 1, f = 1 - mu is exact; for P > 1, f is set so that a
-    // constant gradient gives the same mean velocity (see decay_share).
-    hw::Crossbar& va = chip_.momentum(k);
-    // The momentum of this step: constant, or rising as the rate decays (--momentum-final). V's decay at
-    // the end of the step is the next step's: V then enters it as mu' v, as digital momentum SGD's
-    // v' = mu' v + (1 - mu') g has it.
-    const bool rising = opt_.momentum_rises();
-    const float mu = opt_.momentum_at(pk.lr), mu_decay = opt_.momentum_at(pk.lr_next), gain = float(am_.gain);
-    const bool at_transfer = am_.lr_at_transfer();
-    const float lr_v = at_transfer ? p_.lr : pk.lr, to_w = (at_transfer ? pk.lr / p_.lr : 1.0f) / gain;
-    ns += va.update(x, w.d, (1 - mu) * gain * lr_v, t_upd, rng).ns;
-    const int in = va.inputs();
-    const auto [row0, n] = next_rows(share_[std::size_t(k)], transfer_row_[std::size_t(k)], in);
-    w.r.resize(va.outputs(), in);
-    ns += va.read_rows(w.r, 0, t_s + ns * 1e-9, rng).ns;
-    const double t_w = t_s + ns * 1e-9;
-    // W += lr v, or with a carry (threshold accumulator) into the fine array at factor times, in bursts
-    // where that is more than BL of its steps.
-    const bool accumulate = chip_.has_accumulator();
-    w.dw = w.r * (accumulate ? to_w * float(carry_.factor) : to_w);
-    const double ns_w = accumulate ? write_in_bursts(chip_.accumulator(k), w.dw, 0, t_w, rng,
-                                                     hw::Crossbar::RowWrite::stochastic)
-                                   : chip_.write_weight_rows(k, w.dw, 0, t_w, rng).ns;
-    if (am_.share()) {
-      // V's rows are held as voltages: its cells share their charge while W is written.
-      ns += std::max(ns_w, va.share_charge(mu_decay, t_w, rng).ns);
-    } else {
-      // With a rising momentum every row decays every step (checked in the constructor): f = 1 - mu.
-      const float f = rising ? 1 - mu_decay : share_[std::size_t(k)].fraction;
-      w.dw = w.r.middleCols(row0, n) * -f;
-      ns += std::max(ns_w, va.write_rows(w.dw, row0, t_w, rng).ns);
-    }
-    // Whole steps of W carried out of the accumulator, the rest left to accumulate.
-    if (accumulate) ns += carry_next_rows(k, t_s + ns * 1e-9, rng);
-  }
+  ns = rule_->step(RuleStep{k, x, w.d, lr_of_step(pk.id), lr_of_step(pk.id + 1LL), t_s, ns, rng});
 
   if (k + 1 < layers()) {
-    auto next = std::make_shared<Mat>();
+    std::shared_ptr<Mat> next = free_batch(k + 1);
     ns += pass_on(k, w.y, *next, rng);
     pk.x = std::move(next);
   }
@@ -660,7 +469,8 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   require(p.weight_cost == 0,
           "in situ the weight cost must be 0 (decaying every weight means reading and rewriting the array), got {}",
           p.weight_cost);
-  require_carry_fits(p.momentum, ip.carry);
+  const UpdateRuleParams rule = choose_update_rule(p, ip.momentum, ip.carry, ip.mixed_precision);
+  validate(rule);
   require(ip.second_device.empty() || p.momentum > 0 || ip.carry.on(),
           "second-device '{}' names the device of the momentum or fine arrays: it needs --momentum > 0 or --carry",
           ip.second_device);
@@ -707,8 +517,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   apply_hw_overrides(cp, energy, ip.hw);
   ledger = hw::Ledger(energy);
   cp.bias_row = true;
-  cp.momentum_arrays = p.momentum > 0 || ip.carry.on();
-  cp.accumulator_arrays = p.momentum > 0 && ip.carry.on();
+  cp.extra_arrays = extra_arrays(rule);
   double input_range = ip.input_range;
   if (input_range <= 0) {
     // The largest value the first layer is driven with: a normalised image with a label written in.
@@ -723,12 +532,12 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   std::unique_ptr<hw::Chip> rival_chip;
   if (bp_net) {
     hw::ChipParams rp = cp;
-    rp.momentum_arrays = rp.accumulator_arrays = false;  // programmed, never trained
+    rp.extra_arrays.clear();  // programmed, never trained
     rp.sizes.push_back(data.train.num_classes);
     rp.scales = rival_scales(*bp_net, data.train);
     rival_chip = std::make_unique<hw::Chip>("rival", rp, ledger, seed);
   }
-  InSituFF t(chip, p, data.train, seed, ip.fifo_depth, ip.momentum, ip.carry);
+  InSituFF t(chip, p, data.train, seed, ip.fifo_depth, rule);
 
   const int n = data.train.size();
   const long long steps_per_epoch = (n + p.batch - 1) / p.batch, total_steps = steps_per_epoch * p.epochs;
@@ -811,7 +620,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   }
   progress.finish();
   // With periodic carry the fine arrays' last content goes into the weights: inference reads them alone.
-  t.carry_all();
+  t.finish_training();
   const double train_wall = prior_train_wall + train_clock.seconds() - eval_s;
   const nlohmann::json energy_training = ledger.minus(curve_energy).to_json();
   const double sim_train_s = t.simulated_training_s();

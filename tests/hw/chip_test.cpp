@@ -169,21 +169,21 @@ TEST_CASE("a chip restored from a checkpoint computes what the saved chip comput
   Ledger ledger;
   ChipParams p = chip_preset("pcm", {64, 32, 16});
   p.bias_row = true;
-  p.momentum_arrays = true;
-  p.accumulator_arrays = true;
-  ChipParams no_momentum = p, no_accumulator = p;
-  no_momentum.momentum_arrays = no_momentum.accumulator_arrays = false;
-  no_accumulator.accumulator_arrays = false;
+  p.extra_arrays = {"velocity", "fine"};
+  ChipParams no_extra = p, one_extra = p;
+  no_extra.extra_arrays.clear();
+  one_extra.extra_arrays = {"velocity"};
   Chip a("a", p, ledger, 11), b("b", p, ledger, 12), other("other", chip_preset("pcm", {64, 32}), ledger, 11);
-  Chip plain("plain", no_momentum, ledger, 11), two("two", no_accumulator, ledger, 11);
+  Chip plain("plain", no_extra, ledger, 11), two("two", one_extra, ledger, 11);
   REQUIRE(a.layer(0).inputs() == 65);
+  REQUIRE(a.extra_arrays() == 2);
   a.program(0, Mat::Random(32, 65) * 0.5f);
   a.program(1, Mat::Random(16, 33) * 0.5f);
   const Mat x = Mat::Random(20, 65), d = Mat::Random(20, 32);
   a.layer(0).update(x, d, 0.05f);
-  a.momentum(0).update(x, d, 0.05f, a.now_s(), a.rng());
+  a.extra(0, 0).update(x, d, 0.05f, a.now_s(), a.rng());
   const Mat d1 = -d.leftCols(16);
-  a.accumulator(1).update(x.leftCols(33), d1, 0.05f, a.now_s(), a.rng());
+  a.extra(1, 1).update(x.leftCols(33), d1, 0.05f, a.now_s(), a.rng());
   a.idle(3600);
   Checkpoint c;
   a.save(c, "chip");
@@ -192,26 +192,28 @@ TEST_CASE("a chip restored from a checkpoint computes what the saved chip comput
   for (int k = 0; k < 2; ++k) {
     CHECK(b.tile(k).core().weights_normalised() == a.tile(k).core().weights_normalised());
     CHECK(b.tile(k).core().devices().dw_up == a.tile(k).core().devices().dw_up);
-    CHECK(b.momentum(k).weights_normalised() == a.momentum(k).weights_normalised());
-    CHECK(b.momentum(k).devices().dw_up == a.momentum(k).devices().dw_up);
-    CHECK(b.accumulator(k).weights_normalised() == a.accumulator(k).weights_normalised());
-    CHECK(b.accumulator(k).devices().dw_up == a.accumulator(k).devices().dw_up);
+    for (int i = 0; i < 2; ++i) {
+      CHECK(b.extra(k, i).weights_normalised() == a.extra(k, i).weights_normalised());
+      CHECK(b.extra(k, i).devices().dw_up == a.extra(k, i).devices().dw_up);
+    }
   }
-  CHECK(a.momentum(0).weights_normalised().cwiseAbs().maxCoeff() > 0);
-  CHECK(a.accumulator(1).weights_normalised().cwiseAbs().maxCoeff() > 0);
-  // The third array is an individual of its own: its devices are not the momentum array's.
-  CHECK(a.accumulator(0).devices().dw_up != a.momentum(0).devices().dw_up);
+  CHECK(a.extra(0, 0).weights_normalised().cwiseAbs().maxCoeff() > 0);
+  CHECK(a.extra(1, 1).weights_normalised().cwiseAbs().maxCoeff() > 0);
+  // Each extra array is an individual of its own: its devices are drawn from its name.
+  CHECK(a.extra(0, 1).devices().dw_up != a.extra(0, 0).devices().dw_up);
   // Same cycle-to-cycle stream, same drifted conductances and read noise: the same output, bit for bit.
   Mat za(20, 32), zb(20, 32);
   a.layer(0).forward(za, x);
   b.layer(0).forward(zb, x);
   CHECK(za == zb);
   CHECK_THROWS_AS(other.restore(c, "chip"), Error);  // one layer, the checkpoint has two
-  CHECK_THROWS_AS(plain.restore(c, "chip"), Error);  // no momentum arrays, the checkpoint has them
-  CHECK_THROWS_WITH(two.restore(c, "chip"), Catch::Contains("accumulator arrays"));
-  ChipParams lone = chip_preset("pcm", {8, 4});
-  lone.accumulator_arrays = true;
-  CHECK_THROWS_WITH(lone.validate(), Catch::Contains("accumulator_arrays needs momentum_arrays"));
+  CHECK_THROWS_AS(plain.restore(c, "chip"), Error);  // no extra arrays, the checkpoint has them
+  CHECK_THROWS_WITH(two.restore(c, "chip"), Catch::Contains("extra arrays [velocity, fine]"));
+  ChipParams twice = chip_preset("pcm", {8, 4});
+  twice.extra_arrays = {"v", "v"};
+  CHECK_THROWS_WITH(twice.validate(), Catch::Contains("names 'v' twice"));
+  twice.extra_arrays = {"a.b"};
+  CHECK_THROWS_WITH(twice.validate(), Catch::Contains("extra_arrays[0]"));
 }
 
 TEST_CASE("copies of a layer's weights are programmed alike and read as their mean", "[chip]") {

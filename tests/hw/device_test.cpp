@@ -1,7 +1,10 @@
 #include "hw/device.h"
 
 #include <catch2/catch.hpp>
+
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "core/error.h"
@@ -49,13 +52,25 @@ TEST_CASE("every invalid device parameter is rejected with its name", "[device]"
 }
 
 TEST_CASE("every preset is valid and an unknown preset name is refused", "[device]") {
-  for (const char* name :
-       {"ideal", "pcm", "reram", "ecram", "gokmen_vlasov", "idealized", "capacitor", "pcm_pulsed"}) {
+  REQUIRE(device_presets().size() >= 8);
+  for (const DevicePreset& d : device_presets()) {
+    const std::string name = d.name;
     INFO(name);
     CHECK_NOTHROW(device_preset(name).validate());
     CHECK(device_preset(name).name == name);
+    CHECK(std::string(d.description).size() > 10);
   }
-  CHECK_THROWS_WITH(device_preset("flash"), Catch::Contains("flash"));
+  CHECK_THROWS_WITH(device_preset("flash"), Catch::Contains("flash") && Catch::Contains(device_preset_names()));
+}
+
+TEST_CASE("the README names every device preset", "[device]") {
+  std::ifstream in(std::string(MORTAL_SOURCE_DIR) + "/README.md");
+  REQUIRE(in);
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const DevicePreset& d : device_presets()) {
+    INFO(d.name);
+    CHECK(readme.find(std::string("`") + d.name + "`") != std::string::npos);
+  }
 }
 
 TEST_CASE("device-to-device spread of the step size and bounds matches its parameters", "[device]") {

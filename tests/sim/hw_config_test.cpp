@@ -68,7 +68,7 @@ TEST_CASE("second arrays of another device are recorded and overridden under sec
   CHECK(chip.second.device.share_noise == 0.001);
   CHECK(chip.second.device.dw_min == hw::device_preset("capacitor").dw_min);  // "device." is the weights'
   CHECK(chip.crossbar.device.dw_min == 0.004);
-  chip.momentum_arrays = true;
+  chip.extra_arrays = {"momentum"};
   CHECK(chip.second_crossbar(0).device.name == "capacitor");
   CHECK(chip.layer_crossbar(0).device.name == "reram");
 

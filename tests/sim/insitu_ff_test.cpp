@@ -81,15 +81,15 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
   p.lr_schedule = schedule;
   hw::Ledger ledger;
   hw::ChipParams cp = chip_for("ideal", p, data.features());
-  cp.momentum_arrays = mu > 0 || carry.on();
-  cp.accumulator_arrays = mu > 0 && carry.on();
+  const UpdateRuleParams rule = choose_update_rule(p, am, carry);
+  cp.extra_arrays = extra_arrays(rule);
   cp.weight_copies = copies;
   if (pulsed_weights) {
     cp.crossbar.update.kind = hw::UpdateKind::pulsed;
     cp.set_second_device("ideal");
   }
   hw::Chip chip("chip", cp, ledger, seed);
-  InSituFF insitu(chip, p, data, seed, 2, am, carry);
+  InSituFF insitu(chip, p, data, seed, 2, rule);
   insitu.program_initial();
   std::vector<Mat> c0;
   for (int k = 0; k < chip.layers(); ++k) c0.push_back(chip.tile(k).core().weights_normalised());
@@ -135,7 +135,7 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
       CHECK(steps_moved.cwiseAbs().maxCoeff() >= 1.0f);
     }
     if (carry.on()) {
-      const hw::Crossbar& fa = chip.has_accumulator() ? chip.accumulator(k) : chip.momentum(k);
+      const hw::Crossbar& fa = chip.extra(k, chip.extra_arrays() - 1);  // the fine array: the last
       const Mat fine = fa.weights_normalised() * static_cast<float>(c.params().w_scale);
       // Some of the last step is still in the fine array, unless every row is carried every step.
       if (carry.every > 1) CHECK(fine.cwiseAbs().maxCoeff() > 1e-4f);
@@ -250,12 +250,12 @@ void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMome
   p.momentum = mu;
   hw::Ledger ledger;
   hw::ChipParams cp = chip_for("pcm", p, data.features());
-  cp.momentum_arrays = mu > 0 || carry.on();
-  cp.accumulator_arrays = mu > 0 && carry.on();
+  const UpdateRuleParams rule = choose_update_rule(p, am, carry);
+  cp.extra_arrays = extra_arrays(rule);
   if (am.share()) cp.set_second_device("capacitor");
   cp.weight_copies = copies;
   hw::Chip chip("chip", cp, ledger, 3);
-  InSituFF insitu(chip, p, data, 3, 2, am, carry);
+  InSituFF insitu(chip, p, data, 3, 2, rule);
   insitu.program_initial();
   long long step = 0;
   insitu.train_epoch(1, step, 1);
@@ -278,7 +278,7 @@ void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMome
       if (c.event == "pulse" && c.module.find(fmt::format(".copy{}", i)) != std::string::npos) copy_pulses += c.count;
     CHECK(copy_pulses > 0);
   }
-  if (chip.has_accumulator()) {
+  if (std::holds_alternative<ThresholdAccumulatorParams>(rule)) {
     // The momentum array's transfer goes into the accumulator; the weights get only its whole steps.
     double into_accumulator = 0;
     for (const auto& c : ledger.counters())
@@ -293,15 +293,15 @@ void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMome
       if (c.event == "charge_share") shares += c.count;
       if (c.event == "pulse" && c.module.find(".momentum") != std::string::npos) pulses += c.count;
     }
-    const double cells = double(chip.momentum(0).inputs()) * chip.momentum(0).outputs() +
-                         double(chip.momentum(1).inputs()) * chip.momentum(1).outputs();
+    const double cells = double(chip.extra(0, 0).inputs()) * chip.extra(0, 0).outputs() +
+                         double(chip.extra(1, 0).inputs()) * chip.extra(1, 0).outputs();
     CHECK(shares == cells * double(step));
     CHECK(pulses > 0);  // the gradient's pulses still go to V
-    CHECK(chip.momentum(0).params().device.name == "capacitor");
+    CHECK(chip.extra(0, 0).params().device.name == "capacitor");
     CHECK(chip.tile(0).core().params().device.name == "pcm");
   }
 
-  insitu.carry_all();
+  insitu.finish_training();
   for (const auto& c : ledger.counters())
     if (c.event == "adc_conversion") CHECK(c.count == 0);
 
@@ -450,40 +450,16 @@ TEST_CASE("in-situ options refuse what the chip cannot do", "[insitu]") {
   CHECK_THROWS_WITH(run_insitu_ff(p, ip, {}, 1, "/tmp/unused.json"), Catch::Contains("needs analog momentum"));
 }
 
-TEST_CASE("a momentum array decayed in shares keeps the mean velocity of a constant gradient", "[insitu]") {
-  // Every row every step: exact momentum.
-  const DecayShare exact = decay_share(785, 1, 0.9f);
-  CHECK(exact.rows == 785);
-  CHECK(exact.period == 1);
-  CHECK(exact.fraction == Approx(0.1f));
-  // A row's turn every P steps: run the row's recurrence (gradient a each step, read, decay f at its turn)
-  // and compare its mean read with the exact momentum's steady velocity a / (1 - mu).
-  for (float mu : {0.6f, 0.9f}) {
-    const DecayShare s = decay_share(1001, 3, mu);
-    CHECK(s.rows == 334);
-    CHECK(s.period == 3);
-    double v = 0, sum = 0;
-    const int steps = 30000;
-    for (int t = 0; t < steps; ++t) {
-      v += 1.0;
-      sum += v;
-      if (t % s.period == s.period - 1) v -= s.fraction * v;
-    }
-    INFO("momentum " << mu);
-    CHECK(sum / steps == Approx(1.0 / (1.0 - mu)).epsilon(1e-3));
-  }
-  CHECK_THROWS_AS(decay_share(1001, 40, 0.9f), Error);  // a turn every 40 steps is too rare for mu = 0.9
-}
-
 TEST_CASE("charge-sharing decay is refused on momentum arrays that store no charge", "[insitu]") {
   const Dataset data = noise_dataset(40, 30, 5);
   FFParams p = small_params();
   p.momentum = 0.9f;
   hw::Ledger ledger;
   hw::ChipParams cp = chip_for("reram", p, data.features());
-  cp.momentum_arrays = true;  // ReRAM momentum arrays, like the weights
-  hw::Chip chip("chip", cp, ledger, 5);
   AnalogMomentum am;
   am.decay = "share";
-  CHECK_THROWS_WITH(InSituFF(chip, p, data, 5, 2, am), Catch::Contains("charge-storing cells"));
+  const UpdateRuleParams rule = choose_update_rule(p, am, {});
+  cp.extra_arrays = extra_arrays(rule);  // ReRAM momentum arrays, like the weights
+  hw::Chip chip("chip", cp, ledger, 5);
+  CHECK_THROWS_WITH(InSituFF(chip, p, data, 5, 2, rule), Catch::Contains("charge-storing cells"));
 }

@@ -1,0 +1,164 @@
+// The crossbar's conductance state as the devices give it at a time: drift, 1/f read noise, faults, IR
+// drop, recomputed lazily after writes and as time passes.
+#include "hw/crossbar.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/parallel.h"
+#include "hw/crossbar_blocks.h"
+
+namespace mortal::hw {
+
+// --- derived state ------------------------------------------------------------------------------------
+
+void Crossbar::refresh(double t_s) {
+  const auto& d = p_.device;
+  const double dt = std::max(0.0, t_s - t_program_s_);
+  double log_t = d.drift ? std::log((dt + d.drift_t0_s) / d.drift_t0_s) : 0.0;
+  // Drift below a part per million (nu ln t < 1e-6 with nu <= 0.1) is not applied: in training the drift
+  // clock restarts at every update, and each device's drift exponent would cost more than the update.
+  if (log_t < 1e-5) log_t = 0.0;
+  // 1/f: sigma^2 grows with ln((t + t_read) / (2 t_read)) (Nandakumar 2019), none before t_read.
+  const double t_r = d.t_read_1f_ns * 1e-9;
+  const double c2 = d.read_noise_1f ? std::max(0.0, std::log((dt + t_r) / (2 * t_r))) : 0.0;
+  // The cache holds while the drift factor moves by less than float resolution (1e-6 in ln t times
+  // nu <= 0.1 gives < 1e-7) and the 1/f variance by less than 0.1%.
+  const bool drift_moved = d.drift && std::abs(log_t - cached_log_t_) > 1e-6;
+  const bool noise_moved = d.read_noise_1f && std::abs(c2 - cached_c2_) > 1e-3 * std::max(cached_c2_, 1e-3);
+  if (!dirty_ && !drift_moved && !noise_moved) return;
+  rebuild(log_t, c2);
+}
+
+void Crossbar::rebuild(double log_t, double c2) {
+  const auto& d = p_.device;
+  const float gmin = float(d.g_min_us), gmax = float(d.g_max_us), gu = float(g_unit_us_);
+  const bool cpath = conductance_path(), noisy = read_noise_on();
+  const bool fresh = dirty_;  // written since the last rebuild: programmed conductances changed
+  if (fresh) {
+    nu_stale_ = true;
+    // Both devices' conductances summed over each row, as programmed, for the read energy.
+    g_row_sum_us_ = ((gmin + w_.array().cwiseMax(0.0f) * gu) + (gmin + (-w_.array()).cwiseMax(0.0f) * gu))
+                        .matrix()
+                        .colwise()
+                        .sum();
+  }
+  if (!cpath && !noisy) {
+    dirty_ = false;
+    cached_log_t_ = log_t;
+    cached_c2_ = c2;
+    return;
+  }
+  const bool drift = d.drift && log_t > 0, new_nu = drift && nu_stale_;
+  const bool new_q = d.read_noise_1f && fresh;
+  gp_.resize(out_, in_);
+  gm_.resize(out_, in_);
+  if (new_q) {
+    q_p_.resize(out_, in_);
+    q_m_.resize(out_, in_);
+  }
+  if (new_nu) {
+    nu_p_.resize(out_, in_);
+    nu_m_.resize(out_, in_);
+  }
+  if (cpath) weff_.resize(out_, in_);
+  if (noisy) var_.resize(out_, in_);
+  // ln x, x = g / g_max: the argument of the PCM statistics (device.h).
+  const auto ln_x = [&](const auto& g) { return ArrayF((g.array() * (1.0f / gmax)).max(1e-12f).log()); };
+  const float lt = float(log_t), rw2 = float(d.read_noise_rel * d.read_noise_rel), gu2 = gu * gu;
+  // Every device on its own: fixed blocks of rows on the cores.
+  const int blocks = (out_ + kBlockRows * 4 - 1) / (kBlockRows * 4);
+  parallel_for(blocks, [&](int blk) {
+    const int r0 = blk * kBlockRows * 4, nr = std::min(out_ - r0, kBlockRows * 4);
+    auto gp = gp_.middleRows(r0, nr), gm = gm_.middleRows(r0, nr);
+    const auto w = w_.middleRows(r0, nr);
+    // Programmed conductances: positive weights on G+, negative on G-, the other device at g_min.
+    gp = (gmin + w.array().cwiseMax(0.0f) * gu).matrix();
+    gm = (gmin + (-w.array()).cwiseMax(0.0f) * gu).matrix();
+    // The 1/f coefficient depends on the programmed conductance (pcm_1f_q).
+    if (new_q) {
+      q_p_.middleRows(r0, nr) = pcm_1f_q(ln_x(gp)).matrix();
+      q_m_.middleRows(r0, nr) = pcm_1f_q(ln_x(gm)).matrix();
+    }
+    if (drift) {
+      if (new_nu) {
+        // Each device's drift exponent, from its programmed conductance (pcm_drift_nu_mean / _sd).
+        const auto nu_of = [&](const auto& g, const Mat& z, Mat& nu) {
+          const auto zb = z.middleRows(r0, nr).array();
+          if (!d.drift_pcm_nu) {
+            nu.middleRows(r0, nr) = (float(d.drift_nu) + float(d.drift_nu_dtod) * zb).abs().matrix();
+            return;
+          }
+          const ArrayF lx = ln_x(g);
+          nu.middleRows(r0, nr) = (pcm_drift_nu_mean(lx) + pcm_drift_nu_sd(lx) * zb).abs().matrix();
+        };
+        nu_of(gp, dev_.nu_z_plus, nu_p_);
+        nu_of(gm, dev_.nu_z_minus, nu_m_);
+      }
+      gp.array() *= (-nu_p_.middleRows(r0, nr).array() * lt).exp();
+      gm.array() *= (-nu_m_.middleRows(r0, nr).array() * lt).exp();
+    }
+    if (d.stuck_gmin_rate > 0 || d.stuck_gmax_rate > 0)
+      for (int r = r0; r < r0 + nr; ++r)
+        for (int c = 0; c < in_; ++c) {
+          if (dev_.stuck_plus(r, c)) gp_(r, c) = dev_.stuck_plus(r, c) == 1 ? gmin : gmax;
+          if (dev_.stuck_minus(r, c)) gm_(r, c) = dev_.stuck_minus(r, c) == 1 ? gmin : gmax;
+        }
+    if (cpath) weff_.middleRows(r0, nr) = (gp - gm) / gu;
+    if (noisy) {
+      auto var = var_.middleRows(r0, nr);
+      var = (rw2 * (gp.array().square() + gm.array().square()) / gu2).matrix();
+      if (d.read_noise_1f)
+        var.array() += float(c2) * ((gp.array() * q_p_.middleRows(r0, nr).array()).square() +
+                                    (gm.array() * q_m_.middleRows(r0, nr).array()).square()) /
+                       gu2;
+    }
+  });
+  if (drift) nu_stale_ = false;
+  if (cpath && p_.ir_drop_ohm > 0) {
+    // First-order word-line IR drop: the voltage at output position j of a tile falls by
+    // r sum_{k<=j} sum_{m>=k} G_m, the currents of all cells downstream of each wire segment.
+    const double r_ohm = p_.ir_drop_ohm;
+    for (int c = 0; c < in_; ++c)
+      for (int t0 = 0; t0 < out_; t0 += p_.max_cols) {
+        const int t1 = std::min(out_, t0 + p_.max_cols);
+        double suffix = 0;
+        for (int j = t0; j < t1; ++j) suffix += (gp_(j, c) + gm_(j, c)) * 1e-6;
+        double drop = 0;
+        for (int j = t0; j < t1; ++j) {
+          drop += r_ohm * suffix;
+          suffix -= (gp_(j, c) + gm_(j, c)) * 1e-6;
+          weff_(j, c) *= float(std::max(0.0, 1.0 - drop));
+        }
+      }
+  }
+  dirty_ = false;
+  cached_log_t_ = log_t;
+  cached_c2_ = c2;
+}
+
+const Mat& Crossbar::effective_weights(double t_s) {
+  refresh(t_s);
+  return conductance_path() ? weff_ : w_;
+}
+
+const Mat& Crossbar::read_variance(double t_s) {
+  refresh(t_s);
+  if (!read_noise_on()) var_.setZero(out_, in_);
+  return var_;
+}
+
+void Crossbar::conductances(MatRef gp, MatRef gm, double t_s) {
+  refresh(t_s);
+  if (!conductance_path() && !read_noise_on()) {
+    const float gmin = float(p_.device.g_min_us), gu = float(g_unit_us_);
+    gp = (gmin + w_.array().cwiseMax(0.0f) * gu).matrix();
+    gm = (gmin + (-w_.array()).cwiseMax(0.0f) * gu).matrix();
+    return;
+  }
+  gp = gp_;
+  gm = gm_;
+}
+
+}  // namespace mortal::hw
