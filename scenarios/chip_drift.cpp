@@ -1,6 +1,7 @@
 // chip_drift: how far an analog layer's outputs move as its devices drift, with and without global drift
 // compensation, in simulated time; prints the energy ledger.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <new>
 
@@ -22,8 +23,9 @@ int main(int argc, char** argv) {
     params.validate();
     nlohmann::json result = run_record("chip_drift", run.seed, options_to_json(app));
     prepare_outputs(run.out, run.force, {});  // before any training: a run that cannot write finds out now
-    fmt::print("chip_drift: seed {}, device {}, layer {}x{}, batch {}\n", run.seed, params.device,
-               params.inputs, params.outputs, params.batch);
+    fmt::print("chip_drift: seed {}, device {}{}, layer {}x{}, batch {}\n", run.seed, params.device,
+               params.hw.empty() ? std::string() : fmt::format(" ({})", fmt::join(params.hw, ", ")), params.inputs,
+               params.outputs, params.batch);
     result["metrics"] = run_chip_drift(params, run.seed);
     write_json_atomic(run.out, result);
     fmt::print("{}results in {}\n", result["metrics"]["energy_table"].get<std::string>(), run.out);

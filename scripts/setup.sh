@@ -8,7 +8,7 @@ packages=(
   cmake g++ pkg-config make
   libsystemc-dev libeigen3-dev libboost-dev libboost-random-dev libfmt-dev catch2
   libcli11-dev nlohmann-json3-dev zlib1g-dev libopenblas-dev libopenblas0-pthread
-  libbenchmark-dev gnuplot-nox python3
+  libbenchmark-dev gnuplot-nox python3 libtomlplusplus-dev libopenmpi-dev openmpi-bin
 )
 # CI's extras: clang and its libFuzzer runtime for the sanitizer and fuzz build, Ninja for both builds.
 if [[ "${MORTAL_SETUP_CI:-0}" == 1 ]]; then

@@ -7,6 +7,7 @@
 #include "core/rng.h"
 #include "hw/chip.h"
 #include "sim/cli.h"
+#include "sim/hw_config.h"
 
 namespace mortal {
 
@@ -16,10 +17,15 @@ void ChipDriftParams::add_options(CLI::App& app) {
   app.add_option("--outputs", outputs, "Layer outputs");
   app.add_option("--batch", batch, "Test inputs per read-out");
   list_option(app.add_option("--idle", idle_s, "Times after programming to read at (s, increasing, comma separated)"));
+  list_option(app.add_option("--hw", hw, "Hardware parameter override path=value, repeatable (e.g. device.dw_min=0.002)"),
+              false);
 }
 
 void ChipDriftParams::validate() const {
   hw::device_preset(device).validate();
+  hw::ChipParams chip = hw::chip_preset(device, {1, 1});
+  hw::EnergyParams energy;
+  apply_hw_overrides(chip, energy, hw);  // an unknown path or a bad value is refused before the chip is built
   require(inputs >= 1, "inputs must be >= 1, got {}", inputs);
   require(outputs >= 1, "outputs must be >= 1, got {}", outputs);
   require(batch >= 1, "batch must be >= 1, got {}", batch);
@@ -45,9 +51,11 @@ Mat uniform(int rows, int cols, Rng& rng, float scale) {
 
 nlohmann::json run_chip_drift(const ChipDriftParams& p, std::uint64_t seed) {
   p.validate();
-  hw::Ledger ledger;
   // Two chips of one design and seed: one read as is, one with global drift compensation.
-  const hw::ChipParams cp = hw::chip_preset(p.device, {p.inputs, p.outputs});
+  hw::ChipParams cp = hw::chip_preset(p.device, {p.inputs, p.outputs});
+  hw::EnergyParams energy;
+  apply_hw_overrides(cp, energy, p.hw);
+  hw::Ledger ledger(energy);
   hw::Chip plain("plain", cp, ledger, seed), comp("compensated", cp, ledger, seed);
   Rng rng = make_rng(seed, "chip_drift.data");
   const Mat w = uniform(p.outputs, p.inputs, rng, 0.5f);
@@ -80,6 +88,7 @@ nlohmann::json run_chip_drift(const ChipDriftParams& p, std::uint64_t seed) {
   }
   nlohmann::json m;
   m["reads"] = rows;
+  m["hardware"] = hw_to_json(cp, energy);
   m["energy"] = ledger.to_json();
   m["energy_table"] = ledger.table();
   m["kernel_wall_s"] = plain.kernel_wall_s() + comp.kernel_wall_s();

@@ -19,6 +19,7 @@ struct ChipDriftParams {
   int outputs = 1000;
   int batch = 256;
   std::vector<double> idle_s = {1, 60, 3600, 86400, 2592000};  // cumulative read-out times after programming
+  std::vector<std::string> hw;  // path=value overrides of the preset (sim/hw_config.h), applied in order
 
   void add_options(CLI::App& app);
   void validate() const;

@@ -19,6 +19,9 @@ struct PlotSpec {
   std::vector<std::string> xtic_labels;  // optional names for the x values, in order (e.g. "1 s", "1 day")
 };
 
+// A gnuplot string literal: single-quoted, so nothing inside is substituted or run.
+std::string gnuplot_literal(const std::string& s);
+
 // One run of gnuplot with `args`, without a shell: started (false when it could not be run, with the
 // reason in `error`), its exit code (-1 when killed by a signal) and everything it printed.
 struct GnuplotRun {

@@ -1,0 +1,47 @@
+#include "sim/sweep_run.h"
+
+#include <catch2/catch.hpp>
+
+#include "core/error.h"
+
+using namespace mortal;
+
+namespace {
+
+SweepSpec chip_drift_sweep(const std::string& path, const std::string& values) {
+  SweepSpec s;
+  s.axes = {parse_grid(path + "=" + values)};
+  s.scenario = "chip_drift";
+  s.scenario_args = {"--inputs", "8", "--outputs", "4", "--batch", "2", "--idle", "1,60"};
+  return s;
+}
+
+const std::string kChipDrift = std::string(MORTAL_BIN_DIR) + "/chip_drift";
+
+}  // namespace
+
+TEST_CASE("a run's JSON flattens to dotted scalar names, long arrays left out", "[sweep]") {
+  const nlohmann::json j = {{"a", 1.5}, {"b", {{"c", "x"}, {"d", true}}}, {"rows", {{{"e", 2}}, {{"e", 3}}}},
+                            {"curve", std::vector<int>(65, 1)}, {"table", "two\nlines"}, {"none", nullptr}};
+  CsvRow row;
+  flatten_scalars(j, "metrics", row);
+  CHECK(row == CsvRow{{"metrics.a", "1.5"}, {"metrics.b.c", "x"}, {"metrics.b.d", "true"},
+                      {"metrics.rows.0.e", "2"}, {"metrics.rows.1.e", "3"}});
+}
+
+TEST_CASE("a sweep's hardware paths and options are checked before any run", "[sweep]") {
+  check_sweep(chip_drift_sweep("device.dw_min", "0.001,0.002"), kChipDrift);
+  check_sweep(chip_drift_sweep("--device", "pcm,reram"), kChipDrift);
+  CHECK_THROWS_WITH(check_sweep(chip_drift_sweep("device.no_such", "1"), kChipDrift),
+                    Catch::Matchers::Contains("no parameter 'crossbar.device.no_such'"));
+  CHECK_THROWS_WITH(check_sweep(chip_drift_sweep("device.dw_min", "0.001,abc"), kChipDrift),
+                    Catch::Matchers::Contains("point 1"));
+  CHECK_THROWS_WITH(check_sweep(chip_drift_sweep("--no-such-option", "1"), kChipDrift),
+                    Catch::Matchers::Contains("--no-such-option"));
+  SweepSpec bad_value = chip_drift_sweep("--inputs", "8,x");
+  bad_value.scenario_args = {"--outputs", "4", "--idle", "1"};
+  CHECK_THROWS_WITH(check_sweep(bad_value, kChipDrift), Catch::Matchers::Contains("point 1"));
+  SweepSpec fixed_unknown = chip_drift_sweep("--device", "pcm");
+  fixed_unknown.scenario_args.push_back("--bogus=1");
+  CHECK_THROWS_WITH(check_sweep(fixed_unknown, kChipDrift), Catch::Matchers::Contains("--bogus"));
+}
