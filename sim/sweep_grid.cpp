@@ -194,16 +194,19 @@ std::vector<std::string> identity_differences(const nlohmann::json& recorded, co
     return m;
   };
   const auto r = grid_map(recorded), g = grid_map(given);
-  for (const auto& [path, values] : r) {
+  // Plain loop variables, not structured bindings: C++17 lets no lambda capture a binding.
+  for (const auto& entry : r) {
+    const std::string& path = entry.first;
+    const std::string& values = entry.second;
     auto it = std::find_if(g.begin(), g.end(), [&](const auto& p) { return p.first == path; });
     if (it == g.end())
       diff.push_back(fmt::format("grid {}: recorded ({}), not given", path, values));
     else if (it->second != values)
       diff.push_back(fmt::format("grid {}: {} recorded, {} given", path, values, it->second));
   }
-  for (const auto& [path, values] : g)
-    if (std::find_if(r.begin(), r.end(), [&](const auto& p) { return p.first == path; }) == r.end())
-      diff.push_back(fmt::format("grid {}: given ({}), not recorded", path, values));
+  for (const auto& entry : g)
+    if (std::find_if(r.begin(), r.end(), [&](const auto& p) { return p.first == entry.first; }) == r.end())
+      diff.push_back(fmt::format("grid {}: given ({}), not recorded", entry.first, entry.second));
   if (diff.empty()) {
     std::vector<std::string> rp, gp;
     for (const auto& p : r) rp.push_back(p.first);
