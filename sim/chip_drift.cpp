@@ -30,11 +30,10 @@ void ChipDriftParams::validate() const {
   require(outputs >= 1, "outputs must be >= 1, got {}", outputs);
   require(batch >= 1, "batch must be >= 1, got {}", batch);
   require(!idle_s.empty(), "idle must list at least one time");
-  for (std::size_t k = 0; k < idle_s.size(); ++k) {
-    check_positive("idle", idle_s[k]);
-    require(k == 0 || idle_s[k] > idle_s[k - 1], "idle times must increase, got {} after {}", idle_s[k],
-            idle_s[k - 1]);
-  }
+  for (std::size_t k = 0; k < idle_s.size(); ++k) check_positive("idle", idle_s[k]);
+  // From the second time on: the message's arguments are evaluated whether or not the check fails.
+  for (std::size_t k = 1; k < idle_s.size(); ++k)
+    require(idle_s[k] > idle_s[k - 1], "idle times must increase, got {} after {}", idle_s[k], idle_s[k - 1]);
 }
 
 namespace {
