@@ -9,18 +9,12 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/rng.h"
 
 #include <toml++/toml.h>
 
 namespace mortal {
 namespace {
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 std::string value_text(const nlohmann::json& v, const std::string& where) {
   if (v.is_string()) return v.get<std::string>();

@@ -26,9 +26,9 @@ GridAxis parse_grid(const std::string& text);
 // file and field.
 std::vector<GridAxis> read_grid_file(const std::string& path, bool& zip);
 
-// seed = s(s(s(base) ^ point) ^ replica), s being SplitMix64's step (Steele, Lea and Flood 2014:
-// x += 0x9E3779B97F4A7C15, then two xor-shift-multiplies and a last xor-shift), so neighbouring points
-// and replicas get unrelated seeds and any run's seed is known without the others.
+// seed = s(s(s(base) ^ point) ^ replica), s being SplitMix64's finaliser (core/rng.h, the one the run's
+// streams are derived with), so neighbouring points and replicas get unrelated seeds and any run's seed is
+// known without the others.
 std::uint64_t sweep_seed(std::uint64_t base, std::uint64_t point, std::uint64_t replica);
 
 struct SweepSpec {
