@@ -18,20 +18,34 @@ std::string gnuplot_literal(const std::string& s) {
   return out + "'";
 }
 
-GnuplotRun run_gnuplot(const std::vector<std::string>& args) {
+ProcessResult run_gnuplot(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"gnuplot"};
   argv.insert(argv.end(), args.begin(), args.end());
   // Both streams in one capture, so nothing of gnuplot's lands on this program's stdout.
   ProcessOptions options;
   options.merge_output = true;
-  const ProcessResult p = run_process(argv, options);
-  GnuplotRun run;
-  run.started = p.started;
-  run.exit_code = p.exit_code;
-  run.output = p.out;
-  if (!p.started) run.error = p.error;
-  if (p.signal != 0) run.error = fmt::format("killed by signal {}", p.signal);
-  return run;
+  return run_process(argv, options);
+}
+
+void draw_gnuplot(const std::string& stem, const std::string& csv, const std::string& gp) {
+  write_text_atomic(stem + ".csv", csv);
+  write_text_atomic(stem + ".gp", gp);
+  const std::string png_tmp = stem + ".png.tmp";
+  const ProcessResult run = run_gnuplot({"-c", stem + ".gp", png_tmp, stem + ".csv"});
+  std::error_code ec;
+  if (!run.started) {
+    std::filesystem::remove(png_tmp, ec);
+    fail("plot {}.png: cannot run gnuplot ({}); install it with scripts/setup.sh (package gnuplot-nox)", stem,
+         run.error);
+  }
+  if (!run.ok() || !std::filesystem::exists(png_tmp)) {
+    std::filesystem::remove(png_tmp, ec);
+    fail("plot {}.png: gnuplot {}{}", stem, run.describe(), run.out.empty() ? std::string() : ": " + tail_lines(run.out, 5));
+  }
+  // gnuplot's warnings are diagnostics: they go to stderr, never into a program's standard output.
+  if (!run.out.empty()) fmt::print(stderr, "plot {}.png: gnuplot says: {}\n", stem, tail_lines(run.out, 5));
+  std::filesystem::rename(png_tmp, stem + ".png", ec);
+  require(!ec, "plot {}: cannot rename the PNG into place: {}", stem, ec.message());
 }
 
 void plot_png(const std::string& stem, const PlotSpec& spec, const std::vector<Series>& series) {
@@ -43,11 +57,7 @@ void plot_png(const std::string& stem, const PlotSpec& spec, const std::vector<S
     for (std::size_t i = 0; i < series[s].x.size(); ++i)
       csv += fmt::format("{},{:.10g},{:.10g}\n", s, series[s].x[i], series[s].y[i]);
   }
-  write_text_atomic(stem + ".csv", csv);
-
-  // The script names no file: the PNG and the data arrive as arguments (ARG1, ARG2), so no path is ever
-  // parsed as gnuplot text. It redraws the figure with: gnuplot -c STEM.gp STEM.png STEM.csv
-  const std::string png_tmp = stem + ".png.tmp";
+  // The script names no file (draw_gnuplot passes them as ARG1 and ARG2).
   std::string gp = "# gnuplot -c THIS_SCRIPT OUTPUT.png DATA.csv\n";
   gp += "set terminal pngcairo size 900,600 noenhanced\nset output ARG1\n";
   gp += fmt::format("set title {}\nset xlabel {}\nset ylabel {}\nset grid\nset key below\n", gnuplot_literal(spec.title),
@@ -66,25 +76,7 @@ void plot_png(const std::string& stem, const PlotSpec& spec, const std::vector<S
     gp += fmt::format("{}ARG2 using 2:($1=={} ? $3 : 1/0) every ::1 with linespoints title {}", s ? ", " : "", s,
                       gnuplot_literal(series[s].title));
   gp += "\n";
-  write_text_atomic(stem + ".gp", gp);
-
-  const GnuplotRun run = run_gnuplot({"-c", stem + ".gp", png_tmp, stem + ".csv"});
-  std::error_code ec;
-  if (!run.started) {
-    std::filesystem::remove(png_tmp, ec);
-    fail("plot {}.png: cannot run gnuplot ({}); install it with scripts/setup.sh (package gnuplot-nox)", stem,
-         run.error);
-  }
-  if (run.exit_code != 0 || !std::filesystem::exists(png_tmp)) {
-    std::filesystem::remove(png_tmp, ec);
-    fail("plot {}.png: gnuplot {}{}", stem,
-         run.exit_code < 0 ? run.error : fmt::format("exited with code {}", run.exit_code),
-         run.output.empty() ? std::string() : ": " + tail_lines(run.output, 5));
-  }
-  // gnuplot's warnings are diagnostics: they go to stderr, never into a program's standard output.
-  if (!run.output.empty()) fmt::print(stderr, "plot {}.png: gnuplot says: {}\n", stem, tail_lines(run.output, 5));
-  std::filesystem::rename(png_tmp, stem + ".png", ec);
-  require(!ec, "plot {}: cannot rename the PNG into place: {}", stem, ec.message());
+  draw_gnuplot(stem, csv, gp);
 }
 
 }  // namespace mortal

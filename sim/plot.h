@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/process.h"
+
 namespace mortal {
 
 struct Series {
@@ -22,20 +24,17 @@ struct PlotSpec {
 // A gnuplot string literal: single-quoted, so nothing inside is substituted or run.
 std::string gnuplot_literal(const std::string& s);
 
-// One run of gnuplot with `args`, without a shell: started (false when it could not be run, with the
-// reason in `error`), its exit code (-1 when killed by a signal) and everything it printed.
-struct GnuplotRun {
-  bool started = false;
-  int exit_code = 0;
-  std::string error;
-  std::string output;
-};
-GnuplotRun run_gnuplot(const std::vector<std::string>& args);
+// One run of gnuplot with `args`, without a shell, its two output streams captured together in `out`.
+ProcessResult run_gnuplot(const std::vector<std::string>& args);
+
+// Writes <stem>.csv and <stem>.gp as given and draws <stem>.png by running `gnuplot -c STEM.gp STEM.png
+// STEM.csv` (the script names no file: the PNG and the data arrive as ARG1 and ARG2). Throws Error when
+// gnuplot is missing or fails, with what it printed; the CSV stays, the PNG is never half-written;
+// gnuplot's warnings go to stderr.
+void draw_gnuplot(const std::string& stem, const std::string& csv, const std::string& gp);
 
 // Writes <stem>.csv (one column of x, one of y per series), <stem>.gp and, by running gnuplot, <stem>.png.
-// Throws Error when gnuplot is missing or fails, with what it printed; the CSV stays, the PNG is never
-// half-written. The script names no file (gnuplot -c STEM.gp STEM.png STEM.csv redraws it), so a path
-// is never read as gnuplot text, and gnuplot runs without a shell.
+// Drawn by draw_gnuplot, so a path is never read as gnuplot text, and gnuplot runs without a shell.
 void plot_png(const std::string& stem, const PlotSpec& spec, const std::vector<Series>& series);
 
 }  // namespace mortal

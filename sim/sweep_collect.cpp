@@ -60,22 +60,6 @@ std::string tics(const GridAxis& a, const AxisPositions& p) {
   return "(" + t + ")";
 }
 
-// Writes stem.csv and stem.gp, runs gnuplot on them into stem.png (through a temporary, so never half).
-void draw(const std::string& stem, const std::string& csv, const std::string& gp) {
-  write_text_atomic(stem + ".csv", csv);
-  write_text_atomic(stem + ".gp", gp);
-  const std::string png_tmp = stem + ".png.tmp";
-  const GnuplotRun run = run_gnuplot({"-c", stem + ".gp", png_tmp, stem + ".csv"});
-  std::error_code ec;
-  if (!run.started || run.exit_code != 0 || !std::filesystem::exists(png_tmp)) {
-    std::filesystem::remove(png_tmp, ec);
-    fail("plot {}.png: gnuplot {}: {}", stem, run.started ? fmt::format("exited with {}", run.exit_code) : run.error,
-         run.output);
-  }
-  std::filesystem::rename(png_tmp, stem + ".png", ec);
-  require(!ec, "plot {}: cannot rename the PNG into place: {}", stem, ec.message());
-}
-
 }  // namespace
 
 nlohmann::json summarise(const SweepSpec& spec, const std::vector<std::string>& header, const std::vector<CsvRow>& rows) {
@@ -192,7 +176,7 @@ std::vector<std::string> plot_sweep(const SweepSpec& spec, const nlohmann::json&
                         gnuplot_literal(metric + " (mean and spread over replicas)"), gnuplot_literal(axis.path), gnuplot_literal(metric));
       if (!pos.numeric) gp += "set xtics " + tics(axis, pos) + "\n";
       gp += "plot " + plot + "\n";
-      draw(stem, csv, gp);
+      draw_gnuplot(stem, csv, gp);
       drawn.push_back(stem + ".png");
     }
     if (spec.axes.size() == 2 && !spec.zip) {
@@ -216,7 +200,7 @@ std::vector<std::string> plot_sweep(const SweepSpec& spec, const nlohmann::json&
       gp += fmt::format("set xtics {}\nset ytics {}\nset xrange [-0.5:{}]\nset yrange [-0.5:{}]\n", labels(ax), labels(ay),
                         double(ax.values.size()) - 0.5, double(ay.values.size()) - 0.5);
       gp += "set palette rgbformulae 33,13,10\nplot ARG2 using 1:2:3 every ::1 with image notitle\n";
-      draw(stem, csv, gp);
+      draw_gnuplot(stem, csv, gp);
       drawn.push_back(stem + ".png");
     }
   }

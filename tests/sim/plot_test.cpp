@@ -63,12 +63,12 @@ TEST_CASE("a missing gnuplot is named in the error, and the data stays", "[plot]
 }
 
 TEST_CASE("gnuplot runs without a shell and its failure reports its exit code and words", "[plot]") {
-  const GnuplotRun ok = run_gnuplot({"-e", "print 1+1"});
+  const ProcessResult ok = run_gnuplot({"-e", "print 1+1"});
   CHECK(ok.started);
   CHECK(ok.exit_code == 0);
-  CHECK(ok.output == "2\n");
-  const GnuplotRun bad = run_gnuplot({"-e", "this is not gnuplot"});
+  CHECK(ok.out == "2\n");
+  const ProcessResult bad = run_gnuplot({"-e", "this is not gnuplot"});
   CHECK(bad.started);
   CHECK(bad.exit_code != 0);
-  CHECK_THAT(bad.output, Catch::Matchers::Contains("invalid command"));
+  CHECK_THAT(bad.out, Catch::Matchers::Contains("invalid command"));
 }
