@@ -375,7 +375,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
     int first_epoch = 1;
     if (ck.resume) {
       const Checkpoint& c = ck.checkpoint();
-      require_same_settings(c.get_json("run"), ck);
+      require_resumable(ck);
       const ResumePoint at = read_resume_point(ck, p.epochs, steps_per_epoch);
       prior_train_s = resume_seconds(at, ck, "train_s");
       prior_eval_s = resume_seconds(at, ck, "curve_evaluation_s");

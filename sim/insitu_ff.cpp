@@ -548,8 +548,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   long long step = 0;
   double prior_train_wall = 0;
   if (ck.resume) {
-    const Checkpoint& c = ck.checkpoint();
-    require_same_settings(c.get_json("run"), ck);
+    const Checkpoint& c = ck.checkpoint();  // its settings checked above (require_resumable)
     const ResumePoint at = read_resume_point(ck, p.epochs, steps_per_epoch);
     prior_train_wall = resume_seconds(at, ck, "train_wall_s");
     restoring(ck, [&] {

@@ -106,8 +106,11 @@ void require_same_settings(const nlohmann::json& run, const Checkpointing& ck) {
 }
 
 void require_resumable(const Checkpointing& ck) {
-  if (!ck.resume || ck.path.empty()) return;  // no checkpoint to resume: the trainer says why
+  if (!ck.resume || ck.path.empty()) return;  // nothing to resume: the trainer says why
+  const std::string checking = ck.path + '\n' + ck.fingerprint.dump() + '\n' + ck.defaults.dump();
+  if (ck.settings_checked_ == checking) return;
   require_same_settings(ck.checkpoint().get_json("run"), ck);
+  ck.settings_checked_ = checking;
 }
 
 const Checkpoint& Checkpointing::checkpoint() const {

@@ -32,6 +32,9 @@ struct Checkpointing {
   const Checkpoint& checkpoint() const;
   void release() const { loaded_.reset(); }
   mutable std::shared_ptr<const Checkpoint> loaded_;
+  // What require_resumable passed: the path and the fingerprint it checked (a copy given other settings is
+  // checked again).
+  mutable std::string settings_checked_;
 };
 
 struct ResumeOptions {
@@ -71,7 +74,8 @@ void require_same_settings(const nlohmann::json& run, const Checkpointing& ck);
 
 // With ck.resume and a checkpoint path: loads the checkpoint (ck.checkpoint(), kept for the restore) and
 // checks its settings (require_same_settings), so a run that cannot resume stops before it loads data or
-// trains anything. A missing or corrupt file is refused too.
+// trains anything. A missing or corrupt file is refused too. Checked once per Checkpointing: the scenario,
+// the experiment and the trainer each ask, and a version warning is said once.
 void require_resumable(const Checkpointing& ck);
 
 // Where a checkpoint's "run" record resumes: each field read and checked against the run about to continue

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "core/checkpoint.h"
@@ -187,4 +189,39 @@ TEST_CASE("a resume compares the data by its digest, not by the folder it lies i
   // A checkpoint written before digests were recorded holds the folder's path instead.
   nlohmann::json old = {{"fingerprint", {{"lr", 0.02}, {"data", "/here/mnist"}}}, {"version", version()}};
   CHECK_NOTHROW(require_same_settings(old, options.for_run("r.json", moved, moved, "train-images 100 0a0b0c0d")));
+}
+
+TEST_CASE("a checkpoint's settings are checked once however many parts of a run ask", "[resume]") {
+  test::TempDir dir;
+  Checkpoint c;
+  c.put_json("run", {{"fingerprint", {{"lr", 0.02}}}, {"version", "another-version"}});
+  Checkpointing ck;
+  ck.path = dir.file("run.ckpt");
+  ck.resume = true;
+  ck.fingerprint = {{"lr", 0.02}};
+  c.save(ck.path);
+  std::fflush(stderr);
+  const auto captured = [&] {
+    std::FILE* saved = std::tmpfile();
+    const int old = ::dup(2);
+    ::dup2(::fileno(saved), 2);
+    require_resumable(ck);
+    require_resumable(ck);
+    std::fflush(stderr);
+    ::dup2(old, 2);
+    ::close(old);
+    std::rewind(saved);
+    std::string text;
+    for (int ch; (ch = std::fgetc(saved)) != EOF;) text += char(ch);
+    std::fclose(saved);
+    return text;
+  }();
+  // The warning that another version wrote the checkpoint, once.
+  const std::size_t first = captured.find("written by version another-version");
+  REQUIRE(first != std::string::npos);
+  CHECK(captured.find("written by version another-version", first + 1) == std::string::npos);
+  // A copy given other settings is checked again.
+  Checkpointing other = ck;
+  other.fingerprint = {{"lr", 0.03}};
+  CHECK_THROWS_WITH(require_resumable(other), Catch::Contains("lr (checkpoint 0.02, now 0.03)"));
 }
