@@ -10,5 +10,6 @@ using Vec = Eigen::VectorXf;
 using RowVec = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 using MatRef = Eigen::Ref<Mat>;
 using ConstMatRef = const Eigen::Ref<const Mat>&;
+using ConstVecRef = const Eigen::Ref<const Vec>&;
 
 }  // namespace mortal

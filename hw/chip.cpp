@@ -198,6 +198,23 @@ void Chip::program(int k, ConstMatRef w) {
   advance_ns(t.ns);
 }
 
+void Chip::read_out(int k, MatRef w, FastRng& rng) {
+  Mat wc(w.rows(), w.cols());
+  for (int c = 0; c < weight_copies(); ++c) {
+    advance_ns(weights(k, c).read_out(c == 0 ? w : MatRef(wc), now_s(), rng).ns);
+    if (c > 0) w += wc;
+  }
+  if (weight_copies() > 1) w *= 1.0f / float(weight_copies());
+}
+
+void Chip::clear_extra_arrays() {
+  for (int k = 0; k < layers(); ++k)
+    for (int i = 0; i < extra_arrays(); ++i) {
+      Crossbar& e = extra(k, i);
+      advance_ns(e.program(Mat::Zero(e.outputs(), e.inputs()), now_s(), rng_).ns);
+    }
+}
+
 std::string Chip::calibrate_drift(FastRng& rng) {
   std::string unusable;
   for (int k = 0; k < layers(); ++k)

@@ -138,6 +138,11 @@ class Chip : public sc_core::sc_module {
   void reseed(std::uint64_t seed);
   // Program-and-verify layer k to w (out, in), every copy of its weights, taking its time.
   void program(int k, ConstMatRef w);
+  // Layer k's weights as a read-out through its ADCs finds them (Crossbar::read_out; the mean over the
+  // copies, read one after another), taking its time. w: (out, in), user units.
+  void read_out(int k, MatRef w, FastRng& rng);
+  // Every extra array of every layer programmed to zero (a rule's arrays as a fresh chip has them).
+  void clear_extra_arrays();
   // Global drift compensation (Crossbar::calibrate_drift) of every layer's weights, each copy with its own
   // gain, probed with one row of ones at full drive; each takes its time. reset_drift_compensation gives
   // the outputs as drifted again. calibrate_drift returns "" when every probe reads a usable response, else

@@ -153,4 +153,27 @@ OpTime Crossbar::read_rows(MatRef r, int row0, double t_s, FastRng& rng) {
   return OpTime{rows_time_ns(n, false)};
 }
 
+OpTime Crossbar::read_out(MatRef w, double t_s, FastRng& rng) {
+  require(w.rows() == out_ && w.cols() == in_, "{}: read_out wants w ({}, {}), got {}x{}", name_, out_, in_, w.rows(),
+          w.cols());
+  const double range = std::max(std::abs(p_.device.w_min), std::abs(p_.device.w_max));
+  OpTime t;
+  Mat r, y;
+  for (int row0 = 0; row0 < in_; row0 += p_.max_rows) {
+    const int n = std::min(p_.max_rows, in_ - row0);
+    r.resize(out_, n);
+    t.ns += read_rows(r, row0, t_s, rng).ns;
+    // The ADC bank of the tile these rows are on converts: y (n, out), one conversion per output and row.
+    const Adc& adc = adcs_[std::min(std::size_t(row0 / p_.max_rows), adcs_.size() - 1)];
+    y = r.transpose();
+    if (adc.channels() == out_) y = (y.array().rowwise() * adc.gain().array()).rowwise() + adc.offset().array();
+    if (p_.adc.quantize) quantize_symmetric(y, p_.adc.bits, range);
+    w.middleCols(row0, n) = y.transpose() * float(p_.w_scale);
+  }
+  ledger_->add(ledger_->counter(name_, "weight_readout_adc", ledger_->params().adc_conversion_pj), double(in_) * out_);
+  // Each row's conversions: the ADCs in parallel, columns_per_adc columns one after another on each.
+  t.ns += double(in_) * p_.timing.columns_per_adc * p_.timing.t_adc_ns;
+  return t;
+}
+
 }  // namespace mortal::hw

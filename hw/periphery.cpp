@@ -157,6 +157,10 @@ void SigmoidUnit::learning_signal(MatRef s, ConstMatRef p, bool positive) {
     s = -p;
 }
 
+void SigmoidUnit::learning_signal(MatRef s, ConstMatRef p, ConstVecRef target) {
+  s = (target.array() - p.col(0).array()).matrix();
+}
+
 PulseGenerator::PulseGenerator(std::string name, const AnalogParams& params, Ledger& ledger)
     : PeripheryUnit(std::move(name), params, ledger, "pulse_gen_op", ledger.params().periphery_op_pj) {}
 

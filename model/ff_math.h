@@ -12,7 +12,6 @@
 namespace mortal {
 
 using VecRef = Eigen::Ref<Vec>;
-using ConstVecRef = const Eigen::Ref<const Vec>&;
 
 enum class GoodnessKind { sum_squares, mean_squares };
 enum class NormKind { rms, l2 };  // unit mean square (ffnew.m) or unit Euclidean length (pytorch/examples)

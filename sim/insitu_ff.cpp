@@ -195,7 +195,7 @@ std::vector<hw::LayerScale> rival_scales(const BpMlp& net, const Dataset& train)
 
 }  // namespace
 
-InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std::uint64_t seed, int fifo_depth,
+InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const FFSupervision& train, std::uint64_t seed, int fifo_depth,
                    const UpdateRuleParams& rule)
     : chip_(chip),
       p_(p),
@@ -208,7 +208,7 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
       eval_rng_(seed, "insitu.eval"),
       neg_rng_(make_rng(seed, "ff.negatives")),
       readout_(label_readout_counter(chip)) {
-  coding_.classes = train.num_classes;
+  coding_.classes = train.classes();
   coding_.validate(train.features());
   const int L = chip.layers();
   chosen_ = p.readout_layers.empty() ? default_readout_layers(L) : p.readout_layers;
@@ -224,6 +224,10 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std:
   buf_.resize(std::size_t(L));
   batches_.resize(std::size_t(L));
   stats_.resize(std::size_t(L));
+  // At most a packet per stage and per fifo place (the source's fifo, one after every stage) is in flight.
+  const std::size_t in_flight = std::size_t(L + 1) * std::size_t(fifo_depth + 1) + 1;
+  targets_.resize(in_flight);
+  target_step_.assign(in_flight, -1);
   pipeline_ = std::make_unique<hw::Pipeline>("ff_pipeline", std::move(stages), fifo_depth);
   pipeline_->sink.keep(false);
 }
@@ -247,17 +251,26 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
   int start = 0;
   std::vector<int> labels, negs;
   Mat images;
+  Overlay pos, neg;
   pipeline_->source.feed([&](hw::Packet& pk) {
     if (start >= n) return false;
     const int b = std::min(b_max, n - start);
     images.resize(b, F);
     labels.resize(std::size_t(b));
     negs.resize(std::size_t(b));
+    const std::size_t slot = std::size_t(step) % targets_.size();
+    require(target_step_[slot] <= last_done_, "more batches in flight than the pipeline holds");
+    target_step_[slot] = step;
+    Vec& target = targets_[slot];
+    target.resize(2 * b);
     for (int i = 0; i < b; ++i) {
       const int k = order[std::size_t(start + i)];
-      images.row(i) = train_.images.row(k);
-      labels[std::size_t(i)] = train_.labels[std::size_t(k)];
-      negs[std::size_t(i)] = random_wrong_label(labels[std::size_t(i)], train_.num_classes, neg_rng_);
+      images.row(i) = train_.images().row(k);
+      train_.overlays(k, neg_rng_, pos, neg);
+      labels[std::size_t(i)] = pos.label;
+      negs[std::size_t(i)] = neg.label;
+      target(i) = pos.target;
+      target(b + i) = neg.target;
     }
     std::shared_ptr<Mat> x = free_batch(0);
     x->resize(2 * b, F + 1);
@@ -265,7 +278,7 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
     overlay_labels(x->bottomLeftCorner(b, F), images, negs, coding_);
     normalise_rows(x->leftCols(F), x->leftCols(F), input_norm_, lp_.norm_eps);
     x->col(F).setConstant(kBias);
-    pk.id = int(step);  // the step: its rates follow from it (lr_of_step)
+    pk.id = int(step);  // the step: its rates (lr_of_step) and its rows' targets follow from it
     pk.x = std::move(x);
     start += b;
     ++step;
@@ -300,19 +313,26 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
 // Goodness prediction on the chip: every label's overlay through the layers, the chosen layers' goodness
 // summed, the largest wins.
 double InSituFF::error(const Dataset& s) {
-  const int F = s.features(), top = *std::max_element(chosen_.begin(), chosen_.end()) + 1;
+  Mat sc;
+  scores(s.images, s.num_classes, sc);
+  return error_rate(argmax_rows(sc), s.labels);
+}
+
+void InSituFF::scores(const Mat& images, int classes, Mat& scores) {
+  const int n = int(images.rows()), F = int(images.cols());
+  const int top = *std::max_element(chosen_.begin(), chosen_.end()) + 1;
   const float sign = lp_.objective.sign();
-  Mat scores(s.size(), s.num_classes);
+  scores.resize(n, classes);
   const int chunk = 1000;
   std::vector<Mat> x(static_cast<std::size_t>(top));
   Mat y, g;
   Vec gsum;
-  for (int start = 0; start < s.size(); start += chunk) {
-    const int m = std::min(chunk, s.size() - start);
-    for (int c = 0; c < s.num_classes; ++c) {
+  for (int start = 0; start < n; start += chunk) {
+    const int m = std::min(chunk, n - start);
+    for (int c = 0; c < classes; ++c) {
       Mat& x0 = x[0];
       x0.resize(m, F + 1);
-      overlay_label(x0.leftCols(F), s.images.middleRows(start, m), c, coding_);
+      overlay_label(x0.leftCols(F), images.middleRows(start, m), c, coding_);
       normalise_rows(x0.leftCols(F), x0.leftCols(F), input_norm_, lp_.norm_eps);
       x0.col(F).setConstant(kBias);
       gsum.setZero(m);
@@ -325,7 +345,6 @@ double InSituFF::error(const Dataset& s) {
     }
     chip_.ledger().add(readout_, m);
   }
-  return error_rate(argmax_rows(scores), s.labels);
 }
 
 void InSituFF::save(Checkpoint& c) const {
@@ -416,14 +435,17 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   chip_.sigmoid(k).apply(w.p, w.ge, sign * theta_[std::size_t(k)] / obj.temperature, rng);
   ns += chip_.sigmoid(k).time_ns(rows);
   w.s.resize(rows, 1);
-  hw::SigmoidUnit::learning_signal(w.s.topRows(b), w.p.topRows(b), true);
-  hw::SigmoidUnit::learning_signal(w.s.bottomRows(rows - b), w.p.bottomRows(rows - b), false);
+  const std::size_t slot = std::size_t(pk.id) % targets_.size();
+  require(target_step_[slot] == pk.id, "batch {}: its targets are gone from the ring", pk.id);
+  const Vec& target = targets_[slot];
+  hw::SigmoidUnit::learning_signal(w.s, w.p, target);
 
   Stats& st = stats_[std::size_t(k)];
   double loss = 0, gpos = 0, gneg = 0;
   for (int i = 0; i < rows; ++i) {
     const double pr = std::clamp(double(w.p(i, 0)), 1e-7, 1 - 1e-7);
-    loss -= i < b ? std::log(pr) : std::log(1 - pr);
+    const double t = target(i);  // 1 or 0 for labelled data: the log of the other term is not added
+    loss -= t == 1 ? std::log(pr) : t == 0 ? std::log(1 - pr) : t * std::log(pr) + (1 - t) * std::log(1 - pr);
     (i < b ? gpos : gneg) += per_unit(k) * w.g(i, 0);
   }
   st.loss += loss / rows;
@@ -437,10 +459,7 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   w.d = w.y;
   w.d.array().colwise() *= (kd * w.s.col(0)).array();
   if (lp_.peer_lambda > 0) {
-    w.target.resize(rows);
-    w.target.head(b).setOnes();
-    w.target.tail(rows - b).setZero();
-    peer_normalise(w.d, mean_[std::size_t(k)], pull_[std::size_t(k)], w.y, w.target, lp_.peer_lambda,
+    peer_normalise(w.d, mean_[std::size_t(k)], pull_[std::size_t(k)], w.y, target, lp_.peer_lambda,
                    lp_.peer_momentum, scale);
   }
   ns = rule_->step(RuleStep{k, x, w.d, lr_of_step(pk.id), lr_of_step(pk.id + 1LL), t_s, ns, rng});
@@ -449,6 +468,8 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
     std::shared_ptr<Mat> next = free_batch(k + 1);
     ns += pass_on(k, w.y, *next, rng);
     pk.x = std::move(next);
+  } else {
+    last_done_ = pk.id;
   }
   return ns;
 }
@@ -537,7 +558,8 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     rp.scales = rival_scales(*bp_net, data.train);
     rival_chip = std::make_unique<hw::Chip>("rival", rp, ledger, seed);
   }
-  InSituFF t(chip, p, data.train, seed, ip.fifo_depth, rule);
+  const LabelSupervision labelled(data.train);
+  InSituFF t(chip, p, labelled, seed, ip.fifo_depth, rule);
 
   const int n = data.train.size();
   const long long steps_per_epoch = (n + p.batch - 1) / p.batch, total_steps = steps_per_epoch * p.epochs;

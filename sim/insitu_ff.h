@@ -27,6 +27,7 @@
 #include "sim/ff_experiment.h"
 #include "sim/resume.h"
 #include "sim/rules/update_rule.h"
+#include "sim/supervision.h"
 
 namespace CLI {
 class App;
@@ -62,10 +63,13 @@ struct InSituParams {
 // FF trained on a chip's crossbars and periphery. The chip has one layer per FF layer, each with a bias
 // row (ChipParams::bias_row); build the trainer, like the chip, before the kernel starts (its pipeline is
 // a SystemC module). The weight change goes through one update rule (sim/rules/), whose extra arrays the
-// chip must have been built with (ChipParams::extra_arrays = extra_arrays(rule)).
+// chip must have been built with (ChipParams::extra_arrays = extra_arrays(rule)). What it learns from is
+// an FFSupervision (sim/supervision.h): labelled images, or a teacher's probabilities over unlabelled ones;
+// each overlay's target is the probability that it is positive data, and the sigmoid units learn towards
+// it (SigmoidUnit::learning_signal).
 class InSituFF {
  public:
-  InSituFF(hw::Chip& chip, const FFParams& p, const Dataset& train, std::uint64_t seed, int fifo_depth = 2,
+  InSituFF(hw::Chip& chip, const FFParams& p, const FFSupervision& train, std::uint64_t seed, int fifo_depth = 2,
            const UpdateRuleParams& rule = PulsedSgdParams{});
 
   int layers() const { return chip_.layers(); }
@@ -80,6 +84,10 @@ class InSituFF {
   nlohmann::json train_epoch(int epoch, long long& step, long long total_steps);
   // Error rate of goodness prediction on the chip over all of `d`.
   double error(const Dataset& d);
+  // Every label's score for every image (rows of `images`): the chosen layers' goodness with that label
+  // written in, summed (signed so that larger is more positive). scores: (images, classes). Booked as one
+  // read-out per image.
+  void scores(const Mat& images, int classes, Mat& scores);
   // The end of training: the rule leaves the weights as inference reads them (a carry empties its fine
   // arrays into them, after which forward passes read the weights alone). Advances the chip's clock.
   void finish_training();
@@ -98,7 +106,6 @@ class InSituFF {
   };
   struct Buffers {
     Mat y, g, ge, p, s, d;
-    Vec target;
   };
   float per_unit(int k) const;
   double forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng& rng, double t_s);
@@ -111,7 +118,7 @@ class InSituFF {
 
   hw::Chip& chip_;
   const FFParams& p_;
-  const Dataset& train_;
+  const FFSupervision& train_;
   std::uint64_t seed_;
   LabelCoding coding_;
   FFLayerParams lp_;
@@ -126,6 +133,10 @@ class InSituFF {
   std::vector<float> theta_;
   std::vector<Buffers> buf_;
   std::vector<std::vector<std::shared_ptr<Mat>>> batches_;  // per stage (0: the source): free_batch's pool
+  // The rows' targets of the batches in flight, by step: slot step % size, which holds that step's.
+  std::vector<Vec> targets_;
+  std::vector<long long> target_step_;
+  long long last_done_ = -1;  // the last step the last stage finished
   std::vector<Stats> stats_;
   std::unique_ptr<hw::Pipeline> pipeline_;
   double sim_train_s_ = 0;

@@ -89,7 +89,8 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
     cp.set_second_device("ideal");
   }
   hw::Chip chip("chip", cp, ledger, seed);
-  InSituFF insitu(chip, p, data, seed, 2, rule);
+  const LabelSupervision labelled(data);
+  InSituFF insitu(chip, p, labelled, seed, 2, rule);
   insitu.program_initial();
   std::vector<Mat> c0;
   for (int k = 0; k < chip.layers(); ++k) c0.push_back(chip.tile(k).core().weights_normalised());
@@ -255,7 +256,8 @@ void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMome
   if (am.share()) cp.set_second_device("capacitor");
   cp.weight_copies = copies;
   hw::Chip chip("chip", cp, ledger, 3);
-  InSituFF insitu(chip, p, data, 3, 2, rule);
+  const LabelSupervision labelled(data);
+  InSituFF insitu(chip, p, labelled, 3, 2, rule);
   insitu.program_initial();
   long long step = 0;
   insitu.train_epoch(1, step, 1);
@@ -355,7 +357,8 @@ TEST_CASE("the layers learn concurrently: an epoch takes N batches of the slowes
   p.batch = 10;
   hw::Ledger ledger;
   hw::Chip chip("chip", chip_for("reram", p, data.features()), ledger, 4);
-  InSituFF insitu(chip, p, data, 4);
+  const LabelSupervision labelled(data);
+  InSituFF insitu(chip, p, labelled, 4);
   insitu.program_initial();
   long long step = 0;
   const nlohmann::json e = insitu.train_epoch(1, step, 10);
@@ -461,5 +464,6 @@ TEST_CASE("charge-sharing decay is refused on momentum arrays that store no char
   const UpdateRuleParams rule = choose_update_rule(p, am, {});
   cp.extra_arrays = extra_arrays(rule);  // ReRAM momentum arrays, like the weights
   hw::Chip chip("chip", cp, ledger, 5);
-  CHECK_THROWS_WITH(InSituFF(chip, p, data, 5, 2, rule), Catch::Contains("charge-storing cells"));
+  const LabelSupervision labelled(data);
+  CHECK_THROWS_WITH(InSituFF(chip, p, labelled, 5, 2, rule), Catch::Contains("charge-storing cells"));
 }

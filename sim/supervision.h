@@ -1,0 +1,56 @@
+#pragma once
+// What an FF trainer learns from, batch by batch: for every image two overlays (the image with a label
+// written in), each with the probability that it is positive data. Labelled FF (Hinton 2022): the true
+// label with probability 1 and a random wrong one with 0. A distilling student (sim/distill.h) learns from
+// a teacher's probabilities over images that carry no label: its supervision is built from
+// UnlabelledImages, a type with no labels in it, so the student's trainer has none to reach.
+#include <vector>
+
+#include "core/rng.h"
+#include "core/tensor.h"
+#include "model/dataset.h"
+
+namespace mortal {
+
+// One overlay of an image: the label written in, and the probability that the overlay is positive data
+// (the target of the layers' sigmoid units).
+struct Overlay {
+  int label = 0;
+  float target = 0;
+};
+
+class FFSupervision {
+ public:
+  virtual ~FFSupervision() = default;
+  // One image per row, pixels in [0, 1].
+  virtual const Mat& images() const = 0;
+  virtual int classes() const = 0;
+  int size() const { return int(images().rows()); }
+  int features() const { return int(images().cols()); }
+  // The positive and the negative overlay of image i; what is random is drawn from rng, in that order.
+  virtual void overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const = 0;
+};
+
+// Supervised FF from labelled images: the true label (1) and a wrong label drawn uniformly (0).
+class LabelSupervision final : public FFSupervision {
+ public:
+  explicit LabelSupervision(const Dataset& d) : d_(d) {}
+  const Mat& images() const override { return d_.images; }
+  int classes() const override { return d_.num_classes; }
+  void overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const override;
+
+ private:
+  const Dataset& d_;
+};
+
+// Images without their labels.
+struct UnlabelledImages {
+  Mat images;  // one image per row
+  int num_classes = 0;
+
+  // The images of d at idx, in that order (all of them when idx is empty); the labels are left behind.
+  static UnlabelledImages of(const Dataset& d, const std::vector<int>& idx = {});
+  int size() const { return int(images.rows()); }
+};
+
+}  // namespace mortal
