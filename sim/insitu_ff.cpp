@@ -18,6 +18,7 @@
 #include "model/softmax.h"
 #include "sim/bp_experiment.h"
 #include "sim/hw_config.h"
+#include "sim/insitu_epochs.h"
 #include "sim/plot.h"
 #include "sim/progress.h"
 #include "sim/results.h"
@@ -562,16 +563,13 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   InSituFF t(chip, p, labelled, seed, ip.fifo_depth, rule);
 
   const int n = data.train.size();
-  const long long steps_per_epoch = (n + p.batch - 1) / p.batch, total_steps = steps_per_epoch * p.epochs;
-  nlohmann::json curve = nlohmann::json::array();
-  std::vector<double> epoch_seconds;
+  const EpochPlan plan{p.epochs, (n + p.batch - 1) / p.batch, p.eval_every};
+  EpochState state;
   hw::Ledger curve_energy(energy);  // of the learning curve's evaluations, kept out of training's
-  int first_epoch = 1;
-  long long step = 0;
   double prior_train_wall = 0;
   if (ck.resume) {
     const Checkpoint& c = ck.checkpoint();  // its settings checked above (require_resumable)
-    const ResumePoint at = read_resume_point(ck, p.epochs, steps_per_epoch);
+    const ResumePoint at = read_resume_point(ck, p.epochs, plan.steps_per_epoch);
     prior_train_wall = resume_seconds(at, ck, "train_wall_s");
     restoring(ck, [&] {
       chip.restore(c, "chip");
@@ -579,53 +577,26 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
       curve_energy.restore(c.get_json("ledger_curve_evaluation"));
       t.restore(c);
     });
-    first_epoch = at.epoch + 1;
-    step = at.step;
-    curve = at.curve;
-    epoch_seconds = at.epoch_seconds;
+    state.epoch = at.epoch;
+    state.step = at.step;
+    state.curve = at.curve;
+    state.epoch_seconds = at.epoch_seconds;
     ck.release();  // restored: the loaded checkpoint is not needed again
-    fmt::print(stderr, "resumed from {} after epoch {} ({:.6g} s simulated)\n", ckpt_path, first_epoch - 1,
-               chip.now_s());
+    fmt::print(stderr, "resumed from {} after epoch {} ({:.6g} s simulated)\n", ckpt_path, state.epoch, chip.now_s());
   } else {
     t.program_initial();
   }
 
   Stopwatch train_clock;
-  double eval_s = 0;
-  Progress progress("epoch", p.epochs);
-  progress.resume_at(first_epoch - 1);
-  for (int epoch = first_epoch; epoch <= p.epochs; ++epoch) {
-    Stopwatch epoch_clock;
-    nlohmann::json entry = t.train_epoch(epoch, step, total_steps);
-    epoch_seconds.push_back(epoch_clock.seconds());
-    entry["seconds"] = epoch_seconds.back();
-    if (epoch % p.eval_every == 0 || epoch == p.epochs) {
-      // The learning curve's evaluation is not training: its time and energy are kept aside.
-      Stopwatch eval_clock;
-      const hw::Ledger before = ledger;
-      entry["test_error"] = {{"goodness", t.error(test)}};
-      curve_energy.add_all(ledger.minus(before));
-      eval_s += eval_clock.seconds();
-    }
-    std::string layers_text;
-    for (const auto& l : entry["layers"])
-      layers_text += fmt::format(" {:.2f}/{:.0f}/{:.0f}", l["loss"].get<double>(), l["goodness_pos"].get<double>(),
-                                 l["goodness_neg"].get<double>());
-    progress.report(epoch, fmt::format("loss/G+/G- per layer{} | {:.1f} s | {:.3g} images/s simulated{}", layers_text,
-                                       epoch_seconds.back(), entry["images_per_simulated_s"].get<double>(),
-                                       entry.contains("test_error")
-                                           ? fmt::format(" | err goodness {:.2f}%",
-                                                         100 * entry["test_error"]["goodness"].get<double>())
-                                           : ""));
-    curve.push_back(entry);
-    if (on_epoch) on_epoch(curve);
+  const bool finished = run_epochs(t, ledger, curve_energy, test, plan, state, [&](const EpochState& at) {
+    if (on_epoch) on_epoch(at.curve);
     // Checkpoint at the epoch end: a killed run resumes here.
     Checkpoint c;
     nlohmann::json record = checkpoint_run_record(ck);
-    record.update({{"epoch", epoch},
-                   {"step", step},
-                   {"curve", curve},
-                   {"epoch_seconds", epoch_seconds},
+    record.update({{"epoch", at.epoch},
+                   {"step", at.step},
+                   {"curve", at.curve},
+                   {"epoch_seconds", at.epoch_seconds},
                    {"train_wall_s", prior_train_wall + train_clock.seconds()}});
     c.put_json("run", record);
     chip.save(c, "chip");
@@ -633,13 +604,15 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     c.put_json("ledger_curve_evaluation", curve_energy.to_json());
     t.save(c);
     c.save(ckpt_path);
-    if (ck.stop_after > 0 && epoch == ck.stop_after && epoch < p.epochs) {
-      progress.finish();
-      fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", epoch, ckpt_path);
-      return stopped_metrics(epoch, ckpt_path, curve);
-    }
+    return !(ck.stop_after > 0 && at.epoch == ck.stop_after);
+  });
+  if (!finished) {
+    fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", state.epoch, ckpt_path);
+    return stopped_metrics(state.epoch, ckpt_path, state.curve);
   }
-  progress.finish();
+  const nlohmann::json& curve = state.curve;
+  const std::vector<double>& epoch_seconds = state.epoch_seconds;
+  const double eval_s = state.eval_s;
   // With periodic carry the fine arrays' last content goes into the weights: inference reads them alone.
   t.finish_training();
   const double train_wall = prior_train_wall + train_clock.seconds() - eval_s;
