@@ -7,7 +7,6 @@
 
 #include <cstdio>
 #include <new>
-#include <type_traits>
 
 #include "core/error.h"
 #include "model/dataset.h"
@@ -33,31 +32,7 @@ int main(int argc, char** argv) {
   if (!parse_command_line(app, argc, argv, code)) return code;
   try {
     nlohmann::json config = options_to_json(app);
-    if (insitu.in_situ()) {
-      // Where the chip's defaults differ from digital FF's (unless the command line chose), and the record
-      // keeps the values the run used.
-      const auto chip_default = [&](const std::string& option, auto& field, auto value) {
-        if (app.count("--" + option) > 0) return;
-        field = value;
-        if constexpr (std::is_arithmetic_v<decltype(value)>)
-          config[option] = nlohmann::json::parse(fmt::format("{}", value));  // 0.004, not float's 0.0040000002
-        else
-          config[option] = value;
-      };
-      // On the chip the negatives are random and the prediction is by goodness unless asked otherwise (and
-      // then refused with the reason): both alternatives need a digitised read-out on the learning path.
-      chip_default("negatives", params.negatives, std::string("random"));
-      chip_default("predict", params.predict, std::string("goodness"));
-      // Plain pulsed SGD unless --momentum asks for analog momentum (a momentum array beside every
-      // layer); the weight cost is not built in situ.
-      chip_default("momentum", params.momentum, 0.0f);
-      chip_default("weight-cost", params.weight_cost, 0.0f);
-      // Plain pulsed SGD has no momentum to average over steps: a smaller step (momentum keeps the digital
-      // default), and initial weights that put the goodness near its threshold so the first updates are
-      // not saturated.
-      if (params.momentum == 0) chip_default("lr", params.lr, 0.004f);
-      chip_default("init-scale", params.init_scale, 2.5f);
-    }
+    if (insitu.in_situ()) apply_insitu_defaults(app, params, config);
     params.validate();
     insitu.validate();
     resume.validate(params.epochs);

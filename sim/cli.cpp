@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <iostream>
@@ -286,5 +287,30 @@ nlohmann::json options_json(const CLI::App& app, bool as_given) {
 nlohmann::json options_to_json(const CLI::App& app) { return options_json(app, true); }
 
 nlohmann::json option_defaults(const CLI::App& app) { return options_json(app, false); }
+
+void parse_recorded_options(CLI::App& app, const nlohmann::json& recorded, const std::string& source) {
+  require(recorded.is_object(), "{}: the recorded options are not an object", source);
+  const auto text = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+  std::vector<std::string> args;
+  for (const auto& [key, value] : recorded.items()) {
+    const CLI::Option* opt = app.get_option_no_throw("--" + key);
+    if (opt == nullptr || key == "config") continue;
+    if (!value.is_array()) {
+      args.push_back(fmt::format("--{}={}", key, text(value)));
+    } else if (opt->get_delimiter() == ',') {
+      std::string joined;
+      for (const auto& e : value) joined += (joined.empty() ? "" : ",") + text(e);
+      if (!joined.empty()) args.push_back(fmt::format("--{}={}", key, joined));
+    } else {
+      for (const auto& e : value) args.push_back(fmt::format("--{}={}", key, text(e)));
+    }
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes a vector of arguments last first
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    throw Error(fmt::format("{}: a recorded option does not parse: {}", source, e.what()));
+  }
+}
 
 }  // namespace mortal

@@ -43,4 +43,9 @@ nlohmann::json options_to_json(const CLI::App& app);
 // line that sets nothing.
 nlohmann::json option_defaults(const CLI::App& app);
 
+// Sets the options of `app` that `recorded` (an options_to_json record, e.g. a checkpoint's fingerprint)
+// names, as the command line would; keys `app` has no option for are left out. An impossible value is an
+// Error naming `source`, the option and the value.
+void parse_recorded_options(CLI::App& app, const nlohmann::json& recorded, const std::string& source);
+
 }  // namespace mortal

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <type_traits>
 
 #include "core/checkpoint.h"
 #include "core/error.h"
@@ -475,11 +476,27 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   return ns;
 }
 
-nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Checkpointing& ck, std::uint64_t seed,
-                             const std::string& out, const FFCurveCallback& on_epoch) {
+void apply_insitu_defaults(const CLI::App& app, FFParams& p, nlohmann::json& config) {
+  const auto chip_default = [&](const std::string& option, auto& field, auto value) {
+    if (app.count("--" + option) > 0) return;
+    field = value;
+    if constexpr (std::is_arithmetic_v<decltype(value)>)
+      config[option] = nlohmann::json::parse(fmt::format("{}", value));  // 0.004, not float's 0.0040000002
+    else
+      config[option] = value;
+  };
+  chip_default("negatives", p.negatives, std::string("random"));
+  chip_default("predict", p.predict, std::string("goodness"));
+  chip_default("momentum", p.momentum, 0.0f);
+  chip_default("weight-cost", p.weight_cost, 0.0f);
+  if (p.momentum == 0) chip_default("lr", p.lr, 0.004f);
+  chip_default("init-scale", p.init_scale, 2.5f);
+}
+
+UpdateRuleParams insitu_rule(const FFParams& p, const InSituParams& ip) {
   p.validate();
   ip.validate();
-  require(ip.in_situ(), "run_insitu_ff needs a device preset, got 'digital'");
+  require(ip.in_situ(), "FF in situ needs a device preset, got 'digital'");
   require(p.schedule == "pipelined", "in situ every layer learns on every batch: schedule must be pipelined, got '{}'",
           p.schedule);
   require(p.negatives == "random",
@@ -497,6 +514,35 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
           "second-device '{}' names the device of the momentum or fine arrays: it needs --momentum > 0 or --carry",
           ip.second_device);
   require(!ip.momentum.share() || p.momentum > 0, "momentum-decay share needs analog momentum (--momentum > 0)");
+  return rule;
+}
+
+hw::ChipParams insitu_chip(const FFParams& p, const InSituParams& ip, const UpdateRuleParams& rule, const Dataset& train,
+                           hw::EnergyParams& energy, const Perturbation* perturbation) {
+  std::vector<int> sizes = {train.features()};
+  for (int u : p.layers) sizes.push_back(u);
+  hw::ChipParams cp = hw::chip_preset(ip.device, sizes);
+  if (!ip.second_device.empty()) cp.set_second_device(ip.second_device);
+  if (perturbation != nullptr) perturb(cp, *perturbation);
+  apply_hw_overrides(cp, energy, ip.hw);
+  cp.bias_row = true;
+  cp.extra_arrays = extra_arrays(rule);
+  double input_range = ip.input_range;
+  if (input_range <= 0) {
+    // The largest value the first layer is driven with: a normalised image with a label written in.
+    Mat x(std::min(train.size(), 10000), train.features());
+    overlay_label(x, train.images.topRows(x.rows()), 0, p.label_coding());
+    normalise_rows(x, x, parse_norm(p.input_norm), p.layer_params().norm_eps);
+    input_range = double(x.maxCoeff());
+  }
+  for (std::size_t k = 0; k < p.layers.size(); ++k)
+    cp.scales.push_back({ip.w_scale, k == 0 ? input_range : ip.hidden_range, ip.output_range});
+  return cp;
+}
+
+nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Checkpointing& ck, std::uint64_t seed,
+                             const std::string& out, const FFCurveCallback& on_epoch) {
+  const UpdateRuleParams rule = insitu_rule(p, ip);
   require_resumable(ck);
   Stopwatch total;
   const FFData data = load_ff_data(p, seed);
@@ -530,26 +576,9 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
 
   // The chips: FF trains on one; the rival is programmed onto another of the same seed (the same
   // individual: every layer's devices are drawn from the seed and the layer's name).
-  hw::Ledger ledger;
-  std::vector<int> sizes = {data.train.features()};
-  for (int u : p.layers) sizes.push_back(u);
-  hw::ChipParams cp = hw::chip_preset(ip.device, sizes);
-  if (!ip.second_device.empty()) cp.set_second_device(ip.second_device);
-  hw::EnergyParams energy = ledger.params();
-  apply_hw_overrides(cp, energy, ip.hw);
-  ledger = hw::Ledger(energy);
-  cp.bias_row = true;
-  cp.extra_arrays = extra_arrays(rule);
-  double input_range = ip.input_range;
-  if (input_range <= 0) {
-    // The largest value the first layer is driven with: a normalised image with a label written in.
-    Mat x(std::min(data.train.size(), 10000), data.train.features());
-    overlay_label(x, data.train.images.topRows(x.rows()), 0, p.label_coding());
-    normalise_rows(x, x, parse_norm(p.input_norm), p.layer_params().norm_eps);
-    input_range = double(x.maxCoeff());
-  }
-  for (std::size_t k = 0; k < p.layers.size(); ++k)
-    cp.scales.push_back({ip.w_scale, k == 0 ? input_range : ip.hidden_range, ip.output_range});
+  hw::EnergyParams energy;
+  const hw::ChipParams cp = insitu_chip(p, ip, rule, data.train, energy);
+  hw::Ledger ledger(energy);
   hw::Chip chip("ff", cp, ledger, seed);
   std::unique_ptr<hw::Chip> rival_chip;
   if (bp_net) {

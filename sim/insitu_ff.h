@@ -25,6 +25,7 @@
 #include "hw/chip.h"
 #include "hw/pipeline.h"
 #include "sim/ff_experiment.h"
+#include "sim/perturbation.h"
 #include "sim/resume.h"
 #include "sim/rules/update_rule.h"
 #include "sim/supervision.h"
@@ -142,6 +143,23 @@ class InSituFF {
   double sim_train_s_ = 0;
   long long total_steps_ = 1;  // of the run: the rate schedule's denominator (set by train_epoch)
 };
+
+// The defaults of an in-situ run where they differ from digital FF's, for every option `app` was not
+// given (on the command line or in its config file), written into `config` as the run uses them: random
+// negatives and prediction by goodness (both alternatives need a digitised read-out on the learning path),
+// no momentum and no weight cost (plain pulsed SGD), a smaller rate without momentum, and initial weights
+// that put the goodness near its threshold so the first updates are not saturated.
+void apply_insitu_defaults(const CLI::App& app, FFParams& p, nlohmann::json& config);
+
+// The in-situ run's update rule, after checking that p and ip are a run the chip can do (Error naming what
+// it cannot: hard negatives, a softmax read-out, Adam, a weight cost, ...).
+UpdateRuleParams insitu_rule(const FFParams& p, const InSituParams& ip);
+
+// The chip of an in-situ run on `train`: the preset of ip.device with p's layers, the second device, the
+// variability `perturbation` (when given), ip.hw's overrides (those of the energy into `energy`), a bias
+// row, the rule's extra arrays and the layers' ranges.
+hw::ChipParams insitu_chip(const FFParams& p, const InSituParams& ip, const UpdateRuleParams& rule, const Dataset& train,
+                           hw::EnergyParams& energy, const Perturbation* perturbation = nullptr);
 
 // Trains FF in situ and evaluates it (and the rival) over drift; returns the metrics section. `out` is
 // the results path (the plot path derives from it); the chip's whole state is checkpointed at every

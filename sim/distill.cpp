@@ -1,0 +1,531 @@
+#include "sim/distill.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/random/uniform_real_distribution.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "model/ff_labels.h"
+#include "model/softmax.h"
+#include "sim/cli.h"
+#include "sim/hw_config.h"
+#include "sim/insitu_epochs.h"
+#include "sim/plot.h"
+#include "sim/results.h"
+
+namespace mortal {
+
+const std::vector<std::string>& distill_methods() {
+  static const std::vector<std::string> m = {"labels", "weight-copy", "conductance-copy", "hard", "soft", "copy+soft"};
+  return m;
+}
+
+bool DistillParams::trains(const std::string& method) {
+  return method == "labels" || method == "hard" || method == "soft" || method == "copy+soft";
+}
+bool DistillParams::copies(const std::string& method) {
+  return method == "weight-copy" || method == "conductance-copy" || method == "copy+soft";
+}
+
+void DistillParams::add_options(CLI::App& app) {
+  app.add_option("--teacher", teacher,
+                 "The teacher: the checkpoint of a finished ff_mnist in-situ run (its device and layers must be this "
+                 "run's --device and --layers); default: trained in this run from the labels");
+  list_option(app.add_option("--methods", methods, "Transfer methods, measured in this order on the same student: " +
+                                                       fmt::format("{}", fmt::join(distill_methods(), ", "))));
+  app.add_option("--student-device", student_device, "The student's device preset (default: the teacher's): " +
+                                                          hw::device_preset_names());
+  list_option(app.add_option("--student-layers", student_layers, "The student's hidden layer sizes (default: the "
+                                                                 "teacher's; other sizes leave nothing to copy)"));
+  app.add_option("--student-seed", student_seed, "The student individual's seed (0: derived from --seed)");
+  app.add_option("--student-epochs", student_epochs, "Epochs of every trained method (0: --epochs)");
+  app.add_option("--transfer", transfer, "Unlabelled transfer images, drawn from the training set (0: all)");
+  app.add_option("--teacher-temperature", temperature,
+                 "Temperature of the teacher's softmax over its label scores (0: set by --confidence)");
+  app.add_option("--confidence", confidence,
+                 "With --teacher-temperature 0: the temperature at which the teacher's mean largest probability is this");
+  perturb.add_options(app);
+  app.add_option("--teacher-perturb", teacher_perturb, "The teacher's variability scale (< 0: --perturb's)");
+}
+
+void DistillParams::validate() const {
+  require(!methods.empty(), "methods: at least one transfer method");
+  for (const std::string& m : methods)
+    require(std::find(distill_methods().begin(), distill_methods().end(), m) != distill_methods().end(),
+            "methods: unknown method '{}' (known: {})", m, fmt::join(distill_methods(), ", "));
+  for (std::size_t i = 0; i < methods.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j) require(methods[i] != methods[j], "methods: '{}' given twice", methods[i]);
+  if (!student_device.empty()) (void)hw::device_preset(student_device);
+  for (int u : student_layers) require(u >= 1, "student-layers: a layer of {} units", u);
+  require(student_epochs >= 0, "student-epochs must be at least 0, got {}", student_epochs);
+  require(transfer >= 0, "transfer must be at least 0, got {}", transfer);
+  check_nonnegative("teacher-temperature", temperature);
+  require(std::isfinite(temperature), "teacher-temperature must be finite, got {}", temperature);
+  require(confidence > 0 && confidence < 1, "confidence must be in (0, 1), got {}", confidence);
+  perturb.validate();
+  if (teacher_perturb >= 0) {
+    Perturbation t = perturb;
+    t.scale = teacher_perturb;
+    t.validate();
+  }
+}
+
+int distill_total_epochs(const FFParams& p, const DistillParams& dp) {
+  const int student = dp.student_epochs > 0 ? dp.student_epochs : p.epochs;
+  int total = dp.teacher.empty() ? p.epochs : 0;
+  for (const std::string& m : dp.methods)
+    if (DistillParams::trains(m)) total += student;
+  return total;
+}
+
+void TeacherSupervision::overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const {
+  const int C = classes();
+  const auto row = probabilities_.row(i);
+  if (targets_ == Targets::hard) {
+    Eigen::Index top = 0;
+    row.maxCoeff(&top);
+    positive = {int(top), 1.0f};
+    negative = {random_wrong_label(int(top), C, rng), 0.0f};
+    return;
+  }
+  boost::random::uniform_real_distribution<double> u(0, 1);
+  const double r = u(rng);
+  double cum = 0;
+  int k = C - 1;
+  for (int c = 0; c < C; ++c) {
+    cum += double(row(c));
+    if (r < cum) {
+      k = c;
+      break;
+    }
+  }
+  positive = {k, row(k)};
+  const int other = random_wrong_label(k, C, rng);
+  negative = {other, row(other)};
+}
+
+Mat softmax_rows(const Mat& scores, double temperature) {
+  require(temperature > 0, "softmax temperature must be positive, got {}", temperature);
+  Mat p = scores * float(1.0 / temperature);
+  for (Eigen::Index i = 0; i < p.rows(); ++i) {
+    p.row(i).array() -= p.row(i).maxCoeff();
+    p.row(i) = p.row(i).array().exp().matrix();
+    p.row(i) /= p.row(i).sum();
+  }
+  return p;
+}
+
+double mean_top_probability(const Mat& scores, double temperature) {
+  const Mat p = softmax_rows(scores, temperature);
+  return p.rows() == 0 ? 0.0 : double(p.rowwise().maxCoeff().mean());
+}
+
+double temperature_for(const Mat& scores, double confidence) {
+  require(scores.rows() > 0 && scores.cols() > 1, "temperature_for needs scores of at least one image and two labels");
+  require(confidence > 1.0 / double(scores.cols()) && confidence < 1,
+          "confidence must lie between 1 / labels ({:.3g}) and 1, got {}", 1.0 / double(scores.cols()), confidence);
+  // The spread of the scores sets the scale: from far below it (one-hot) to far above (uniform).
+  const double spread = std::max(1e-12, double((scores.rowwise().maxCoeff() - scores.rowwise().minCoeff()).mean()));
+  double lo = std::log(spread * 1e-6), hi = std::log(spread * 1e6);
+  for (int it = 0; it < 100; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (mean_top_probability(scores, std::exp(mid)) > confidence ? lo : hi) = mid;
+  }
+  return std::exp(0.5 * (lo + hi));
+}
+
+void copy_weights(hw::Chip& from, hw::Chip& to, hw::FastRng& rng) {
+  for (int k = 0; k < from.layers(); ++k) {
+    const hw::Crossbar& a = from.weights(k);
+    Mat w(a.outputs(), a.inputs());
+    from.read_out(k, w, rng);
+    to.program(k, w);
+  }
+}
+
+void copy_conductances(hw::Chip& from, hw::Chip& to) {
+  for (int k = 0; k < from.layers(); ++k) {
+    hw::Crossbar& a = from.weights(k);
+    Mat gp(a.outputs(), a.inputs()), gm(a.outputs(), a.inputs());
+    a.conductances(gp, gm, from.now_s());
+    const hw::CrossbarParams& b = to.weights(k).params();
+    // The conductance difference in the student's own units: its normalised weight, times its scale.
+    to.program(k, (gp - gm) * float(b.w_scale / b.device.g_unit_us()));
+  }
+}
+
+namespace {
+
+// The teacher of a run: its settings, its variability and its seed.
+struct TeacherSpec {
+  FFParams p;
+  InSituParams ip;
+  Perturbation perturb;
+  bool perturbed = true;  // false: a checkpoint of a run without a variability scale (ff_mnist's)
+  std::uint64_t seed = 0;
+};
+
+// A teacher restored from a finished in-situ run's checkpoint: its settings from the checkpoint's
+// fingerprint, checked against what this run expects of its teacher.
+TeacherSpec teacher_from(const std::string& path, const Checkpoint& c, const FFParams& p, const InSituParams& ip) {
+  const nlohmann::json& run = c.get_json("run");
+  require(run.is_object() && run.contains("fingerprint") && run.contains("epoch"),
+          "teacher checkpoint {}: no run record with a fingerprint and an epoch: not an in-situ run's checkpoint", path);
+  const nlohmann::json& f = run["fingerprint"];
+  TeacherSpec t;
+  CLI::App app;
+  RunOptions r;
+  add_run_options(app, r, "");
+  t.p.add_options(app);
+  t.ip.add_options(app);
+  t.perturb.add_options(app);
+  parse_recorded_options(app, f, "teacher checkpoint " + path);
+  t.perturbed = f.contains("perturb");
+  t.seed = r.seed;
+  require(t.ip.in_situ(), "teacher checkpoint {}: a digital run's (device 'digital'): a teacher must be a chip", path);
+  require(t.ip.device == ip.device, "teacher checkpoint {}: device '{}', but this run's teacher is '{}' (--device)",
+          path, t.ip.device, ip.device);
+  require(t.p.layers == p.layers, "teacher checkpoint {}: layers {}, but this run's teacher has {} (--layers)", path,
+          fmt::join(t.p.layers, ","), fmt::join(p.layers, ","));
+  require(run["epoch"].is_number_integer() && run["epoch"].get<int>() == t.p.epochs,
+          "teacher checkpoint {}: a run stopped after epoch {} of {}: a teacher must have finished", path,
+          run["epoch"].dump(), t.p.epochs);
+  return t;
+}
+
+nlohmann::json state_json(const EpochState& s) {
+  return {{"epoch", s.epoch}, {"step", s.step}, {"curve", s.curve}, {"epoch_seconds", s.epoch_seconds}};
+}
+
+EpochState state_from(const nlohmann::json& j, const std::string& path) {
+  EpochState s;
+  require(j.is_object() && j.contains("epoch") && j["epoch"].is_number_integer() && j["epoch"].get<int>() >= 0,
+          "{}: checkpoint field 'run.epoch_state.epoch' is {}, not an epoch", path, j.value("epoch", nlohmann::json()).dump());
+  s.epoch = j["epoch"].get<int>();
+  require(j.contains("step") && j["step"].is_number_integer() && j["step"].get<long long>() >= 0,
+          "{}: checkpoint field 'run.epoch_state.step' is not a step count", path);
+  s.step = j["step"].get<long long>();
+  require(j.contains("curve") && j["curve"].is_array() && int(j["curve"].size()) == s.epoch,
+          "{}: checkpoint field 'run.epoch_state.curve' does not hold one entry per finished epoch", path);
+  s.curve = j["curve"];
+  require(j.contains("epoch_seconds") && j["epoch_seconds"].is_array() && int(j["epoch_seconds"].size()) == s.epoch,
+          "{}: checkpoint field 'run.epoch_state.epoch_seconds' does not hold one time per finished epoch", path);
+  s.epoch_seconds = j["epoch_seconds"].get<std::vector<double>>();
+  return s;
+}
+
+double percent(const nlohmann::json& v) { return 100 * v.get<double>(); }
+
+}  // namespace
+
+nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const DistillParams& dp, const Checkpointing& ck,
+                           std::uint64_t seed, const std::string& out) {
+  dp.validate();
+  const UpdateRuleParams rule = insitu_rule(p, ip);
+  require_resumable(ck);
+  require(!ck.path.empty(), "a distillation run needs a checkpoint path");
+  Stopwatch total;
+
+  // The teacher: trained here with this run's settings, or restored from a finished run.
+  std::unique_ptr<Checkpoint> teacher_ck;
+  TeacherSpec ts{p, ip, dp.perturb, true, seed};
+  if (dp.teacher_perturb >= 0) ts.perturb.scale = dp.teacher_perturb;
+  if (!dp.teacher.empty()) {
+    teacher_ck = std::make_unique<Checkpoint>(Checkpoint::load(dp.teacher));
+    ts = teacher_from(dp.teacher, *teacher_ck, p, ip);
+  }
+  const UpdateRuleParams teacher_rule = dp.teacher.empty() ? rule : insitu_rule(ts.p, ts.ip);
+
+  // The student: another individual, of its own preset and shape if asked.
+  FFParams sp = p;
+  if (!dp.student_layers.empty()) sp.layers = dp.student_layers;
+  if (dp.student_epochs > 0) sp.epochs = dp.student_epochs;
+  InSituParams sip = ip;
+  if (!dp.student_device.empty()) sip.device = dp.student_device;
+  const std::uint64_t student_seed = dp.student_seed != 0 ? dp.student_seed : stream_seed(seed, "distill.student");
+  require(student_seed != ts.seed, "the student's seed {} is the teacher's: the student must be another individual",
+          student_seed);
+  const bool same_shape = sp.layers == ts.p.layers;
+
+  const FFData data = load_ff_data(p, seed);
+  const Dataset test = p.test_limit > 0 && p.test_limit < data.test.size() ? data.test.head(p.test_limit) : data.test;
+  require_limit("--transfer", dp.transfer, data.train.size(), "training images");
+  std::vector<int> transfer_idx;
+  if (dp.transfer > 0) {
+    transfer_idx = shuffled_indices(data.train.size(), stream_seed(seed, "distill.transfer"));
+    transfer_idx.resize(std::size_t(dp.transfer));
+  }
+  // What the student learns from: images only. (The labels stay in `data`, read for test errors.)
+  const UnlabelledImages transfer = UnlabelledImages::of(data.train, transfer_idx);
+  Mat probabilities;  // the teacher's, over the transfer images: filled once the teacher has learned
+  const TeacherSupervision soft(transfer, probabilities, TeacherSupervision::Targets::soft);
+  const TeacherSupervision hard(transfer, probabilities, TeacherSupervision::Targets::hard);
+  const LabelSupervision labelled(data.train);
+
+  // Both chips, on one ledger, before the kernel starts.
+  hw::EnergyParams energy;
+  const hw::ChipParams tcp = insitu_chip(ts.p, ts.ip, teacher_rule, data.train, energy, ts.perturbed ? &ts.perturb : nullptr);
+  const hw::ChipParams scp = insitu_chip(sp, sip, rule, data.train, energy, &dp.perturb);
+  hw::Ledger ledger(energy);
+  hw::Chip teacher("teacher", tcp, ledger, ts.seed);
+  hw::Chip student("student", scp, ledger, student_seed);
+  InSituFF teacher_t(teacher, ts.p, labelled, ts.seed, ts.ip.fifo_depth, teacher_rule);
+  std::vector<std::unique_ptr<InSituFF>> trainers;
+  for (const std::string& m : dp.methods) {
+    const FFSupervision& from = m == "labels" ? static_cast<const FFSupervision&>(labelled)
+                                : m == "hard" ? static_cast<const FFSupervision&>(hard)
+                                              : static_cast<const FFSupervision&>(soft);
+    trainers.push_back(std::make_unique<InSituFF>(student, sp, from, student_seed, sip.fifo_depth, rule));
+  }
+
+  // Where the run stands: part 0 trains the teacher; part 1 queries it; part 2 + i is method i.
+  int part = 0, epochs_done = 0;
+  EpochState state;
+  hw::Ledger curve_energy(energy);
+  nlohmann::json results = {{"methods", nlohmann::json::array()}};
+  nlohmann::json method_start;  // the ledgers, clocks and times when the running method began
+  double prior_wall = 0;
+  Stopwatch clock;
+  const auto checkpoint = [&](bool with_student) {
+    Checkpoint c;
+    nlohmann::json record = checkpoint_run_record(ck);
+    record.update({{"part", part},
+                   {"epochs_done", epochs_done},
+                   {"epoch_state", state_json(state)},
+                   {"results", results},
+                   {"method_start", method_start},
+                   {"wall_s", prior_wall + clock.seconds()}});
+    c.put_json("run", record);
+    teacher.save(c, "teacher");
+    c.put_json("ledger", ledger.to_json());
+    c.put_json("ledger_curve_evaluation", curve_energy.to_json());
+    if (part == 0) teacher_t.save(c);
+    if (part >= 1) c.put("distill.probabilities", probabilities);
+    if (with_student) {
+      student.save(c, "student");
+      trainers[std::size_t(part - 2)]->save(c);
+    }
+    c.save(ck.path);
+  };
+  const auto stop_here = [&] { return ck.stop_after > 0 && epochs_done == ck.stop_after; };
+
+  if (ck.resume) {
+    const Checkpoint& c = ck.checkpoint();
+    restoring(ck, [&] {
+      const nlohmann::json& r = c.get_json("run");
+      part = r.at("part").get<int>();
+      require(part >= 0 && part <= int(dp.methods.size()) + 2, "{}: checkpoint field 'run.part' is {}, not a part of "
+              "this run", ck.path, part);
+      epochs_done = r.at("epochs_done").get<int>();
+      require(epochs_done >= 0 && epochs_done <= distill_total_epochs(p, dp),
+              "{}: checkpoint field 'run.epochs_done' is {}, not an epoch count of this run", ck.path, epochs_done);
+      state = state_from(r.at("epoch_state"), ck.path);
+      results = r.at("results");
+      method_start = r.at("method_start");
+      prior_wall = r.at("wall_s").get<double>();
+      teacher.restore(c, "teacher");
+      ledger.restore(c.get_json("ledger"));
+      curve_energy.restore(c.get_json("ledger_curve_evaluation"));
+      if (part == 0) teacher_t.restore(c);
+      if (part >= 1)
+        c.get("distill.probabilities", probabilities, transfer.size(), data.train.num_classes);
+      if (part >= 2 && part - 2 < int(dp.methods.size()) && state.epoch > 0) {
+        student.restore(c, "student");
+        trainers[std::size_t(part - 2)]->restore(c);
+      }
+    });
+    ck.release();
+    fmt::print(stderr, "resumed from {} at part {} ({} epochs done)\n", ck.path, part, epochs_done);
+  } else if (teacher_ck) {
+    // The teacher as its run left it at its last epoch end; its update rule then leaves the weights as
+    // inference reads them, as that run did after its last epoch.
+    Checkpointing from;
+    from.path = dp.teacher;
+    restoring(from, [&] {
+      teacher.restore(*teacher_ck, "chip");
+      teacher_t.restore(*teacher_ck);
+    });
+    teacher_t.finish_training();
+    teacher_ck.reset();
+    part = 1;
+    results["teacher"] = {{"from", dp.teacher}};
+  }
+
+  // Part 0: the teacher learns from the labels.
+  if (part == 0) {
+    if (state.epoch == 0) teacher_t.program_initial();
+    const EpochPlan plan{ts.p.epochs, (data.train.size() + ts.p.batch - 1) / ts.p.batch, ts.p.eval_every,
+                         "teacher epoch"};
+    const bool done = run_epochs(teacher_t, ledger, curve_energy, test, plan, state, [&](const EpochState&) {
+      ++epochs_done;
+      checkpoint(false);
+      return !stop_here();
+    });
+    if (!done) return stopped_metrics(epochs_done, ck.path, state.curve);
+    teacher_t.finish_training();
+    results["teacher"] = {{"from", "trained in this run"},
+                          {"curve", state.curve},
+                          {"energy_training_pj", ledger.minus(curve_energy).total_energy_pj()}};
+    state = {};
+    part = 1;
+  }
+
+  // Part 1: the teacher's test error, and its probabilities over the transfer images (its queries' cost is
+  // the transfer's).
+  if (part == 1) {
+    const hw::Ledger before = ledger;
+    const double t0 = teacher.now_s();
+    Mat scores;
+    teacher_t.scores(transfer.images, transfer.num_classes, scores);
+    const double query_pj = ledger.minus(before).total_energy_pj(), query_s = teacher.now_s() - t0;
+    const double temperature = dp.temperature > 0 ? dp.temperature : temperature_for(scores, dp.confidence);
+    probabilities = softmax_rows(scores, temperature);
+    const hw::Ledger eval_before = ledger;
+    const double teacher_error = teacher_t.error(test);
+    curve_energy.add_all(ledger.minus(eval_before));
+    results["teacher"].update({{"test_error", teacher_error},
+                               {"device", ts.ip.device},
+                               {"layers", ts.p.layers},
+                               {"seed", ts.seed},
+                               {"perturb", ts.perturbed ? nlohmann::json(ts.perturb.scale) : nlohmann::json("none")},
+                               {"hardware", hw_to_json(tcp, energy)}});
+    results["transfer"] = {{"images", transfer.size()},
+                           {"temperature", temperature},
+                           {"teacher_mean_top_probability", mean_top_probability(scores, temperature)},
+                           {"query_energy_pj", query_pj},
+                           {"query_simulated_s", query_s}};
+    fmt::print(stderr, "teacher ({} chip, seed {}): test error {:.2f}%; {} transfer images at temperature {:.4g} "
+               "(mean top probability {:.3f})\n", ts.ip.device, ts.seed, 100 * teacher_error, transfer.size(),
+               temperature, results["transfer"]["teacher_mean_top_probability"].get<double>());
+    part = 2;
+    checkpoint(false);
+  }
+
+  // Parts 2 + i: the methods, each on the same student individual.
+  const auto steps_of = [&](const std::string& m) {
+    const int n = m == "labels" ? data.train.size() : transfer.size();
+    return (n + sp.batch - 1) / sp.batch;
+  };
+  while (part - 2 < int(dp.methods.size())) {
+    const std::string& m = dp.methods[std::size_t(part - 2)];
+    InSituFF& t = *trainers[std::size_t(part - 2)];
+    if (DistillParams::copies(m) && !same_shape) {
+      results["methods"].push_back(
+          {{"method", m},
+           {"skipped", fmt::format("the student's layers ({}) are not the teacher's ({}): nothing to copy into",
+                                   fmt::join(sp.layers, ","), fmt::join(ts.p.layers, ","))}});
+      state = {};
+      ++part;
+      checkpoint(false);
+      continue;
+    }
+    if (state.epoch == 0) {
+      // The same individual for every method: its variations drawn again from its seed, its arrays rewritten.
+      student.reseed(student_seed);
+      student.clear_extra_arrays();
+      method_start = {{"ledger", ledger.to_json()},
+                      {"curve_ledger", curve_energy.to_json()},
+                      {"simulated_s", student.now_s()},
+                      {"wall_s", prior_wall + clock.seconds()}};
+      hw::FastRng copy_rng(seed, "distill.copy", std::uint64_t(part));
+      if (m == "weight-copy" || m == "copy+soft")
+        copy_weights(teacher, student, copy_rng);
+      else if (m == "conductance-copy")
+        copy_conductances(teacher, student);
+      else
+        t.program_initial();
+    }
+    if (DistillParams::trains(m)) {
+      const EpochPlan plan{sp.epochs, steps_of(m), sp.eval_every, m + " epoch"};
+      const bool done = run_epochs(t, ledger, curve_energy, test, plan, state, [&](const EpochState&) {
+        ++epochs_done;
+        checkpoint(true);
+        return !stop_here();
+      });
+      if (!done) return stopped_metrics(epochs_done, ck.path, state.curve);
+      t.finish_training();
+    }
+    hw::Ledger start(energy), curve_start(energy);
+    start.restore(method_start["ledger"]);
+    curve_start.restore(method_start["curve_ledger"]);
+    const double energy_pj =
+        ledger.minus(start).total_energy_pj() - curve_energy.minus(curve_start).total_energy_pj();
+    const double simulated_s = student.now_s() - method_start["simulated_s"].get<double>();
+    const double wall_s = prior_wall + clock.seconds() - method_start["wall_s"].get<double>();
+    const hw::Ledger eval_before = ledger;
+    const double err = t.error(test);
+    curve_energy.add_all(ledger.minus(eval_before));
+    nlohmann::json r = {{"method", m},
+                        {"test_error", err},
+                        {"gap_to_teacher", err - results["teacher"]["test_error"].get<double>()},
+                        {"energy_pj", energy_pj},
+                        {"simulated_s", simulated_s},
+                        {"wall_s", wall_s}};
+    if (DistillParams::trains(m)) r["curve"] = state.curve;
+    fmt::print(stderr, "{:>16}: student test error {:.2f}% (teacher {:.2f}%), {:.3g} uJ, {:.3g} s simulated\n", m,
+               100 * err, percent(results["teacher"]["test_error"]), energy_pj * 1e-6, simulated_s);
+    results["methods"].push_back(r);
+    state = {};
+    ++part;
+    checkpoint(false);
+  }
+
+  // The table, the plot and the flat metrics a sweep collects.
+  nlohmann::json metrics = {{"status", "finished"},
+                            {"teacher", results["teacher"]},
+                            {"student",
+                             {{"device", sip.device},
+                              {"layers", sp.layers},
+                              {"seed", student_seed},
+                              {"perturb", dp.perturb.scale},
+                              {"hardware", hw_to_json(scp, energy)}}},
+                            {"transfer", results["transfer"]},
+                            {"methods", results["methods"]},
+                            {"teacher_test_error", results["teacher"]["test_error"]}};
+  fmt::print(stderr, "\n{:>16} | {:>10} | {:>8} | {:>12} | {:>12}\n", "method", "test error", "vs teacher",
+             "energy (uJ)", "simulated s");
+  Series errors{"student", {}, {}}, teacher_line{"teacher", {}, {}};
+  std::vector<std::string> tics;
+  for (const auto& r : results["methods"]) {
+    const std::string m = r["method"];
+    if (r.contains("skipped")) {
+      fmt::print(stderr, "{:>16} | skipped: {}\n", m, r["skipped"].get<std::string>());
+      continue;
+    }
+    metrics["test_error_" + m] = r["test_error"];
+    fmt::print(stderr, "{:>16} | {:>9.2f}% | {:>+9.2f} | {:>12.4g} | {:>12.4g}\n", m, percent(r["test_error"]),
+               percent(r["gap_to_teacher"]), r["energy_pj"].get<double>() * 1e-6, r["simulated_s"].get<double>());
+    errors.x.push_back(double(tics.size()));
+    errors.y.push_back(percent(r["test_error"]));
+    teacher_line.x.push_back(double(tics.size()));
+    teacher_line.y.push_back(percent(results["teacher"]["test_error"]));
+    tics.push_back(m);
+  }
+  const std::string stem = results_stem(out) + "_methods";
+  metrics["plot"] = "";
+  if (!tics.empty()) {
+    try {
+      plot_png(stem,
+               PlotSpec{fmt::format("Student (seed {}, perturbation {:g}) by transfer method", student_seed,
+                                    dp.perturb.scale),
+                        "transfer method", "test error (%)", false, false, tics},
+               {errors, teacher_line});
+      metrics["plot"] = stem + ".png";
+    } catch (const Error& e) {
+      fmt::print(stderr, "warning: no plot: {}\n", e.what());
+      metrics["plot_error"] = e.what();
+    }
+  }
+  metrics["timing_s"] = {{"total", prior_wall + clock.seconds()}, {"this_process", total.seconds()},
+                         {"cpu_total", cpu_seconds()}};
+  metrics["energy_total"] = ledger.to_json();
+  return metrics;
+}
+
+}  // namespace mortal

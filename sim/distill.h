@@ -1,0 +1,108 @@
+#pragma once
+// Mortal computation (Hinton 2022, section 8): a chip that learned in situ has absorbed its own quirks (its
+// devices, its analog units' gains and offsets, its stuck cells), so its weights mean something only on
+// that chip. Knowledge moves to another individual the way it moves between brains: the student learns,
+// on its own hardware, to behave like the teacher.
+//
+// A teacher chip (trained in the same run, or restored from an ff_mnist in-situ checkpoint) and a student
+// chip (another individual: its own seed, and its own preset, layer shape and variability if asked). Each
+// transfer method starts from the same student individual (the chip redrawn from its seed):
+//   weight-copy       the teacher's weights read out through its ADCs, written into the student by
+//                     program-and-verify;
+//   conductance-copy  the student's devices programmed to the teacher's conductances as they are, with no
+//                     read-out in user units (what copying a chip's state naively does);
+//   soft              FF in situ on the student from the teacher's probabilities over unlabelled transfer
+//                     images (softmax of its label scores at a temperature): each image's positive overlay
+//                     carries a label drawn from them, its negative overlay a label drawn uniformly from the
+//                     others, and every overlay's target is the teacher's probability of its label;
+//   hard              the same from the teacher's most probable label (targets 1 and 0);
+//   copy+soft         weight copy, then soft;
+//   labels            FF in situ from the true labels: what the student's own hardware can learn.
+// The student's trainer is given a TeacherSupervision, which is built from UnlabelledImages: a type with
+// no labels in it. Labels are read only to measure test errors.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/ff_experiment.h"
+#include "sim/insitu_ff.h"
+#include "sim/perturbation.h"
+#include "sim/resume.h"
+#include "sim/supervision.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace mortal {
+
+// The transfer methods, in the order a run measures them by default.
+const std::vector<std::string>& distill_methods();
+
+struct DistillParams {
+  std::string teacher;               // an in-situ checkpoint of a finished ff_mnist run; empty: trained here
+  std::vector<std::string> methods = distill_methods();
+  std::string student_device;        // empty: the teacher's preset
+  std::vector<int> student_layers;   // empty: the teacher's
+  std::uint64_t student_seed = 0;    // 0: derived from the run's seed
+  int student_epochs = 0;            // 0: --epochs
+  int transfer = 0;                  // unlabelled transfer images, drawn from the training set (0: all)
+  double temperature = 0;            // of the teacher's softmax, in score units; 0: from `confidence`
+  double confidence = 0.9;           // with temperature 0: the teacher's mean largest probability
+  Perturbation perturb;              // the student's variability (the teacher's too unless teacher_perturb)
+  double teacher_perturb = -1;       // the teacher's scale s; < 0: perturb.scale
+
+  void add_options(CLI::App& app);
+  void validate() const;
+  // Whether a method trains the student (and so has epochs).
+  static bool trains(const std::string& method);
+  static bool copies(const std::string& method);
+};
+
+// The probabilities a teacher gives over the labels of the transfer images, and the supervision a student
+// learns from: overlays drawn from them (soft) or the most probable label against a random other (hard).
+class TeacherSupervision final : public FFSupervision {
+ public:
+  enum class Targets { soft, hard };
+  // probabilities: (images, classes), rows summing to 1; read when batches are drawn, so it may be filled
+  // after the supervision is built (the teacher is queried once it has learned).
+  TeacherSupervision(const UnlabelledImages& images, const Mat& probabilities, Targets targets)
+      : images_(images), probabilities_(probabilities), targets_(targets) {}
+  const Mat& images() const override { return images_.images; }
+  int classes() const override { return images_.num_classes; }
+  void overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const override;
+
+ private:
+  const UnlabelledImages& images_;
+  const Mat& probabilities_;
+  Targets targets_;
+};
+
+// softmax(scores / temperature), row by row.
+Mat softmax_rows(const Mat& scores, double temperature);
+// The mean over rows of the largest probability of softmax_rows(scores, temperature).
+double mean_top_probability(const Mat& scores, double temperature);
+// The temperature at which mean_top_probability is `confidence` (in (1 / classes, 1)), by bisection on its
+// logarithm.
+double temperature_for(const Mat& scores, double confidence);
+
+// Copies between chips of the same layer shapes. copy_weights: every layer read out through the teacher's
+// ADCs (hw::Chip::read_out) and programmed into the student; copy_conductances: the student's devices
+// programmed to the conductances of the teacher's (its first copy of the weights), in the student's own
+// conductance units, without a read-out (the state of one chip set on another, costed as the program).
+void copy_weights(hw::Chip& from, hw::Chip& to, hw::FastRng& rng);
+void copy_conductances(hw::Chip& from, hw::Chip& to);
+
+// The distillation run: p and ip are the teacher's (and, where dp does not say otherwise, the student's)
+// settings. Returns the metrics section; "status" is "finished" or "stopped" (ck.stop_after counts epochs
+// over the whole run: the teacher's, then every trained method's). Checkpoints at every epoch end and after
+// every method to ck.path, so a killed run resumes to the same numbers.
+nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const DistillParams& dp, const Checkpointing& ck,
+                           std::uint64_t seed, const std::string& out);
+
+// The epochs a run of these settings trains in all (for --stop-after-epoch).
+int distill_total_epochs(const FFParams& p, const DistillParams& dp);
+
+}  // namespace mortal
