@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
       set_default("device", insitu.device, run_record["fingerprint"]["device"]);
       set_default("layers", params.layers, run_record["fingerprint"]["layers"]);
     }
-    set_default("device", insitu.device, "ecram");
+    else
+      set_default("device", insitu.device, "ecram");
     require(insitu.in_situ(), "a distillation moves knowledge between chips: --device must be a preset, not digital");
     apply_insitu_defaults(app, params, config);
     params.validate();

@@ -295,7 +295,11 @@ void parse_recorded_options(CLI::App& app, const nlohmann::json& recorded, const
   for (const auto& [key, value] : recorded.items()) {
     const CLI::Option* opt = app.get_option_no_throw("--" + key);
     if (opt == nullptr || key == "config") continue;
-    if (!value.is_array()) {
+    if (value.is_string() && value.get<std::string>().empty()) {
+      // "--x=" would take the next argument as its value: an empty text is given as its own argument.
+      args.push_back("--" + key);
+      args.push_back("");
+    } else if (!value.is_array()) {
       args.push_back(fmt::format("--{}={}", key, text(value)));
     } else if (opt->get_delimiter() == ',') {
       std::string joined;

@@ -362,12 +362,13 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     if (state.epoch == 0) teacher_t.program_initial();
     const EpochPlan plan{ts.p.epochs, (data.train.size() + ts.p.batch - 1) / ts.p.batch, ts.p.eval_every,
                          "teacher epoch"};
-    const bool done = run_epochs(teacher_t, ledger, curve_energy, test, plan, state, [&](const EpochState&) {
+    bool stop = false;
+    run_epochs(teacher_t, ledger, curve_energy, test, plan, state, [&](const EpochState&) {
       ++epochs_done;
       checkpoint(false);
-      return !stop_here();
+      return !(stop = stop_here());
     });
-    if (!done) return stopped_metrics(epochs_done, ck.path, state.curve);
+    if (stop) return stopped_metrics(epochs_done, ck.path, state.curve);
     teacher_t.finish_training();
     results["teacher"] = {{"from", "trained in this run"},
                           {"curve", state.curve},
@@ -443,12 +444,13 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     }
     if (DistillParams::trains(m)) {
       const EpochPlan plan{sp.epochs, steps_of(m), sp.eval_every, m + " epoch"};
-      const bool done = run_epochs(t, ledger, curve_energy, test, plan, state, [&](const EpochState&) {
+      bool stop = false;
+      run_epochs(t, ledger, curve_energy, test, plan, state, [&](const EpochState&) {
         ++epochs_done;
         checkpoint(true);
-        return !stop_here();
+        return !(stop = stop_here());
       });
-      if (!done) return stopped_metrics(epochs_done, ck.path, state.curve);
+      if (stop) return stopped_metrics(epochs_done, ck.path, state.curve);
       t.finish_training();
     }
     hw::Ledger start(energy), curve_start(energy);

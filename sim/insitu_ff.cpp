@@ -230,7 +230,7 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const FFSupervision& train
   const std::size_t in_flight = std::size_t(L + 1) * std::size_t(fifo_depth + 1) + 1;
   targets_.resize(in_flight);
   target_step_.assign(in_flight, -1);
-  pipeline_ = std::make_unique<hw::Pipeline>("ff_pipeline", std::move(stages), fifo_depth);
+  pipeline_ = std::make_unique<hw::Pipeline>(sc_core::sc_gen_unique_name("ff_pipeline"), std::move(stages), fifo_depth);
   pipeline_->sink.keep(false);
 }
 

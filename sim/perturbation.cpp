@@ -42,7 +42,9 @@ void perturb_crossbar(hw::CrossbarParams& c, const Perturbation& p) {
   d.stuck_gmax_rate = p.scale * p.stuck_rate;
   spread(c.dac.analog, p);
   spread(c.adc.analog, p);
-  spread(c.pulse_gen, p);
+  // A pulse generator's output is a firing probability: an offset there would fire every device of the
+  // array at random whatever the signal, a fault of another kind than a mismatch. Its gains spread.
+  c.pulse_gen.gain_dtod = p.scale * p.gain_dtod;
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // How much the individuals of one chip design differ, as one scale s. At s = 1 a chip has its device
 // preset's own device-to-device spreads, and beside them spreads the presets leave at zero: every analog
 // unit's gain and offset (ReLU, length normaliser, goodness integrator, sigmoid, DAC, ADC, pulse
-// generators: so the forward computation of one chip is not exactly that of another, its ReLU with its own
-// knee and slope per unit), and stuck devices. s multiplies all of them: s = 0 is a chip whose individuals
+// generators' gains: so the forward computation of one chip is not exactly that of another, its ReLU with its
+// own knee and slope per unit), and stuck devices. s multiplies all of them: s = 0 is a chip whose individuals
 // are identical, s = 2 one twice as variable. Each stays settable on its own afterwards with --hw.
 //
 // The values at s = 1 are assumptions (REFERENCES.md has no figure for this periphery): a gain spread of

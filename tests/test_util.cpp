@@ -6,7 +6,11 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <boost/random/uniform_int_distribution.hpp>
+#include <boost/random/uniform_real_distribution.hpp>
+
 #include "core/gzip.h"
+#include "core/rng.h"
 
 namespace mortal::test {
 
@@ -36,5 +40,19 @@ std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& bytes) {
 std::string mnist_dir() { return MORTAL_DATA_DIR; }
 
 bool have_mnist() { return std::filesystem::exists(mnist_dir() + "/t10k-labels-idx1-ubyte"); }
+
+Dataset noise_dataset(int n, int features, std::uint64_t seed) {
+  Rng rng = make_rng(seed, "test.data");
+  boost::random::uniform_real_distribution<float> u(0.0f, 1.0f);
+  boost::random::uniform_int_distribution<int> label(0, 9);
+  Dataset d;
+  d.images.resize(n, features);
+  for (Eigen::Index i = 0; i < d.images.size(); ++i) d.images.data()[i] = u(rng);
+  for (int i = 0; i < n; ++i) d.labels.push_back(label(rng));
+  d.num_classes = 10;
+  d.rows = 1;
+  d.cols = features;
+  return d;
+}
 
 }  // namespace mortal::test

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "model/dataset.h"
+
 namespace mortal::test {
 
 // A fresh empty folder under the system temp dir, removed when the object dies.
@@ -25,5 +27,9 @@ std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& bytes);
 // The MNIST folder the setup script fills; tests that need real data skip with a message without it.
 std::string mnist_dir();
 bool have_mnist();
+
+// n random images of `features` pixels uniform in [0, 1] with random labels of 10 classes, from the seed:
+// enough to check arithmetic, not to learn anything.
+Dataset noise_dataset(int n, int features, std::uint64_t seed);
 
 }  // namespace mortal::test

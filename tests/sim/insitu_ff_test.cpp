@@ -7,27 +7,15 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "test_util.h"
 #include "model/digital_array.h"
 #include "model/ff_net.h"
 
 using namespace mortal;
 
-namespace {
+using test::noise_dataset;
 
-// Random images in [0, 1] with random labels: enough to check arithmetic, not to learn anything.
-Dataset noise_dataset(int n, int features, std::uint64_t seed) {
-  Rng rng = make_rng(seed, "test.data");
-  boost::random::uniform_real_distribution<float> u(0.0f, 1.0f);
-  boost::random::uniform_int_distribution<int> label(0, 9);
-  Dataset d;
-  d.images.resize(n, features);
-  for (Eigen::Index i = 0; i < d.images.size(); ++i) d.images.data()[i] = u(rng);
-  for (int i = 0; i < n; ++i) d.labels.push_back(label(rng));
-  d.num_classes = 10;
-  d.rows = 1;
-  d.cols = features;
-  return d;
-}
+namespace {
 
 FFParams small_params() {
   FFParams p;

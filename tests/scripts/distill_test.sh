@@ -1,0 +1,83 @@
+#!/bin/bash
+# mortal_distill end to end on a small network: every method runs and is recorded with its plot; a run
+# stopped in the middle of a method's epochs and resumed, then stopped between methods and resumed again,
+# ends with the numbers of a run never interrupted; a teacher restored from an ff_mnist in-situ checkpoint
+# teaches, and one of another shape or preset than the run's is refused by name.
+# usage: distill_test.sh BIN_DIR MNIST_DIR
+set -euo pipefail
+bin=$1
+data=$2
+if [[ ! -f "$data/t10k-labels-idx1-ubyte" ]]; then
+  echo "MNIST not found in $data; run scripts/setup.sh" >&2
+  exit 77
+fi
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+limits=(--batch 50 --train-limit 500 --test-limit 300 --seed 3 --data "$data")
+small=(--layers 30,20 "${limits[@]}")
+common=("${small[@]}" --device reram --epochs 2 --transfer 300 --perturb 1)
+# Teacher 2 epochs, then labels, hard, soft, copy+soft 2 epochs each: 10 epochs in all.
+"$bin/mortal_distill" "${common[@]}" --out "$dir/whole.json" > "$dir/whole.log" 2>&1 || { cat "$dir/whole.log" >&2; exit 1; }
+"$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --stop-after-epoch 3 > "$dir/stop1.log" 2>&1
+grep -q "stopped after epoch 3" "$dir/stop1.log" || { cat "$dir/stop1.log" >&2; exit 1; }
+"$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --resume --stop-after-epoch 6 > "$dir/stop2.log" 2>&1
+grep -q "resumed from" "$dir/stop2.log" || { cat "$dir/stop2.log" >&2; exit 1; }
+"$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --resume > "$dir/resume.log" 2>&1 || { cat "$dir/resume.log" >&2; exit 1; }
+python3 - "$dir/whole.json" "$dir/part.json" <<'PY'
+import json, os, sys
+whole = json.load(open(sys.argv[1]))
+m = whole["metrics"]
+methods = [r["method"] for r in m["methods"]]
+want = ["labels", "weight-copy", "conductance-copy", "hard", "soft", "copy+soft"]
+if methods != want:
+    sys.exit(f"methods {methods}, want {want}")
+for r in m["methods"]:
+    if not 0 <= r["test_error"] <= 1 or not r["energy_pj"] > 0:
+        sys.exit(f"method {r['method']}: test error {r['test_error']}, energy {r['energy_pj']}")
+if not (os.path.exists(m["plot"]) and os.path.getsize(m["plot"]) > 0):
+    sys.exit(f"no plot at {m['plot']!r}")
+if not 0 < m["transfer"]["teacher_mean_top_probability"] < 1 or m["transfer"]["images"] != 300:
+    sys.exit(f"transfer {m['transfer']}")
+def strip(x):
+    if isinstance(x, dict):
+        return {k: strip(v) for k, v in x.items() if k not in ("timing_s", "seconds", "epoch_seconds", "wall_s", "plot")}
+    if isinstance(x, list):
+        return [strip(v) for v in x]
+    return x
+a, b = strip(m), strip(json.load(open(sys.argv[2]))["metrics"])
+differ = sorted(k for k in a if a[k] != b.get(k))
+if differ:
+    for k in differ:
+        print(f"{k}: uninterrupted {json.dumps(a[k])[:400]} | resumed {json.dumps(b.get(k))[:400]}")
+    sys.exit(1)
+print("same numbers after two stops and resumes:",
+      ", ".join(f"{r['method']} {100 * r['test_error']:.2f}%" for r in m["methods"]),
+      f"(teacher {100 * m['teacher_test_error']:.2f}%)")
+PY
+# A teacher from ff_mnist's checkpoint teaches; another shape or preset is refused by name.
+"$bin/ff_mnist" "${small[@]}" --device reram --epochs 1 --rival none --drift-times 1 --out "$dir/t.json" > "$dir/t.log" 2>&1 \
+  || { cat "$dir/t.log" >&2; exit 1; }
+"$bin/mortal_distill" "${small[@]}" --teacher "$dir/t.ckpt" --epochs 1 --transfer 200 --methods weight-copy,soft \
+  --out "$dir/from.json" > "$dir/from.log" 2>&1 || { cat "$dir/from.log" >&2; exit 1; }
+python3 - "$dir/from.json" "$dir/t.json" <<'PY'
+import json, sys
+m, t = json.load(open(sys.argv[1]))["metrics"], json.load(open(sys.argv[2]))["metrics"]
+if m["teacher"]["device"] != "reram" or m["teacher"]["layers"] != [30, 20]:
+    sys.exit(f"teacher {m['teacher']['device']} {m['teacher']['layers']}")
+# The restored teacher is the chip ff_mnist finished with: its test error on the same images, to the
+# noise of another evaluation.
+if abs(m["teacher_test_error"] - t["test_error"]) > 0.05:
+    sys.exit(f"restored teacher {m['teacher_test_error']} against its own run's {t['test_error']}")
+print(f"teacher from a checkpoint: {100 * m['teacher_test_error']:.2f}% (its run said {100 * t['test_error']:.2f}%)")
+PY
+if "$bin/mortal_distill" "${limits[@]}" --teacher "$dir/t.ckpt" --layers 40,20 --epochs 1 --out "$dir/bad.json" \
+     > "$dir/bad.log" 2>&1; then
+  echo "a teacher of another shape was accepted" >&2; exit 1
+fi
+grep -q "layers 30,20, but this run's teacher has 40,20 (--layers)" "$dir/bad.log" || { cat "$dir/bad.log" >&2; exit 1; }
+if "$bin/mortal_distill" "${small[@]}" --teacher "$dir/t.ckpt" --device pcm --epochs 1 --out "$dir/bad.json" \
+     > "$dir/bad.log" 2>&1; then
+  echo "a teacher of another preset was accepted" >&2; exit 1
+fi
+grep -q "device 'reram', but this run's teacher is 'pcm' (--device)" "$dir/bad.log" || { cat "$dir/bad.log" >&2; exit 1; }
+echo "teachers of another shape or preset refused by name"
