@@ -18,6 +18,7 @@
 #include "sim/insitu_epochs.h"
 #include "sim/plot.h"
 #include "sim/results.h"
+#include "sim/version.h"
 
 namespace mortal {
 
@@ -75,6 +76,8 @@ void DistillParams::validate() const {
     t.validate();
   }
 }
+
+std::string teacher_checkpoint_path(const std::string& out) { return results_stem(out) + ".teacher.ckpt"; }
 
 int distill_total_epochs(const FFParams& p, const DistillParams& dp) {
   const int student = dp.student_epochs > 0 ? dp.student_epochs : p.epochs;
@@ -363,14 +366,28 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     const EpochPlan plan{ts.p.epochs, (data.train.size() + ts.p.batch - 1) / ts.p.batch, ts.p.eval_every,
                          "teacher epoch"};
     bool stop = false;
-    run_epochs(teacher_t, ledger, curve_energy, test, plan, state, [&](const EpochState&) {
+    run_epochs(teacher_t, ledger, curve_energy, test, plan, state, [&](const EpochState& at) {
       ++epochs_done;
       checkpoint(false);
+      if (at.epoch == plan.epochs) {
+        // The finished teacher as ff_mnist checkpoints a finished in-situ run: --teacher takes it, so one
+        // teacher can teach many students (a sweep of the student's variability, other presets, shapes).
+        Checkpoint c;
+        nlohmann::json f = ck.fingerprint;
+        f["perturb"] = ts.perturb.scale;
+        f["seed"] = ts.seed;
+        c.put_json("run", {{"fingerprint", f}, {"version", version()}, {"epoch", at.epoch}, {"curve", at.curve}});
+        teacher.save(c, "chip");
+        teacher_t.save(c);
+        c.put_json("ledger", ledger.to_json());
+        c.save(teacher_checkpoint_path(out));
+      }
       return !(stop = stop_here());
     });
     if (stop) return stopped_metrics(epochs_done, ck.path, state.curve);
     teacher_t.finish_training();
     results["teacher"] = {{"from", "trained in this run"},
+                          {"checkpoint", teacher_checkpoint_path(out)},
                           {"curve", state.curve},
                           {"energy_training_pj", ledger.minus(curve_energy).total_energy_pj()}};
     state = {};

@@ -102,6 +102,10 @@ void copy_conductances(hw::Chip& from, hw::Chip& to);
 nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const DistillParams& dp, const Checkpointing& ck,
                            std::uint64_t seed, const std::string& out);
 
+// Where a run with results at `out` that trains its teacher keeps the finished teacher, in the layout of an
+// ff_mnist in-situ checkpoint (with its variability scale recorded), for --teacher.
+std::string teacher_checkpoint_path(const std::string& out);
+
 // The epochs a run of these settings trains in all (for --stop-after-epoch).
 int distill_total_epochs(const FFParams& p, const DistillParams& dp);
 

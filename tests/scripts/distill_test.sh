@@ -15,7 +15,8 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 limits=(--batch 50 --train-limit 500 --test-limit 300 --seed 3 --data "$data")
 small=(--layers 30,20 "${limits[@]}")
-common=("${small[@]}" --device reram --epochs 2 --transfer 300 --perturb 1)
+chip=("${small[@]}" --device reram --epochs 2 --transfer 300)
+common=("${chip[@]}" --perturb 1)
 # Teacher 2 epochs, then labels, hard, soft, copy+soft 2 epochs each: 10 epochs in all.
 "$bin/mortal_distill" "${common[@]}" --out "$dir/whole.json" > "$dir/whole.log" 2>&1 || { cat "$dir/whole.log" >&2; exit 1; }
 "$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --stop-after-epoch 3 > "$dir/stop1.log" 2>&1
@@ -40,7 +41,7 @@ if not 0 < m["transfer"]["teacher_mean_top_probability"] < 1 or m["transfer"]["i
     sys.exit(f"transfer {m['transfer']}")
 def strip(x):
     if isinstance(x, dict):
-        return {k: strip(v) for k, v in x.items() if k not in ("timing_s", "seconds", "epoch_seconds", "wall_s", "plot")}
+        return {k: strip(v) for k, v in x.items() if k not in ("timing_s", "seconds", "epoch_seconds", "wall_s", "plot", "checkpoint")}
     if isinstance(x, list):
         return [strip(v) for v in x]
     return x
@@ -53,6 +54,20 @@ if differ:
 print("same numbers after two stops and resumes:",
       ", ".join(f"{r['method']} {100 * r['test_error']:.2f}%" for r in m["methods"]),
       f"(teacher {100 * m['teacher_test_error']:.2f}%)")
+PY
+# The teacher the whole run trained, saved beside its results, teaches another student: the same teacher
+# (its test error to the last digit: the same chip, the same evaluation stream, the same transfer images).
+"$bin/mortal_distill" "${chip[@]}" --teacher "$dir/whole.teacher.ckpt" --methods soft --perturb 2 \
+  --out "$dir/again.json" > "$dir/again.log" 2>&1 || { cat "$dir/again.log" >&2; exit 1; }
+python3 - "$dir/whole.json" "$dir/again.json" <<'PY'
+import json, sys
+a, b = json.load(open(sys.argv[1]))["metrics"], json.load(open(sys.argv[2]))["metrics"]
+if a["teacher_test_error"] != b["teacher_test_error"] or b["teacher"]["perturb"] != 1:
+    sys.exit(f"saved teacher {b['teacher_test_error']} (perturb {b['teacher']['perturb']}), trained {a['teacher_test_error']}")
+if b["student"]["perturb"] != 2:
+    sys.exit(f"student perturb {b['student']['perturb']}")
+print(f"the saved teacher teaches again: {100 * b['teacher_test_error']:.2f}%, a student of perturbation 2 "
+      f"{100 * b['test_error_soft']:.2f}% by soft targets")
 PY
 # A teacher from ff_mnist's checkpoint teaches; another shape or preset is refused by name.
 "$bin/ff_mnist" "${small[@]}" --device reram --epochs 1 --rival none --drift-times 1 --out "$dir/t.json" > "$dir/t.log" 2>&1 \
