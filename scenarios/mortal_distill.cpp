@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
     Checkpointing ck = resume.for_run(run.out, result["config"], option_defaults(app), result["data"]);
     std::vector<OutputFile> files = {{"--checkpoint", ck.path}};
     if (distill.teacher.empty()) files.push_back({"--out (the trained teacher)", teacher_checkpoint_path(run.out)});
+    if (!distill.keep_student.empty()) files.push_back({"--keep-student", student_checkpoint_path(run.out)});
     const std::vector<OutputFile> plot = plot_files("--out", results_stem(run.out) + "_methods");
     files.insert(files.end(), plot.begin(), plot.end());
     require_resumable(ck);

@@ -53,6 +53,9 @@ void DistillParams::add_options(CLI::App& app) {
                  "With --teacher-temperature 0: the temperature at which the teacher's mean largest probability is this");
   perturb.add_options(app);
   app.add_option("--teacher-perturb", teacher_perturb, "The teacher's variability scale (< 0: --perturb's)");
+  app.add_option("--keep-student", keep_student,
+                 "Keep the student as one of these methods leaves it, as a teacher checkpoint beside the results "
+                 "(<out>.student.ckpt): the next generation's --teacher");
 }
 
 void DistillParams::validate() const {
@@ -64,6 +67,8 @@ void DistillParams::validate() const {
     for (std::size_t j = 0; j < i; ++j) require(methods[i] != methods[j], "methods: '{}' given twice", methods[i]);
   if (!student_device.empty()) (void)hw::device_preset(student_device);
   for (int u : student_layers) require(u >= 1, "student-layers: a layer of {} units", u);
+  require(keep_student.empty() || std::find(methods.begin(), methods.end(), keep_student) != methods.end(),
+          "keep-student '{}' is not one of this run's methods ({})", keep_student, fmt::join(methods, ", "));
   require(student_epochs >= 0, "student-epochs must be at least 0, got {}", student_epochs);
   require(transfer >= 0, "transfer must be at least 0, got {}", transfer);
   check_nonnegative("teacher-temperature", temperature);
@@ -78,6 +83,7 @@ void DistillParams::validate() const {
 }
 
 std::string teacher_checkpoint_path(const std::string& out) { return results_stem(out) + ".teacher.ckpt"; }
+std::string student_checkpoint_path(const std::string& out) { return results_stem(out) + ".student.ckpt"; }
 
 int distill_total_epochs(const FFParams& p, const DistillParams& dp) {
   const int student = dp.student_epochs > 0 ? dp.student_epochs : p.epochs;
@@ -360,6 +366,21 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     results["teacher"] = {{"from", dp.teacher}};
   }
 
+  // A chip and its trainer written as a finished ff_mnist in-situ run's checkpoint, for --teacher.
+  const auto keep_as_teacher = [&](const std::string& path, hw::Chip& chip, const InSituFF& trainer,
+                                   const std::string& device, const std::vector<int>& layers, double perturbation,
+                                   std::uint64_t chip_seed, const EpochState& at) {
+    Checkpoint c;
+    nlohmann::json f = ck.fingerprint;
+    f.update({{"device", device}, {"layers", layers}, {"perturb", perturbation}, {"seed", chip_seed},
+              {"epochs", at.epoch}});
+    c.put_json("run", {{"fingerprint", f}, {"version", version()}, {"epoch", at.epoch}, {"curve", at.curve}});
+    chip.save(c, "chip");
+    trainer.save(c);
+    c.put_json("ledger", ledger.to_json());
+    c.save(path);
+  };
+
   // Part 0: the teacher learns from the labels.
   if (part == 0) {
     if (state.epoch == 0) teacher_t.program_initial();
@@ -369,19 +390,11 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     run_epochs(teacher_t, ledger, curve_energy, test, plan, state, [&](const EpochState& at) {
       ++epochs_done;
       checkpoint(false);
-      if (at.epoch == plan.epochs) {
-        // The finished teacher as ff_mnist checkpoints a finished in-situ run: --teacher takes it, so one
-        // teacher can teach many students (a sweep of the student's variability, other presets, shapes).
-        Checkpoint c;
-        nlohmann::json f = ck.fingerprint;
-        f["perturb"] = ts.perturb.scale;
-        f["seed"] = ts.seed;
-        c.put_json("run", {{"fingerprint", f}, {"version", version()}, {"epoch", at.epoch}, {"curve", at.curve}});
-        teacher.save(c, "chip");
-        teacher_t.save(c);
-        c.put_json("ledger", ledger.to_json());
-        c.save(teacher_checkpoint_path(out));
-      }
+      // The finished teacher as ff_mnist checkpoints a finished in-situ run: --teacher takes it, so one
+      // teacher can teach many students (a sweep of the student's variability, other presets, shapes).
+      if (at.epoch == plan.epochs)
+        keep_as_teacher(teacher_checkpoint_path(out), teacher, teacher_t, ts.ip.device, ts.p.layers, ts.perturb.scale,
+                        ts.seed, at);
       return !(stop = stop_here());
     });
     if (stop) return stopped_metrics(epochs_done, ck.path, state.curve);
@@ -468,8 +481,15 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
         return !(stop = stop_here());
       });
       if (stop) return stopped_metrics(epochs_done, ck.path, state.curve);
-      t.finish_training();
     }
+    if (m == dp.keep_student) {
+      // A copied student has no epochs of its own: it is kept as finished after the run's epoch count.
+      EpochState kept = state;
+      if (!DistillParams::trains(m)) kept.epoch = sp.epochs;
+      keep_as_teacher(student_checkpoint_path(out), student, t, sip.device, sp.layers, dp.perturb.scale, student_seed,
+                      kept);
+    }
+    if (DistillParams::trains(m)) t.finish_training();
     hw::Ledger start(energy), curve_start(energy);
     start.restore(method_start["ledger"]);
     curve_start.restore(method_start["curve_ledger"]);

@@ -53,6 +53,7 @@ struct DistillParams {
   double confidence = 0.9;           // with temperature 0: the teacher's mean largest probability
   Perturbation perturb;              // the student's variability (the teacher's too unless teacher_perturb)
   double teacher_perturb = -1;       // the teacher's scale s; < 0: perturb.scale
+  std::string keep_student;          // a method: the student it leaves is kept as a teacher checkpoint
 
   void add_options(CLI::App& app);
   void validate() const;
@@ -105,6 +106,8 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
 // Where a run with results at `out` that trains its teacher keeps the finished teacher, in the layout of an
 // ff_mnist in-situ checkpoint (with its variability scale recorded), for --teacher.
 std::string teacher_checkpoint_path(const std::string& out);
+// Where --keep-student keeps the student, in the same layout: the next generation's teacher.
+std::string student_checkpoint_path(const std::string& out);
 
 // The epochs a run of these settings trains in all (for --stop-after-epoch).
 int distill_total_epochs(const FFParams& p, const DistillParams& dp);

@@ -15,8 +15,8 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 limits=(--batch 50 --train-limit 500 --test-limit 300 --seed 3 --data "$data")
 small=(--layers 30,20 "${limits[@]}")
-chip=("${small[@]}" --device reram --epochs 2 --transfer 300)
-common=("${chip[@]}" --perturb 1)
+chip=(--layers 30,20 --batch 50 --train-limit 500 --test-limit 300 --data "$data" --device reram --epochs 2 --transfer 300)
+common=("${chip[@]}" --seed 3 --perturb 1 --keep-student soft)
 # Teacher 2 epochs, then labels, hard, soft, copy+soft 2 epochs each: 10 epochs in all.
 "$bin/mortal_distill" "${common[@]}" --out "$dir/whole.json" > "$dir/whole.log" 2>&1 || { cat "$dir/whole.log" >&2; exit 1; }
 "$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --stop-after-epoch 3 > "$dir/stop1.log" 2>&1
@@ -57,7 +57,7 @@ print("same numbers after two stops and resumes:",
 PY
 # The teacher the whole run trained, saved beside its results, teaches another student: the same teacher
 # (its test error to the last digit: the same chip, the same evaluation stream, the same transfer images).
-"$bin/mortal_distill" "${chip[@]}" --teacher "$dir/whole.teacher.ckpt" --methods soft --perturb 2 \
+"$bin/mortal_distill" "${chip[@]}" --seed 3 --teacher "$dir/whole.teacher.ckpt" --methods soft --perturb 2 \
   --out "$dir/again.json" > "$dir/again.log" 2>&1 || { cat "$dir/again.log" >&2; exit 1; }
 python3 - "$dir/whole.json" "$dir/again.json" <<'PY'
 import json, sys
@@ -68,6 +68,17 @@ if b["student"]["perturb"] != 2:
     sys.exit(f"student perturb {b['student']['perturb']}")
 print(f"the saved teacher teaches again: {100 * b['teacher_test_error']:.2f}%, a student of perturbation 2 "
       f"{100 * b['test_error_soft']:.2f}% by soft targets")
+PY
+# The next generation: the soft student kept by the whole run teaches a third individual.
+"$bin/mortal_distill" "${chip[@]}" --teacher "$dir/whole.student.ckpt" --seed 4 --methods soft \
+  --out "$dir/gen2.json" > "$dir/gen2.log" 2>&1 || { cat "$dir/gen2.log" >&2; exit 1; }
+python3 - "$dir/whole.json" "$dir/gen2.json" <<'PY'
+import json, sys
+a, b = json.load(open(sys.argv[1]))["metrics"], json.load(open(sys.argv[2]))["metrics"]
+if b["teacher"]["seed"] != a["student"]["seed"] or b["student"]["seed"] in (a["student"]["seed"], a["teacher"]["seed"]):
+    sys.exit(f"generations: teacher seed {b['teacher']['seed']}, student seeds {a['student']['seed']} {b['student']['seed']}")
+print(f"second generation: teacher (the first's soft student) {100 * b['teacher_test_error']:.2f}%, "
+      f"its student {100 * b['test_error_soft']:.2f}%")
 PY
 # A teacher from ff_mnist's checkpoint teaches; another shape or preset is refused by name.
 "$bin/ff_mnist" "${small[@]}" --device reram --epochs 1 --rival none --drift-times 1 --out "$dir/t.json" > "$dir/t.log" 2>&1 \
