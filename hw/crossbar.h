@@ -185,8 +185,9 @@ class Crossbar {
   void read_weights(MatRef w, double t_s);
   // The weights as a read-out through the converters finds them, in user units (what copying a chip's
   // weights into another needs): each input row driven alone at full scale, every column's output with its
-  // read and output noise converted by its ADC, with that ADC's own gain and offset, at the ADC's
-  // resolution over the devices' nominal weight range. w: (out, in).
+  // read and output noise converted by its ADC, with that ADC's own gain (its offset taken off by a
+  // reference read with no row driven), at the ADC's resolution over the devices' nominal weight range.
+  // w: (out, in).
   OpTime read_out(MatRef w, double t_s, FastRng& rng);
 
   // Global drift compensation (aihwkit): remember the response to probe inputs now, later scale the

@@ -164,15 +164,19 @@ OpTime Crossbar::read_out(MatRef w, double t_s, FastRng& rng) {
     r.resize(out_, n);
     t.ns += read_rows(r, row0, t_s, rng).ns;
     // The ADC bank of the tile these rows are on converts: y (n, out), one conversion per output and row.
+    // Each column's offset is taken off by a reference read with no row driven (the usual calibration of
+    // a read-out); its gain, which no reference read reveals, stays.
     const Adc& adc = adcs_[std::min(std::size_t(row0 / p_.max_rows), adcs_.size() - 1)];
     y = r.transpose();
-    if (adc.channels() == out_) y = (y.array().rowwise() * adc.gain().array()).rowwise() + adc.offset().array();
+    if (adc.channels() == out_) y = y.array().rowwise() * adc.gain().array();
     if (p_.adc.quantize) quantize_symmetric(y, p_.adc.bits, range);
     w.middleCols(row0, n) = y.transpose() * float(p_.w_scale);
   }
-  ledger_->add(ledger_->counter(name_, "weight_readout_adc", ledger_->params().adc_conversion_pj), double(in_) * out_);
-  // Each row's conversions: the ADCs in parallel, columns_per_adc columns one after another on each.
-  t.ns += double(in_) * p_.timing.columns_per_adc * p_.timing.t_adc_ns;
+  // A conversion per cross-point, and per column one more of the reference read.
+  const int reads = in_ + 1;
+  ledger_->add(ledger_->counter(name_, "weight_readout_adc", ledger_->params().adc_conversion_pj), double(reads) * out_);
+  // Each read's conversions: the ADCs in parallel, columns_per_adc columns one after another on each.
+  t.ns += double(reads) * p_.timing.columns_per_adc * p_.timing.t_adc_ns + rows_time_ns(1, false);
   return t;
 }
 

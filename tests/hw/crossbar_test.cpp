@@ -702,3 +702,38 @@ TEST_CASE("a crossbar refuses a checkpoint whose devices could not exist, naming
   wide.put("xb.w", Mat::Zero(6, 9));
   CHECK_THROWS_WITH(b.restore(wide, "xb"), Catch::Contains("xb.w") && Catch::Contains("6x9"));
 }
+
+TEST_CASE("a weight read-out through the ADCs keeps each column's gain, takes off its offset and quantises over "
+          "the weight range",
+          "[crossbar]") {
+  CrossbarParams p = ideal_crossbar();
+  p.max_rows = 4;  // two tiles along the inputs: rows 4.. are read on the second tile's rows
+  p.w_scale = 0.5;
+  p.adc.quantize = true;
+  p.adc.bits = 9;
+  p.adc.analog.gain_dtod = 0.1;
+  p.adc.analog.offset_dtod = 0.05;
+  Ledger ledger;
+  Crossbar c("xb", p, ledger, 3, 6, 5);
+  Mat w(3, 6);
+  w << 0.1f, -0.2f, 0.3f, -0.4f, 0.05f, 0.0f, 0.45f, -0.45f, 0.2f, 0.1f, -0.1f, 0.25f, -0.3f, 0.3f, 0.0f, 0.15f, -0.05f,
+      0.4f;
+  FastRng rng(1, "test");
+  c.program(w, 0, rng);
+  Mat r(3, 6);
+  c.read_out(r, 0, rng);
+  const Adc& adc = c.adcs()[0];
+  REQUIRE(adc.gain().cwiseAbs().maxCoeff() > 0);
+  REQUIRE((adc.gain().array() != 1.0f).any());
+  REQUIRE((adc.offset().array() != 0.0f).any());
+  // Normalised weight w / w_scale times the column's gain, on 2^9 - 1 levels over +-1, back in user units.
+  const double step = 2.0 / (std::pow(2.0, 9) - 2);
+  for (int j = 0; j < 3; ++j)
+    for (int i = 0; i < 6; ++i) {
+      const double want = double(w(j, i)) / 0.5 * adc.gain()(j);
+      CHECK(std::abs(r(j, i) / 0.5 - want) <= 0.5 * step + 1e-6);
+    }
+  // A conversion per cross-point and one reference read per column.
+  CHECK(ledger.energy_pj_of_event("weight_readout_adc") ==
+        Approx(double(3 * 7) * ledger.params().adc_conversion_pj));
+}
