@@ -1,0 +1,119 @@
+#include "sim/energy_report.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "sim/process.h"
+#include "test_util.h"
+
+using namespace mortal;
+
+namespace {
+
+const std::string kReportTables = std::string(MORTAL_SOURCE_DIR) + "/energy";
+const std::string kBinary = std::string(MORTAL_BIN_DIR) + "/mortal_energy";
+
+// A finished in-situ record of a 16-8 network trained on 20 images: the fields mortal_energy reads.
+nlohmann::json small_run() {
+  const auto counter = [](const char* module, const char* event, double count, double integrated) {
+    return nlohmann::json{{"module", module}, {"event", event}, {"count", count}, {"integrated_pj", integrated},
+                          {"energy_per_event_pj", 0.0}, {"energy_pj", 0.0}};
+  };
+  nlohmann::json ledger = {{"counters",
+                            {counter("ff.layer0.dac", "dac_conversion", 680, 0),
+                             counter("ff.layer0", "crossbar_read", 5440, 0.5), counter("ff.layer0", "pulse", 100, 0),
+                             counter("ff.layer0.relu", "relu_op", 320, 0)}}};
+  return {{"scenario", "ff_mnist"},
+          {"status", "finished"},
+          {"config", {{"layers", {8}}, {"batch", 10}, {"epochs", 1}, {"readout-layers", nlohmann::json::array()}}},
+          {"metrics",
+           {{"device", "ecram"}, {"train_examples", 20}, {"test_error", 0.3}, {"energy_training", ledger}}}};
+}
+
+}  // namespace
+
+TEST_CASE("mortal_energy costs a small in-situ run's ledger beside BP and writes its record", "[energy]") {
+  test::TempDir dir;
+  {
+    std::ofstream f(dir.file("run.json"));
+    f << small_run().dump();
+  }
+  const std::string out = dir.file("energy.json");
+  const std::vector<std::string> args = {kBinary,       "--insitu", dir.file("run.json"), "--features", "16",
+                                         "--tables",    kReportTables,    "--out",              out,          "--plot",
+                                         dir.file("p"), "--energy-set", "analog.pulse_pj=3"};
+  const ProcessResult r = run_process(args);
+  INFO(r.describe() << "\n" << r.out << r.err);
+  REQUIRE(r.ok());
+  std::ifstream in(out);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  const nlohmann::json& m = j["metrics"];
+  // The run's ledger per image at the tables' energies, the pulse at its override.
+  const double ff = (680 * 0.55 + 5440 * 0.0 + 0.5 + 100 * 3.0 + 320 * 0.2) / 20;
+  CHECK(m["rows"]["ff_analog"]["training_pj_per_image"].get<double>() == Approx(ff));
+  CHECK(m["rows"]["ff_analog"]["test_error"].get<double>() == 0.3);
+  for (const char* row : {"ff_analog_adc", "bp_analog", "ff_digital_45nm", "ff_digital_h100", "bp_digital_45nm",
+                          "bp_digital_h100"})
+    CHECK(m["rows"][row]["training_pj_per_image"].get<double>() > 0);
+  CHECK(m["ratios"]["training_ff_analog_over_bp_digital_h100"].get<double>() ==
+        Approx(ff / m["rows"]["bp_digital_h100"]["training_pj_per_image"].get<double>()));
+  CHECK(m["sensitivity"].size() == 3);
+  CHECK(m["tables"]["analog.pulse_pj"]["value"].get<double>() == 3.0);
+  CHECK(r.out.find("Breakdown per training image") != std::string::npos);
+  if (m["plot_error"].get<std::string>().empty()) {
+    CHECK(std::filesystem::exists(dir.file("p_bars.png")));
+    CHECK(std::filesystem::exists(dir.file("p_pareto.png")));
+  }
+
+  // A finished record is not replaced unasked.
+  const ProcessResult again = run_process(args);
+  CHECK(!again.ok());
+}
+
+TEST_CASE("mortal_energy refuses an unknown constant or a negative energy by name, and writes nothing", "[energy]") {
+  test::TempDir dir;
+  {
+    std::ofstream f(dir.file("run.json"));
+    f << small_run().dump();
+  }
+  for (const std::string& set : {std::string("analog.pulse_pk=3"), std::string("cmos45.dram_64bit_pj=-1")}) {
+    const ProcessResult r = run_process({kBinary, "--insitu", dir.file("run.json"), "--features", "16", "--tables",
+                                         kReportTables, "--out", dir.file("e.json"), "--energy-set", set});
+    CHECK(!r.ok());
+    CHECK(r.err.find(set.substr(0, set.find('='))) != std::string::npos);
+    CHECK(!std::filesystem::exists(dir.file("e.json")));
+  }
+}
+
+TEST_CASE("mortal_energy --calibrate hermes prints the modelled efficiency beside the published one", "[energy]") {
+  test::TempDir dir;
+  const ProcessResult r =
+      run_process({kBinary, "--calibrate", "hermes", "--tables", kReportTables, "--out", dir.file("c.json")});
+  INFO(r.out << r.err);
+  REQUIRE(r.ok());
+  CHECK(r.out.find("published") != std::string::npos);
+  std::ifstream in(dir.file("c.json"));
+  const nlohmann::json j = nlohmann::json::parse(in);
+  CHECK(j["metrics"]["calibration"]["results"].size() == 2);
+}
+
+TEST_CASE("an in-situ record without a ledger or unfinished is refused by name", "[energy]") {
+  test::TempDir dir;
+  nlohmann::json run = small_run();
+  run["metrics"].erase("energy_training");
+  {
+    std::ofstream f(dir.file("digital.json"));
+    f << run.dump();
+  }
+  CHECK_THROWS_WITH(read_insitu_run(dir.file("digital.json"), 16, 10), Catch::Matchers::Contains("energy_training"));
+  run = small_run();
+  run["status"] = "running";
+  {
+    std::ofstream f(dir.file("running.json"));
+    f << run.dump();
+  }
+  CHECK_THROWS_WITH(read_insitu_run(dir.file("running.json"), 16, 10), Catch::Matchers::Contains("not finished"));
+}
