@@ -78,13 +78,23 @@ double event_energy_pj(const std::string& event, const EnergyTables& t) {
        event);
 }
 
-hw::Ledger recost_ledger(const nlohmann::json& record, const EnergyTables& t) {
+void check_ledger_record(const nlohmann::json& record) {
   require(record.is_object() && record.contains("counters") && record["counters"].is_array(),
           "a ledger record needs a \"counters\" list");
+  for (const auto& c : record["counters"])
+    require(c.is_object() && c.contains("module") && c["module"].is_string() && c.contains("event") &&
+                c["event"].is_string() && c.contains("count") && c["count"].is_number() &&
+                c.contains("integrated_pj") && c["integrated_pj"].is_number(),
+            "ledger record: a counter needs a module and an event (text), a count and integrated_pj (numbers), got {}",
+            c.dump());
+}
+
+hw::Ledger recost_ledger(const nlohmann::json& record, const EnergyTables& t) {
+  check_ledger_record(record);
   hw::Ledger l;
   for (const auto& c : record["counters"]) {
-    const std::string module = c.at("module").get<std::string>(), event = c.at("event").get<std::string>();
-    const double count = c.at("count").get<double>(), integrated = c.at("integrated_pj").get<double>();
+    const std::string module = c["module"].get<std::string>(), event = c["event"].get<std::string>();
+    const double count = c["count"].get<double>(), integrated = c["integrated_pj"].get<double>();
     require(std::isfinite(count) && count >= 0 && std::isfinite(integrated) && integrated >= 0,
             "ledger record: counter {}/{} holds count {} and energy {} pJ; both must be finite and not negative",
             module, event, count, integrated);
@@ -95,6 +105,7 @@ hw::Ledger recost_ledger(const nlohmann::json& record, const EnergyTables& t) {
 
 AnalogRates analog_rates(const nlohmann::json& record, const EnergyNet& net, double images) {
   require(images > 0, "a training ledger of {} images gives no rate", images);
+  check_ledger_record(record);
   double pulses = 0, reads = 0, read_pj = 0;
   for (const auto& c : record.at("counters")) {
     const std::string event = c.at("event").get<std::string>();

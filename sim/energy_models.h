@@ -55,6 +55,8 @@ double adc_conversion_pj(const EnergyTables& t);
 // The energy per event of a ledger event kind, from the tables; refuses an event it does not know.
 double event_energy_pj(const std::string& event, const EnergyTables& t);
 
+// Refuses a ledger record whose counters lack a module, an event, a count or an integrated energy.
+void check_ledger_record(const nlohmann::json& record);
 // A run's ledger record (energy_training or energy_total of an ff_mnist results file) costed with the
 // tables: counts as recorded, crossbar reads keep the energy the chip integrated.
 hw::Ledger recost_ledger(const nlohmann::json& record, const EnergyTables& t);

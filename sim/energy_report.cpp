@@ -114,6 +114,7 @@ BpWork work_from_json(const nlohmann::json& j, const std::string& where) {
 }
 
 std::string energy_text(double pj) {
+  if (pj >= 1e9) return fmt::format("{:.3g} mJ", pj / 1e9);
   if (pj >= 1e6) return fmt::format("{:.3g} uJ", pj / 1e6);
   if (pj >= 1e3) return fmt::format("{:.3g} nJ", pj / 1e3);
   return fmt::format("{:.3g} pJ", pj);
@@ -159,17 +160,32 @@ InsituRun read_insitu_run(const std::string& path, int features, int classes) {
   r.net.sizes = {features};
   for (int u : int_list(config_value(config, "layers", where), where + ": config.layers")) r.net.sizes.push_back(u);
   r.net.classes = classes;
-  r.net.batch = int(config_value(config, "batch", where).get<double>());
-  const nlohmann::json& readout = config_value(config, "readout-layers", where);
-  if (readout.is_array())
-    for (const auto& k : readout)
-      if (k.is_number_integer()) r.net.readout.push_back(k.get<int>());
+  const auto whole = [&](const char* name) {
+    const nlohmann::json& v = config_value(config, name, where);
+    require(v.is_number_integer() && v.get<long long>() >= 1 && v.get<long long>() <= 1000000000,
+            "{}: config.{} is {}, not a positive whole number", where, name, v.dump());
+    return v.get<int>();
+  };
+  r.net.batch = whole("batch");
+  if (config.contains("readout-layers")) {
+    const nlohmann::json& readout = config["readout-layers"];
+    require(readout.is_array(), "{}: config.readout-layers is {}, not a list", where, readout.dump());
+    for (const auto& k : readout) {
+      require(k.is_number_integer(), "{}: config.readout-layers holds {}, not a layer number", where, k.dump());
+      r.net.readout.push_back(k.get<int>());
+    }
+  }
   r.net.validate();
-  const double epochs = config_value(config, "epochs", where).get<double>();
+  const double epochs = whole("epochs");
   r.images = number_field(m, "train_examples", where + ": metrics") * epochs;
   require(r.images > 0, "{}: trained on no images", where);
   r.test_error = number_field(m, "test_error", where + ": metrics");
   r.training_ledger = m["energy_training"];
+  try {
+    check_ledger_record(r.training_ledger);
+  } catch (const Error& e) {
+    fail("{}: metrics.energy_training: {}", where, e.what());
+  }
   return r;
 }
 
@@ -341,8 +357,9 @@ void draw_pareto(const std::string& stem, const std::vector<std::pair<std::strin
   gp += "set title 'Energy per training image against test error'\n";
   gp += "set xlabel 'energy per training image (nJ)'\nset ylabel 'test error (%)'\nset logscale x\nset grid\n";
   gp += "set datafile separator ','\nset offsets graph 0.1, graph 0.3, graph 0.1, graph 0.1\nset key off\n";
-  gp += "plot ARG2 every ::1 using 2:3 with points pt 7 ps 1.5, ARG2 every ::1 using 2:3:1 with labels offset 1,1 "
-        "left\n";
+  // Labels above and below the points in turn: the same run costed on two platforms sits at one error.
+  gp += "plot ARG2 every ::1 using 2:3 with points pt 7 ps 1.5, ARG2 every 2::1 using 2:3:1 with labels offset 1,1 "
+        "left, ARG2 every 2::2 using 2:3:1 with labels offset 1,-1 left\n";
   draw_gnuplot(stem, csv, gp);
 }
 
