@@ -154,7 +154,8 @@ std::vector<CalibrationResult> calibrate(const std::vector<CalibrationChip>& chi
       r.title = c.title;
       r.mode = m.name;
       r.ledger = calibration_ledger(c, m, t);
-      r.events_tops_per_w = operations_per_product(c) / r.ledger.total_energy_pj();
+      r.operations = operations_per_product(c);
+      r.events_tops_per_w = r.operations / r.ledger.total_energy_pj();
       r.calibrated_tops_per_w = r.events_tops_per_w / overhead;
       r.published_tops_per_w = m.published_tops_per_w;
       r.published_source = m.published_source;
@@ -167,11 +168,12 @@ std::vector<CalibrationResult> calibrate(const std::vector<CalibrationChip>& chi
 }
 
 std::string calibration_table(const std::vector<CalibrationResult>& results, double overhead) {
-  std::string s = fmt::format("{:<14} {:<11} {:>14} {:>16} {:>11} {:>14}\n", "chip", "mode", "events TOPS/W",
-                              "calibrated TOPS/W", "published", "calibrated/pub");
+  std::string s = fmt::format("{:<14} {:<11} {:>11} {:>14} {:>11} {:>17} {:>14}\n", "chip", "mode", "published",
+                              "events TOPS/W", "events/pub", "calibrated TOPS/W", "calibrated/pub");
   for (const auto& r : results)
-    s += fmt::format("{:<14} {:<11} {:>14.3g} {:>16.3g} {:>11.3g} {:>13.2f}x{}\n", r.chip, r.mode, r.events_tops_per_w,
-                     r.calibrated_tops_per_w, r.published_tops_per_w, r.ratio(), r.fit ? "  (fitted here)" : "");
+    s += fmt::format("{:<14} {:<11} {:>11.3g} {:>14.3g} {:>10.2f}x {:>17.3g} {:>13.2f}x{}\n", r.chip, r.mode,
+                     r.published_tops_per_w, r.events_tops_per_w, r.events_tops_per_w / r.published_tops_per_w,
+                     r.calibrated_tops_per_w, r.ratio(), r.fit ? "  (fitted here)" : "");
   s += fmt::format("overhead factor beyond the counted events, fitted on the mode marked fit: {:.3f}\n", overhead);
   return s;
 }
@@ -187,6 +189,8 @@ nlohmann::json to_json(const std::vector<CalibrationResult>& results, double ove
                     {"published_tops_per_w", r.published_tops_per_w},
                     {"published_source", r.published_source},
                     {"calibrated_over_published", r.ratio()},
+                    {"events_over_published", r.events_tops_per_w / r.published_tops_per_w},
+                    {"operations_per_product", r.operations},
                     {"fit", r.fit},
                     {"energy_per_product", r.ledger.to_json()}});
   return {{"overhead_factor", overhead}, {"results", list}};

@@ -55,6 +55,7 @@ struct CalibrationResult {
   double published_tops_per_w = 0;
   std::string published_source;
   bool fit = false;
+  double operations = 0;             // per product: 2 rows cols
   hw::Ledger ledger;                 // per product
   // modelled / published, and the factor between them whichever is larger (>= 1)
   double ratio() const { return calibrated_tops_per_w / published_tops_per_w; }

@@ -376,10 +376,7 @@ nlohmann::json run_mortal_energy(const MortalEnergyParams& p, const std::string&
     const double overhead = fitted_overhead(chips, tables);
     text += "Calibration: the tables' event energies on published chips' matrix-vector products\n";
     for (const auto& r : res)
-      text += fmt::format("\n{} {}: per core and product ({} operations)\n{}", r.title, r.mode,
-                          r.ledger.total_energy_pj() > 0 ? fmt::format("{:.0f}", r.events_tops_per_w *
-                                                                                     r.ledger.total_energy_pj())
-                                                         : "0",
+      text += fmt::format("\n{} {}: per core and product ({:.0f} operations)\n{}", r.title, r.mode, r.operations,
                           r.ledger.table());
     text += "\n" + calibration_table(res, overhead);
     metrics["calibration"] = to_json(res, overhead);
