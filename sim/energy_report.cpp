@@ -350,16 +350,29 @@ void draw_bars(const std::string& stem, const EnergyComparison& c) {
 
 // Energy per training image against test error, one point per row with a test error.
 void draw_pareto(const std::string& stem, const std::vector<std::pair<std::string, std::pair<double, double>>>& pts) {
+  require(!pts.empty(), "plot {}: no run with a test error", stem);
   std::string csv = "label,energy_nj,test_error_percent\n";
   for (const auto& [label, p] : pts) csv += fmt::format("\"{}\",{:.6g},{:.6g}\n", label, p.first / 1e3, 100 * p.second);
   std::string gp = "# gnuplot -c THIS_SCRIPT OUTPUT.png DATA.csv\n";
   gp += "set terminal pngcairo size 900,600 noenhanced\nset output ARG1\n";
   gp += "set title 'Energy per training image against test error'\n";
   gp += "set xlabel 'energy per training image (nJ)'\nset ylabel 'test error (%)'\nset logscale x\nset grid\n";
-  gp += "set datafile separator ','\nset offsets graph 0.1, graph 0.3, graph 0.1, graph 0.1\nset key off\n";
+  // Ranges from the points, so that one point alone still has room (and gnuplot nothing to warn about).
+  // Errors span a decade or more: both axes logarithmic.
+  double x_lo = pts.front().second.first, x_hi = x_lo, y_lo = pts.front().second.second, y_hi = y_lo;
+  for (const auto& [label, p] : pts) {
+    x_lo = std::min(x_lo, p.first);
+    x_hi = std::max(x_hi, p.first);
+    y_lo = std::min(y_lo, p.second);
+    y_hi = std::max(y_hi, p.second);
+  }
+  gp += fmt::format("set datafile separator ','\nset logscale y\nset xrange [{:.6g}:{:.6g}]\n"
+                    "set yrange [{:.6g}:{:.6g}]\nset ytics (0.5, 1, 2, 5, 10, 20, 50, 100)\nset key off\n",
+                    x_lo / 1e3 / 3, x_hi / 1e3 * 30, std::max(100 * y_lo / 1.5, 1e-3), std::max(100 * y_hi * 1.5, 1e-2));
   // Labels above and below the points in turn: the same run costed on two platforms sits at one error.
-  gp += "plot ARG2 every ::1 using 2:3 with points pt 7 ps 1.5, ARG2 every 2::1 using 2:3:1 with labels offset 1,1 "
-        "left, ARG2 every 2::2 using 2:3:1 with labels offset 1,-1 left\n";
+  gp += "plot ARG2 every ::1 using 2:3 with points pt 7 ps 1.5, ARG2 every 2::1 using 2:3:1 with labels offset 1,1 left";
+  if (pts.size() > 1) gp += ", ARG2 every 2::2 using 2:3:1 with labels offset 1,-1 left";
+  gp += "\n";
   draw_gnuplot(stem, csv, gp);
 }
 
