@@ -181,12 +181,33 @@ InsituRun read_insitu_run(const std::string& path, int features, int classes) {
   require(r.images > 0, "{}: trained on no images", where);
   r.test_error = number_field(m, "test_error", where + ": metrics");
   r.training_ledger = m["energy_training"];
-  try {
-    check_ledger_record(r.training_ledger);
-  } catch (const Error& e) {
-    fail("{}: metrics.energy_training: {}", where, e.what());
+  if (m.contains("energy_total")) r.total_ledger = m["energy_total"];
+  for (const char* key : {"energy_training", "energy_total"}) {
+    if (!m.contains(key)) continue;
+    try {
+      check_ledger_record(m[key]);
+    } catch (const Error& e) {
+      fail("{}: metrics.{}: {}", where, key, e.what());
+    }
   }
   return r;
+}
+
+hw::Ledger measured_inference(const InsituRun& run, const EnergyTables& t, double* predicted) {
+  hw::Ledger out;
+  if (predicted != nullptr) *predicted = 0;
+  if (run.total_ledger.is_null()) return out;
+  const hw::Ledger eval = recost_ledger(run.total_ledger, t).minus(recost_ledger(run.training_ledger, t));
+  double images = 0;
+  for (const auto& c : eval.counters())
+    if (c.module == "ff.label_readout" && c.event == "adc_conversion") images += c.count;
+  if (images < 1) return out;
+  if (predicted != nullptr) *predicted = images;
+  hw::Ledger ff;
+  for (const auto& c : eval.counters())
+    if (c.module.rfind("ff.", 0) == 0 && (c.count > 0 || c.integrated_pj > 0))
+      ff.add_integrated(ff.counter(c.module, c.event, c.energy_per_event_pj), c.count, c.integrated_pj);
+  return with_overhead(per_image(ff, images), t);
 }
 
 const EnergyRow& EnergyComparison::row(const std::string& key) const {
@@ -496,6 +517,17 @@ nlohmann::json run_mortal_energy(const MortalEnergyParams& p, const std::string&
     text += "\nThe counted FF model against the run's ledger, per training image (program-and-verify of the initial "
             "weights is in the ledger only):\n";
     text += model_check(c.rows[0].training, ff_analog_training(in.net, rates, tables, false), check);
+    double predicted = 0;
+    const hw::Ledger measured = measured_inference(*in.run, tables, &predicted);
+    if (!measured.counters().empty()) {
+      nlohmann::json inference_check;
+      text += fmt::format("\nThe counted FF inference against the run's evaluations (energy_total less "
+                          "energy_training, per image of the {} predicted; the drift compensation's probes are in "
+                          "the run's figure):\n",
+                          predicted);
+      text += model_check(measured, c.rows[0].inference, inference_check);
+      check = {{"training", check}, {"inference", inference_check}};
+    }
   }
 
   const std::vector<Sensitivity> sens = headline_sensitivity(in, tables, p.sensitivity);

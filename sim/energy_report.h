@@ -52,7 +52,14 @@ struct InsituRun {
   double images = 0;  // training images seen (examples x epochs)
   double test_error = std::numeric_limits<double>::quiet_NaN();
   nlohmann::json training_ledger;  // metrics.energy_training
+  nlohmann::json total_ledger;     // metrics.energy_total (training and every evaluation), or null
 };
+
+// The run's evaluations on the FF chip (energy_total less energy_training, modules "ff." only: no rival
+// chip), per image predicted by goodness (one label read-out each), costed with the tables; the drift
+// compensation's probe reads are in it. Empty when the run records no evaluation.
+// `images`, if given, receives how many images the evaluations predicted.
+hw::Ledger measured_inference(const InsituRun& run, const EnergyTables& t, double* images = nullptr);
 InsituRun read_insitu_run(const std::string& path, int features, int classes);
 
 // One way of training and inferring, per image.

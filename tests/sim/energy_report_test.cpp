@@ -100,6 +100,39 @@ TEST_CASE("mortal_energy --calibrate hermes prints the modelled efficiency besid
   CHECK(j["metrics"]["calibration"]["results"].size() == 2);
 }
 
+TEST_CASE("a run's evaluations give its inference energy per image predicted, the rival chip's left out",
+          "[energy]") {
+  test::TempDir dir;
+  nlohmann::json run = small_run();
+  // Training's counters plus 4 images predicted: 10 labels x 17 inputs through the DAC each, one read-out
+  // conversion each; and a rival chip's reads, which are not FF's.
+  nlohmann::json total = run["metrics"]["energy_training"];
+  total["counters"][0]["count"] = 680 + 4 * 170;
+  const auto counter = [](const char* module, const char* event, double count) {
+    return nlohmann::json{{"module", module}, {"event", event}, {"count", count}, {"integrated_pj", 0.0},
+                          {"energy_per_event_pj", 0.0}};
+  };
+  total["counters"].push_back(counter("ff.label_readout", "adc_conversion", 4));
+  total["counters"].push_back(counter("rival.layer0.adc", "adc_conversion", 1000));
+  run["metrics"]["energy_total"] = total;
+  {
+    std::ofstream f(dir.file("run.json"));
+    f << run.dump();
+  }
+  const EnergyTables t = EnergyTables::load(kReportTables);
+  double images = 0;
+  const hw::Ledger l = measured_inference(read_insitu_run(dir.file("run.json"), 16, 10), t, &images);
+  CHECK(images == 4);
+  CHECK(l.total_energy_pj() == Approx(170 * 0.55 + adc_conversion_pj(t)));
+  // Without an energy_total, or without a prediction, there is nothing to measure.
+  run["metrics"].erase("energy_total");
+  {
+    std::ofstream f(dir.file("run2.json"));
+    f << run.dump();
+  }
+  CHECK(measured_inference(read_insitu_run(dir.file("run2.json"), 16, 10), t).counters().empty());
+}
+
 TEST_CASE("an in-situ record without a ledger or unfinished is refused by name", "[energy]") {
   test::TempDir dir;
   nlohmann::json run = small_run();
