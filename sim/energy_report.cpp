@@ -276,10 +276,13 @@ std::vector<Sensitivity> headline_sensitivity(const EnergyInputs& in, const Ener
     Sensitivity s;
     s.path = path;
     s.value = k.value;
-    const auto moved = [&, p = path](double f) {
+    // Copies, not the structured bindings: a lambda may not capture those in C++17.
+    const std::string p = path;
+    const double v = k.value;
+    const auto moved = [&in, &t, p, v](double f) {
       EnergyTables m = t;
       try {
-        m.set(p, k.value * f, "sensitivity");
+        m.set(p, v * f, "sensitivity");
         return compare_energy(in, m).headline();
       } catch (const Error&) {
         return std::nan("");  // a value the constant cannot take (a fraction above 1, an overhead below 1)
