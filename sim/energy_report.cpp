@@ -33,7 +33,7 @@ void MortalEnergyParams::add_options(CLI::App& app) {
   list_option(app.add_option("--layers", layers, "Hidden layers of the network costed (default: the first run's)"));
   app.add_option("--features", features, "Input values per image");
   app.add_option("--classes", classes, "Labels");
-  app.add_option("--batch", batch, "Images per step (0: the first run's, else 100)");
+  app.add_option("--batch", batch, "Images per step, over which parameter traffic is shared (0: the first run's)");
   app.add_option("--calibrate", calibrate, "Cost a published chip's workload instead: a file name of "
                                            "<tables>/calibration (hermes, ambrogio2023) or all");
   app.add_option("--sensitivity", sensitivity, "How many constants to list by their influence on the headline ratio");

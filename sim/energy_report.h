@@ -32,7 +32,7 @@ struct MortalEnergyParams {
   std::vector<int> layers;                // the network costed (default: the first run's)
   int features = 784;                     // MNIST's 28 x 28 pixels
   int classes = 10;
-  int batch = 0;                          // 0: the first run's (or 100)
+  int batch = 0;                          // 0: the first run's
   std::string calibrate;                  // a chip of <tables>/calibration, or "all"
   int sensitivity = 3;                    // constants listed by their influence on the headline ratio
   std::string plot;                       // stem of the plots (default: the results path's stem)
