@@ -25,14 +25,15 @@ int main(int argc, char** argv) {
     params.validate();
     nlohmann::json result = run_record("mortal_energy", run.seed, options_to_json(app));
     std::vector<OutputFile> files;
-    if (!params.insitu.empty()) {
+    if (!params.run_insitu.empty()) files.push_back({"--run-insitu", params.insitu_run_out(run.out)});
+    if (!params.insitu.empty() || !params.run_insitu.empty()) {
       const std::string stem = params.plot_stem(run.out);
       for (const char* kind : {"_bars", "_pareto"})
         for (const OutputFile& f : plot_files("--plot", stem + kind)) files.push_back(f);
     }
     const RunOutputs outputs = prepare_outputs(run.out, run.force, files);
     std::string text;
-    result["metrics"] = run_mortal_energy(params, run.out, text);
+    result["metrics"] = run_mortal_energy(params, run.out, text, run.force);
     result["status"] = "finished";
     write_json_atomic(run.out, result);
     outputs.finish();

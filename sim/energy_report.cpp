@@ -8,13 +8,16 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "core/error.h"
 #include "model/ff_cost.h"
 #include "sim/cli.h"
 #include "sim/energy_calibration.h"
 #include "sim/plot.h"
+#include "sim/process.h"
 #include "sim/resume.h"
+#include "sim/sweep_run.h"
 
 namespace mortal {
 
@@ -28,6 +31,10 @@ void MortalEnergyParams::add_options(CLI::App& app) {
   list_option(app.add_option("--insitu", insitu, "ff_mnist in-situ results file (repeatable): the first is costed "
                                                  "in full, every one is a point of the Pareto plot"),
               false);
+  app.add_option("--run-insitu", run_insitu,
+                 "Make the in-situ run first: ff_mnist's options in one word, e.g. --run-insitu='--device ecram "
+                 "--epochs 1 --train-limit 10000 --rival none'; its results go beside --out (<stem>_insitu.json) and "
+                 "are costed in full");
   app.add_option("--bp", bp, "bp_mnist results file: its FLOP and traffic counts and its test error");
   app.add_option("--ff-digital", ff_digital, "ff_mnist digital results file: its test error");
   list_option(app.add_option("--layers", layers, "Hidden layers of the network costed (default: the first run's)"));
@@ -46,9 +53,37 @@ void MortalEnergyParams::validate() const {
   require(batch >= 0, "batch must be >= 0, got {}", batch);
   require(sensitivity >= 0, "sensitivity must be >= 0, got {}", sensitivity);
   for (int u : layers) require(u >= 1, "layers: every layer needs at least one unit, got {}", u);
-  require(!calibrate.empty() || !insitu.empty(),
+  require(!calibrate.empty() || !insitu.empty() || !run_insitu.empty(),
           "give --insitu RESULTS (an ff_mnist in-situ run: its ledger, and the pulse rate the counted models "
-          "use) or --calibrate CHIP");
+          "use), --run-insitu OPTIONS (make one) or --calibrate CHIP");
+  if (!run_insitu.empty()) insitu_run_args();
+}
+
+std::string MortalEnergyParams::insitu_run_out(const std::string& out) const { return results_stem(out) + "_insitu.json"; }
+
+std::vector<std::string> MortalEnergyParams::insitu_run_args() const {
+  std::vector<std::string> args;
+  std::istringstream words(run_insitu);
+  for (std::string w; words >> w;) {
+    for (const char* own : {"--out", "--force"})
+      require(w != own && w.rfind(std::string(own) + "=", 0) != 0,
+              "--run-insitu: {} is mortal_energy's to set (the run's results go beside --out)", w);
+    args.push_back(w);
+  }
+  require(!args.empty(), "--run-insitu: no options given");
+  return args;
+}
+
+void run_insitu_ff(const std::vector<std::string>& args, const std::string& out, bool force) {
+  std::vector<std::string> argv = {resolve_scenario("ff_mnist")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--out", out});
+  if (force) argv.push_back("--force");
+  ProcessOptions o;
+  o.merge_output = true;
+  o.keep_bytes = 4096;
+  const ProcessResult r = run_process(argv, o);
+  require(r.ok(), "--run-insitu: ff_mnist {}: {}", r.describe(), tail_lines(r.out, 8));
 }
 
 std::string MortalEnergyParams::plot_stem(const std::string& out) const {
@@ -402,7 +437,8 @@ void draw_pareto(const std::string& stem, const std::vector<std::pair<std::strin
 
 }  // namespace
 
-nlohmann::json run_mortal_energy(const MortalEnergyParams& p, const std::string& out, std::string& text) {
+nlohmann::json run_mortal_energy(const MortalEnergyParams& p, const std::string& out, std::string& text,
+                                 bool force) {
   p.validate();
   const EnergyTables tables = load_energy_tables(p);
   const std::string tables_dir = p.tables.empty() ? default_energy_dir() : p.tables;
@@ -417,11 +453,20 @@ nlohmann::json run_mortal_energy(const MortalEnergyParams& p, const std::string&
                           r.ledger.table());
     text += "\n" + calibration_table(res, overhead);
     metrics["calibration"] = to_json(res, overhead);
-    if (p.insitu.empty()) return metrics;
+    if (p.insitu.empty() && p.run_insitu.empty()) return metrics;
   }
 
+  std::vector<std::string> insitu_files = p.insitu;
+  if (!p.run_insitu.empty()) {
+    // The run made here comes first: it is the one costed in full.
+    const std::string run_out = p.insitu_run_out(out);
+    fmt::print(stderr, "mortal_energy: running ff_mnist {} --out {}\n", p.run_insitu, run_out);
+    run_insitu_ff(p.insitu_run_args(), run_out, force);
+    insitu_files.insert(insitu_files.begin(), run_out);
+    metrics["insitu_run"] = {{"options", p.run_insitu}, {"results", run_out}};
+  }
   std::vector<InsituRun> runs;
-  for (const std::string& f : p.insitu) runs.push_back(read_insitu_run(f, p.features, p.classes));
+  for (const std::string& f : insitu_files) runs.push_back(read_insitu_run(f, p.features, p.classes));
   EnergyInputs in;
   in.run = &runs.front();
   in.net = runs.front().net;
@@ -530,6 +575,8 @@ nlohmann::json run_mortal_energy(const MortalEnergyParams& p, const std::string&
                           predicted);
       text += model_check(measured, c.rows[0].inference, inference_check);
       check = {{"training", check}, {"inference", inference_check}};
+    } else {
+      check = {{"training", check}, {"inference", nullptr}};
     }
   }
 

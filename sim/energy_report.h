@@ -27,6 +27,7 @@ struct MortalEnergyParams {
   std::vector<std::string> energy_files;  // --energy: override files, in order
   std::vector<std::string> energy_sets;   // --energy-set PATH=VALUE, applied after the files
   std::vector<std::string> insitu;        // ff_mnist in-situ results: the first is costed in full, all are plotted
+  std::string run_insitu;                 // ff_mnist options of a short in-situ run made first and costed in full
   std::string bp;                         // bp_mnist results: its counts and test error
   std::string ff_digital;                 // ff_mnist digital results: its test error
   std::vector<int> layers;                // the network costed (default: the first run's)
@@ -40,7 +41,15 @@ struct MortalEnergyParams {
   void add_options(CLI::App& app);
   void validate() const;
   std::string plot_stem(const std::string& out) const;
+  // Where --run-insitu's run writes its results: beside the results file.
+  std::string insitu_run_out(const std::string& out) const;
+  // --run-insitu's options, one per word; refuses --out and --force (mortal_energy sets them).
+  std::vector<std::string> insitu_run_args() const;
 };
+
+// Runs ff_mnist (beside this program) with `args`, its results at `out` (replacing a finished one when
+// `force`); throws Error with the end of its output when it fails.
+void run_insitu_ff(const std::vector<std::string>& args, const std::string& out, bool force);
 
 // The tables with the overrides applied, in order.
 EnergyTables load_energy_tables(const MortalEnergyParams& p);
@@ -97,6 +106,7 @@ struct Sensitivity {
 std::vector<Sensitivity> headline_sensitivity(const EnergyInputs& in, const EnergyTables& t, int top);
 
 // Runs the scenario; returns the metrics section and appends what it prints to `text`.
-nlohmann::json run_mortal_energy(const MortalEnergyParams& p, const std::string& out, std::string& text);
+nlohmann::json run_mortal_energy(const MortalEnergyParams& p, const std::string& out, std::string& text,
+                                 bool force = false);
 
 }  // namespace mortal

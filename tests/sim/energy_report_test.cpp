@@ -133,6 +133,38 @@ TEST_CASE("a run's evaluations give its inference energy per image predicted, th
   CHECK(measured_inference(read_insitu_run(dir.file("run2.json"), 16, 10), t).counters().empty());
 }
 
+TEST_CASE("mortal_energy --run-insitu makes a short in-situ run and costs its ledger", "[energy][mnist]") {
+  if (!test::have_mnist()) {
+    WARN("MNIST not found; run scripts/setup.sh");
+    return;
+  }
+  test::TempDir dir;
+  const std::string out = dir.file("e.json");
+  const ProcessResult r = run_process(
+      {kBinary, "--tables", kReportTables, "--out", out,
+       "--run-insitu=--device ecram --layers 20 --epochs 1 --batch 50 --train-limit 200 --test-limit 100 "
+       "--train-eval-limit 100 --rival none --drift-times 1 --data " +
+           test::mnist_dir()});
+  INFO(r.describe() << "\n" << r.out << r.err);
+  REQUIRE(r.ok());
+  std::ifstream in(out);
+  const nlohmann::json m = nlohmann::json::parse(in)["metrics"];
+  CHECK(m["insitu"] == dir.file("e_insitu.json"));
+  CHECK(m["network"] == nlohmann::json({784, 20}));
+  CHECK(m["rows"]["ff_analog"]["basis"].get<std::string>().find("the run's ledger") != std::string::npos);
+  CHECK(m["rows"]["ff_analog"]["training_pj_per_image"].get<double>() > 0);
+  // The counted model books what the run's ledger booked, event by event, but the initial programming.
+  for (const auto& [event, v] : m["counted_against_ledger"]["training"].items())
+    if (event != "program_pulse") {
+      INFO(event);
+      CHECK(v["counted_pj"].get<double>() == Approx(v["ledger_pj"].get<double>()).epsilon(1e-9));
+    }
+  // mortal_energy sets the run's --out itself.
+  const ProcessResult bad = run_process({kBinary, "--out", dir.file("f.json"), "--run-insitu=--device ecram --out x.json"});
+  CHECK(!bad.ok());
+  CHECK(bad.err.find("--out") != std::string::npos);
+}
+
 TEST_CASE("an in-situ record without a ledger or unfinished is refused by name", "[energy]") {
   test::TempDir dir;
   nlohmann::json run = small_run();
