@@ -165,6 +165,41 @@ TEST_CASE("mortal_energy --run-insitu makes a short in-situ run and costs its le
   CHECK(bad.err.find("--out") != std::string::npos);
 }
 
+TEST_CASE("a broken results or override file gives an error naming it, never a crash", "[energy]") {
+  test::TempDir dir;
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream f(dir.file(name), std::ios::binary);
+    f << text;
+    return dir.file(name);
+  };
+  const std::string good = write("good.json", small_run().dump());
+  const std::string cut = small_run().dump();
+  nlohmann::json typed = small_run();
+  typed["config"]["layers"] = "8";
+  nlohmann::json counted = small_run();
+  counted["metrics"]["energy_training"]["counters"][0]["count"] = "many";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--insitu", write("cut.json", cut.substr(0, cut.size() / 2))}, "cut.json"},
+      {{"--insitu", write("typed.json", typed.dump())}, "layers"},
+      {{"--insitu", write("counted.json", counted.dump())}, "energy_training"},
+      {{"--insitu", dir.file("missing.json")}, "missing.json"},
+      {{"--insitu", good, "--energy", write("bad.toml", "[analog\npulse_pj = 1\n")}, "bad.toml"},
+      {{"--insitu", good, "--energy", write("text.toml", "[analog]\npulse_pj = \"one\"\n")}, "analog.pulse_pj"},
+      {{"--insitu", good, "--bp", good}, "cost_per_sample"},
+      {{"--calibrate", "nosuchchip"}, "nosuchchip"}};
+  for (const auto& [args, named] : cases) {
+    std::vector<std::string> argv = {kBinary, "--tables", kReportTables, "--features", "16", "--out", dir.file("o.json")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const ProcessResult r = run_process(argv);
+    INFO(named << ": " << r.describe() << "\n" << r.err);
+    CHECK(r.started);
+    CHECK(r.signal == 0);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find(named) != std::string::npos);
+    CHECK(!std::filesystem::exists(dir.file("o.json")));
+  }
+}
+
 TEST_CASE("an in-situ record without a ledger or unfinished is refused by name", "[energy]") {
   test::TempDir dir;
   nlohmann::json run = small_run();
