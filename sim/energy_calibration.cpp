@@ -30,8 +30,10 @@ double CalibrationChip::workload_value(const std::string& key) const {
   return it->second.value;
 }
 
-CalibrationChip read_calibration(const std::string& path) {
-  const nlohmann::json j = read_toml_file(path);
+CalibrationChip read_calibration(const std::string& path) { return calibration_from_json(read_toml_file(path), path); }
+
+CalibrationChip calibration_from_json(const nlohmann::json& j, const std::string& path) {
+  require(j.is_object(), "calibration {}: expected a table", path);
   CalibrationChip c;
   c.path = path;
   c.name = std::filesystem::path(path).stem().string();

@@ -40,7 +40,9 @@ struct CalibrationChip {
 };
 
 // Reads and checks one calibration file; unknown or missing fields are refused by name.
+// calibration_from_json: the same for a file already read (its name is the file's stem).
 CalibrationChip read_calibration(const std::string& path);
+CalibrationChip calibration_from_json(const nlohmann::json& j, const std::string& path);
 // Every calibration file in `dir` (*.toml, in name order).
 std::vector<CalibrationChip> read_calibrations(const std::string& dir);
 

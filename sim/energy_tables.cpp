@@ -76,10 +76,14 @@ nlohmann::json read_toml_file(const std::string& path) {
   require(bool(in), "energy table {}: cannot read it", path);
   std::stringstream buf;
   buf << in.rdbuf();
+  return parse_toml_text(buf.str(), path);
+}
+
+nlohmann::json parse_toml_text(const std::string& text, const std::string& name) {
   try {
-    return toml_to_json(toml::parse(buf.str(), path), path);
+    return toml_to_json(toml::parse(text, name), name);
   } catch (const toml::parse_error& e) {
-    fail("energy table {}: not valid TOML (line {}): {}", path, e.source().begin.line, e.description());
+    fail("energy table {}: not valid TOML (line {}): {}", name, e.source().begin.line, e.description());
   }
 }
 
@@ -145,10 +149,12 @@ void EnergyTables::set(const std::string& path, double value, const std::string&
   it->second.origin = origin;
 }
 
-void EnergyTables::override_file(const std::string& path) {
-  const nlohmann::json j = read_toml_file(path);
+void EnergyTables::override_file(const std::string& path) { override_json(read_toml_file(path), path); }
+
+void EnergyTables::override_json(const nlohmann::json& j, const std::string& path) {
   // Checked whole before any change: a refused file leaves every constant as it was.
   EnergyTables next = *this;
+  require(j.is_object(), "energy override {}: expected tables of constants", path);
   for (const auto& [table, entries] : j.items()) {
     require(entries.is_object(), "energy override {}: top-level \"{}\" must be a table of constants", path, table);
     for (const auto& [name, entry] : entries.items()) {

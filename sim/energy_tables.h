@@ -18,8 +18,10 @@ struct EnergyConstant {
   std::string origin;  // the file (or setting) that gave the value
 };
 
-// A TOML file as JSON (tables as objects); errors name the file and line.
+// A TOML file as JSON (tables as objects); errors name the file and line. parse_toml_text: the same for text
+// already read, `name` naming it in errors.
 nlohmann::json read_toml_file(const std::string& path);
+nlohmann::json parse_toml_text(const std::string& text, const std::string& name);
 
 // {value, unit, source} from a file's entry; `where` names it in errors. Refuses a negative or non-finite
 // value, an unknown unit, a fraction outside (0, 1] and a factor that is not positive.
@@ -33,8 +35,10 @@ class EnergyTables {
   // Defines the constants of one file.
   void define_file(const std::string& path);
   // Overrides from a file of the same form; an entry may be a bare number (unit and source kept) or a
-  // table with a value and optionally its unit (which must match) and source.
+  // table with a value and optionally its unit (which must match) and source. override_json: the same
+  // for a file already read (`where` names it).
   void override_file(const std::string& path);
+  void override_json(const nlohmann::json& j, const std::string& where);
   // "PATH=VALUE", as --energy-set gives it.
   void override_setting(const std::string& setting);
   void set(const std::string& path, double value, const std::string& origin);
