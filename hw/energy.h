@@ -11,7 +11,8 @@
 
 namespace mortal::hw {
 
-// Energy per event. Sources in shared/REFERENCES.md; each default names its source.
+// Energy per event. Sources in shared/REFERENCES.md; each default names its source. The energy tables
+// (energy/analog_chip.toml, read by mortal_energy) hold the same defaults; a test keeps them equal.
 struct EnergyParams {
   // ADC sample, ENOB 7-8.5 (Murmann ADC survey, designs 2015+): 6.5 pJ. (ENOB 3.5-5.5: 2.2 pJ.)
   double adc_conversion_pj = 6.5;

@@ -9,13 +9,12 @@ namespace {
 constexpr double kFloatBytes = 4;  // float32 values
 constexpr double kLabelBytes = 4;  // int32 labels
 
-// Element-wise operations per parameter of one optimiser step, as BpMlp::apply_gradients does them.
+}  // namespace
+
 // SGD: v = mu v + g (2), w -= lr v (2). Adam: m = b1 m + (1 - b1) g (3), v = b2 v + (1 - b2) g^2 (4),
 // w -= step m / (sqrt(v) / c2 + eps) (6). The weight cost adds w * wd + g (2) to the weights only.
 double optimizer_flops(BpOptimizer o) { return o == BpOptimizer::sgd ? 4 : 13; }
 double optimizer_state_arrays(BpOptimizer o) { return o == BpOptimizer::sgd ? 1 : 2; }
-
-}  // namespace
 
 BpWork& BpWork::operator+=(const BpWork& o) {
   macs += o.macs;

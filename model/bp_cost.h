@@ -48,6 +48,11 @@ struct BpCost {
   BpWork total() const;
 };
 
+// Element-wise operations per parameter of one optimiser step, as BpMlp::apply_gradients does them, and the
+// arrays of optimiser state per parameter.
+double optimizer_flops(BpOptimizer o);
+double optimizer_state_arrays(BpOptimizer o);
+
 // Per training sample: forward with softmax and loss gradient, backward, one optimiser step per batch.
 BpCost bp_training_cost(const BpMlpParams& p, int batch);
 
