@@ -198,10 +198,10 @@ void Chip::program(int k, ConstMatRef w) {
   advance_ns(t.ns);
 }
 
-void Chip::read_out(int k, MatRef w, FastRng& rng) {
+void Chip::read_out(int k, MatRef w, FastRng& rng, int repeats) {
   Mat wc(w.rows(), w.cols());
   for (int c = 0; c < weight_copies(); ++c) {
-    advance_ns(weights(k, c).read_out(c == 0 ? w : MatRef(wc), now_s(), rng).ns);
+    advance_ns(weights(k, c).read_out(c == 0 ? w : MatRef(wc), now_s(), rng, repeats).ns);
     if (c > 0) w += wc;
   }
   if (weight_copies() > 1) w *= 1.0f / float(weight_copies());

@@ -140,7 +140,7 @@ class Chip : public sc_core::sc_module {
   void program(int k, ConstMatRef w);
   // Layer k's weights as a read-out through its ADCs finds them (Crossbar::read_out; the mean over the
   // copies, read one after another), taking its time. w: (out, in), user units.
-  void read_out(int k, MatRef w, FastRng& rng);
+  void read_out(int k, MatRef w, FastRng& rng, int repeats = 1);
   // Every extra array of every layer programmed to zero (a rule's arrays as a fresh chip has them).
   void clear_extra_arrays();
   // Global drift compensation (Crossbar::calibrate_drift) of every layer's weights, each copy with its own

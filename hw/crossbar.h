@@ -186,9 +186,10 @@ class Crossbar {
   // The weights as a read-out through the converters finds them, in user units (what copying a chip's
   // weights into another needs): each input row driven alone at full scale, every column's output with its
   // read and output noise converted by its ADC, with that ADC's own gain (its offset taken off by a
-  // reference read with no row driven), at the ADC's resolution over the devices' nominal weight range.
-  // w: (out, in).
-  OpTime read_out(MatRef w, double t_s, FastRng& rng);
+  // reference read with no row driven), at the ADC's resolution over the devices' nominal weight range;
+  // with repeats > 1 every row is read that many times and the conversions averaged (the read and output
+  // noise fall as 1 / repeats in variance). w: (out, in).
+  OpTime read_out(MatRef w, double t_s, FastRng& rng, int repeats = 1);
 
   // Global drift compensation (aihwkit): remember the response to probe inputs now, later scale the
   // outputs by one gain so the probe response matches again. probe: (n, in). A probe that reads nothing

@@ -153,30 +153,36 @@ OpTime Crossbar::read_rows(MatRef r, int row0, double t_s, FastRng& rng) {
   return OpTime{rows_time_ns(n, false)};
 }
 
-OpTime Crossbar::read_out(MatRef w, double t_s, FastRng& rng) {
+OpTime Crossbar::read_out(MatRef w, double t_s, FastRng& rng, int repeats) {
   require(w.rows() == out_ && w.cols() == in_, "{}: read_out wants w ({}, {}), got {}x{}", name_, out_, in_, w.rows(),
           w.cols());
+  require(repeats >= 1, "{}: read_out repeats must be at least 1, got {}", name_, repeats);
   const double range = std::max(std::abs(p_.device.w_min), std::abs(p_.device.w_max));
   OpTime t;
-  Mat r, y;
+  Mat r, y, sum;
   for (int row0 = 0; row0 < in_; row0 += p_.max_rows) {
     const int n = std::min(p_.max_rows, in_ - row0);
     r.resize(out_, n);
-    t.ns += read_rows(r, row0, t_s, rng).ns;
     // The ADC bank of the tile these rows are on converts: y (n, out), one conversion per output and row.
     // Each column's offset is taken off by a reference read with no row driven (the usual calibration of
-    // a read-out); its gain, which no reference read reveals, stays.
+    // a read-out); its gain, which no reference read reveals, stays. Repeated reads are averaged digitally,
+    // each converted on its own.
     const Adc& adc = adcs_[std::min(std::size_t(row0 / p_.max_rows), adcs_.size() - 1)];
-    y = r.transpose();
-    if (adc.channels() == out_) y = y.array().rowwise() * adc.gain().array();
-    if (p_.adc.quantize) quantize_symmetric(y, p_.adc.bits, range);
-    w.middleCols(row0, n) = y.transpose() * float(p_.w_scale);
+    sum.setZero(n, out_);
+    for (int rep = 0; rep < repeats; ++rep) {
+      t.ns += read_rows(r, row0, t_s, rng).ns;
+      y = r.transpose();
+      if (adc.channels() == out_) y = y.array().rowwise() * adc.gain().array();
+      if (p_.adc.quantize) quantize_symmetric(y, p_.adc.bits, range);
+      sum += y;
+    }
+    w.middleCols(row0, n) = sum.transpose() * float(p_.w_scale / repeats);
   }
-  // A conversion per cross-point, and per column one more of the reference read.
-  const int reads = in_ + 1;
-  ledger_->add(ledger_->counter(name_, "weight_readout_adc", ledger_->params().adc_conversion_pj), double(reads) * out_);
+  // A conversion per cross-point and read, and per column one more of the reference read.
+  const double reads = double(in_) * repeats + 1;
+  ledger_->add(ledger_->counter(name_, "weight_readout_adc", ledger_->params().adc_conversion_pj), reads * out_);
   // Each read's conversions: the ADCs in parallel, columns_per_adc columns one after another on each.
-  t.ns += double(reads) * p_.timing.columns_per_adc * p_.timing.t_adc_ns + rows_time_ns(1, false);
+  t.ns += reads * p_.timing.columns_per_adc * p_.timing.t_adc_ns + rows_time_ns(1, false);
   return t;
 }
 

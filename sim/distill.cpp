@@ -53,6 +53,9 @@ void DistillParams::add_options(CLI::App& app) {
                  "With --teacher-temperature 0: the temperature at which the teacher's mean largest probability is this");
   perturb.add_options(app);
   app.add_option("--teacher-perturb", teacher_perturb, "The teacher's variability scale (< 0: --perturb's)");
+  app.add_option("--readout-repeats", readout_repeats,
+                 "Weight copy: reads of every row through the teacher's ADCs, averaged (a single read of one "
+                 "weight carries the whole output noise of a column)");
   app.add_option("--keep-student", keep_student,
                  "Keep the student as one of these methods leaves it, as a teacher checkpoint beside the results "
                  "(<out>.student.ckpt): the next generation's --teacher");
@@ -69,6 +72,7 @@ void DistillParams::validate() const {
   for (int u : student_layers) require(u >= 1, "student-layers: a layer of {} units", u);
   require(keep_student.empty() || std::find(methods.begin(), methods.end(), keep_student) != methods.end(),
           "keep-student '{}' is not one of this run's methods ({})", keep_student, fmt::join(methods, ", "));
+  require(readout_repeats >= 1, "readout-repeats must be at least 1, got {}", readout_repeats);
   require(student_epochs >= 0, "student-epochs must be at least 0, got {}", student_epochs);
   require(transfer >= 0, "transfer must be at least 0, got {}", transfer);
   check_nonnegative("teacher-temperature", temperature);
@@ -149,11 +153,11 @@ double temperature_for(const Mat& scores, double confidence) {
   return std::exp(0.5 * (lo + hi));
 }
 
-void copy_weights(hw::Chip& from, hw::Chip& to, hw::FastRng& rng) {
+void copy_weights(hw::Chip& from, hw::Chip& to, hw::FastRng& rng, int readout_repeats) {
   for (int k = 0; k < from.layers(); ++k) {
     const hw::Crossbar& a = from.weights(k);
     Mat w(a.outputs(), a.inputs());
-    from.read_out(k, w, rng);
+    from.read_out(k, w, rng, readout_repeats);
     to.program(k, w);
   }
 }
@@ -466,7 +470,7 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
                       {"wall_s", prior_wall + clock.seconds()}};
       hw::FastRng copy_rng(seed, "distill.copy", std::uint64_t(part));
       if (m == "weight-copy" || m == "copy+soft")
-        copy_weights(teacher, student, copy_rng);
+        copy_weights(teacher, student, copy_rng, dp.readout_repeats);
       else if (m == "conductance-copy")
         copy_conductances(teacher, student);
       else

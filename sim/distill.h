@@ -54,6 +54,7 @@ struct DistillParams {
   Perturbation perturb;              // the student's variability (the teacher's too unless teacher_perturb)
   double teacher_perturb = -1;       // the teacher's scale s; < 0: perturb.scale
   std::string keep_student;          // a method: the student it leaves is kept as a teacher checkpoint
+  int readout_repeats = 16;          // weight copy: reads of every row, averaged (its read noise / sqrt)
 
   void add_options(CLI::App& app);
   void validate() const;
@@ -90,10 +91,10 @@ double mean_top_probability(const Mat& scores, double temperature);
 double temperature_for(const Mat& scores, double confidence);
 
 // Copies between chips of the same layer shapes. copy_weights: every layer read out through the teacher's
-// ADCs (hw::Chip::read_out) and programmed into the student; copy_conductances: the student's devices
+// ADCs (hw::Chip::read_out, every row read readout_repeats times and averaged) and programmed into the student; copy_conductances: the student's devices
 // programmed to the conductances of the teacher's (its first copy of the weights), in the student's own
 // conductance units, without a read-out (the state of one chip set on another, costed as the program).
-void copy_weights(hw::Chip& from, hw::Chip& to, hw::FastRng& rng);
+void copy_weights(hw::Chip& from, hw::Chip& to, hw::FastRng& rng, int readout_repeats = 1);
 void copy_conductances(hw::Chip& from, hw::Chip& to);
 
 // The distillation run: p and ip are the teacher's (and, where dp does not say otherwise, the student's)

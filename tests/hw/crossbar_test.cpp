@@ -737,3 +737,23 @@ TEST_CASE("a weight read-out through the ADCs keeps each column's gain, takes of
   CHECK(ledger.energy_pj_of_event("weight_readout_adc") ==
         Approx(double(3 * 7) * ledger.params().adc_conversion_pj));
 }
+
+TEST_CASE("repeated read-outs average the output noise: its variance falls as 1 / repeats", "[crossbar]") {
+  CrossbarParams p = ideal_crossbar();
+  p.out_noise = 0.06;
+  Ledger ledger;
+  Crossbar c("xb", p, ledger, 20, 50, 5);
+  const Mat w = Mat::Constant(20, 50, 0.3f);
+  FastRng rng(2, "test");
+  c.program(w, 0, rng);
+  Mat r1(20, 50), r16(20, 50);
+  c.read_out(r1, 0, rng, 1);
+  c.read_out(r16, 0, rng, 16);
+  const auto var = [&](const Mat& r) { return double((r - w).squaredNorm()) / double(w.size()); };
+  // 1000 entries: each sample variance within about 3 x sqrt(2 / 1000) = 13% of sigma^2 / repeats.
+  CHECK(var(r1) == Approx(0.06 * 0.06).epsilon(0.15));
+  CHECK(var(r16) == Approx(0.06 * 0.06 / 16).epsilon(0.15));
+  CHECK(ledger.energy_pj_of_event("weight_readout_adc") ==
+        Approx(double(20 * (50 + 1) + 20 * (50 * 16 + 1)) * ledger.params().adc_conversion_pj));
+  CHECK_THROWS_WITH(c.read_out(r1, 0, rng, 0), Catch::Contains("repeats"));
+}
