@@ -132,8 +132,10 @@ double fitted_overhead(const std::vector<CalibrationChip>& chips, const EnergyTa
   for (const auto& c : chips)
     for (const auto& m : c.modes)
       if (m.fit) {
-        require(fit_mode == nullptr, "calibrations: two modes are marked fit ({} {} and {} {}); one fits the overhead",
-                fit_chip->name, fit_mode->name, c.name, m.name);
+        // Not require(): its message's arguments are evaluated even when the check passes.
+        if (fit_mode != nullptr)
+          throw Error(fmt::format("calibrations: two modes are marked fit ({} {} and {} {}); one fits the overhead",
+                                  fit_chip->name, fit_mode->name, c.name, m.name));
         fit_chip = &c;
         fit_mode = &m;
       }
