@@ -53,6 +53,9 @@ void DistillParams::add_options(CLI::App& app) {
                  "With --teacher-temperature 0: the temperature at which the teacher's mean largest probability is this");
   perturb.add_options(app);
   app.add_option("--teacher-perturb", teacher_perturb, "The teacher's variability scale (< 0: --perturb's)");
+  app.add_option("--teacher-queries", teacher_queries,
+                 "Queries of the teacher per transfer image (every label's overlay through its layers), their "
+                 "scores averaged: each is one noisy analog evaluation");
   app.add_option("--readout-repeats", readout_repeats,
                  "Weight copy: reads of every row through the teacher's ADCs, averaged (a single read of one "
                  "weight carries the whole output noise of a column)");
@@ -72,6 +75,7 @@ void DistillParams::validate() const {
   for (int u : student_layers) require(u >= 1, "student-layers: a layer of {} units", u);
   require(keep_student.empty() || std::find(methods.begin(), methods.end(), keep_student) != methods.end(),
           "keep-student '{}' is not one of this run's methods ({})", keep_student, fmt::join(methods, ", "));
+  require(teacher_queries >= 1, "teacher-queries must be at least 1, got {}", teacher_queries);
   require(readout_repeats >= 1, "readout-repeats must be at least 1, got {}", readout_repeats);
   require(student_epochs >= 0, "student-epochs must be at least 0, got {}", student_epochs);
   require(transfer >= 0, "transfer must be at least 0, got {}", transfer);
@@ -416,14 +420,21 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
   if (part == 1) {
     const hw::Ledger before = ledger;
     const double t0 = teacher.now_s();
-    Mat scores;
+    Mat scores, more;
     teacher_t.scores(transfer.images, transfer.num_classes, scores);
+    for (int q = 1; q < dp.teacher_queries; ++q) {
+      teacher_t.scores(transfer.images, transfer.num_classes, more);
+      scores += more;
+    }
+    if (dp.teacher_queries > 1) scores *= 1.0f / float(dp.teacher_queries);
     const double query_pj = ledger.minus(before).total_energy_pj(), query_s = teacher.now_s() - t0;
     const double temperature = dp.temperature > 0 ? dp.temperature : temperature_for(scores, dp.confidence);
     probabilities = softmax_rows(scores, temperature);
     const hw::Ledger eval_before = ledger;
-    const double teacher_error = teacher_t.error(test);
+    const std::vector<int> teacher_predictions = teacher_t.predict(test);
+    const double teacher_error = error_rate(teacher_predictions, test.labels);
     curve_energy.add_all(ledger.minus(eval_before));
+    results["teacher_test_predictions"] = teacher_predictions;
     results["teacher"].update({{"test_error", teacher_error},
                                {"device", ts.ip.device},
                                {"layers", ts.p.layers},
@@ -502,17 +513,24 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     const double simulated_s = student.now_s() - method_start["simulated_s"].get<double>();
     const double wall_s = prior_wall + clock.seconds() - method_start["wall_s"].get<double>();
     const hw::Ledger eval_before = ledger;
-    const double err = t.error(test);
+    const std::vector<int> predictions = t.predict(test);
+    const double err = error_rate(predictions, test.labels);
     curve_energy.add_all(ledger.minus(eval_before));
+    // How far the student imitates the teacher, apart from how right either is.
+    const auto& teacher_said = results["teacher_test_predictions"];
+    int same = 0;
+    for (std::size_t i = 0; i < predictions.size(); ++i) same += predictions[i] == teacher_said[i].get<int>();
     nlohmann::json r = {{"method", m},
                         {"test_error", err},
                         {"gap_to_teacher", err - results["teacher"]["test_error"].get<double>()},
+                        {"agreement_with_teacher", double(same) / double(std::max<std::size_t>(1, predictions.size()))},
                         {"energy_pj", energy_pj},
                         {"simulated_s", simulated_s},
                         {"wall_s", wall_s}};
     if (DistillParams::trains(m)) r["curve"] = state.curve;
-    fmt::print(stderr, "{:>16}: student test error {:.2f}% (teacher {:.2f}%), {:.3g} uJ, {:.3g} s simulated\n", m,
-               100 * err, percent(results["teacher"]["test_error"]), energy_pj * 1e-6, simulated_s);
+    fmt::print(stderr, "{:>16}: student test error {:.2f}% (teacher {:.2f}%), agrees with the teacher on {:.2f}%, "
+               "{:.3g} uJ, {:.3g} s simulated\n", m, 100 * err, percent(results["teacher"]["test_error"]),
+               100 * r["agreement_with_teacher"].get<double>(), energy_pj * 1e-6, simulated_s);
     results["methods"].push_back(r);
     state = {};
     ++part;
@@ -529,10 +547,11 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
                               {"perturb", dp.perturb.scale},
                               {"hardware", hw_to_json(scp, energy)}}},
                             {"transfer", results["transfer"]},
+                            {"teacher_queries", dp.teacher_queries},
                             {"methods", results["methods"]},
                             {"teacher_test_error", results["teacher"]["test_error"]}};
-  fmt::print(stderr, "\n{:>16} | {:>10} | {:>8} | {:>12} | {:>12}\n", "method", "test error", "vs teacher",
-             "energy (uJ)", "simulated s");
+  fmt::print(stderr, "\n{:>16} | {:>10} | {:>8} | {:>8} | {:>12} | {:>12}\n", "method", "test error", "vs teacher",
+             "agrees", "energy (uJ)", "simulated s");
   Series errors{"student", {}, {}}, teacher_line{"teacher", {}, {}};
   std::vector<std::string> tics;
   for (const auto& r : results["methods"]) {
@@ -542,8 +561,9 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
       continue;
     }
     metrics["test_error_" + m] = r["test_error"];
-    fmt::print(stderr, "{:>16} | {:>9.2f}% | {:>+9.2f} | {:>12.4g} | {:>12.4g}\n", m, percent(r["test_error"]),
-               percent(r["gap_to_teacher"]), r["energy_pj"].get<double>() * 1e-6, r["simulated_s"].get<double>());
+    fmt::print(stderr, "{:>16} | {:>9.2f}% | {:>+9.2f} | {:>7.2f}% | {:>12.4g} | {:>12.4g}\n", m,
+               percent(r["test_error"]), percent(r["gap_to_teacher"]), percent(r["agreement_with_teacher"]),
+               r["energy_pj"].get<double>() * 1e-6, r["simulated_s"].get<double>());
     errors.x.push_back(double(tics.size()));
     errors.y.push_back(percent(r["test_error"]));
     teacher_line.x.push_back(double(tics.size()));

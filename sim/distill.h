@@ -54,6 +54,7 @@ struct DistillParams {
   Perturbation perturb;              // the student's variability (the teacher's too unless teacher_perturb)
   double teacher_perturb = -1;       // the teacher's scale s; < 0: perturb.scale
   std::string keep_student;          // a method: the student it leaves is kept as a teacher checkpoint
+  int teacher_queries = 1;           // queries of the teacher per transfer image, their scores averaged
   int readout_repeats = 16;          // weight copy: reads of every row, averaged (its read noise / sqrt)
 
   void add_options(CLI::App& app);

@@ -314,10 +314,12 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
 
 // Goodness prediction on the chip: every label's overlay through the layers, the chosen layers' goodness
 // summed, the largest wins.
-double InSituFF::error(const Dataset& s) {
+double InSituFF::error(const Dataset& s) { return error_rate(predict(s), s.labels); }
+
+std::vector<int> InSituFF::predict(const Dataset& s) {
   Mat sc;
   scores(s.images, s.num_classes, sc);
-  return error_rate(argmax_rows(sc), s.labels);
+  return argmax_rows(sc);
 }
 
 void InSituFF::scores(const Mat& images, int classes, Mat& scores) {

@@ -83,8 +83,9 @@ class InSituFF {
   // One pass over the training set streamed through the pipeline (step counts batches over the run);
   // returns the epoch's curve entry: per-layer loss and goodness, simulated time, throughput, latency.
   nlohmann::json train_epoch(int epoch, long long& step, long long total_steps);
-  // Error rate of goodness prediction on the chip over all of `d`.
+  // Error rate of goodness prediction on the chip over all of `d`, and the predictions themselves.
   double error(const Dataset& d);
+  std::vector<int> predict(const Dataset& d);
   // Every label's score for every image (rows of `images`): the chosen layers' goodness with that label
   // written in, summed (signed so that larger is more positive). scores: (images, classes). Booked as one
   // read-out per image.

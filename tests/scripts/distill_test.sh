@@ -70,13 +70,15 @@ print(f"the saved teacher teaches again: {100 * b['teacher_test_error']:.2f}%, a
       f"{100 * b['test_error_soft']:.2f}% by soft targets")
 PY
 # The next generation: the soft student kept by the whole run teaches a third individual.
-"$bin/mortal_distill" "${chip[@]}" --teacher "$dir/whole.student.ckpt" --seed 4 --methods soft \
+"$bin/mortal_distill" "${chip[@]}" --teacher "$dir/whole.student.ckpt" --seed 4 --methods soft --teacher-queries 3 \
   --out "$dir/gen2.json" > "$dir/gen2.log" 2>&1 || { cat "$dir/gen2.log" >&2; exit 1; }
 python3 - "$dir/whole.json" "$dir/gen2.json" <<'PY'
 import json, sys
 a, b = json.load(open(sys.argv[1]))["metrics"], json.load(open(sys.argv[2]))["metrics"]
 if b["teacher"]["seed"] != a["student"]["seed"] or b["student"]["seed"] in (a["student"]["seed"], a["teacher"]["seed"]):
     sys.exit(f"generations: teacher seed {b['teacher']['seed']}, student seeds {a['student']['seed']} {b['student']['seed']}")
+if b["teacher_queries"] != 3 or not 0 <= b["methods"][0]["agreement_with_teacher"] <= 1:
+    sys.exit(f"teacher queries {b['teacher_queries']}, agreement {b['methods'][0]['agreement_with_teacher']}")
 print(f"second generation: teacher (the first's soft student) {100 * b['teacher_test_error']:.2f}%, "
       f"its student {100 * b['test_error_soft']:.2f}%")
 PY
