@@ -5,6 +5,7 @@
 #include <atomic>
 #include <fstream>
 #include <stdexcept>
+#include <utility>
 
 #include <boost/random/uniform_int_distribution.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
@@ -53,6 +54,19 @@ Dataset noise_dataset(int n, int features, std::uint64_t seed) {
   d.rows = 1;
   d.cols = features;
   return d;
+}
+
+FFParams small_insitu_params(std::vector<int> layers) {
+  FFParams p;
+  p.layers = std::move(layers);
+  p.batch = 20;
+  p.lr = 0.05f;
+  p.lr_schedule = "constant";
+  p.negatives = "random";
+  p.predict = "goodness";
+  p.momentum = 0.0f;
+  p.weight_cost = 0.0f;
+  return p;
 }
 
 }  // namespace mortal::test

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model/dataset.h"
+#include "sim/ff_experiment.h"
 
 namespace mortal::test {
 
@@ -31,5 +32,9 @@ bool have_mnist();
 // n random images of `features` pixels uniform in [0, 1] with random labels of 10 classes, from the seed:
 // enough to check arithmetic, not to learn anything.
 Dataset noise_dataset(int n, int features, std::uint64_t seed);
+
+// FF settings an in-situ trainer takes, for small nets of these hidden layers: batch 20, a constant rate of
+// 0.05, random negatives, prediction by goodness, no momentum and no weight cost.
+FFParams small_insitu_params(std::vector<int> layers);
 
 }  // namespace mortal::test

@@ -19,15 +19,7 @@ using test::noise_dataset;
 namespace {
 
 FFParams distill_params() {
-  FFParams p;
-  p.layers = {24, 16};
-  p.batch = 20;
-  p.lr = 0.05f;
-  p.lr_schedule = "constant";
-  p.negatives = "random";
-  p.predict = "goodness";
-  p.momentum = 0.0f;
-  p.weight_cost = 0.0f;
+  FFParams p = test::small_insitu_params({24, 16});
   p.init_scale = 2.5f;
   return p;
 }

@@ -17,18 +17,7 @@ using test::noise_dataset;
 
 namespace {
 
-FFParams small_params() {
-  FFParams p;
-  p.layers = {16, 12};
-  p.batch = 20;
-  p.lr = 0.05f;
-  p.lr_schedule = "constant";
-  p.negatives = "random";
-  p.predict = "goodness";
-  p.momentum = 0.0f;
-  p.weight_cost = 0.0f;
-  return p;
-}
+FFParams small_params() { return test::small_insitu_params({16, 12}); }
 
 hw::ChipParams chip_for(const std::string& device, const FFParams& p, int features) {
   std::vector<int> sizes = {features};
