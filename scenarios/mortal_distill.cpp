@@ -40,22 +40,18 @@ int main(int argc, char** argv) {
     nlohmann::json config = options_to_json(app);
     // The teacher's preset and shape: a restored teacher's own unless the command line names them (and
     // then they must agree with it); else ECRAM.
-    const auto set_default = [&](const char* option, auto& field, const nlohmann::json& value) {
-      if (app.count(std::string("--") + option) > 0) return;
-      field = value.get<std::decay_t<decltype(field)>>();
-      config[option] = value;
-    };
     if (!distill.teacher.empty()) {
       const Checkpoint c = Checkpoint::load(distill.teacher);
       const nlohmann::json& run_record = c.get_json("run");
       require(run_record.is_object() && run_record.contains("fingerprint") &&
                   run_record["fingerprint"].contains("device") && run_record["fingerprint"].contains("layers"),
               "teacher checkpoint {}: no recorded device and layers: not an in-situ run's checkpoint", distill.teacher);
-      set_default("device", insitu.device, run_record["fingerprint"]["device"]);
-      set_default("layers", params.layers, run_record["fingerprint"]["layers"]);
+      const nlohmann::json& f = run_record["fingerprint"];
+      default_unless_given(app, config, "device", insitu.device, f["device"].get<std::string>());
+      default_unless_given(app, config, "layers", params.layers, f["layers"].get<std::vector<int>>());
     }
     else
-      set_default("device", insitu.device, "ecram");
+      default_unless_given(app, config, "device", insitu.device, std::string("ecram"));
     require(insitu.in_situ(), "a distillation moves knowledge between chips: --device must be a preset, not digital");
     apply_insitu_defaults(app, params, config);
     params.validate();

@@ -4,8 +4,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 namespace mortal {
 
@@ -42,6 +45,20 @@ nlohmann::json options_to_json(const CLI::App& app);
 // The same keys with every option at its default (flags false): what options_to_json gives for a command
 // line that sets nothing.
 nlohmann::json option_defaults(const CLI::App& app);
+
+// Gives `field` the value `value` unless the run was given --option (on the command line or in its config
+// file), and records the value in `config` as the run uses it (a number as it is written: 0.004, not
+// float's 0.0040000002).
+template <typename T>
+void default_unless_given(const CLI::App& app, nlohmann::json& config, const std::string& option, T& field,
+                          const T& value) {
+  if (app.count("--" + option) > 0) return;
+  field = value;
+  if constexpr (std::is_arithmetic_v<T>)
+    config[option] = nlohmann::json::parse(fmt::format("{}", value));
+  else
+    config[option] = value;
+}
 
 // Sets the options of `app` that `recorded` (an options_to_json record, e.g. a checkpoint's fingerprint)
 // names, as the command line would; keys `app` has no option for are left out. An impossible value is an

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
-#include <type_traits>
 
 #include "core/checkpoint.h"
 #include "core/error.h"
@@ -18,6 +17,7 @@
 #include "model/digital_array.h"
 #include "model/softmax.h"
 #include "sim/bp_experiment.h"
+#include "sim/cli.h"
 #include "sim/hw_config.h"
 #include "sim/insitu_epochs.h"
 #include "sim/plot.h"
@@ -479,20 +479,12 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
 }
 
 void apply_insitu_defaults(const CLI::App& app, FFParams& p, nlohmann::json& config) {
-  const auto chip_default = [&](const std::string& option, auto& field, auto value) {
-    if (app.count("--" + option) > 0) return;
-    field = value;
-    if constexpr (std::is_arithmetic_v<decltype(value)>)
-      config[option] = nlohmann::json::parse(fmt::format("{}", value));  // 0.004, not float's 0.0040000002
-    else
-      config[option] = value;
-  };
-  chip_default("negatives", p.negatives, std::string("random"));
-  chip_default("predict", p.predict, std::string("goodness"));
-  chip_default("momentum", p.momentum, 0.0f);
-  chip_default("weight-cost", p.weight_cost, 0.0f);
-  if (p.momentum == 0) chip_default("lr", p.lr, 0.004f);
-  chip_default("init-scale", p.init_scale, 2.5f);
+  default_unless_given(app, config, "negatives", p.negatives, std::string("random"));
+  default_unless_given(app, config, "predict", p.predict, std::string("goodness"));
+  default_unless_given(app, config, "momentum", p.momentum, 0.0f);
+  default_unless_given(app, config, "weight-cost", p.weight_cost, 0.0f);
+  if (p.momentum == 0) default_unless_given(app, config, "lr", p.lr, 0.004f);
+  default_unless_given(app, config, "init-scale", p.init_scale, 2.5f);
 }
 
 UpdateRuleParams insitu_rule(const FFParams& p, const InSituParams& ip) {
