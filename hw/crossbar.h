@@ -215,7 +215,8 @@ class Crossbar {
   // Effective normalised weights and per-device read-noise variance at t_s.
   const Mat& effective_weights(double t_s);
   const Mat& read_variance(double t_s);
-  // Conductances of the pair (uS) at t_s, for tests. gp, gm: (out, in).
+  // Conductances of the pair (uS) at t_s (for tests, and for setting one chip's state on another: a
+  // conductance copy). gp, gm: (out, in).
   void conductances(MatRef gp, MatRef gm, double t_s);
 
   const Dac& dac() const { return dac_; }

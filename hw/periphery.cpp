@@ -150,13 +150,6 @@ void SigmoidUnit::apply(MatRef p, ConstMatRef g, float theta, FastRng& rng) cons
   ledger_->add(ops_, double(p.size()));
 }
 
-void SigmoidUnit::learning_signal(MatRef s, ConstMatRef p, bool positive) {
-  if (positive)
-    s = (1.0f - p.array()).matrix();
-  else
-    s = -p;
-}
-
 void SigmoidUnit::learning_signal(MatRef s, ConstMatRef p, ConstVecRef target) {
   s = (target.array() - p.col(0).array()).matrix();
 }

@@ -116,15 +116,13 @@ class GoodnessIntegrator : public PeripheryUnit {
 };
 
 // p = sigmoid(gain (g - theta) + offset) + noise, one circuit per channel. g, p: (batch, channels).
-// learning_signal gives FF's d log p / d G: 1 - p for positive data, -p for negative (Hinton 2022); with a
-// target t per row (the probability that the row is positive data, e.g. a teacher's), t - p: the
-// derivative of the cross-entropy -t log p - (1 - t) log(1 - p), which is the positive and the negative
-// signal weighted t and 1 - t.
+// learning_signal gives FF's d log p / d G for a target t per row, the probability that the row is positive
+// data: t - p, the derivative of the cross-entropy -t log p - (1 - t) log(1 - p). Labelled data has t = 1
+// (1 - p) or t = 0 (-p) (Hinton 2022); a teacher's probability weighs the two signals t and 1 - t.
 class SigmoidUnit : public PeripheryUnit {
  public:
   SigmoidUnit(std::string name, const AnalogParams& params, Ledger& ledger);
   void apply(MatRef p, ConstMatRef g, float theta, FastRng& rng) const;
-  static void learning_signal(MatRef s, ConstMatRef p, bool positive);
   static void learning_signal(MatRef s, ConstMatRef p, ConstVecRef target);
 };
 
