@@ -7,8 +7,9 @@
 // Time. Operations called from outside SystemC processes (a trainer in sc_main) happen at the chip's
 // local time now_s() = sc_time_stamp() + time not yet handed to the kernel; each call adds its duration
 // and the chip runs the kernel up to its local time once sync_quantum_ns has piled up (0: after every
-// call), like a TLM quantum keeper. idle(seconds) is one sc_start of that length: drift follows
-// sc_time_stamp(), nothing is computed while idle.
+// call), like a TLM quantum keeper. idle(seconds) is one sc_start of that length, or, past the kernel's
+// horizon, time skipped (hw/clock.h): drift follows sim_now_s(), nothing is computed while idle except the
+// faults that appear with age (DeviceParams::stuck_per_day).
 //
 // Use (SystemC elaborates once per process: build every chip and pipeline before the first operation):
 //   hw::Ledger ledger;                                    // one per run
@@ -31,6 +32,7 @@
 
 #include "core/checkpoint.h"
 #include "core/synaptic_array.h"
+#include "hw/clock.h"
 #include "hw/crossbar.h"
 #include "hw/periphery.h"
 #include "hw/tile_module.h"
@@ -158,6 +160,8 @@ class Chip : public sc_core::sc_module {
   double now_s() const;
   void advance_ns(double ns);
   void sync();
+  // Idling ages the devices: with DeviceParams::stuck_per_day > 0 every free device of every array may
+  // become stuck (Crossbar::age), drawn from the chip's random stream.
   void idle(double seconds);
   // The whole state (every layer's conductances and per-device state, the cycle-to-cycle random stream,
   // simulated time) under `prefix`; restore runs the kernel forward to the saved time (the kernel's clock

@@ -119,9 +119,31 @@ void Crossbar::reseed(std::uint64_t seed) {
   out_gain_ = 1.0f;
 }
 
+long long Crossbar::age(double days, FastRng& rng) {
+  check_nonnegative("age in days", days);
+  const double rate = p_.device.stuck_per_day;
+  if (rate <= 0 || days <= 0) return 0;
+  const double p = -std::expm1(-rate * days);
+  long long born = 0;
+  for (ByteMat* m : {&dev_.stuck_plus, &dev_.stuck_minus})
+    for (Eigen::Index i = 0; i < m->size(); ++i) {
+      if ((*m)(i) != 0) continue;
+      const double u = rng.uniform();
+      if (u >= p) continue;
+      (*m)(i) = u < 0.5 * p ? 1 : 2;
+      ++born;
+    }
+  if (born > 0) dirty_ = true;
+  return born;
+}
+
+long long Crossbar::stuck_devices() const {
+  return (dev_.stuck_plus.array() != 0).count() + (dev_.stuck_minus.array() != 0).count();
+}
+
 bool Crossbar::conductance_path() const {
   const auto& d = p_.device;
-  return d.drift || d.stuck_gmin_rate > 0 || d.stuck_gmax_rate > 0 || p_.ir_drop_ohm > 0;
+  return d.drift || d.faults() || p_.ir_drop_ohm > 0;
 }
 
 bool Crossbar::read_noise_on() const { return p_.device.read_noise_rel > 0 || p_.device.read_noise_1f; }

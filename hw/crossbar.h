@@ -135,6 +135,12 @@ class Crossbar {
   // Redraw this instance (devices, periphery) from a new seed; the programmed weights are kept as
   // normalised targets and must be programmed again by the caller if wanted.
   void reseed(std::uint64_t seed);
+  // Age the devices by `days` of idling: with DeviceParams::stuck_per_day > 0 each free device becomes
+  // stuck with probability 1 - exp(-stuck_per_day days), at g_min or g_max with equal odds; the faults hold
+  // from the next read on (and are kept by save and restore). Returns how many devices became stuck.
+  long long age(double days, FastRng& rng);
+  // Devices stuck now (both of each pair counted).
+  long long stuck_devices() const;
 
   // z = x W^T as the hardware computes it at time t_s (seconds). x: (batch, in), z: (batch, out).
   OpTime forward(MatRef z, ConstMatRef x, double t_s, FastRng& rng, ForwardIO io = {});

@@ -99,7 +99,7 @@ void Crossbar::rebuild(double log_t, double c2) {
       gp.array() *= (-nu_p_.middleRows(r0, nr).array() * lt).exp();
       gm.array() *= (-nu_m_.middleRows(r0, nr).array() * lt).exp();
     }
-    if (d.stuck_gmin_rate > 0 || d.stuck_gmax_rate > 0)
+    if (d.faults())
       for (int r = r0; r < r0 + nr; ++r)
         for (int c = 0; c < in_; ++c) {
           if (dev_.stuck_plus(r, c)) gp_(r, c) = dev_.stuck_plus(r, c) == 1 ? gmin : gmax;

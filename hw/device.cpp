@@ -52,6 +52,8 @@ void DeviceParams::validate() const {
   require(stuck_gmin_rate + stuck_gmax_rate <= 1,
           "stuck_gmin_rate + stuck_gmax_rate must not exceed 1, got {} + {}", stuck_gmin_rate,
           stuck_gmax_rate);
+  check_nonnegative("stuck_per_day", stuck_per_day);
+  require(std::isfinite(stuck_per_day), "stuck_per_day must be finite, got {}", stuck_per_day);
 }
 
 // --- presets ------------------------------------------------------------------------------------------

@@ -97,6 +97,11 @@ struct DeviceParams {
   // Stuck-at faults: fraction of devices stuck at g_min and at g_max, drawn once per chip.
   double stuck_gmin_rate = 0.0;
   double stuck_gmax_rate = 0.0;
+  // Faults appearing with age: while the chip idles, each free device becomes stuck at a rate of this many
+  // per day (probability 1 - exp(-rate days) over an idle of `days`), at g_min or g_max with equal odds.
+  double stuck_per_day = 0.0;
+  // Whether any device can be stuck, at birth or with age.
+  bool faults() const { return stuck_gmin_rate > 0 || stuck_gmax_rate > 0 || stuck_per_day > 0; }
 
   // Conductance units per normalised weight unit.
   double g_unit_us() const;

@@ -36,7 +36,7 @@ void PipelineStage::step() {
     next_trigger(in->data_written_event());
     return;
   }
-  const double now = sc_core::sc_time_stamp().to_seconds();
+  const double now = sim_now_s();
   if (p.entered_s < 0) p.entered_s = now;
   const double ns = work_(p, now);
   current_ = std::move(p);
@@ -86,7 +86,7 @@ PacketSink::PacketSink(sc_core::sc_module_name name) : sc_core::sc_module(name),
 void PacketSink::step() {
   Packet p;
   while (in->nb_read(p)) {
-    const double now = sc_core::sc_time_stamp().to_seconds();
+    const double now = sim_now_s();
     ++count_;
     if (p.entered_s >= 0) latency_sum_s_ += now - p.entered_s;
     if (!keep_) continue;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "hw/clock.h"
 
 namespace mortal::hw {
 
@@ -58,7 +59,7 @@ void TileModule::trace_signals(sc_core::sc_trace_file* tf, int n_in, int n_out, 
 }
 
 void TileModule::schedule(Frame f) {
-  const double now = sc_core::sc_time_stamp().to_seconds();
+  const double now = sim_now_s();
   const double delay = std::max(0.0, f.at_s - now);
   frames_.push_back(std::move(f));
   frame_event_.notify(sc_core::sc_time(delay, sc_core::SC_SEC));
@@ -97,7 +98,7 @@ void TileModule::record_update(int batch, double t_s) {
 }
 
 void TileModule::replay() {
-  const double now = sc_core::sc_time_stamp().to_seconds();
+  const double now = sim_now_s();
   // Apply every frame that is due (the last one wins; 0.5 ps: half the default time resolution), then
   // wait for the next.
   while (!frames_.empty() && frames_.front().at_s <= now + 0.5e-12) {

@@ -64,7 +64,7 @@ nlohmann::json run_chip_drift(const ChipDriftParams& p, std::uint64_t seed) {
   plain.program(0, w);
   comp.program(0, w);
   comp.tile(0).core().calibrate_drift(probe, comp.now_s(), comp.rng());
-  const double t0 = sc_core::sc_time_stamp().to_seconds();
+  const double t0 = hw::sim_now_s();
 
   nlohmann::json rows = nlohmann::json::array();
   double waited = 0;
@@ -78,7 +78,7 @@ nlohmann::json run_chip_drift(const ChipDriftParams& p, std::uint64_t seed) {
     comp.layer(0).forward(z, x);
     const double err_comp = double((z - zref).norm() / zref.norm());
     rows.push_back({{"idle_s", t},
-                    {"sim_time_s", sc_core::sc_time_stamp().to_seconds() - t0},
+                    {"sim_time_s", hw::sim_now_s() - t0},
                     {"relative_error", err_plain},
                     {"relative_error_compensated", err_comp},
                     {"compensation_gain", core.output_gain()}});

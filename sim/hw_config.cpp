@@ -49,7 +49,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DeviceParams, name, g_min_us, g_max_us, w_min
                                    response, dw_min, dw_min_dtod, dw_min_c2c, up_down, up_down_dtod,
                                    prog_noise_scale, prog_noise, read_noise_rel, read_noise_1f, t_read_1f_ns, drift,
                                    drift_t0_s, drift_pcm_nu, drift_nu, drift_nu_dtod, charge_sharing, share_noise,
-                                   stuck_gmin_rate, stuck_gmax_rate)
+                                   stuck_gmin_rate, stuck_gmax_rate, stuck_per_day)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LayerScale, w_scale, input_range, output_range)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CrossbarParams, device, max_rows, max_cols, w_scale, v_read_v, dac, adc,
                                    adc_per_tile, out_noise, read_noise_mode, ir_drop_ohm, pulse_gen, update, program,

@@ -287,11 +287,11 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
     return true;
   });
   chip_.sync();
-  const double t0 = sc_core::sc_time_stamp().to_seconds();
+  const double t0 = hw::sim_now_s();
   const long long c0 = pipeline_->sink.count();
   pipeline_->sink.reset_latency_sum();
   sc_core::sc_start();
-  const double sim_s = sc_core::sc_time_stamp().to_seconds() - t0;
+  const double sim_s = hw::sim_now_s() - t0;
   const long long packets = pipeline_->sink.count() - c0;
   require(start >= n && packets == (n + b_max - 1) / b_max, "pipeline delivered {} of {} batches", packets,
           (n + b_max - 1) / b_max);

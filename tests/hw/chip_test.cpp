@@ -1,7 +1,9 @@
 #include "hw/chip.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <vector>
 
 #include "core/error.h"
 #include "model/digital_array.h"
@@ -343,4 +345,42 @@ TEST_CASE("a chip with copies of its weights restores them from a checkpoint", "
   a.reset_drift_compensation();
   CHECK(a.weights(0, 0).output_gain() == 1.0f);
   CHECK(a.weights(0, 1).output_gain() == 1.0f);
+}
+
+TEST_CASE("a chip idles for years: past the kernel's horizon the time is skipped and drift follows it",
+          "[chip][timing]") {
+  Ledger ledger;
+  ChipParams p = chip_preset("pcm", {50, 40});
+  p.crossbar.device.prog_noise_scale = 0;
+  p.crossbar.device.read_noise_1f = false;
+  p.crossbar.device.drift_pcm_nu = false;  // one exponent for every device: drift_nu
+  p.crossbar.device.drift_nu = 0.05;
+  p.crossbar.device.drift_nu_dtod = 0;
+  p.crossbar.device.stuck_per_day = 1e-4;
+  Chip chip("chip", p, ledger, 4);
+  chip.program(0, Mat::Constant(40, 50, 0.5f));
+  const double t_program = chip.now_s();
+  Mat w0(40, 50), w1(40, 50);
+  chip.layer(0).read_weights(w0);
+  const double year = 365 * 86400.0;
+  chip.idle(year);
+  // The kernel is idled no further than its horizon; the rest of the year is skipped, not lost.
+  CHECK(sc_core::sc_time_stamp().to_seconds() <= kernel_horizon_s());
+  CHECK(skipped_idle_s() > 0);
+  CHECK(chip.now_s() - t_program == Approx(year).epsilon(1e-9));
+  // A year of drift at one exponent: the stuck devices aside, w(t) / w(0) = ((t + t0) / t0)^-nu.
+  chip.layer(0).read_weights(w1);
+  std::vector<double> ratios;
+  for (int r = 0; r < 40; ++r)
+    for (int c = 0; c < 50; ++c)
+      if (!chip.weights(0).devices().stuck_plus(r, c) && !chip.weights(0).devices().stuck_minus(r, c))
+        ratios.push_back(double(w1(r, c) / w0(r, c)));
+  REQUIRE(ratios.size() > 1700);  // either device of a weight stuck: about 7% of the 2000 weights
+  std::sort(ratios.begin(), ratios.end());
+  CHECK(ratios[ratios.size() / 2] == Approx(std::pow((year + 20.0) / 20.0, -0.05)).epsilon(0.01));
+  // The skipped time and the faults survive a checkpoint.
+  Checkpoint c;
+  chip.save(c, "chip");
+  CHECK(c.get_json("chip.chip").at("skipped_idle_s").get<double>() == skipped_idle_s());
+  CHECK(chip.weights(0).stuck_devices() > 0);
 }

@@ -757,3 +757,36 @@ TEST_CASE("repeated read-outs average the output noise: its variance falls as 1 
         Approx(double(20 * (50 + 1) + 20 * (50 * 16 + 1)) * ledger.params().adc_conversion_pj));
   CHECK_THROWS_WITH(c.read_out(r1, 0, rng, 0), Catch::Contains("repeats"));
 }
+
+TEST_CASE("faults appear with age at stuck_per_day, half at each bound, and read as stuck", "[crossbar]") {
+  Ledger ledger;
+  CrossbarParams p = clean_pulsed();
+  p.device.stuck_per_day = 1e-3;
+  Crossbar xb("xb", p, ledger, 100, 200, 5);
+  FastRng rng(9, "age");
+  xb.program(Mat::Constant(100, 200, 0.5f), 0.0, rng);
+  REQUIRE(xb.stuck_devices() == 0);
+  // 100 days: each of the 2 x 100 x 200 devices is stuck with probability q = 1 - exp(-0.1); the count is
+  // binomial, within 5 standard deviations of n q.
+  const double n = 2 * 100 * 200, q = -std::expm1(-0.1);
+  const long long born = xb.age(100, rng);
+  CHECK(born == xb.stuck_devices());
+  CHECK(std::abs(double(born) - n * q) < 5 * std::sqrt(n * q * (1 - q)));
+  const auto& d = xb.devices();
+  const double at_max = double((d.stuck_plus.array() == 2).count() + (d.stuck_minus.array() == 2).count());
+  CHECK(std::abs(at_max - 0.5 * double(born)) < 5 * std::sqrt(0.25 * double(born)));
+  // A stuck device stays stuck: ageing again only adds to the count; no time, no new faults.
+  CHECK(xb.age(0, rng) == 0);
+  CHECK(xb.age(100, rng) > 0);
+  CHECK(xb.stuck_devices() > born);
+  // The weights read with the stuck devices at their bounds: some now differ from what was programmed.
+  Mat z(1, 100);
+  const Mat x = Mat::Identity(200, 200).topRows(1);
+  xb.forward(z, x, 0.0, rng);
+  CHECK((z.array() - 0.5f).abs().maxCoeff() > 0.1f);
+  // Without a rate nothing ages and no random number is drawn.
+  Crossbar fresh("fresh", clean_pulsed(), ledger, 10, 10, 5);
+  FastRng a(3, "age"), b(3, "age");
+  CHECK(fresh.age(1e6, a) == 0);
+  CHECK(a() == b());
+}
