@@ -76,6 +76,10 @@ int main(int argc, char** argv) {
     if (!distill.keep_student.empty()) files.push_back({"--keep-student", student_checkpoint_path(run.out)});
     const std::vector<OutputFile> plot = plot_files("--out", results_stem(run.out) + "_methods");
     files.insert(files.end(), plot.begin(), plot.end());
+    if (!distill.ages.empty()) {
+      const std::vector<OutputFile> life = plot_files("--out", results_stem(run.out) + "_life");
+      files.insert(files.end(), life.begin(), life.end());
+    }
     require_resumable(ck);
     const RunOutputs outputs = prepare_outputs(run.out, run.force, files);
     result["metrics"] = run_distill(params, insitu, distill, ck, run.seed, run.out);

@@ -59,6 +59,15 @@ void DistillParams::add_options(CLI::App& app) {
   app.add_option("--readout-repeats", readout_repeats,
                  "Weight copy: reads of every row through the teacher's ADCs, averaged (a single read of one "
                  "weight carries the whole output noise of a column)");
+  list_option(app.add_option("--ages", ages,
+                             "A chip's life: after the methods the teacher idles (drift, and stuck devices appearing at "
+                             "--teacher-stuck-per-day) and at each of these ages, in days after its training, teaches a "
+                             "fresh student by --life-method"));
+  app.add_option("--life-method", life_method, "With --ages: how the teacher teaches at each age: soft or hard")
+      ->check(CLI::IsMember({"soft", "hard"}));
+  app.add_option("--teacher-stuck-per-day", teacher_stuck_per_day,
+                 "With --ages: the rate at which each of the teacher's devices becomes stuck, per day of idling "
+                 "(device.stuck_per_day of all its arrays; < 0: its preset's and --hw's)");
   app.add_option("--keep-student", keep_student,
                  "Keep the student as one of these methods leaves it, as a teacher checkpoint beside the results "
                  "(<out>.student.ckpt): the next generation's --teacher");
@@ -82,6 +91,14 @@ void DistillParams::validate() const {
   check_nonnegative("teacher-temperature", temperature);
   require(std::isfinite(temperature), "teacher-temperature must be finite, got {}", temperature);
   require(confidence > 0 && confidence < 1, "confidence must be in (0, 1), got {}", confidence);
+  for (std::size_t i = 0; i < ages.size(); ++i) {
+    require(std::isfinite(ages[i]) && ages[i] >= 0, "ages: {} days is not an age", ages[i]);
+    require(i == 0 || ages[i] > ages[i - 1], "ages must increase, got {} after {}", ages[i], ages[i - 1]);
+  }
+  require(life_method == "soft" || life_method == "hard", "life-method must be soft or hard, got '{}'", life_method);
+  require(std::isfinite(teacher_stuck_per_day), "teacher-stuck-per-day must be finite, got {}", teacher_stuck_per_day);
+  require(teacher_stuck_per_day < 0 || !ages.empty(), "teacher-stuck-per-day {} needs --ages (a life to age in)",
+          teacher_stuck_per_day);
   perturb.validate();
   if (teacher_perturb >= 0) {
     Perturbation t = perturb;
@@ -98,7 +115,7 @@ int distill_total_epochs(const FFParams& p, const DistillParams& dp) {
   int total = dp.teacher.empty() ? p.epochs : 0;
   for (const std::string& m : dp.methods)
     if (DistillParams::trains(m)) total += student;
-  return total;
+  return total + int(dp.ages.size()) * student;
 }
 
 void TeacherSupervision::overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const {
@@ -287,7 +304,11 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
 
   // Both chips, on one ledger, before the kernel starts.
   hw::EnergyParams energy;
-  const hw::ChipParams tcp = insitu_chip(ts.p, ts.ip, teacher_rule, data.train, energy, ts.perturbed ? &ts.perturb : nullptr);
+  hw::ChipParams tcp = insitu_chip(ts.p, ts.ip, teacher_rule, data.train, energy, ts.perturbed ? &ts.perturb : nullptr);
+  if (dp.teacher_stuck_per_day >= 0) {
+    tcp.crossbar.device.stuck_per_day = dp.teacher_stuck_per_day;
+    tcp.second.device.stuck_per_day = dp.teacher_stuck_per_day;
+  }
   const hw::ChipParams scp = insitu_chip(sp, sip, rule, data.train, energy, &dp.perturb);
   hw::Ledger ledger(energy);
   hw::Chip teacher("teacher", tcp, ledger, ts.seed);
@@ -300,8 +321,16 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
                                               : static_cast<const FFSupervision&>(soft);
     trainers.push_back(std::make_unique<InSituFF>(student, sp, from, student_seed, sip.fifo_depth, rule));
   }
+  // The student of each age of the teacher's life, taught by --life-method (a trainer per age, as per method:
+  // each trains once).
+  for (std::size_t j = 0; j < dp.ages.size(); ++j)
+    trainers.push_back(std::make_unique<InSituFF>(student, sp, dp.life_method == "hard" ? hard : soft, student_seed,
+                                                  sip.fifo_depth, rule));
+  const int n_methods = int(dp.methods.size()), n_ages = int(dp.ages.size());
+  const auto trainer_at = [&](int q) -> InSituFF& { return *trainers[std::size_t(q - 2)]; };
 
-  // Where the run stands: part 0 trains the teacher; part 1 queries it; part 2 + i is method i.
+  // Where the run stands: part 0 trains the teacher; part 1 queries it; part 2 + i is method i; part 2 +
+  // methods + j is age j of the teacher's life.
   int part = 0, epochs_done = 0;
   EpochState state;
   hw::Ledger curve_energy(energy);
@@ -326,7 +355,7 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     if (part >= 1) c.put("distill.probabilities", probabilities);
     if (with_student) {
       student.save(c, "student");
-      trainers[std::size_t(part - 2)]->save(c);
+      trainer_at(part).save(c);
     }
     c.save(ck.path);
   };
@@ -337,7 +366,7 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     restoring(ck, [&] {
       const nlohmann::json& r = c.get_json("run");
       part = r.at("part").get<int>();
-      require(part >= 0 && part <= int(dp.methods.size()) + 2, "{}: checkpoint field 'run.part' is {}, not a part of "
+      require(part >= 0 && part <= n_methods + n_ages + 2, "{}: checkpoint field 'run.part' is {}, not a part of "
               "this run", ck.path, part);
       epochs_done = r.at("epochs_done").get<int>();
       require(epochs_done >= 0 && epochs_done <= distill_total_epochs(p, dp),
@@ -352,9 +381,9 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
       if (part == 0) teacher_t.restore(c);
       if (part >= 1)
         c.get("distill.probabilities", probabilities, transfer.size(), data.train.num_classes);
-      if (part >= 2 && part - 2 < int(dp.methods.size()) && state.epoch > 0) {
+      if (part >= 2 && part - 2 < n_methods + n_ages && state.epoch > 0) {
         student.restore(c, "student");
-        trainers[std::size_t(part - 2)]->restore(c);
+        trainer_at(part).restore(c);
       }
     });
     ck.release();
@@ -415,9 +444,9 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     part = 1;
   }
 
-  // Part 1: the teacher's test error, and its probabilities over the transfer images (its queries' cost is
-  // the transfer's).
-  if (part == 1) {
+  // The teacher's probabilities over the transfer images, from dp.teacher_queries averaged queries (their
+  // cost is the transfer's); returns what the results record of them.
+  const auto query_teacher = [&] {
     const hw::Ledger before = ledger;
     const double t0 = teacher.now_s();
     Mat scores, more;
@@ -430,10 +459,25 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     const double query_pj = ledger.minus(before).total_energy_pj(), query_s = teacher.now_s() - t0;
     const double temperature = dp.temperature > 0 ? dp.temperature : temperature_for(scores, dp.confidence);
     probabilities = softmax_rows(scores, temperature);
+    return nlohmann::json{{"images", transfer.size()},
+                          {"temperature", temperature},
+                          {"teacher_mean_top_probability", mean_top_probability(scores, temperature)},
+                          {"query_energy_pj", query_pj},
+                          {"query_simulated_s", query_s}};
+  };
+  // A chip's predictions over the test set, their cost booked as evaluation.
+  const auto predict_test = [&](InSituFF& t) {
     const hw::Ledger eval_before = ledger;
-    const std::vector<int> teacher_predictions = teacher_t.predict(test);
-    const double teacher_error = error_rate(teacher_predictions, test.labels);
+    std::vector<int> predictions = t.predict(test);
     curve_energy.add_all(ledger.minus(eval_before));
+    return predictions;
+  };
+
+  // Part 1: the teacher's test error, and its probabilities over the transfer images.
+  if (part == 1) {
+    results["transfer"] = query_teacher();
+    const std::vector<int> teacher_predictions = predict_test(teacher_t);
+    const double teacher_error = error_rate(teacher_predictions, test.labels);
     results["teacher_test_predictions"] = teacher_predictions;
     results["teacher"].update({{"test_error", teacher_error},
                                {"device", ts.ip.device},
@@ -441,26 +485,81 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
                                {"seed", ts.seed},
                                {"perturb", ts.perturbed ? nlohmann::json(ts.perturb.scale) : nlohmann::json("none")},
                                {"hardware", hw_to_json(tcp, energy)}});
-    results["transfer"] = {{"images", transfer.size()},
-                           {"temperature", temperature},
-                           {"teacher_mean_top_probability", mean_top_probability(scores, temperature)},
-                           {"query_energy_pj", query_pj},
-                           {"query_simulated_s", query_s}};
     fmt::print(stderr, "teacher ({} chip, seed {}): test error {:.2f}%; {} transfer images at temperature {:.4g} "
                "(mean top probability {:.3f})\n", ts.ip.device, ts.seed, 100 * teacher_error, transfer.size(),
-               temperature, results["transfer"]["teacher_mean_top_probability"].get<double>());
+               results["transfer"]["temperature"].get<double>(),
+               results["transfer"]["teacher_mean_top_probability"].get<double>());
     part = 2;
     checkpoint(false);
   }
 
-  // Parts 2 + i: the methods, each on the same student individual.
+  // A method's student: the same individual for every method (its variations drawn again from its seed, its
+  // arrays rewritten), copied into or set to learn from zero.
+  const auto begin_student = [&](const std::string& m, InSituFF& t) {
+    student.reseed(student_seed);
+    student.clear_extra_arrays();
+    method_start = {{"ledger", ledger.to_json()},
+                    {"curve_ledger", curve_energy.to_json()},
+                    {"simulated_s", student.now_s()},
+                    {"wall_s", prior_wall + clock.seconds()}};
+    hw::FastRng copy_rng(seed, "distill.copy", std::uint64_t(part));
+    if (m == "weight-copy" || m == "copy+soft")
+      copy_weights(teacher, student, copy_rng, dp.readout_repeats);
+    else if (m == "conductance-copy")
+      copy_conductances(teacher, student);
+    else
+      t.program_initial();
+  };
   const auto steps_of = [&](const std::string& m) {
     const int n = m == "labels" ? data.train.size() : transfer.size();
     return (n + sp.batch - 1) / sp.batch;
   };
-  while (part - 2 < int(dp.methods.size())) {
+  // The student's epochs, checkpointed at each end; false when the run stops here.
+  const auto train_student = [&](const std::string& m, InSituFF& t) {
+    const EpochPlan plan{sp.epochs, steps_of(m), sp.eval_every, m + " epoch"};
+    bool stop = false;
+    run_epochs(t, ledger, curve_energy, test, plan, state, [&](const EpochState&) {
+      ++epochs_done;
+      checkpoint(true);
+      return !(stop = stop_here());
+    });
+    return !stop;
+  };
+  // The student as method m leaves it, against a teacher that predicted `teacher_said` with error
+  // `teacher_error`: its error, how far it imitates the teacher apart from how right either is, and what
+  // the transfer cost since begin_student.
+  const auto student_result = [&](const std::string& m, InSituFF& t, const nlohmann::json& teacher_said,
+                                   double teacher_error) {
+    if (DistillParams::trains(m)) t.finish_training();
+    hw::Ledger start(energy), curve_start(energy);
+    start.restore(method_start["ledger"]);
+    curve_start.restore(method_start["curve_ledger"]);
+    const double energy_pj =
+        ledger.minus(start).total_energy_pj() - curve_energy.minus(curve_start).total_energy_pj();
+    const double simulated_s = student.now_s() - method_start["simulated_s"].get<double>();
+    const double wall_s = prior_wall + clock.seconds() - method_start["wall_s"].get<double>();
+    const std::vector<int> predictions = predict_test(t);
+    const double err = error_rate(predictions, test.labels);
+    int same = 0;
+    for (std::size_t i = 0; i < predictions.size(); ++i) same += predictions[i] == teacher_said[i].get<int>();
+    nlohmann::json r = {{"method", m},
+                        {"test_error", err},
+                        {"gap_to_teacher", err - teacher_error},
+                        {"agreement_with_teacher", double(same) / double(std::max<std::size_t>(1, predictions.size()))},
+                        {"energy_pj", energy_pj},
+                        {"simulated_s", simulated_s},
+                        {"wall_s", wall_s}};
+    if (DistillParams::trains(m)) r["curve"] = state.curve;
+    fmt::print(stderr, "{:>16}: student test error {:.2f}% (teacher {:.2f}%), agrees with the teacher on {:.2f}%, "
+               "{:.3g} uJ, {:.3g} s simulated\n", m, 100 * err, 100 * teacher_error,
+               100 * r["agreement_with_teacher"].get<double>(), energy_pj * 1e-6, simulated_s);
+    return r;
+  };
+
+  // Parts 2 + i: the methods, each on the same student individual.
+  while (part - 2 < n_methods) {
     const std::string& m = dp.methods[std::size_t(part - 2)];
-    InSituFF& t = *trainers[std::size_t(part - 2)];
+    InSituFF& t = trainer_at(part);
     if (DistillParams::copies(m) && !same_shape) {
       results["methods"].push_back(
           {{"method", m},
@@ -471,32 +570,8 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
       checkpoint(false);
       continue;
     }
-    if (state.epoch == 0) {
-      // The same individual for every method: its variations drawn again from its seed, its arrays rewritten.
-      student.reseed(student_seed);
-      student.clear_extra_arrays();
-      method_start = {{"ledger", ledger.to_json()},
-                      {"curve_ledger", curve_energy.to_json()},
-                      {"simulated_s", student.now_s()},
-                      {"wall_s", prior_wall + clock.seconds()}};
-      hw::FastRng copy_rng(seed, "distill.copy", std::uint64_t(part));
-      if (m == "weight-copy" || m == "copy+soft")
-        copy_weights(teacher, student, copy_rng, dp.readout_repeats);
-      else if (m == "conductance-copy")
-        copy_conductances(teacher, student);
-      else
-        t.program_initial();
-    }
-    if (DistillParams::trains(m)) {
-      const EpochPlan plan{sp.epochs, steps_of(m), sp.eval_every, m + " epoch"};
-      bool stop = false;
-      run_epochs(t, ledger, curve_energy, test, plan, state, [&](const EpochState&) {
-        ++epochs_done;
-        checkpoint(true);
-        return !(stop = stop_here());
-      });
-      if (stop) return stopped_metrics(epochs_done, ck.path, state.curve);
-    }
+    if (state.epoch == 0) begin_student(m, t);
+    if (DistillParams::trains(m) && !train_student(m, t)) return stopped_metrics(epochs_done, ck.path, state.curve);
     if (m == dp.keep_student) {
       // A copied student has no epochs of its own: it is kept as finished after the run's epoch count.
       EpochState kept = state;
@@ -504,34 +579,59 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
       keep_as_teacher(student_checkpoint_path(out), student, t, sip.device, sp.layers, dp.perturb.scale, student_seed,
                       kept);
     }
-    if (DistillParams::trains(m)) t.finish_training();
-    hw::Ledger start(energy), curve_start(energy);
-    start.restore(method_start["ledger"]);
-    curve_start.restore(method_start["curve_ledger"]);
-    const double energy_pj =
-        ledger.minus(start).total_energy_pj() - curve_energy.minus(curve_start).total_energy_pj();
-    const double simulated_s = student.now_s() - method_start["simulated_s"].get<double>();
-    const double wall_s = prior_wall + clock.seconds() - method_start["wall_s"].get<double>();
-    const hw::Ledger eval_before = ledger;
-    const std::vector<int> predictions = t.predict(test);
-    const double err = error_rate(predictions, test.labels);
-    curve_energy.add_all(ledger.minus(eval_before));
-    // How far the student imitates the teacher, apart from how right either is.
-    const auto& teacher_said = results["teacher_test_predictions"];
-    int same = 0;
-    for (std::size_t i = 0; i < predictions.size(); ++i) same += predictions[i] == teacher_said[i].get<int>();
-    nlohmann::json r = {{"method", m},
-                        {"test_error", err},
-                        {"gap_to_teacher", err - results["teacher"]["test_error"].get<double>()},
-                        {"agreement_with_teacher", double(same) / double(std::max<std::size_t>(1, predictions.size()))},
-                        {"energy_pj", energy_pj},
-                        {"simulated_s", simulated_s},
-                        {"wall_s", wall_s}};
-    if (DistillParams::trains(m)) r["curve"] = state.curve;
-    fmt::print(stderr, "{:>16}: student test error {:.2f}% (teacher {:.2f}%), agrees with the teacher on {:.2f}%, "
-               "{:.3g} uJ, {:.3g} s simulated\n", m, 100 * err, percent(results["teacher"]["test_error"]),
-               100 * r["agreement_with_teacher"].get<double>(), energy_pj * 1e-6, simulated_s);
-    results["methods"].push_back(r);
+    results["methods"].push_back(
+        student_result(m, t, results["teacher_test_predictions"], results["teacher"]["test_error"].get<double>()));
+    state = {};
+    ++part;
+    checkpoint(false);
+  }
+
+  // Parts 2 + methods + j: the teacher's life. Its drift is calibrated when the methods are done (its age
+  // 0); it idles to each age, is measured with its drift compensated, and teaches a fresh student.
+  if (n_ages > 0 && !results.contains("life")) results["life"] = nlohmann::json::array();
+  while (part - 2 - n_methods < n_ages) {
+    const int j = part - 2 - n_methods;
+    const double age = dp.ages[std::size_t(j)];
+    if (state.epoch == 0) {
+      // The teacher's evaluation noise at this age from a stream of its own (a resumed run has not replayed
+      // the queries before it).
+      hw::FastRng rng(seed, "distill.life", std::uint64_t(j));
+      teacher_t.eval_rng() = hw::FastRng(seed, "distill.life.evaluation", std::uint64_t(j));
+      if (j == 0) {
+        results["life_start_s"] = teacher.now_s();
+        const std::string unusable = teacher.calibrate_drift(rng);
+        if (!unusable.empty()) results["life_drift_probe"] = unusable;
+      }
+      teacher.idle(std::max(0.0, results["life_start_s"].get<double>() + age * 86400.0 - teacher.now_s()));
+      teacher.compensate_drift(rng);
+      long long stuck = 0, devices = 0;
+      for (int k = 0; k < teacher.layers(); ++k)
+        for (int c = 0; c < teacher.weight_copies(); ++c) {
+          stuck += teacher.weights(k, c).stuck_devices();
+          devices += 2LL * teacher.weights(k, c).outputs() * teacher.weights(k, c).inputs();
+        }
+      const nlohmann::json queried = query_teacher();
+      const std::vector<int> said = predict_test(teacher_t);
+      results["life_teacher"] = {{"age_days", age},
+                                 {"test_error", error_rate(said, test.labels)},
+                                 {"test_predictions", said},
+                                 {"stuck_fraction", double(stuck) / double(std::max(1LL, devices))},
+                                 {"transfer", queried}};
+      fmt::print(stderr, "teacher at {:g} days: test error {:.2f}%, {:.3f}% of its devices stuck\n", age,
+                 percent(results["life_teacher"]["test_error"]),
+                 100 * results["life_teacher"]["stuck_fraction"].get<double>());
+      begin_student(dp.life_method, trainer_at(part));
+    }
+    if (!train_student(dp.life_method, trainer_at(part))) return stopped_metrics(epochs_done, ck.path, state.curve);
+    const nlohmann::json& at = results["life_teacher"];
+    nlohmann::json r = student_result(dp.life_method, trainer_at(part), at["test_predictions"],
+                                      at["test_error"].get<double>());
+    results["life"].push_back({{"age_days", age},
+                               {"teacher_test_error", at["test_error"]},
+                               {"teacher_stuck_fraction", at["stuck_fraction"]},
+                               {"transfer", at["transfer"]},
+                               {"student", r}});
+    results.erase("life_teacher");
     state = {};
     ++part;
     checkpoint(false);
@@ -583,6 +683,42 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     } catch (const Error& e) {
       fmt::print(stderr, "warning: no plot: {}\n", e.what());
       metrics["plot_error"] = e.what();
+    }
+  }
+  if (n_ages > 0) {
+    // The teacher's life: its error by age beside the student it taught then.
+    metrics["life"] = results["life"];
+    metrics["life_method"] = dp.life_method;
+    fmt::print(stderr, "\n{:>12} | {:>10} | {:>12} | {:>14} | {:>8}\n", "age (days)", "teacher", "stuck devices",
+               "student (" + dp.life_method + ")", "agrees");
+    Series aged{"teacher at that age", {}, {}}, taught{"its student, fresh (" + dp.life_method + ")", {}, {}};
+    std::vector<std::string> ages;
+    for (const auto& row : results["life"]) {
+      const double age = row["age_days"].get<double>();
+      const nlohmann::json& r = row["student"];
+      metrics[fmt::format("life_teacher_test_error_{:g}d", age)] = row["teacher_test_error"];
+      metrics[fmt::format("life_student_test_error_{:g}d", age)] = r["test_error"];
+      fmt::print(stderr, "{:>12g} | {:>9.2f}% | {:>11.3f}% | {:>13.2f}% | {:>7.2f}%\n", age,
+                 percent(row["teacher_test_error"]), percent(row["teacher_stuck_fraction"]), percent(r["test_error"]),
+                 percent(r["agreement_with_teacher"]));
+      aged.x.push_back(double(ages.size()));
+      aged.y.push_back(percent(row["teacher_test_error"]));
+      taught.x.push_back(double(ages.size()));
+      taught.y.push_back(percent(r["test_error"]));
+      ages.push_back(fmt::format("{:g} d", age));
+    }
+    const std::string life_stem = results_stem(out) + "_life";
+    metrics["life_plot"] = "";
+    try {
+      plot_png(life_stem,
+               PlotSpec{fmt::format("A teacher's life ({} chip, {:g} faults per device and day) and the students "
+                                    "it teaches", ts.ip.device, tcp.crossbar.device.stuck_per_day),
+                        "the teacher's age", "test error (%)", false, false, ages},
+               {aged, taught});
+      metrics["life_plot"] = life_stem + ".png";
+    } catch (const Error& e) {
+      fmt::print(stderr, "warning: no life plot: {}\n", e.what());
+      metrics["life_plot_error"] = e.what();
     }
   }
   metrics["timing_s"] = {{"total", prior_wall + clock.seconds()}, {"this_process", total.seconds()},

@@ -18,6 +18,9 @@
 //   hard              the same from the teacher's most probable label (targets 1 and 0);
 //   copy+soft         weight copy, then soft;
 //   labels            FF in situ from the true labels: what the student's own hardware can learn.
+// A chip's life (--ages): after the methods the teacher idles, drifting and gathering stuck devices at
+// DeviceParams::stuck_per_day, and at each age teaches a fresh student (the same individual, redrawn) by
+// --life-method: the teacher's error by age beside its student's.
 // The student's trainer is given a TeacherSupervision, which is built from UnlabelledImages: a type with
 // no labels in it. Labels are read only to measure test errors.
 #include <nlohmann/json.hpp>
@@ -56,6 +59,9 @@ struct DistillParams {
   std::string keep_student;          // a method: the student it leaves is kept as a teacher checkpoint
   int teacher_queries = 1;           // queries of the teacher per transfer image, their scores averaged
   int readout_repeats = 16;          // weight copy: reads of every row, averaged (its read noise / sqrt)
+  std::vector<double> ages;          // days of the teacher's life at which it teaches a fresh student
+  std::string life_method = "soft";  // how it teaches then: soft or hard
+  double teacher_stuck_per_day = -1; // faults appearing in the teacher per device and day; < 0: its device's
 
   void add_options(CLI::App& app);
   void validate() const;

@@ -1,7 +1,9 @@
 #!/bin/bash
-# mortal_distill end to end on a small network: every method runs and is recorded with its plot; a run
-# stopped in the middle of a method's epochs and resumed, then stopped between methods and resumed again,
-# ends with the numbers of a run never interrupted; a teacher restored from an ff_mnist in-situ checkpoint
+# mortal_distill end to end on a small network: every method runs and is recorded with its plot, then the
+# teacher's life (it ages past the SystemC kernel's horizon, gathering stuck devices, and teaches a fresh
+# student at each age); a run stopped in the middle of a method's epochs and resumed, then stopped between
+# methods, then in the middle of the teacher's life, and resumed each time, ends with the numbers of a run
+# never interrupted; a teacher restored from an ff_mnist in-situ checkpoint
 # teaches, and one of another shape or preset than the run's is refused by name.
 # usage: distill_test.sh BIN_DIR MNIST_DIR
 set -euo pipefail
@@ -16,13 +18,16 @@ trap 'rm -rf "$dir"' EXIT
 limits=(--batch 50 --train-limit 500 --test-limit 300 --seed 3 --data "$data")
 small=(--layers 30,20 "${limits[@]}")
 chip=(--layers 30,20 --batch 50 --train-limit 500 --test-limit 300 --data "$data" --device reram --epochs 2 --transfer 300)
-common=("${chip[@]}" --seed 3 --perturb 1 --keep-student soft)
-# Teacher 2 epochs, then labels, hard, soft, copy+soft 2 epochs each: 10 epochs in all.
+common=("${chip[@]}" --seed 3 --perturb 1 --keep-student soft --ages 0,400 --teacher-stuck-per-day 2e-4)
+# Teacher 2 epochs, then labels, hard, soft, copy+soft 2 epochs each, then a student at each of two ages
+# 2 epochs each: 14 epochs in all.
 "$bin/mortal_distill" "${common[@]}" --out "$dir/whole.json" > "$dir/whole.log" 2>&1 || { cat "$dir/whole.log" >&2; exit 1; }
 "$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --stop-after-epoch 3 > "$dir/stop1.log" 2>&1
 grep -q "stopped after epoch 3" "$dir/stop1.log" || { cat "$dir/stop1.log" >&2; exit 1; }
 "$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --resume --stop-after-epoch 6 > "$dir/stop2.log" 2>&1
 grep -q "resumed from" "$dir/stop2.log" || { cat "$dir/stop2.log" >&2; exit 1; }
+"$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --resume --stop-after-epoch 13 > "$dir/stop3.log" 2>&1
+grep -q "stopped after epoch 13" "$dir/stop3.log" || { cat "$dir/stop3.log" >&2; exit 1; }
 "$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --resume > "$dir/resume.log" 2>&1 || { cat "$dir/resume.log" >&2; exit 1; }
 python3 - "$dir/whole.json" "$dir/part.json" <<'PY'
 import json, os, sys
@@ -39,9 +44,23 @@ if not (os.path.exists(m["plot"]) and os.path.getsize(m["plot"]) > 0):
     sys.exit(f"no plot at {m['plot']!r}")
 if not 0 < m["transfer"]["teacher_mean_top_probability"] < 1 or m["transfer"]["images"] != 300:
     sys.exit(f"transfer {m['transfer']}")
+# The life: at age 0 the teacher has its birth faults (0.5% + 0.5% at perturbation 1), 400 days later also
+# 1 - exp(-2e-4 x 400) of the free ones, within 5 binomial sd of the teacher's 2 x (785 x 30 + 31 x 20)
+# devices.
+life = m["life"]
+if [row["age_days"] for row in life] != [0, 400] or not os.path.exists(m["life_plot"]):
+    sys.exit(f"life {[row['age_days'] for row in life]}, plot {m.get('life_plot')!r}")
+n = 2 * (785 * 30 + 31 * 20)
+born, aged = life[0]["teacher_stuck_fraction"], life[1]["teacher_stuck_fraction"]
+q = 0.01 + 0.99 * (1 - __import__("math").exp(-2e-4 * 400))
+if abs(born - 0.01) > 5 * (0.01 * 0.99 / n) ** 0.5 or abs(aged - q) > 5 * (q * (1 - q) / n) ** 0.5:
+    sys.exit(f"stuck fractions {born} at 0 days, {aged} at 400 (expected 0.01 and {q:.4f})")
+for row in life:
+    if not 0 <= row["student"]["test_error"] <= 1 or "life_student_test_error_%gd" % row["age_days"] not in m:
+        sys.exit(f"life row {row}")
 def strip(x):
     if isinstance(x, dict):
-        return {k: strip(v) for k, v in x.items() if k not in ("timing_s", "seconds", "epoch_seconds", "wall_s", "plot", "checkpoint")}
+        return {k: strip(v) for k, v in x.items() if k not in ("timing_s", "seconds", "epoch_seconds", "wall_s", "plot", "life_plot", "checkpoint")}
     if isinstance(x, list):
         return [strip(v) for v in x]
     return x
@@ -51,7 +70,7 @@ if differ:
     for k in differ:
         print(f"{k}: uninterrupted {json.dumps(a[k])[:400]} | resumed {json.dumps(b.get(k))[:400]}")
     sys.exit(1)
-print("same numbers after two stops and resumes:",
+print("same numbers after three stops and resumes:",
       ", ".join(f"{r['method']} {100 * r['test_error']:.2f}%" for r in m["methods"]),
       f"(teacher {100 * m['teacher_test_error']:.2f}%)")
 PY
