@@ -212,4 +212,16 @@ TEST_CASE("distillation settings are refused by name", "[distill]") {
   d = {};
   d.transfer = -5;
   CHECK_THROWS_WITH(d.validate(), Catch::Contains("transfer"));
+  d = {};
+  d.ages = {0, 365, 30};
+  CHECK_THROWS_WITH(d.validate(), Catch::Contains("ages must increase, got 30 after 365"));
+  d.ages = {-1};
+  CHECK_THROWS_WITH(d.validate(), Catch::Contains("-1 days is not an age"));
+  d = {};
+  d.teacher_stuck_per_day = 1e-4;
+  CHECK_THROWS_WITH(d.validate(), Catch::Contains("needs --ages"));
+  d.ages = {0, 365};
+  CHECK_NOTHROW(d.validate());
+  d.life_method = "labels";
+  CHECK_THROWS_WITH(d.validate(), Catch::Contains("life-method"));
 }
