@@ -135,7 +135,7 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpM
   std::vector<int> yb;
   yb.reserve(static_cast<std::size_t>(p.batch));
 
-  Progress progress("epoch", p.epochs);
+  Progress progress(p.progress_label, p.epochs);
   nlohmann::json curve = nlohmann::json::array();
   double train_s = 0;
   for (int epoch = 1; epoch <= p.epochs; ++epoch) {

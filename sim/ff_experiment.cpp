@@ -259,7 +259,7 @@ struct Trainer {
   }
   static std::string errors_text(const nlohmann::json& e) {
     std::string s;
-    for (const auto& [k, v] : e.items()) s += fmt::format(" | err {} {:.2f}%", k, 100 * v.get<double>());
+    for (const auto& [k, v] : e.items()) s += fmt::format(" | test error {} {:.2f}%", k, 100 * v.get<double>());
     return s;
   }
 

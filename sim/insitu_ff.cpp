@@ -560,7 +560,9 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     bp.validation = 0;
     bp.train_limit = p.train_limit;
     bp.test_limit = p.test_limit;
-    fmt::print(stderr, "rival: BP {} epochs, digital\n", bp.epochs);
+    bp.progress_label = "rival BP epoch";
+    fmt::print(stderr, "rival: BP trained digitally first ({} epochs, its lines say 'rival BP epoch'), then FF in situ\n",
+               bp.epochs);
     const nlohmann::json m = run_bp(bp, seed, &bp_net);
     rival = {{"kind", "BP trained digitally, programmed by program-and-verify"},
              {"epochs", bp.epochs},
