@@ -1,8 +1,9 @@
 #!/bin/bash
 # One name per concept across the binaries, the earlier spellings kept as aliases: both spellings resolve
 # to the same configuration in a dry run (bp_mnist's --optimizer/--weight-decay, ff_mnist's --momentum in
-# situ for --analog-momentum, --hw weight_copies=N for --weight-copies); and the help of an option whose
-# in-situ default differs names both defaults.
+# situ for --analog-momentum; --weight-copies and --hw weight_copies=N each accepted, not both); every
+# binary with --dry-run prints JSON without reading data and still refuses an impossible value; and the
+# help groups the options and names both defaults of an option whose in-situ default differs.
 # usage: options_test.sh BIN_DIR
 set -euo pipefail
 bin=$1
@@ -40,6 +41,23 @@ if "$bin/ff_mnist" --dry-run --analog-momentum 0.9 > "$dir/digital.out" 2>&1; th
   exit 1
 fi
 grep -q "analog-momentum" "$dir/digital.out"
+
+# Every binary with --dry-run prints its configuration as JSON without reading data, and still refuses an
+# impossible value.
+dry() {  # dry BINARY BAD-OPTION BAD-VALUE [ARGS...]
+  local binary=$1 bad=$2 value=$3
+  shift 3
+  "$bin/$binary" --dry-run "$@" > "$dir/$binary.json"
+  python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$dir/$binary.json"
+  if "$bin/$binary" --dry-run "$@" "$bad" "$value" > /dev/null 2>&1; then
+    echo "$binary --dry-run $bad $value passed" >&2
+    exit 1
+  fi
+}
+for binary in ff_mnist bp_mnist linear_mnist mortal_distill; do
+  dry "$binary" --epochs 0 --data "$dir/no-mnist-here"
+done
+dry chip_drift --batch 0
 
 # The help names the in-situ default beside the digital one, and groups the options.
 "$bin/ff_mnist" --help > "$dir/help"
