@@ -541,8 +541,9 @@ void apply_insitu_defaults(const CLI::App& app, FFParams& p, InSituParams& ip, n
   // Analog momentum, by its own name or by --momentum (its name before it had one): both record the value.
   if (app.count("--analog-momentum") > 0) {
     require(app.count("--momentum") == 0 || p.momentum == ip.analog_momentum,
-            "analog-momentum {} and momentum {} name the same setting in situ: give one", ip.analog_momentum,
-            p.momentum);
+            "analog-momentum {} and momentum {} name the same setting in situ: give one (a results file replayed "
+            "with --config records both: override both)",
+            ip.analog_momentum, p.momentum);
     p.momentum = ip.analog_momentum;
     config["momentum"] = config["analog-momentum"];
   } else {
