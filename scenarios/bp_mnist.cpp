@@ -19,15 +19,20 @@ int main(int argc, char** argv) {
   RunOptions run;
   BpParams params;
   add_run_options(app, run, "results/bp_mnist.json");
+  add_dry_run_option(app, run);
   params.add_options(app);
   int code = 0;
   if (!parse_command_line(app, argc, argv, code)) return code;
   try {
     params.validate();
+    if (run.dry_run) {
+      print_resolved_config(options_to_json(app));
+      return 0;
+    }
     nlohmann::json result = run_record("bp_mnist", run.seed, options_to_json(app));
     result["data"] = data_digest(mnist_files(params.data_dir));  // the data by content
     prepare_outputs(run.out, run.force, {});  // before any training: a run that cannot write finds out now
-    fmt::print("bp_mnist: seed {}, hidden {}, {} epochs, batch {}, {} lr {} ({}), momentum {}, weight decay {}, "
+    fmt::print("bp_mnist: seed {}, hidden {}, {} epochs, batch {}, {} lr {} ({}), momentum {}, weight cost {}, "
                "dropout {}/{}\n",
                run.seed, fmt::join(params.layers, "-"), params.epochs, params.batch, params.optimizer, params.lr,
                params.lr_schedule, params.momentum, params.weight_decay, params.dropout_input,

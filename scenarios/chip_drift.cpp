@@ -16,11 +16,16 @@ int main(int argc, char** argv) {
   RunOptions run;
   ChipDriftParams params;
   add_run_options(app, run, "results/chip_drift.json");
+  add_dry_run_option(app, run);
   params.add_options(app);
   int code = 0;
   if (!parse_command_line(app, argc, argv, code)) return code;
   try {
     params.validate();
+    if (run.dry_run) {
+      print_resolved_config(options_to_json(app));
+      return 0;
+    }
     nlohmann::json result = run_record("chip_drift", run.seed, options_to_json(app));
     prepare_outputs(run.out, run.force, {});  // before any training: a run that cannot write finds out now
     fmt::print("chip_drift: seed {}, device {}{}, layer {}x{}, batch {}\n", run.seed, params.device,

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   InSituParams insitu;
   ResumeOptions resume;
   add_run_options(app, run, "results/ff_mnist.json");
+  add_dry_run_option(app, run);
   params.add_options(app);
   insitu.add_options(app);
   resume.add_options(app);
@@ -32,10 +33,15 @@ int main(int argc, char** argv) {
   if (!parse_command_line(app, argc, argv, code)) return code;
   try {
     nlohmann::json config = options_to_json(app);
-    if (insitu.in_situ()) apply_insitu_defaults(app, params, config);
+    if (insitu.in_situ()) apply_insitu_defaults(app, params, insitu, config);
     params.validate();
     insitu.validate();
     resume.validate(params.epochs);
+    if (insitu.in_situ()) insitu_rule(params, insitu);  // a run the chip cannot do is refused here
+    if (run.dry_run) {
+      print_resolved_config(config);
+      return 0;
+    }
     nlohmann::json result = run_record("ff_mnist", run.seed, config);
     const std::string arrays_on = insitu.second_device.empty() ? "" : " on " + insitu.second_device;
     const char* share = insitu.momentum.share() ? " decayed by charge sharing" : "";
@@ -50,7 +56,8 @@ int main(int argc, char** argv) {
                                   ? fmt::format(" decaying from {} of the run", params.decay_from)
                                   : std::string();
     const std::string preset =
-        insitu.hw.empty() ? insitu.device : fmt::format("{} ({})", insitu.device, fmt::join(insitu.hw, ", "));
+        insitu.hw_overrides().empty() ? insitu.device
+                                      : fmt::format("{} ({})", insitu.device, fmt::join(insitu.hw_overrides(), ", "));
     fmt::print("ff_mnist: seed {}, {}, layers {}, {} {} epochs, batch {}, {} lr {}{}, {} negatives, predict {}\n",
                run.seed, insitu.in_situ() ? "in situ on the chip of device preset " + preset : "digital", params.layers,
                params.schedule, params.epochs, params.batch,

@@ -16,10 +16,16 @@ int main(int argc, char** argv) {
   RunOptions run;
   LinearParams params;
   add_run_options(app, run, "results/linear_mnist.json");
+  add_dry_run_option(app, run);
   params.add_options(app);
   int code = 0;
   if (!parse_command_line(app, argc, argv, code)) return code;
   try {
+    params.validate();
+    if (run.dry_run) {
+      print_resolved_config(options_to_json(app));
+      return 0;
+    }
     nlohmann::json result = run_record("linear_mnist", run.seed, options_to_json(app));
     result["data"] = data_digest(mnist_files(params.data_dir));  // the data by content
     prepare_outputs(run.out, run.force, {});  // before any training: a run that cannot write finds out now

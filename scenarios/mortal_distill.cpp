@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   DistillParams distill;
   ResumeOptions resume;
   add_run_options(app, run, "results/mortal_distill.json");
+  add_dry_run_option(app, run);
   params.add_options(app);
   insitu.add_options(app);
   distill.add_options(app);
@@ -53,11 +54,16 @@ int main(int argc, char** argv) {
     else
       default_unless_given(app, config, "device", insitu.device, std::string("ecram"));
     require(insitu.in_situ(), "a distillation moves knowledge between chips: --device must be a preset, not digital");
-    apply_insitu_defaults(app, params, config);
+    apply_insitu_defaults(app, params, insitu, config);
     params.validate();
     insitu.validate();
     distill.validate();
     resume.validate(distill_total_epochs(params, distill));
+    insitu_rule(params, insitu);  // a run the chip cannot do is refused here
+    if (run.dry_run) {
+      print_resolved_config(config);
+      return 0;
+    }
     nlohmann::json result = run_record("mortal_distill", run.seed, config);
     fmt::print("mortal_distill: seed {}, teacher {} ({} chip, layers {}), student {} chip{}, layers {}, perturbation "
                "{}, methods {}, {} transfer images\n",

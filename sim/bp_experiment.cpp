@@ -17,22 +17,27 @@ namespace mortal {
 
 void BpParams::add_options(CLI::App& app) {
   data_dir = default_data_dir();
-  app.add_option("--data", data_dir, "Folder with the MNIST IDX files");
-  list_option(app.add_option("--layers", layers, "Hidden layer sizes, comma separated"));
-  app.add_option("--epochs", epochs, "Passes over the training set");
-  app.add_option("--batch", batch, "Mini-batch size");
-  app.add_option("--optimizer", optimizer, "sgd (with momentum) or adam");
-  app.add_option("--lr", lr, "Base learning rate");
-  app.add_option("--lr-schedule", lr_schedule, "constant, linear (to zero), half-linear or cosine");
-  app.add_option("--momentum", momentum, "SGD momentum");
-  app.add_option("--weight-decay", weight_decay, "L2 weight cost on the weights");
-  app.add_option("--adam-beta1", adam_beta1, "Adam: decay of the gradient average");
-  app.add_option("--adam-beta2", adam_beta2, "Adam: decay of the squared-gradient average");
-  app.add_option("--dropout-input", dropout_input, "Probability of dropping an input pixel in training");
-  app.add_option("--dropout-hidden", dropout_hidden, "Probability of dropping a hidden unit in training");
-  app.add_option("--validation", validation, "Training images held out for validation (0: none)");
-  app.add_option("--train-limit", train_limit, "Use only this many training images (0: all)");
-  app.add_option("--test-limit", test_limit, "Evaluate on only this many test images (0: all)");
+  const std::string data = "Data", network = "Network", optimiser = "Optimiser";
+  app.add_option("--data", data_dir, "Folder with the MNIST IDX files")->group(data);
+  app.add_option("--validation", validation, "Training images held out for validation (0: none)")->group(data);
+  app.add_option("--train-limit", train_limit, "Use only this many training images (0: all)")->group(data);
+  app.add_option("--test-limit", test_limit, "Evaluate on only this many test images (0: all)")->group(data);
+  list_option(app.add_option("--layers", layers, "Hidden layer sizes, comma separated")->group(network));
+  app.add_option("--dropout-input", dropout_input, "Probability of dropping an input pixel in training")->group(network);
+  app.add_option("--dropout-hidden", dropout_hidden, "Probability of dropping a hidden unit in training")->group(network);
+  app.add_option("--epochs", epochs, "Passes over the training set")->group(optimiser);
+  app.add_option("--batch", batch, "Mini-batch size")->group(optimiser);
+  // One name per concept across the binaries (ff_mnist's); the earlier spellings are aliases.
+  app.add_option("--optimiser,--optimizer", optimizer, "sgd (with momentum) or adam (--optimizer: the earlier spelling)")
+      ->group(optimiser);
+  app.add_option("--lr", lr, "Base learning rate")->group(optimiser);
+  app.add_option("--lr-schedule", lr_schedule, "constant, linear (to zero), half-linear or cosine")->group(optimiser);
+  app.add_option("--momentum", momentum, "SGD momentum")->group(optimiser);
+  app.add_option("--weight-cost,--weight-decay", weight_decay,
+                 "L2 weight cost on the weights (--weight-decay: the earlier spelling)")
+      ->group(optimiser);
+  app.add_option("--adam-beta1", adam_beta1, "Adam: decay of the gradient average")->group(optimiser);
+  app.add_option("--adam-beta2", adam_beta2, "Adam: decay of the squared-gradient average")->group(optimiser);
 }
 
 BpMlpParams BpParams::model_params(int features, int classes) const {
@@ -135,7 +140,7 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpM
   std::vector<int> yb;
   yb.reserve(static_cast<std::size_t>(p.batch));
 
-  Progress progress("epoch", p.epochs);
+  Progress progress(p.progress_label, p.epochs);
   nlohmann::json curve = nlohmann::json::array();
   double train_s = 0;
   for (int epoch = 1; epoch <= p.epochs; ++epoch) {

@@ -35,6 +35,7 @@ struct BpParams {
   int validation = 10000;  // training images held out to measure while training (0: train on all)
   int train_limit = 0;     // use only this many training images (0: all), for smoke runs
   int test_limit = 0;      // evaluate on only this many test images (0: all 10,000), for smoke runs
+  std::string progress_label = "epoch";  // what the progress lines count (an in-situ run's rival says so)
 
   void add_options(CLI::App& app);
   void validate() const;

@@ -12,6 +12,7 @@
 namespace mortal {
 
 void ChipDriftParams::add_options(CLI::App& app) {
+  const std::size_t before = app.get_options().size();
   app.add_option("--device", device, "Device preset: " + hw::device_preset_names());
   app.add_option("--inputs", inputs, "Layer inputs");
   app.add_option("--outputs", outputs, "Layer outputs");
@@ -19,6 +20,7 @@ void ChipDriftParams::add_options(CLI::App& app) {
   list_option(app.add_option("--idle", idle_s, "Times after programming to read at (s, increasing, comma separated)"));
   list_option(app.add_option("--hw", hw, "Hardware parameter override path=value, repeatable (e.g. device.dw_min=0.002)"),
               false);
+  group_options_since(app, before, "Chip");
 }
 
 void ChipDriftParams::validate() const {

@@ -168,15 +168,32 @@ void add_run_options(CLI::App& app, RunOptions& run, const std::string& default_
   run.out = default_out;
   app.add_option("--seed", run.seed, "Seed of every random number in the run (0 to 2^64 - 1)")
       ->check(CLI::Validator(check_seed, "UINT", "seed"))
-      ->capture_default_str();
-  app.add_option("--out", run.out, "Results file (JSON), written atomically")->capture_default_str();
-  app.add_flag("--force", run.force, "Replace a finished results file at --out (otherwise refused)");
+      ->capture_default_str()
+      ->group("Run");
+  app.add_option("--out", run.out, "Results file (JSON), written atomically")->capture_default_str()->group("Output");
+  app.add_flag("--force", run.force, "Replace a finished results file at --out (otherwise refused)")->group("Output");
   app.config_formatter(std::make_shared<TomlOrJsonConfig>(app));
   app.set_config("--config", "",
                  "Read options from a file: `name = value` lines (TOML or INI), a JSON object, or a results "
-                 "file, whose recorded configuration replays that run; the command line wins");
+                 "file, whose recorded configuration replays that run; the command line wins")
+      ->group("Run");
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.option_defaults()->always_capture_default();
+}
+
+void add_dry_run_option(CLI::App& app, RunOptions& run) {
+  app.add_flag("--dry-run", run.dry_run,
+               "Print the resolved configuration (every option with the value the run would use) and exit, "
+               "without reading data or training")
+      ->group("Run");
+}
+
+void print_resolved_config(const nlohmann::json& config) { fmt::print("{}\n", config.dump(2)); }
+
+void group_options_since(CLI::App& app, std::size_t from, const std::string& group) {
+  const std::vector<CLI::Option*> all = app.get_options();
+  for (std::size_t i = from; i < all.size(); ++i)
+    if (all[i]->get_group() == "Options") all[i]->group(group);
 }
 
 void list_option(CLI::Option* opt, bool comma_separated) {
@@ -241,7 +258,7 @@ nlohmann::json options_json(const CLI::App& app, bool as_given) {
   nlohmann::json j = nlohmann::json::object();
   for (const CLI::Option* opt : app.get_options()) {
     const std::string name = opt->get_single_name();
-    if (name.empty() || name == "help" || name == "config") continue;
+    if (name.empty() || name == "help" || name == "config" || name == "dry-run") continue;
     const bool given = as_given && opt->count() > 0;
     if (is_flag(opt)) {
       // The value the run used: `--flag=false` and `flag = false` set false.

@@ -16,10 +16,22 @@ struct RunOptions {
   std::uint64_t seed = 1;
   std::string out;     // results JSON path
   bool force = false;  // replace a finished results file at `out`
+  bool dry_run = false;  // print the resolved configuration and exit (add_dry_run_option)
 };
 
 // Adds the shared options to `app`; `default_out` is the results path when --out is not given.
 void add_run_options(CLI::App& app, RunOptions& run, const std::string& default_out);
+
+// Adds --dry-run: the scenario prints its resolved configuration (print_resolved_config) and exits 0,
+// without reading data or training. Only a scenario that honours it adds it.
+void add_dry_run_option(CLI::App& app, RunOptions& run);
+// Prints `config`, every option with the value the run would use (defaults of the run's kind applied), as
+// one JSON object: what `--config` reads back.
+void print_resolved_config(const nlohmann::json& config);
+
+// Puts the options `app` gained since it had `from` options, those still in CLI11's default group, in
+// `group` (a heading of --help).
+void group_options_since(CLI::App& app, std::size_t from, const std::string& group);
 
 // Makes `opt` a list, comma-separated (or, without `comma_separated`, one element per use), whose elements
 // may not be empty: "100,,100" is refused. In a config file `[]` leaves a list whose default is empty as

@@ -35,6 +35,7 @@ bool DistillParams::copies(const std::string& method) {
 }
 
 void DistillParams::add_options(CLI::App& app) {
+  const std::size_t before = app.get_options().size();
   app.add_option("--teacher", teacher,
                  "The teacher: the checkpoint of a finished ff_mnist in-situ run (its device and layers must be this "
                  "run's --device and --layers); default: trained in this run from the labels");
@@ -71,6 +72,7 @@ void DistillParams::add_options(CLI::App& app) {
   app.add_option("--keep-student", keep_student,
                  "Keep the student as one of these methods leaves it, as a teacher checkpoint beside the results "
                  "(<out>.student.ckpt): the next generation's --teacher");
+  group_options_since(app, before, "Distillation");
 }
 
 void DistillParams::validate() const {

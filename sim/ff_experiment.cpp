@@ -23,48 +23,57 @@ namespace mortal {
 
 void FFParams::add_options(CLI::App& app) {
   data_dir = default_data_dir();
-  app.add_option("--data", data_dir, "Folder with the MNIST IDX files");
-  list_option(app.add_option("--layers", layers, "Hidden layer sizes, e.g. 1000,1000,1000"));
-  app.add_option("--epochs", epochs, "Passes over the training set (greedy: per layer)");
-  app.add_option("--batch", batch, "Positive images per step (plus as many negatives)");
-  app.add_option("--schedule", schedule, "pipelined (every layer learns on every batch) or greedy (layer by layer)");
-  app.add_option("--optimiser", optimiser, "sgd (momentum + weight cost) or adam");
-  app.add_option("--lr", lr, "Learning rate of the FF layers");
-  app.add_option("--momentum", momentum, "SGD gradient moving average");
-  app.add_option("--momentum-final", momentum_final,
-                 "SGD momentum reached as the learning rate decays to zero: at rate lr, final - (final - momentum) "
-                 "lr / lr0 (default: constant momentum)");
-  app.add_option("--weight-cost", weight_cost, "Weight cost (L2 pull to zero)");
-  app.add_option("--lr-schedule", lr_schedule,
-                 "constant, or halfdecay (constant, then linear to 0 over the second half, or from --decay-from)");
-  app.add_option("--decay-from", decay_from,
-                 "halfdecay: fraction of the run after which the rate falls linearly to 0 (0.5: the second half)");
-  app.add_option("--init-scale", init_scale, "Initial weights uniform in +-scale/sqrt(fan-in)");
-  app.add_option("--goodness", goodness, "sum or mean of squared activities");
-  app.add_flag("--min-ssq", min_ssq, "Positive data should have LOW sum of squares");
-  app.add_option("--theta", theta, "Goodness threshold (<= 0: units for sum, 1 for mean)");
-  app.add_option("--temperature", temperature, "p = sigmoid((G - theta) / temperature)");
-  app.add_option("--norm", norm, "Activity normalisation before passing on: rms or l2");
-  app.add_option("--input-norm", input_norm, "Input normalisation: rms or l2");
-  app.add_option("--peer", peer, "Peer-normalisation strength (0: off)");
-  app.add_option("--negatives", negatives, "random (uniform wrong label) or hard (sampled from the read-out)");
-  app.add_flag("--fixed-negatives", fixed_negatives, "Draw the negative labels once, not every epoch");
+  const std::string data = "Data", network = "Network", ff = "FF", optimiser_group = "Optimiser";
+  app.add_option("--data", data_dir, "Folder with the MNIST IDX files")->group(data);
+  app.add_flag("--standardise", standardise, "Pixels -> (p - 0.1307) / 0.3081 (the pytorch/examples input)")->group(data);
+  app.add_option("--validation", validation, "Training images held out (not learned from)")->group(data);
+  app.add_option("--train-limit", train_limit, "Use only this many training images (0: all)")->group(data);
+  app.add_option("--test-limit", test_limit, "Evaluate on this many test images (0: all)")->group(data);
+  app.add_option("--train-eval-limit", train_eval_limit, "Training images the train error is measured on (0: all)")
+      ->group(data);
+  list_option(app.add_option("--layers", layers, "Hidden layer sizes, e.g. 1000,1000,1000")->group(network));
+  app.add_option("--init-scale", init_scale, "Initial weights uniform in +-scale/sqrt(fan-in)")->group(network);
+  app.add_option("--norm", norm, "Activity normalisation before passing on: rms or l2")->group(network);
+  app.add_option("--input-norm", input_norm, "Input normalisation: rms or l2")->group(network);
+  app.add_option("--schedule", schedule, "pipelined (every layer learns on every batch) or greedy (layer by layer)")
+      ->group(ff);
+  app.add_option("--goodness", goodness, "sum or mean of squared activities")->group(ff);
+  app.add_flag("--min-ssq", min_ssq, "Positive data should have LOW sum of squares")->group(ff);
+  app.add_option("--theta", theta, "Goodness threshold (<= 0: units for sum, 1 for mean)")->group(ff);
+  app.add_option("--temperature", temperature, "p = sigmoid((G - theta) / temperature)")->group(ff);
+  app.add_option("--peer", peer, "Peer-normalisation strength (0: off)")->group(ff);
+  app.add_option("--negatives", negatives, "random (uniform wrong label) or hard (sampled from the read-out)")->group(ff);
+  app.add_flag("--fixed-negatives", fixed_negatives, "Draw the negative labels once, not every epoch")->group(ff);
   app.add_option("--pair-negatives", pair_negatives,
                  "Digital: the first layer's products run on the positives only; a negative, the same image under "
                  "another label, adds the label difference (the same step to float rounding, about half the first "
-                 "layer's FLOPs; false: every row through the products, as the hardware runs them)");
-  app.add_option("--predict", predict, "goodness, softmax or both");
-  list_option(app.add_option("--readout-layers", readout_layers, "Layers (0-based) both predictions read; default all but first"));
-  app.add_option("--label-value", label_value, "Value written at the label pixel");
-  app.add_option("--neutral-value", neutral_value, "Value of every label pixel of the neutral input");
-  app.add_flag("--standardise", standardise, "Pixels -> (p - 0.1307) / 0.3081 (the pytorch/examples input)");
-  app.add_option("--readout-lr", readout_lr, "SGD learning rate of the linear softmax read-out");
-  app.add_option("--readout-epochs", readout_epochs, "Greedy schedule: read-out passes after the layers");
-  app.add_option("--validation", validation, "Training images held out (not learned from)");
-  app.add_option("--train-limit", train_limit, "Use only this many training images (0: all)");
-  app.add_option("--test-limit", test_limit, "Evaluate on this many test images (0: all)");
-  app.add_option("--train-eval-limit", train_eval_limit, "Training images the train error is measured on (0: all)");
-  app.add_option("--eval-every", eval_every, "Test error on the learning curve every this many epochs");
+                 "layer's FLOPs; false: every row through the products, as the hardware runs them)")
+      ->group(ff);
+  app.add_option("--predict", predict, "goodness, softmax or both")->group(ff);
+  list_option(app.add_option("--readout-layers", readout_layers, "Layers (0-based) both predictions read; default all but first")
+                  ->group(ff));
+  app.add_option("--label-value", label_value, "Value written at the label pixel")->group(ff);
+  app.add_option("--neutral-value", neutral_value, "Value of every label pixel of the neutral input")->group(ff);
+  app.add_option("--readout-lr", readout_lr, "SGD learning rate of the linear softmax read-out")->group(ff);
+  app.add_option("--readout-epochs", readout_epochs, "Greedy schedule: read-out passes after the layers")->group(ff);
+  app.add_option("--epochs", epochs, "Passes over the training set (greedy: per layer)")->group(optimiser_group);
+  app.add_option("--batch", batch, "Positive images per step (plus as many negatives)")->group(optimiser_group);
+  app.add_option("--optimiser", optimiser, "sgd (momentum + weight cost) or adam")->group(optimiser_group);
+  app.add_option("--lr", lr, "Learning rate of the FF layers")->group(optimiser_group);
+  app.add_option("--momentum", momentum, "SGD gradient moving average (in situ: the same as --analog-momentum)")
+      ->group(optimiser_group);
+  app.add_option("--momentum-final", momentum_final,
+                 "SGD momentum reached as the learning rate decays to zero: at rate lr, final - (final - momentum) "
+                 "lr / lr0 (default: constant momentum)")
+      ->group(optimiser_group);
+  app.add_option("--weight-cost", weight_cost, "Weight cost (L2 pull to zero)")->group(optimiser_group);
+  app.add_option("--lr-schedule", lr_schedule,
+                 "constant, or halfdecay (constant, then linear to 0 over the second half, or from --decay-from)")
+      ->group(optimiser_group);
+  app.add_option("--decay-from", decay_from,
+                 "halfdecay: fraction of the run after which the rate falls linearly to 0 (0.5: the second half)")
+      ->group(optimiser_group);
+  app.add_option("--eval-every", eval_every, "Test error on the learning curve every this many epochs")->group(data);
 }
 
 void FFParams::validate() const {
@@ -259,7 +268,7 @@ struct Trainer {
   }
   static std::string errors_text(const nlohmann::json& e) {
     std::string s;
-    for (const auto& [k, v] : e.items()) s += fmt::format(" | err {} {:.2f}%", k, 100 * v.get<double>());
+    for (const auto& [k, v] : e.items()) s += fmt::format(" | test error {} {:.2f}%", k, 100 * v.get<double>());
     return s;
   }
 

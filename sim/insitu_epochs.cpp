@@ -32,7 +32,7 @@ bool run_epochs(InSituFF& t, hw::Ledger& ledger, hw::Ledger& curve_energy, const
     progress.report(epoch, fmt::format("loss/G+/G- per layer{} | {:.1f} s | {:.3g} images/s simulated{}", layers_text,
                                        state.epoch_seconds.back(), entry["images_per_simulated_s"].get<double>(),
                                        entry.contains("test_error")
-                                           ? fmt::format(" | err goodness {:.2f}%",
+                                           ? fmt::format(" | test error goodness {:.2f}%",
                                                          100 * entry["test_error"]["goodness"].get<double>())
                                            : ""));
     state.curve.push_back(entry);

@@ -27,45 +27,72 @@
 namespace mortal {
 
 void InSituParams::add_options(CLI::App& app) {
+  const std::string chip = "Chip", rule = "Update rule (in situ)", output = "Output";
   app.add_option("--device", device,
-                 "digital (exact arrays), or FF in situ on a chip of this device preset: " + hw::device_preset_names());
-  list_option(app.add_option("--hw", hw, "Hardware parameter override path=value, repeatable (e.g. device.dw_min=0.002)"), false);
-  app.add_option("--w-scale", w_scale, "In situ: weight of a full device range (user units)");
-  app.add_option("--input-range", input_range, "In situ: first layer DAC full scale (0: largest training input)");
-  app.add_option("--hidden-range", hidden_range, "In situ: drive swing of hidden-layer analog inputs");
-  app.add_option("--output-range", output_range, "In situ: TIA swing, normalised units (0: the ADC range)");
-  list_option(app.add_option("--drift-times", drift_times, "In situ: idle times (s) after training to evaluate at"));
-  app.add_option("--rival", rival, "In situ: bp (BP trained digitally, programmed onto the same chip) or none");
-  app.add_option("--rival-epochs", rival_epochs, "In situ: epochs of the BP rival");
-  app.add_option("--fifo-depth", fifo_depth, "In situ: depth of the fifos between pipeline stages");
+                 "digital (exact arrays), or FF in situ on a chip of this device preset: " + hw::device_preset_names())
+      ->group(chip);
+  list_option(app.add_option("--hw", hw, "Hardware parameter override path=value, repeatable (e.g. device.dw_min=0.002)")
+                  ->group(chip),
+              false);
+  app.add_option("--weight-copies", weight_copies,
+                 "In situ: devices per weight, each written the same change by its own pulses and read as their mean "
+                 "(the same as --hw weight_copies=N)")
+      ->group(chip);
+  app.add_option("--w-scale", w_scale, "In situ: weight of a full device range (user units)")->group(chip);
+  app.add_option("--input-range", input_range, "In situ: first layer DAC full scale (0: largest training input)")
+      ->group(chip);
+  app.add_option("--hidden-range", hidden_range, "In situ: drive swing of hidden-layer analog inputs")->group(chip);
+  app.add_option("--output-range", output_range, "In situ: TIA swing, normalised units (0: the ADC range)")->group(chip);
+  app.add_option("--fifo-depth", fifo_depth, "In situ: depth of the fifos between pipeline stages")->group(chip);
+  list_option(app.add_option("--drift-times", drift_times, "In situ: idle times (s) after training to evaluate at")
+                  ->group(chip));
+  app.add_option("--rival", rival, "In situ: bp (BP trained digitally, programmed onto the same chip) or none")
+      ->group(chip);
+  app.add_option("--rival-epochs", rival_epochs, "In situ: epochs of the BP rival")->group(chip);
+  app.add_option("--analog-momentum", analog_momentum,
+                 "In situ: a momentum array beside every layer, read row by row into the weights, with this momentum "
+                 "(0: plain pulsed SGD; --momentum in situ is the same option, its earlier name)")
+      ->group(rule);
   app.add_option("--momentum-gain", momentum.gain,
-                 "In situ with --momentum > 0: the momentum array holds this times lr0 v (normalised units; lr0 the "
-                 "base rate)");
+                 "In situ with analog momentum: the momentum array holds this times lr0 v (normalised units; lr0 the "
+                 "base rate)")
+      ->group(rule);
   app.add_option("--momentum-every", momentum.every,
-                 "In situ with --momentum > 0: steps between transfers of a momentum-array row (1: every step)");
+                 "In situ with analog momentum: steps between transfers of a momentum-array row (1: every step)")
+      ->group(rule);
   app.add_option("--momentum-decay", momentum.decay,
-                 "In situ with --momentum > 0: pulses (V's decay written back by pulses) or share (charge sharing on "
+                 "In situ with analog momentum: pulses (V's decay written back by pulses) or share (charge sharing on "
                  "a momentum array of charge-storing cells, e.g. --second-device capacitor)")
-      ->check(CLI::IsMember({"pulses", "share"}));
+      ->check(CLI::IsMember({"pulses", "share"}))
+      ->group(rule);
   app.add_option("--momentum-lr-at", momentum.lr_at,
-                 "In situ with --momentum > 0: where the learning-rate schedule acts: transfer (W += lr v, V holds "
+                 "In situ with analog momentum: where the learning-rate schedule acts: transfer (W += lr v, V holds "
                  "the velocity at the base rate) or gradient (V holds lr v)")
-      ->check(CLI::IsMember({"transfer", "gradient"}));
+      ->check(CLI::IsMember({"transfer", "gradient"}))
+      ->group(rule);
   app.add_option("--second-device", second_device,
-                 "In situ with --momentum or --carry: device preset of the second arrays (default: the weights')");
+                 "In situ with analog momentum or --carry: device preset of the second arrays (default: the weights')")
+      ->group(rule);
   app.add_option("--carry", carry.factor,
-                 "In situ: a fine array weighing 1/this beside every layer takes the pulses (with --momentum: the momentum "
-                 "array's transfer) and is carried into the weights row by row (0: off)");
+                 "In situ: a fine array weighing 1/this beside every layer takes the pulses (with analog momentum: the "
+                 "momentum array's transfer) and is carried into the weights row by row (0: off)")
+      ->group(rule);
   app.add_flag("--carry-whole", carry.whole,
-               "In situ with --carry: carry whole device steps only, the remainder staying in the fine array");
+               "In situ with --carry: carry whole device steps only, the remainder staying in the fine array")
+      ->group(rule);
   app.add_flag("--carry-hidden", carry.hidden,
-               "In situ with --carry: forward passes read the weights alone, not the fine array");
+               "In situ with --carry: forward passes read the weights alone, not the fine array")
+      ->group(rule);
   app.add_option("--carry-every", carry.every,
-                 "In situ with --carry: steps between two carries of a fine-array row (1: every row every step)");
+                 "In situ with --carry: steps between two carries of a fine-array row (1: every row every step)")
+      ->group(rule);
   app.add_flag("--mixed-precision", mixed_precision,
                "In situ: mixed-precision updates (Nandakumar et al. 2018): a digital accumulator per weight, whole "
-               "device steps pulsed into the weights as it passes them (no --momentum, no --carry)");
-  app.add_option("--plot", plot, "In situ: drift plot stem (default: results path without .json + _drift)");
+               "device steps pulsed into the weights as it passes them (no analog momentum, no --carry)")
+      ->group(rule);
+  app.add_option("--plot", plot, "In situ: drift plot stem (default: results path without .json + _drift)")
+      ->group(output);
+  note_insitu_defaults(app);
 }
 
 void InSituParams::validate() const {
@@ -74,6 +101,8 @@ void InSituParams::validate() const {
     const InSituParams d;
     std::vector<std::string> set;
     if (!hw.empty()) set.push_back(fmt::format("hw {}", fmt::join(hw, " ")));
+    if (weight_copies != d.weight_copies) set.push_back("weight-copies");
+    if (analog_momentum != d.analog_momentum) set.push_back("analog-momentum");
     if (w_scale != d.w_scale) set.push_back("w-scale");
     if (input_range != d.input_range) set.push_back("input-range");
     if (hidden_range != d.hidden_range) set.push_back("hidden-range");
@@ -97,7 +126,11 @@ void InSituParams::validate() const {
   hw::ChipParams chip = hw::chip_preset(device, {1, 1});
   if (!second_device.empty()) chip.set_second_device(second_device);
   hw::EnergyParams energy;
-  apply_hw_overrides(chip, energy, hw);
+  require(weight_copies >= 1, "weight-copies must be at least 1, got {}", weight_copies);
+  for (const std::string& o : hw)
+    require(weight_copies == 1 || o.rfind("weight_copies=", 0) != 0,
+            "weight-copies {} and --hw {} name the same setting twice: give one", weight_copies, o);
+  apply_hw_overrides(chip, energy, hw_overrides());
   check_positive("w-scale", w_scale);
   check_nonnegative("input-range", input_range);
   check_positive("hidden-range", hidden_range);
@@ -478,13 +511,49 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   return ns;
 }
 
-void apply_insitu_defaults(const CLI::App& app, FFParams& p, nlohmann::json& config) {
-  default_unless_given(app, config, "negatives", p.negatives, std::string("random"));
-  default_unless_given(app, config, "predict", p.predict, std::string("goodness"));
-  default_unless_given(app, config, "momentum", p.momentum, 0.0f);
-  default_unless_given(app, config, "weight-cost", p.weight_cost, 0.0f);
-  if (p.momentum == 0) default_unless_given(app, config, "lr", p.lr, 0.004f);
-  default_unless_given(app, config, "init-scale", p.init_scale, 2.5f);
+std::vector<std::string> InSituParams::hw_overrides() const {
+  std::vector<std::string> all;
+  if (weight_copies != 1) all.push_back(fmt::format("weight_copies={}", weight_copies));
+  all.insert(all.end(), hw.begin(), hw.end());
+  return all;
+}
+
+void note_insitu_defaults(CLI::App& app) {
+  const FFParams digital;
+  const InSituDefaults in_situ;
+  const auto note = [&app](const std::string& name, const std::string& text) {
+    CLI::Option* opt = app.get_option_no_throw("--" + name);
+    if (opt != nullptr) opt->description(opt->get_description() + " " + text);
+  };
+  note("negatives", fmt::format("[digital: {}, in situ: {}]", digital.negatives, in_situ.negatives));
+  note("predict", fmt::format("[digital: {}, in situ: {}]", digital.predict, in_situ.predict));
+  note("momentum", fmt::format("[digital: {}, in situ: {}]", digital.momentum, in_situ.momentum));
+  note("weight-cost", fmt::format("[digital: {}, in situ: {}]", digital.weight_cost, in_situ.weight_cost));
+  note("lr", fmt::format("[digital: {}, in situ: {} with plain pulses, {} with analog momentum]", digital.lr,
+                         in_situ.lr, digital.lr));
+  note("init-scale", fmt::format("[digital: {}, in situ: {}]", digital.init_scale, in_situ.init_scale));
+}
+
+void apply_insitu_defaults(const CLI::App& app, FFParams& p, InSituParams& ip, nlohmann::json& config) {
+  const InSituDefaults d;
+  default_unless_given(app, config, "negatives", p.negatives, d.negatives);
+  default_unless_given(app, config, "predict", p.predict, d.predict);
+  // Analog momentum, by its own name or by --momentum (its name before it had one): both record the value.
+  if (app.count("--analog-momentum") > 0) {
+    require(app.count("--momentum") == 0 || p.momentum == ip.analog_momentum,
+            "analog-momentum {} and momentum {} name the same setting in situ: give one (a results file replayed "
+            "with --config records both: override both)",
+            ip.analog_momentum, p.momentum);
+    p.momentum = ip.analog_momentum;
+    config["momentum"] = config["analog-momentum"];
+  } else {
+    default_unless_given(app, config, "momentum", p.momentum, d.momentum);
+    ip.analog_momentum = p.momentum;
+    config["analog-momentum"] = config["momentum"];
+  }
+  default_unless_given(app, config, "weight-cost", p.weight_cost, d.weight_cost);
+  if (p.momentum == 0) default_unless_given(app, config, "lr", p.lr, d.lr);
+  default_unless_given(app, config, "init-scale", p.init_scale, d.init_scale);
 }
 
 UpdateRuleParams insitu_rule(const FFParams& p, const InSituParams& ip) {
@@ -518,7 +587,7 @@ hw::ChipParams insitu_chip(const FFParams& p, const InSituParams& ip, const Upda
   hw::ChipParams cp = hw::chip_preset(ip.device, sizes);
   if (!ip.second_device.empty()) cp.set_second_device(ip.second_device);
   if (perturbation != nullptr) perturb(cp, *perturbation);
-  apply_hw_overrides(cp, energy, ip.hw);
+  apply_hw_overrides(cp, energy, ip.hw_overrides());
   cp.bias_row = true;
   cp.extra_arrays = extra_arrays(rule);
   double input_range = ip.input_range;
@@ -560,7 +629,9 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     bp.validation = 0;
     bp.train_limit = p.train_limit;
     bp.test_limit = p.test_limit;
-    fmt::print(stderr, "rival: BP {} epochs, digital\n", bp.epochs);
+    bp.progress_label = "rival BP epoch";
+    fmt::print(stderr, "rival: BP trained digitally first ({} epochs, its lines say 'rival BP epoch'), then FF in situ\n",
+               bp.epochs);
     const nlohmann::json m = run_bp(bp, seed, &bp_net);
     rival = {{"kind", "BP trained digitally, programmed by program-and-verify"},
              {"epochs", bp.epochs},

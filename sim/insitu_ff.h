@@ -39,6 +39,7 @@ namespace mortal {
 struct InSituParams {
   std::string device = "digital";  // "digital": exact digital arrays (sim/ff_experiment); else a preset
   std::vector<std::string> hw;     // path=value overrides (sim/hw_config.h)
+  int weight_copies = 1;           // devices per weight: --hw weight_copies=N by its own name
   double w_scale = 0.5;            // weight (user units) of a full device range, every FF layer
   double input_range = 0.0;        // first layer's DAC full scale; 0: the largest normalised training input
   double hidden_range = 8.0;       // drive swing of the hidden layers' analog inputs (unit-rms activities)
@@ -48,6 +49,7 @@ struct InSituParams {
   int rival_epochs = 10;
   int fifo_depth = 2;
   // The update rule's in-situ options (choose_update_rule picks the rule from these and FF's momentum).
+  float analog_momentum = 0.0f;    // FFParams::momentum in situ, by its own name (apply_insitu_defaults)
   AnalogMomentum momentum;         // with FFParams::momentum > 0
   FineCarry carry;                 // periodic carry, or with momentum a threshold accumulator
   std::string second_device;       // the rule's extra arrays' device preset (empty: the weights')
@@ -57,6 +59,8 @@ struct InSituParams {
   void add_options(CLI::App& app);
   void validate() const;
   bool in_situ() const { return device != "digital"; }
+  // The hardware overrides the chip is built with: weight_copies=N from --weight-copies, then --hw's.
+  std::vector<std::string> hw_overrides() const;
   // The drift plot's stem for results at `out`.
   std::string plot_stem(const std::string& out) const { return plot.empty() ? results_stem(out) + "_drift" : plot; }
 };
@@ -145,12 +149,29 @@ class InSituFF {
   long long total_steps_ = 1;  // of the run: the rate schedule's denominator (set by train_epoch)
 };
 
-// The defaults of an in-situ run where they differ from digital FF's, for every option `app` was not
-// given (on the command line or in its config file), written into `config` as the run uses them: random
+// The defaults of an in-situ run where they differ from digital FF's (FFParams), in one place: random
 // negatives and prediction by goodness (both alternatives need a digitised read-out on the learning path),
-// no momentum and no weight cost (plain pulsed SGD), a smaller rate without momentum, and initial weights
-// that put the goodness near its threshold so the first updates are not saturated.
-void apply_insitu_defaults(const CLI::App& app, FFParams& p, nlohmann::json& config);
+// no momentum and no weight cost (plain pulsed SGD: decaying every weight means reading and rewriting the
+// array), a smaller rate without momentum, and initial weights that put the goodness near its threshold so
+// the first updates are not saturated.
+struct InSituDefaults {
+  std::string negatives = "random";
+  std::string predict = "goodness";
+  float momentum = 0.0f;     // analog momentum; > 0 puts a momentum array beside every layer
+  float weight_cost = 0.0f;
+  float lr = 0.004f;         // with plain pulses; with analog momentum the digital default stands
+  float init_scale = 2.5f;
+};
+
+// For every option `app` was not given (on the command line or in its config file), the InSituDefaults
+// value, written into `config` as the run uses it. Analog momentum is --analog-momentum or, as before it
+// had its own name, --momentum: p.momentum and ip.analog_momentum both end with it, and so do both keys
+// of `config`.
+void apply_insitu_defaults(const CLI::App& app, FFParams& p, InSituParams& ip, nlohmann::json& config);
+
+// Appends to the help of every FF option whose in-situ default differs from the digital one both defaults,
+// e.g. "[digital: 0.02, in situ: 0.004 ...]" (InSituParams::add_options calls it).
+void note_insitu_defaults(CLI::App& app);
 
 // The in-situ run's update rule, after checking that p and ip are a run the chip can do (Error naming what
 // it cannot: hard negatives, a softmax read-out, Adam, a weight cost, ...).

@@ -14,13 +14,13 @@ namespace mortal {
 
 void LinearParams::add_options(CLI::App& app) {
   data_dir = default_data_dir();
-  app.add_option("--data", data_dir, "Folder with the MNIST IDX files");
-  app.add_option("--epochs", epochs, "Passes over the training set");
-  app.add_option("--batch", batch, "Mini-batch size");
-  app.add_option("--lr", lr, "SGD learning rate");
-  app.add_option("--momentum", momentum, "SGD momentum");
-  app.add_option("--validation", validation, "Training images held out for validation");
-  app.add_option("--train-limit", train_limit, "Use only this many training images (0: all)");
+  app.add_option("--data", data_dir, "Folder with the MNIST IDX files")->group("Data");
+  app.add_option("--validation", validation, "Training images held out for validation")->group("Data");
+  app.add_option("--train-limit", train_limit, "Use only this many training images (0: all)")->group("Data");
+  app.add_option("--epochs", epochs, "Passes over the training set")->group("Optimiser");
+  app.add_option("--batch", batch, "Mini-batch size")->group("Optimiser");
+  app.add_option("--lr", lr, "SGD learning rate")->group("Optimiser");
+  app.add_option("--momentum", momentum, "SGD momentum")->group("Optimiser");
 }
 
 void LinearParams::validate() const {

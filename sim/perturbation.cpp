@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/error.h"
+#include "sim/cli.h"
 
 namespace mortal {
 
@@ -16,6 +17,7 @@ void Perturbation::validate() const {
 }
 
 void Perturbation::add_options(CLI::App& app, const std::string& prefix) {
+  const std::size_t before = app.get_options().size();
   const std::string p = "--" + prefix + "perturb";
   app.add_option(p, scale,
                  "Variability of the chip design: multiplies the device spreads, the analog periphery's gain and "
@@ -23,6 +25,7 @@ void Perturbation::add_options(CLI::App& app, const std::string& prefix) {
   app.add_option(p + "-gain", gain_dtod, "Relative gain spread of every analog channel at " + p + " 1");
   app.add_option(p + "-offset", offset_dtod, "Offset spread of every analog channel at " + p + " 1 (its output units)");
   app.add_option(p + "-stuck", stuck_rate, "Fraction of devices stuck at g_min, and as many at g_max, at " + p + " 1");
+  group_options_since(app, before, "Chip");
 }
 
 namespace {

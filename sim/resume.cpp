@@ -11,15 +11,18 @@
 
 #include "core/checkpoint.h"
 #include "core/error.h"
+#include "sim/cli.h"
 #include "sim/version.h"
 
 namespace mortal {
 
 void ResumeOptions::add_options(CLI::App& app) {
+  const std::size_t before = app.get_options().size();
   app.add_option("--checkpoint", checkpoint, "Checkpoint file, written at every epoch end (default: results path "
                                              "with .ckpt)");
   app.add_flag("--resume", resume, "Continue from the checkpoint (the same options as the run that wrote it)");
   app.add_option("--stop-after-epoch", stop_after, "Stop once this epoch is checkpointed (0: never)");
+  group_options_since(app, before, "Output");
 }
 
 void ResumeOptions::validate(int epochs) const {
@@ -55,8 +58,10 @@ Checkpointing ResumeOptions::for_run(const std::string& out, const nlohmann::jso
 
 nlohmann::json checkpoint_fingerprint(const nlohmann::json& config) {
   nlohmann::json f = config;
+  // analog-momentum is momentum's value in situ (apply_insitu_defaults), which the fingerprint holds: a
+  // checkpoint from before it had its own name resumes.
   for (const char* k : {"data", "force", "resume", "stop-after-epoch", "out", "checkpoint", "plot", "drift-times", "rival",
-                        "rival-epochs", "eval-every"})
+                        "rival-epochs", "eval-every", "analog-momentum"})
     f.erase(k);
   return f;
 }

