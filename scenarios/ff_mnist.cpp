@@ -13,6 +13,7 @@
 #include "sim/cli.h"
 #include "sim/ff_experiment.h"
 #include "sim/insitu_ff.h"
+#include "sim/learning_curve.h"
 #include "sim/outputs.h"
 #include "sim/resume.h"
 #include "sim/results.h"
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
     if (!insitu.in_situ() && params.schedule != "pipelined") ck.path.clear();
     std::vector<OutputFile> files;
     if (!ck.path.empty()) files.push_back({"--checkpoint", ck.path});
+    const std::vector<OutputFile> curve_plot = plot_files("--out", curve_plot_stem(run.out));
+    files.insert(files.end(), curve_plot.begin(), curve_plot.end());
     if (insitu.in_situ() && !insitu.drift_times.empty()) {
       const std::vector<OutputFile> plot = plot_files("--plot", insitu.plot_stem(run.out));
       files.insert(files.end(), plot.begin(), plot.end());
@@ -88,6 +91,7 @@ int main(int argc, char** argv) {
       result["metrics"] = run_ff(params, run.seed, save_partial, ck);
     result["status"] = result["metrics"]["status"];
     result["metrics"].erase("status");
+    add_curve_plot(result, run.out);
     write_json_atomic(result["status"] == "stopped" ? outputs.running : run.out, result);
     if (result["status"] != "stopped") outputs.finish();
     if (result["status"] == "stopped") {
