@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add_run_options(app, run, "results/ff_mnist.json");
   params.add_options(app);
   insitu.add_options(app);
+  insitu.trace.add_options(app);
   resume.add_options(app);
   int code = 0;
   if (!parse_command_line(app, argc, argv, code)) return code;
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
     if (!ck.path.empty()) files.push_back({"--checkpoint", ck.path});
     const std::vector<OutputFile> curve_plot = plot_files("--out", curve_plot_stem(run.out));
     files.insert(files.end(), curve_plot.begin(), curve_plot.end());
+    if (insitu.trace.on()) files.push_back({"--trace", insitu.trace.path});
     if (insitu.in_situ() && !insitu.drift_times.empty()) {
       const std::vector<OutputFile> plot = plot_files("--plot", insitu.plot_stem(run.out));
       files.insert(files.end(), plot.begin(), plot.end());

@@ -56,7 +56,7 @@ Checkpointing ResumeOptions::for_run(const std::string& out, const nlohmann::jso
 nlohmann::json checkpoint_fingerprint(const nlohmann::json& config) {
   nlohmann::json f = config;
   for (const char* k : {"data", "force", "resume", "stop-after-epoch", "out", "checkpoint", "plot", "drift-times", "rival",
-                        "rival-epochs", "eval-every"})
+                        "rival-epochs", "eval-every", "trace", "trace-steps"})
     f.erase(k);
   return f;
 }
