@@ -68,8 +68,8 @@ LearningCurve learning_curve(const nlohmann::json& metrics) {
       const nlohmann::json& layers = e.at("layers");
       for (std::size_t l = 0; l < layers.size(); ++l) {
         const int layer = first + static_cast<int>(l) + 1;
-        if (number_at(layers[l], "goodness_pos", v)) add_point(c.goodness, fmt::format("layer {} positive", layer), epoch, v);
-        if (number_at(layers[l], "goodness_neg", v)) add_point(c.goodness, fmt::format("layer {} negative", layer), epoch, v);
+        for (const auto& [key, data] : {std::pair{"goodness_pos", "positive"}, std::pair{"goodness_neg", "negative"}})
+          if (number_at(layers[l], key, v)) add_point(c.goodness, fmt::format("layer {} {}", layer, data), epoch, v);
       }
     }
   }
@@ -124,7 +124,8 @@ void plot_learning_curve(const std::string& stem, const std::string& title, cons
 void add_curve_plot(nlohmann::json& result, const std::string& out) {
   const std::string stem = curve_plot_stem(out);
   const nlohmann::json& m = result.contains("metrics") ? result["metrics"] : nlohmann::json();
-  const std::string device = m.is_object() && m.contains("device") ? m["device"].get<std::string>() + " chip" : "digital";
+  const std::string device =
+      m.is_object() && m.contains("device") ? m["device"].get<std::string>() + " chip" : "digital";
   const std::string title = fmt::format("{}: {}, seed {}", result.value("scenario", std::string("run")), device,
                                         result.contains("seed") ? result["seed"].dump() : "?");
   try {
