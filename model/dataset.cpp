@@ -101,7 +101,15 @@ std::string find_mnist_file(const std::string& dir, const std::string& base) {
   if (std::filesystem::exists(p)) return p.string();
   std::filesystem::path gz = p.string() + ".gz";
   if (std::filesystem::exists(gz)) return gz.string();
-  fail("{}: MNIST file not found (nor {}.gz); run scripts/setup.sh to fetch it", p.string(), base);
+  std::error_code ec;
+  const std::string what = std::filesystem::is_directory(dir, ec)
+                               ? fmt::format("{}: MNIST file not found (nor {}.gz)", p.string(), base)
+                               : fmt::format("MNIST folder {} not found", dir);
+  fail("{}. Fetch MNIST with scripts/setup.sh from the source tree (it fills data/mnist/, checking each file's "
+       "md5), or put the four files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+       "t10k-labels-idx1-ubyte (each may be .gz) into {} by hand; --data DIR or the environment variable "
+       "MORTAL_DATA names another folder",
+       what, dir);
 }
 
 }  // namespace

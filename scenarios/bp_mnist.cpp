@@ -9,6 +9,7 @@
 #include "sim/bp_experiment.h"
 #include "model/dataset.h"
 #include "sim/cli.h"
+#include "sim/learning_curve.h"
 #include "sim/outputs.h"
 #include "sim/results.h"
 
@@ -31,7 +32,8 @@ int main(int argc, char** argv) {
     }
     nlohmann::json result = run_record("bp_mnist", run.seed, options_to_json(app));
     result["data"] = data_digest(mnist_files(params.data_dir));  // the data by content
-    prepare_outputs(run.out, run.force, {});  // before any training: a run that cannot write finds out now
+    // Before any training: a run that cannot write its results or its learning curve finds out now.
+    prepare_outputs(run.out, run.force, plot_files("--out", curve_plot_stem(run.out)));
     fmt::print("bp_mnist: seed {}, hidden {}, {} epochs, batch {}, {} lr {} ({}), momentum {}, weight cost {}, "
                "dropout {}/{}\n",
                run.seed, fmt::join(params.layers, "-"), params.epochs, params.batch, params.optimizer, params.lr,
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
                params.dropout_hidden);
     std::fflush(stdout);  // before the progress lines on stderr, also when both go to one log file
     result["metrics"] = run_bp(params, run.seed);
+    add_curve_plot(result, run.out);
     write_json_atomic(run.out, result);
     const auto& m = result["metrics"];
     const auto& c = m["cost_per_sample"]["training"]["total"];

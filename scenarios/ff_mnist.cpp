@@ -13,6 +13,7 @@
 #include "sim/cli.h"
 #include "sim/ff_experiment.h"
 #include "sim/insitu_ff.h"
+#include "sim/learning_curve.h"
 #include "sim/outputs.h"
 #include "sim/resume.h"
 #include "sim/results.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   add_dry_run_option(app, run);
   params.add_options(app);
   insitu.add_options(app);
+  insitu.trace.add_options(app);
   resume.add_options(app);
   int code = 0;
   if (!parse_command_line(app, argc, argv, code)) return code;
@@ -76,6 +78,9 @@ int main(int argc, char** argv) {
     if (!insitu.in_situ() && params.schedule != "pipelined") ck.path.clear();
     std::vector<OutputFile> files;
     if (!ck.path.empty()) files.push_back({"--checkpoint", ck.path});
+    const std::vector<OutputFile> curve_plot = plot_files("--out", curve_plot_stem(run.out));
+    files.insert(files.end(), curve_plot.begin(), curve_plot.end());
+    if (insitu.trace.on()) files.push_back({"--trace", insitu.trace.path});
     if (insitu.in_situ() && !insitu.drift_times.empty()) {
       const std::vector<OutputFile> plot = plot_files("--plot", insitu.plot_stem(run.out));
       files.insert(files.end(), plot.begin(), plot.end());
@@ -95,6 +100,7 @@ int main(int argc, char** argv) {
       result["metrics"] = run_ff(params, run.seed, save_partial, ck);
     result["status"] = result["metrics"]["status"];
     result["metrics"].erase("status");
+    add_curve_plot(result, run.out);
     write_json_atomic(result["status"] == "stopped" ? outputs.running : run.out, result);
     if (result["status"] != "stopped") outputs.finish();
     if (result["status"] == "stopped") {

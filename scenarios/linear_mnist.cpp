@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "model/dataset.h"
 #include "sim/cli.h"
+#include "sim/learning_curve.h"
 #include "sim/linear_experiment.h"
 #include "sim/outputs.h"
 #include "sim/results.h"
@@ -28,10 +29,12 @@ int main(int argc, char** argv) {
     }
     nlohmann::json result = run_record("linear_mnist", run.seed, options_to_json(app));
     result["data"] = data_digest(mnist_files(params.data_dir));  // the data by content
-    prepare_outputs(run.out, run.force, {});  // before any training: a run that cannot write finds out now
+    // Before any training: a run that cannot write its results or its learning curve finds out now.
+    prepare_outputs(run.out, run.force, plot_files("--out", curve_plot_stem(run.out)));
     fmt::print("linear_mnist: seed {}, {} epochs, batch {}, lr {}\n", run.seed, params.epochs, params.batch,
                params.lr);
     result["metrics"] = run_linear(params, run.seed);
+    add_curve_plot(result, run.out);
     write_json_atomic(run.out, result);
     const auto& m = result["metrics"];
     fmt::print("test error {:.2f}% ({} test images), train error {:.2f}%, {:.1f} s; results in {}\n",

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -198,6 +199,11 @@ void group_options_since(CLI::App& app, std::size_t from, const std::string& gro
 
 void list_option(CLI::Option* opt, bool comma_separated) {
   if (comma_separated) opt->delimiter(',');
+}
+
+std::string default_data_dir() {
+  const char* env = std::getenv("MORTAL_DATA");
+  return env != nullptr && *env != '\0' ? std::string(env) : source_data_dir();
 }
 
 void require_limit(const char* option, int limit, int available, const char* what) {

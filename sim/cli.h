@@ -42,8 +42,10 @@ void list_option(CLI::Option* opt, bool comma_separated = true);
 // would record a run on more data than it had.
 void require_limit(const char* option, int limit, int available, const char* what);
 
-// The MNIST folder scripts/setup.sh fills, in the source tree this binary was built from.
+// The default --data: the folder the environment variable MORTAL_DATA names, else source_data_dir().
 std::string default_data_dir();
+// The MNIST folder scripts/setup.sh fills, in the source tree this binary was built from.
+std::string source_data_dir();
 
 // Parses argv. On --help prints it and returns 0 through `exit_code`; on an error prints the message
 // naming the option (and, for a value from the config file, the file and line) and returns false with a

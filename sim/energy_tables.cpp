@@ -204,4 +204,14 @@ nlohmann::json EnergyTables::to_json() const {
   return j;
 }
 
+std::string default_energy_dir() {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path installed = (self.parent_path() / installed_energy_dir_from_bin()).lexically_normal();
+    if (std::filesystem::is_directory(installed, ec)) return installed.string();
+  }
+  return source_energy_dir();
+}
+
 }  // namespace mortal

@@ -55,7 +55,12 @@ class EnergyTables {
   std::map<std::string, EnergyConstant> c_;
 };
 
-// The energy/ folder of the source tree this binary was built from.
+// The energy tables an installed binary finds beside it (<prefix>/share/mortal/energy), else the energy/
+// folder of the source tree this binary was built from.
 std::string default_energy_dir();
+// The two places, as the build recorded them (a generated source): the source tree's energy/, and the
+// installed tables' folder relative to the installed binaries' (../share/mortal/energy).
+std::string source_energy_dir();
+std::string installed_energy_dir_from_bin();
 
 }  // namespace mortal

@@ -118,10 +118,12 @@ void InSituParams::validate() const {
       set.push_back("carry");
     if (second_device != d.second_device) set.push_back("second-device");
     if (!plot.empty()) set.push_back("plot");
+    if (trace.on()) set.push_back("trace");
     require(set.empty(), "{} set(s) the chip, but this run is digital (no --device): add --device PRESET or leave them "
             "out", fmt::join(set, ", "));
     return;
   }
+  trace.validate();
   // The preset (names the known ones when unknown) and the overrides, checked before any data is loaded.
   hw::ChipParams chip = hw::chip_preset(device, {1, 1});
   if (!second_device.empty()) chip.set_second_device(second_device);
@@ -276,6 +278,8 @@ void InSituFF::program_initial() {
     chip_.program(k, w);
   }
 }
+
+void InSituFF::trace(sc_core::sc_trace_file* tf, long long steps) { pipeline_->trace(tf, steps, chip_.ledger()); }
 
 // One pass over the training set through the pipeline; returns the epoch's curve entry.
 nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total_steps) {
@@ -681,6 +685,11 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     t.program_initial();
   }
 
+  std::unique_ptr<VcdTrace> trace;
+  if (ip.trace.on()) {
+    trace = std::make_unique<VcdTrace>(ip.trace.path);
+    t.trace(trace->file(), ip.trace.steps);
+  }
   Stopwatch train_clock;
   const bool finished = run_epochs(t, ledger, curve_energy, test, plan, state, [&](const EpochState& at) {
     if (on_epoch) on_epoch(at.curve);
@@ -700,6 +709,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     c.save(ckpt_path);
     return !(ck.stop_after > 0 && at.epoch == ck.stop_after);
   });
+  if (trace) trace->close();
   if (!finished) {
     fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", state.epoch, ckpt_path);
     return stopped_metrics(state.epoch, ckpt_path, state.curve);

@@ -29,6 +29,7 @@
 #include "sim/resume.h"
 #include "sim/rules/update_rule.h"
 #include "sim/supervision.h"
+#include "sim/vcd_trace.h"
 
 namespace CLI {
 class App;
@@ -55,6 +56,7 @@ struct InSituParams {
   std::string second_device;       // the rule's extra arrays' device preset (empty: the weights')
   bool mixed_precision = false;    // a digital accumulator per weight instead (sim/rules/mixed_precision.h)
   std::string plot;                // drift plot stem; default: the results path without .json, + "_drift"
+  TraceOptions trace;              // a VCD trace of the first steps (options added by the scenario that offers it)
 
   void add_options(CLI::App& app);
   void validate() const;
@@ -97,6 +99,8 @@ class InSituFF {
   // The end of training: the rule leaves the weights as inference reads them (a carry empties its fine
   // arrays into them, after which forward passes read the weights alone). Advances the chip's clock.
   void finish_training();
+  // Records the training pipeline's next `steps` batches in `tf` (hw::Pipeline::trace), with the chip's ledger.
+  void trace(sc_core::sc_trace_file* tf, long long steps);
 
   hw::FastRng& eval_rng() { return eval_rng_; }
   double simulated_training_s() const { return sim_train_s_; }

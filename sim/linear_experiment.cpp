@@ -62,7 +62,14 @@ nlohmann::json run_linear(const LinearParams& p, std::uint64_t seed) {
     const double val_err =
         split.validation.size() ? error_rate(clf.predict(split.validation.images), split.validation.labels) : NAN;
     const double loss = loss_sum / batches;
-    curve.push_back({{"epoch", epoch}, {"train_loss", loss}, {"validation_error", val_err}});
+    // For the learning curve only (nothing is selected on them): prediction draws no random numbers.
+    const double train_err = error_rate(clf.predict(split.train.images), split.train.labels);
+    const double test_err = error_rate(clf.predict(test.images), test.labels);
+    curve.push_back({{"epoch", epoch},
+                     {"train_loss", loss},
+                     {"train_error", train_err},
+                     {"validation_error", val_err},
+                     {"test_error", test_err}});
     progress.report(epoch, fmt::format("loss {:.4f} | val err {:.2f}%", loss, 100 * val_err));
   }
   progress.finish();

@@ -61,7 +61,7 @@ nlohmann::json checkpoint_fingerprint(const nlohmann::json& config) {
   // analog-momentum is momentum's value in situ (apply_insitu_defaults), which the fingerprint holds: a
   // checkpoint from before it had its own name resumes.
   for (const char* k : {"data", "force", "resume", "stop-after-epoch", "out", "checkpoint", "plot", "drift-times", "rival",
-                        "rival-epochs", "eval-every", "analog-momentum"})
+                        "rival-epochs", "eval-every", "analog-momentum", "trace", "trace-steps"})
     f.erase(k);
   return f;
 }

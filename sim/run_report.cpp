@@ -1,0 +1,124 @@
+#include "sim/run_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/input_file.h"
+#include "sim/learning_curve.h"
+
+namespace mortal {
+namespace {
+
+// A results file is a few megabytes at most (an in-situ run's ledger and hardware record).
+constexpr std::size_t kMaxResultsBytes = std::size_t(1) << 28;
+
+std::string percent(const std::optional<double>& fraction) {
+  return fraction ? fmt::format("{:.2f}%", 100 * *fraction) : "-";
+}
+
+std::string duration(const std::optional<double>& s) {
+  if (!s) return "-";
+  if (*s < 120) return fmt::format("{:.1f} s", *s);
+  if (*s < 7200) return fmt::format("{:.1f} min", *s / 60);
+  return fmt::format("{:.2f} h", *s / 3600);
+}
+
+std::optional<double> number_at(const nlohmann::json& j, const nlohmann::json::json_pointer& at) {
+  if (!j.contains(at) || !j.at(at).is_number()) return std::nullopt;
+  return j.at(at).get<double>();
+}
+
+}  // namespace
+
+RunSummary summarise_run(const std::string& file, const nlohmann::json& record) {
+  require(record.is_object() && record.contains("scenario") && record["scenario"].is_string() &&
+              record.contains("metrics") && record["metrics"].is_object(),
+          "{}: not a run's results (a mortal results file has 'scenario' and 'metrics')", file);
+  RunSummary r;
+  r.file = file;
+  r.scenario = record["scenario"].get<std::string>();
+  r.status = record.value("status", std::string("finished"));
+  const nlohmann::json& m = record["metrics"];
+  const nlohmann::json config = record.value("config", nlohmann::json::object());
+  r.device = m.contains("device") && m["device"].is_string() ? m["device"].get<std::string>() : "digital";
+  if (config.contains("layers") && config["layers"].is_array() && !config["layers"].empty()) {
+    r.layers.clear();
+    for (const nlohmann::json& l : config["layers"]) r.layers += (r.layers.empty() ? "" : "-") + l.dump();
+  } else {
+    r.layers = "-";
+  }
+  r.test_error = number_at(m, "/test_error"_json_pointer);
+  r.energy_pj_per_image = number_at(m, "/energy_training_pj_per_image"_json_pointer);
+  r.wall_s = number_at(m, "/timing_s/total"_json_pointer);
+
+  // The test-error curve of the prediction the run reports (FF records one per prediction).
+  const LearningCurve curve = learning_curve(m);
+  const std::string prediction = m.value("prediction", std::string());
+  for (const Series& s : curve.errors)
+    if (s.title == "test error" || s.title == "test error (" + prediction + ")" ||
+        (prediction.empty() && r.test_curve.x.empty() && s.title.rfind("test error (", 0) == 0))
+      r.test_curve = s;
+  r.test_curve.title = std::filesystem::path(file).filename().string();
+  for (double y : r.test_curve.y)
+    r.best_test_error = std::min(r.best_test_error.value_or(y / 100), y / 100);
+  if (r.test_error) r.best_test_error = std::min(r.best_test_error.value_or(*r.test_error), *r.test_error);
+  if (m.contains("curve") && m["curve"].is_array())
+    for (const nlohmann::json& e : m["curve"])
+      if (e.is_object() && e.contains("epoch") && e["epoch"].is_number_integer())
+        r.epochs = std::max(r.epochs, e["epoch"].get<int>());
+  require(r.test_error || !r.test_curve.x.empty(),
+          "{}: the results of a {} run record no test error to compare (mortal_report compares runs that learn "
+          "MNIST: ff_mnist, bp_mnist, linear_mnist)", file, r.scenario);
+  return r;
+}
+
+RunSummary load_run_summary(const std::string& path) {
+  const std::vector<std::uint8_t> bytes = read_input_file(path, "results file", kMaxResultsBytes);
+  const nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  require(!j.is_discarded(), "{}: not JSON (a mortal results file is one JSON object)", path);
+  return summarise_run(path, j);
+}
+
+std::string report_table(const std::vector<RunSummary>& runs) {
+  std::vector<std::vector<std::string>> rows = {
+      {"run", "binary", "device", "layers", "epochs", "test error", "best test error", "energy/image", "wall time"}};
+  for (const RunSummary& r : runs) {
+    const std::string status = r.status == "finished" ? "" : " (" + r.status + ")";
+    rows.push_back({r.file, r.scenario + status, r.device, r.layers, r.epochs ? std::to_string(r.epochs) : "-",
+                    percent(r.test_error), percent(r.best_test_error),
+                    r.energy_pj_per_image ? fmt::format("{:.3g} uJ", *r.energy_pj_per_image * 1e-6) : "-",
+                    duration(r.wall_s)});
+  }
+  std::vector<std::size_t> width(rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::string out;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::string line;
+    // Text columns left-aligned, figures right-aligned.
+    for (std::size_t c = 0; c < rows[i].size(); ++c)
+      line += c < 4 ? fmt::format("{:<{}}  ", rows[i][c], width[c]) : fmt::format("{:>{}}  ", rows[i][c], width[c]);
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+    if (i == 0) {
+      std::string rule;
+      for (std::size_t c = 0; c < width.size(); ++c) rule += std::string(width[c], '-') + "  ";
+      rule.erase(rule.find_last_not_of(' ') + 1);
+      out += rule + "\n";
+    }
+  }
+  return out;
+}
+
+void plot_test_curves(const std::string& stem, const std::vector<RunSummary>& runs) {
+  std::vector<Series> series;
+  for (const RunSummary& r : runs)
+    if (!r.test_curve.x.empty()) series.push_back(r.test_curve);
+  require(!series.empty(), "plot {}.png: none of the runs recorded a test error per epoch", stem);
+  plot_png(stem, {"Test error per epoch", "epoch", "test error (%)", false, false, {}}, series);
+}
+
+}  // namespace mortal

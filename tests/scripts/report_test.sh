@@ -1,0 +1,49 @@
+#!/bin/bash
+# mortal_report on two small real runs (digital FF and BP): one row each with its figures, their test-error
+# curves on one PNG, each run's own learning curve beside its results; a foreign or unreadable file is
+# refused by name.
+# usage: report_test.sh BIN_DIR MNIST_DIR
+set -euo pipefail
+bin=$1
+data=$2
+if [[ ! -f "$data/t10k-labels-idx1-ubyte" ]]; then
+  echo "MNIST not found in $data; run scripts/setup.sh" >&2
+  exit 77
+fi
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+small=(--data "$data" --train-limit 1000 --test-limit 500 --epochs 2 --layers 50)
+MORTAL_THREADS=1 OPENBLAS_NUM_THREADS=1 "$bin/ff_mnist" "${small[@]}" --out "$dir/ff.json" > "$dir/ff.log" 2>&1 \
+  || { cat "$dir/ff.log" >&2; exit 1; }
+OPENBLAS_NUM_THREADS=1 "$bin/bp_mnist" "${small[@]}" --validation 0 --out "$dir/bp.json" > "$dir/bp.log" 2>&1 \
+  || { cat "$dir/bp.log" >&2; exit 1; }
+for run in ff bp; do
+  [[ -s "$dir/${run}_curve.png" ]] || { echo "$run: no learning-curve plot beside its results" >&2; exit 1; }
+done
+"$bin/mortal_report" "$dir/ff.json" "$dir/bp.json" --plot "$dir/cmp.png" > "$dir/report.txt" 2>&1 \
+  || { cat "$dir/report.txt" >&2; exit 1; }
+cat "$dir/report.txt"
+python3 - "$dir" <<'PY'
+import json, sys
+d = sys.argv[1]
+lines = open(f"{d}/report.txt").read().splitlines()
+assert lines[0].split()[:2] == ["run", "binary"], lines[0]
+for run, scenario in (("ff", "ff_mnist"), ("bp", "bp_mnist")):
+    row = next(l for l in lines if l.startswith(f"{d}/{run}.json"))
+    r = json.load(open(f"{d}/{run}.json"))
+    final = f"{100 * r['metrics']['test_error']:.2f}%"
+    assert scenario in row and "digital" in row and " 50 " in row and final in row, (row, final)
+assert open(f"{d}/cmp.png", "rb").read(4) == b"\x89PNG"
+rows = open(f"{d}/cmp.csv").read().splitlines()
+assert rows[0] == "series,x,y" and {r.split(",")[0] for r in rows[1:]} == {"0", "1"}, rows[:3]
+PY
+echo '{"grid": {}}' > "$dir/foreign.json"
+if "$bin/mortal_report" "$dir/ff.json" "$dir/foreign.json" > "$dir/foreign.log" 2>&1; then
+  echo "a foreign JSON was accepted" >&2; exit 1
+fi
+grep -q "$dir/foreign.json: not a run's results" "$dir/foreign.log" || { cat "$dir/foreign.log" >&2; exit 1; }
+if "$bin/mortal_report" "$dir/nothing.json" > "$dir/missing.log" 2>&1; then
+  echo "a missing file was accepted" >&2; exit 1
+fi
+grep -q "$dir/nothing.json" "$dir/missing.log" || { cat "$dir/missing.log" >&2; exit 1; }
+echo "report test passed"
