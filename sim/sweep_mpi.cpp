@@ -98,24 +98,29 @@ int coordinate(const SweepSpec& spec, const std::string& dir, const std::vector<
       if (!w.dead && w.run) return true;
     return false;
   };
+  // A rank silent too long while it holds a run is taken as dead: its run goes to the next that asks.
+  auto find_silent = [&] {
+    for (int k = 1; k < ranks; ++k) {
+      WorkerRank& w = workers[std::size_t(k)];
+      if (w.dead || !w.run || Clock::now() - w.heard < timeout) continue;
+      fmt::print(stderr, "sweep: rank {} silent for {:.0f} s: taken as dead; run {} handed out again\n", k,
+                 rank_timeout_s, run_id(w.run->first, w.run->second));
+      w.dead = true;
+      lost_rank = true;
+      queue.push_front(*w.run);
+      w.run.reset();
+      for (int j = 1; j < ranks && !queue.empty(); ++j)
+        if (workers[std::size_t(j)].waiting && !workers[std::size_t(j)].dead) hand_out(j);
+    }
+    const bool all_dead = std::all_of(workers.begin() + 1, workers.end(), [](const WorkerRank& r) { return r.dead; });
+    require(!all_dead, "every worker rank is lost; {} runs have no row: the same command run again does them",
+            queue.size());
+  };
   // Until nothing is left to hand out and no live rank holds a run.
   while (!queue.empty() || running()) {
+    find_silent();
     MPI_Status st;
-    if (!poll_message(MPI_ANY_SOURCE, st, std::chrono::milliseconds(200))) {
-      for (int k = 1; k < ranks; ++k) {
-        WorkerRank& w = workers[std::size_t(k)];
-        if (w.dead || !w.run || Clock::now() - w.heard < timeout) continue;
-        fmt::print(stderr, "sweep: rank {} silent for {:.0f} s: taken as dead; run {} handed out again\n", k,
-                   rank_timeout_s, run_id(w.run->first, w.run->second));
-        w.dead = true;
-        lost_rank = true;
-        queue.push_front(*w.run);
-        w.run.reset();
-        for (int j = 1; j < ranks && !queue.empty(); ++j)
-          if (workers[std::size_t(j)].waiting && !workers[std::size_t(j)].dead) hand_out(j);
-      }
-      continue;
-    }
+    if (!poll_message(MPI_ANY_SOURCE, st, std::chrono::milliseconds(200))) continue;
     const std::string text = receive_text(st);
     const int k = st.MPI_SOURCE;
     WorkerRank& w = workers[std::size_t(k)];

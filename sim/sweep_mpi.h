@@ -10,7 +10,8 @@
 // runs, and one silent for `rank_timeout_s` is taken as dead, its run handed out again (a rank taken as
 // dead that speaks again is taken back, its row kept unless the run was recorded meanwhile). Once every
 // run is recorded, a job that lost a rank ends by MPI_Abort with the sweep's exit code: OpenMPI 4.1's
-// MPI_Finalize would wait for the lost rank.
+// MPI_Finalize would wait for the lost rank (under --enable-recovery its mpirun exits with 0 whatever the
+// code). With every worker rank lost, the sweep stops with an error.
 #include <string>
 #include <vector>
 

@@ -6,7 +6,8 @@
 #   - --tornado draws one bar per property from the sweeps in a folder's subfolders, widest on top;
 #   - under mpirun --enable-recovery, a worker rank killed with SIGKILL while it runs: its run is handed out
 #     again and the sweep ends with every run once; under mpirun's default the job ends, and the same
-#     command run again does exactly the runs left; a run whose scenario is killed is a failed row.
+#     command run again does exactly the runs left; with every worker rank lost the sweep stops, and the
+#     command again does the rest; a run whose scenario is killed is a failed row.
 # usage: sweep_rank_test.sh BIN_DIR MPIEXEC|none
 set -euo pipefail
 bin=$1
@@ -100,6 +101,17 @@ python3 - "$dir/rec/results.csv" <<'PY2'
 import csv, sys
 assert all(r['status'] == 'ok' for r in csv.DictReader(open(sys.argv[1], newline='')))
 PY2
+
+# Every worker rank lost: the sweep stops, naming the runs left; the same command again does them. (Under
+# --enable-recovery OpenMPI 4.1's mpirun exits with 0 even after MPI_Abort(1): the message tells.)
+"${allow[@]}" "$mpiexec" -np 2 --oversubscribe --enable-recovery "$sweep" --out "$dir/all" "${grid[@]}" --rank-timeout 2 \
+  -- "$fake" --sleep 1 > "$dir/all.log" 2>&1 &
+job=$!
+kill -KILL "$(rank_running "$job" 1)"
+wait "$job" || true
+grep -q "every worker rank is lost; [0-9] runs have no row" "$dir/all.log"
+"${allow[@]}" "$mpiexec" -np 2 --oversubscribe "$sweep" --out "$dir/all" "${grid[@]}" -- "$fake" --sleep 1 > "$dir/all2.log" 2>&1
+runs_once "$dir/all/results.csv" 6 1
 
 # OpenMPI's default: the job ends; the same command again does the runs left, each once.
 set +e
