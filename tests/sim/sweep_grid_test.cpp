@@ -109,7 +109,7 @@ TEST_CASE("a grid file in JSON or TOML gives the same grids", "[sweep]") {
   CHECK_THROWS_WITH(read_grid_file(dir.file("bad.json"), zip), Catch::Matchers::Contains("bad.json"));
 }
 
-TEST_CASE("--metrics names get their metrics. prefix, and a choice of metrics is part of the sweep", "[sweep]") {
+TEST_CASE("metric names get their metrics. prefix, and a choice of metrics is part of the sweep", "[sweep]") {
   CHECK(parse_metric_list("test_error,metrics.rival") == std::vector<std::string>{"metrics.test_error", "metrics.rival"});
   CHECK_THROWS_AS(parse_metric_list("a,,b"), Error);
   SweepSpec a;

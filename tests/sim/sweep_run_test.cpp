@@ -46,7 +46,7 @@ TEST_CASE("a sweep's hardware paths and options are checked before any run", "[s
   CHECK_THROWS_WITH(check_sweep(fixed_unknown, kChipDrift), Catch::Matchers::Contains("--bogus"));
 }
 
-TEST_CASE("--metrics keeps the metric columns named and those under a named group, and names what no column matches", "[sweep]") {
+TEST_CASE("a choice of metrics keeps the columns named and those under a named group, and names what no column matches", "[sweep]") {
   CsvRow row = {{"point", "0"}, {"status", "ok"}, {"metrics.test_error", "0.1"}, {"metrics.test_error_x", "0.2"},
                 {"metrics.rival.on_chip_test_error", "0.3"}, {"metrics.other", "1"}};
   CsvRow all = row;
