@@ -48,24 +48,36 @@ int main(int argc, char** argv) {
   }
   CLI::App app{"Sweeps a scenario over a grid of hardware parameters and options, several chips per point", "mortal_sweep"};
   app.footer("Usage: mortal_sweep --out DIR --grid PATH=v1,v2,... [--grid ...] [options] -- SCENARIO [its options]\n"
-             "       mortal_sweep --collect DIR\n" +
+             "       mortal_sweep --collect DIR\n"
+             "       mortal_sweep --tornado DIR\n" +
              std::string(mpi_built() ? "Built with MPI: mpirun -np N mortal_sweep ... spreads the runs over N-1 ranks."
                                      : "Built without MPI: runs on this machine only."));
-  std::string out, collect, grid_file;
+  std::string out, collect, grid_file, metrics, tornado_dir;
   std::vector<std::string> grids, plot_metrics;
   SweepSpec spec;
   int workers = 1, point = -1;
+  double rank_timeout_s = 60;
   app.add_option("--out", out, "The sweep's folder: sweep.json, results.csv, runs/, summary.json, plots/");
   app.add_option("--grid", grids,
                  "PATH=v1,v2,...: a hardware path (passed as --hw PATH=value) or, beginning with --, a scenario "
                  "option; repeatable, several form their product");
   app.add_flag("--zip", spec.zip, "Pair the grids' values (all of one length) instead of their product");
   app.add_option("--grid-file", grid_file, "Grids from a JSON or TOML file: {\"grid\": {PATH: [values]}, \"zip\": false}");
+  app.add_option("--metrics", metrics,
+                 "a,b,...: the metrics of each run's JSON that results.csv, summary.json and the plots keep (names "
+                 "as in results.csv, \"metrics.\" optional; a name also keeps the metrics under it); default: all");
   app.add_option("--seeds", spec.seeds, "Chip individuals (replicas) per point")->check(CLI::PositiveNumber);
   app.add_option("--seed", spec.base_seed, "Base seed; a run's seed is derived from it, its point and replica");
   app.add_option("--workers", workers, "Runs at once on this machine")->check(CLI::PositiveNumber);
   app.add_option("--point", point, "Run this point only (default: SLURM_ARRAY_TASK_ID when set)")->check(CLI::NonNegativeNumber);
+  app.add_option("--rank-timeout", rank_timeout_s,
+                 "Under mpirun --enable-recovery: a rank silent this many seconds while it holds a run is taken "
+                 "as dead and its run handed out again")
+      ->check(CLI::PositiveNumber);
   app.add_option("--collect", collect, "Summarise and plot the sweep in this folder, and run nothing");
+  app.add_option("--tornado", tornado_dir,
+                 "Draw DIR/tornado.png from the sweeps in DIR's subfolders (one per property, factor 1 the middle "
+                 "point; bench/sensitivity.sh), and run nothing");
   app.add_option("--plot-metric", plot_metrics, "A metric to plot (a results.csv column); default: every *error* metric");
   std::vector<char*> own_argv;
   for (std::string& s : own) own_argv.push_back(s.data());
@@ -78,8 +90,15 @@ int main(int argc, char** argv) {
       fmt::print("sweep: {} points summarised in {}/summary.json\n", summary["points"].size(), collect);
       return 0;
     }
-    require(!out.empty(), "--out DIR is required (or --collect DIR)");
+    if (!tornado_dir.empty()) {
+      require(out.empty() && grids.empty() && scenario.empty(), "--tornado DIR reads sweeps: give nothing to run");
+      const nlohmann::json t = tornado(tornado_dir, plot_metrics);
+      fmt::print("sweep: tornado of {} properties in {}/tornado.png\n", t["order"].size(), tornado_dir);
+      return 0;
+    }
+    require(!out.empty(), "--out DIR is required (or --collect DIR, or --tornado DIR)");
     for (const std::string& g : grids) spec.axes.push_back(parse_grid(g));
+    if (!metrics.empty()) spec.metrics = parse_metric_list(metrics);
     if (!grid_file.empty()) {
       const std::vector<GridAxis> from_file = read_grid_file(grid_file, spec.zip);
       spec.axes.insert(spec.axes.end(), from_file.begin(), from_file.end());
@@ -101,7 +120,7 @@ int main(int argc, char** argv) {
     if (point >= 0) points.push_back(point);
     const std::vector<std::string> command(argv, argv + argc);
     if (launched_by_mpi()) {
-      if (mpi_built()) return run_mpi_sweep(spec, out, command, points, plot_metrics);
+      if (mpi_built()) return run_mpi_sweep(spec, out, command, points, plot_metrics, rank_timeout_s);
       fmt::print(stderr, "mortal_sweep: warning: started by an MPI launcher, but built without MPI: running alone\n");
     }
     const std::string program = resolve_scenario(spec.scenario);

@@ -221,6 +221,7 @@ SweepSpec read_sweep_spec(const std::string& dir) {
     spec.base_seed = j.at("seed").get<std::uint64_t>();
     spec.scenario = j.at("scenario").get<std::string>();
     spec.scenario_args = j.at("scenario_args").get<std::vector<std::string>>();
+    if (j.contains("metrics")) spec.metrics = j["metrics"].get<std::vector<std::string>>();
     spec.validate();
     return spec;
   } catch (const nlohmann::json::exception& e) {
@@ -249,6 +250,90 @@ nlohmann::json collect_sweep(const std::string& dir, const std::vector<std::stri
     fmt::print(stderr, "sweep: warning: {}\n", e.what());
   }
   return summary;
+}
+
+nlohmann::json tornado(const std::string& dir, const std::vector<std::string>& metrics) {
+  std::vector<std::string> properties;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.is_directory() && std::filesystem::exists(entry.path() / "sweep.json"))
+      properties.push_back(entry.path().filename().string());
+  require(!properties.empty(), "--tornado {}: no sweep in its subfolders (one per property, each with sweep.json)", dir);
+  std::sort(properties.begin(), properties.end());
+  std::vector<std::string> chosen = metrics;
+  nlohmann::json bars = nlohmann::json::array();
+  for (const std::string& property : properties) {
+    const std::string sub = dir + "/" + property;
+    const SweepSpec spec = read_sweep_spec(sub);
+    SweepTable table(sub + "/results.csv", sweep_fixed_columns(spec));
+    nlohmann::json summary;
+    {
+      const auto lock = table.lock();
+      table.reload();
+      summary = summarise(spec, table.header(), table.rows());
+    }
+    if (chosen.empty()) chosen = default_plot_metrics(summary);
+    require(!chosen.empty(), "--tornado: {} has no *error* metric; name one with --plot-metric", sub);
+    const int middle = spec.points() / 2;
+    for (const std::string& metric : chosen) {
+      double low = std::numeric_limits<double>::infinity(), high = -low, centre = std::nan("");
+      int n = 0;
+      for (const auto& p : summary.at("points")) {
+        if (!p.at("metrics").contains(metric)) continue;
+        const double mean = p["metrics"][metric]["mean"].get<double>();
+        low = std::min(low, mean);
+        high = std::max(high, mean);
+        if (p.at("point").get<int>() == middle) centre = mean;
+        ++n;
+      }
+      require(n > 0, "--tornado: {} has no value of {} (its results.csv: {}/results.csv)", sub, metric, sub);
+      require(!std::isnan(centre), "--tornado: {}: its middle point {} (factor 1) has no successful run", sub, middle);
+      bars.push_back({{"property", property},
+                      {"metric", metric},
+                      {"low", low},
+                      {"high", high},
+                      {"centre", centre},
+                      {"spread", high - low},
+                      {"points", n},
+                      {"values", spec.axes[0].values},
+                      {"path", spec.axes[0].path}});
+    }
+  }
+  // Properties ordered by the first metric's spread, the widest last (drawn on top).
+  std::map<std::string, double> spread;
+  for (const auto& b : bars)
+    if (b["metric"] == chosen[0]) spread[b["property"].get<std::string>()] = b["spread"].get<double>();
+  std::stable_sort(properties.begin(), properties.end(),
+                   [&](const std::string& a, const std::string& b) { return spread[a] < spread[b]; });
+  std::string csv = "property,metric,y,low,high,centre\n", ytics;
+  const double width = 0.8 / double(chosen.size());
+  for (std::size_t i = 0; i < properties.size(); ++i) {
+    ytics += fmt::format("{}{} {}", i ? ", " : "", gnuplot_literal(properties[i]), i);
+    for (std::size_t m = 0; m < chosen.size(); ++m)
+      for (const auto& b : bars)
+        if (b["property"] == properties[i] && b["metric"] == chosen[m])
+          csv += fmt::format("{},{},{:.6g},{:.10g},{:.10g},{:.10g}\n", file_name(properties[i]), m,
+                             double(i) + 0.4 - width * (double(m) + 0.5), b["low"].get<double>(), b["high"].get<double>(),
+                             b["centre"].get<double>());
+  }
+  std::string gp = "# gnuplot -c THIS_SCRIPT OUTPUT.png DATA.csv\n";
+  gp += fmt::format("set terminal pngcairo size 900,{} noenhanced\nset output ARG1\nset datafile separator ','\n",
+                    200 + 60 * int(properties.size()));
+  gp += fmt::format("set title {}\nset xlabel {}\nset ytics ({})\nset yrange [-0.6:{}]\nset grid xtics\nset key below\n",
+                    gnuplot_literal("Spread of the mean over each property's factors (| : factor 1)"),
+                    gnuplot_literal(chosen.size() == 1 ? chosen[0] : std::string("error")), ytics,
+                    double(properties.size()) - 0.4);
+  gp += "set style fill solid 0.5 border -1\nplot ";
+  for (std::size_t m = 0; m < chosen.size(); ++m)
+    gp += fmt::format("{}ARG2 using (($4+$5)/2):($2=={} ? $3 : 1/0):4:5:($3-{:.4g}):($3+{:.4g}) every ::1 with boxxyerror "
+                      "lc {} title {}, ARG2 using 6:($2=={} ? $3-{:.4g} : 1/0):(0):({:.4g}) every ::1 with vectors nohead "
+                      "lw 2 lc rgb 'black' notitle",
+                      m ? ", " : "", m, width * 0.45, width * 0.45, m + 1, gnuplot_literal(chosen[m]), m, width * 0.45,
+                      width * 0.9);
+  gp += "\n";
+  const nlohmann::json out = {{"metrics", chosen}, {"order", properties}, {"bars", bars}};
+  write_json_atomic(dir + "/tornado.json", out);
+  draw_gnuplot(dir + "/tornado", csv, gp);
+  return out;
 }
 
 }  // namespace mortal

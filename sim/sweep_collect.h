@@ -31,6 +31,14 @@ std::vector<std::string> plot_sweep(const SweepSpec& spec, const nlohmann::json&
 // plots (a plot that cannot be drawn is a warning). Returns the summary.
 nlohmann::json collect_sweep(const std::string& dir, const std::vector<std::string>& metrics);
 
+// mortal_sweep --tornado DIR: DIR holds one sweep per device property (its subfolders, each named for its
+// property), each over that property scaled by a few factors in ascending order with factor 1 the middle
+// point (bench/sensitivity.sh writes them so). Per property and metric (default: every *error* metric): the
+// lowest and the highest mean over the points, and the middle point's mean. Writes DIR/tornado.json and
+// DIR/tornado.png (with its .csv and .gp): one bar per property from lowest to highest, widest spread of
+// the first metric on top, the factor-1 mean marked, one colour per metric. Returns the tornado's JSON.
+nlohmann::json tornado(const std::string& dir, const std::vector<std::string>& metrics);
+
 // The spec DIR/sweep.json records.
 SweepSpec read_sweep_spec(const std::string& dir);
 

@@ -103,6 +103,18 @@ std::uint64_t sweep_seed(std::uint64_t base, std::uint64_t point, std::uint64_t 
   return splitmix64(splitmix64(splitmix64(base) ^ point) ^ replica);
 }
 
+std::vector<std::string> parse_metric_list(const std::string& text) {
+  std::vector<std::string> names;
+  std::stringstream in(text);
+  std::string name;
+  while (std::getline(in, name, ',')) {
+    require(!name.empty() && name != "metrics" && name != "metrics.", "--metrics {}: an empty metric name", text);
+    names.push_back(name.rfind("metrics.", 0) == 0 ? name : "metrics." + name);
+  }
+  require(!names.empty(), "--metrics: no metric named");
+  return names;
+}
+
 void SweepSpec::validate() const {
   require(!axes.empty(), "no grid: give --grid PATH=v1,v2,... or --grid-file");
   std::set<std::string> seen;
@@ -166,12 +178,11 @@ std::vector<std::string> SweepSpec::point_args(int point) const {
 nlohmann::json SweepSpec::identity() const {
   nlohmann::json grid = nlohmann::json::array();
   for (const GridAxis& a : axes) grid.push_back({{"path", a.path}, {"values", a.values}});
-  return {{"grid", grid},
-          {"zip", zip},
-          {"seeds", seeds},
-          {"seed", base_seed},
-          {"scenario", scenario},
-          {"scenario_args", scenario_args}};
+  nlohmann::json j = {{"grid", grid},         {"zip", zip},           {"seeds", seeds},
+                      {"seed", base_seed},    {"scenario", scenario}, {"scenario_args", scenario_args}};
+  // Absent when every metric is kept, so a sweep recorded before --metrics existed still matches.
+  if (!metrics.empty()) j["metrics"] = metrics;
+  return j;
 }
 
 std::vector<std::string> identity_differences(const nlohmann::json& recorded, const nlohmann::json& given) {
@@ -207,9 +218,11 @@ std::vector<std::string> identity_differences(const nlohmann::json& recorded, co
     for (const auto& p : g) gp.push_back(p.first);
     if (rp != gp) diff.push_back(fmt::format("grid order: {} recorded, {} given", fmt::join(rp, " "), fmt::join(gp, " ")));
   }
-  for (const char* field : {"zip", "seeds", "seed", "scenario", "scenario_args"}) {
+  for (const char* field : {"zip", "seeds", "seed", "scenario", "scenario_args", "metrics"}) {
     const nlohmann::json a = recorded.value(field, nlohmann::json()), b = given.value(field, nlohmann::json());
-    if (a != b) diff.push_back(fmt::format("{}: {} recorded, {} given", field, a.dump(), b.dump()));
+    // No "metrics" field: every metric kept.
+    auto shown = [](const nlohmann::json& x) { return x.is_null() ? std::string("all") : x.dump(); };
+    if (a != b) diff.push_back(fmt::format("{}: {} recorded, {} given", field, shown(a), shown(b)));
   }
   return diff;
 }

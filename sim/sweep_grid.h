@@ -26,6 +26,9 @@ GridAxis parse_grid(const std::string& text);
 // file and field.
 std::vector<GridAxis> read_grid_file(const std::string& path, bool& zip);
 
+// "a,b.c,metrics.d": the metric columns named, each with "metrics." put before it when it lacks it.
+std::vector<std::string> parse_metric_list(const std::string& text);
+
 // seed = s(s(s(base) ^ point) ^ replica), s being SplitMix64's finaliser (core/rng.h, the one the run's
 // streams are derived with), so neighbouring points and replicas get unrelated seeds and any run's seed is
 // known without the others.
@@ -36,6 +39,9 @@ struct SweepSpec {
   bool zip = false;
   int seeds = 1;  // replicas per point
   std::uint64_t base_seed = 1;
+  // The metrics results.csv keeps (--metrics): columns ("metrics.test_error") or the prefix of a group
+  // of them ("metrics.reads"); empty keeps every scalar of the run's metrics.
+  std::vector<std::string> metrics;
   std::string scenario;                    // as given: a name found beside mortal_sweep, or a path
   std::vector<std::string> scenario_args;  // passed to every run before the point's own
 
@@ -48,7 +54,8 @@ struct SweepSpec {
   // option axis.
   std::vector<std::string> point_args(int point) const;
 
-  // What identifies the sweep (grid, zip, seeds, base seed, scenario and its arguments), for sweep.json.
+  // What identifies the sweep (grid, zip, seeds, base seed, scenario and its arguments, the metrics kept
+  // when they are chosen), for sweep.json.
   nlohmann::json identity() const;
 };
 

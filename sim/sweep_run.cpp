@@ -162,6 +162,26 @@ void flatten_scalars(const nlohmann::json& j, const std::string& prefix, CsvRow&
   }
 }
 
+std::vector<std::string> keep_metrics(const std::vector<std::string>& wanted, CsvRow& row) {
+  if (wanted.empty()) return {};
+  auto names = [](const std::string& want, const std::string& column) {
+    return column == want || (column.size() > want.size() && column.compare(0, want.size(), want) == 0 &&
+                              column[want.size()] == '.');
+  };
+  std::vector<std::string> unknown;
+  for (const std::string& want : wanted) {
+    bool found = false;
+    for (const auto& entry : row) found = found || names(want, entry.first);
+    if (!found) unknown.push_back(want);
+  }
+  for (auto it = row.begin(); it != row.end();) {
+    const bool metric = it->first.rfind("metrics.", 0) == 0;
+    const bool kept = std::any_of(wanted.begin(), wanted.end(), [&](const std::string& w) { return names(w, it->first); });
+    it = metric && !kept ? row.erase(it) : std::next(it);
+  }
+  return unknown;
+}
+
 RunOutcome run_one(const SweepSpec& spec, const std::string& program, const std::string& runs_dir, int point,
                    int replica) {
   const std::string id = run_id(point, replica);
@@ -238,6 +258,16 @@ std::string prepare_sweep_dir(const SweepSpec& spec, const std::string& dir, con
       fail("{}: not readable JSON: {}", path, e.what());
     }
     const std::vector<std::string> diff = identity_differences(recorded, given);
+    // Another choice of metrics before any row is written: the table has nothing the new choice contradicts.
+    const std::string table = read_text(dir + "/results.csv");
+    const bool no_rows = std::count(table.begin(), table.end(), '\n') <= 1;
+    if (diff.size() == 1 && diff[0].rfind("metrics:", 0) == 0 && no_rows) {
+      nlohmann::json j = given;
+      j["command"] = command;
+      j["points"] = spec.points();
+      write_json_atomic(path, j);
+      return dir + "/results.csv";
+    }
     require(diff.empty(), "{} holds another sweep ({}): give another --out, or the sweep it holds", dir,
             fmt::join(diff, "; "));
   }
@@ -291,8 +321,17 @@ void SweepDir::report() {
   if (progress_) progress_->report(done_, fmt::format("{} failed run{}", failed_, failed_ == 1 ? "" : "s"));
 }
 
-void SweepDir::record(const RunOutcome& outcome) {
+void SweepDir::record(const RunOutcome& given) {
   std::lock_guard<std::mutex> guard(mutex_);
+  RunOutcome outcome = given;
+  std::vector<std::string> has;
+  for (const auto& entry : outcome.row)
+    if (entry.first.rfind("metrics.", 0) == 0) has.push_back(entry.first);
+  if (has.size() > 40) has.resize(40), has.push_back("...");
+  const std::vector<std::string> unknown = keep_metrics(spec_.metrics, outcome.row);
+  require(unknown.empty() || outcome.row.at("status") != "ok",
+          "--metrics: run {} has no metric {} (its metrics: {})", SweepTable::key(outcome.row), fmt::join(unknown, ", "),
+          fmt::join(has, ", "));
   const std::string id = SweepTable::key(outcome.row);
   // A run on another machine (MPI) sent its JSON along; a local one wrote it here already.
   const std::string json_path = runs_dir() + "/" + id + ".json";

@@ -29,6 +29,11 @@ void check_sweep(const SweepSpec& spec, const std::string& program);
 // elements by index; arrays longer than 64 elements (learning curves) are left out.
 void flatten_scalars(const nlohmann::json& j, const std::string& prefix, CsvRow& row);
 
+// Keeps of `row`'s metric columns (those beginning "metrics.") the ones `wanted` names, each a column or
+// the prefix of a group of them (sweep_grid.h, SweepSpec::metrics); all when `wanted` is empty. Returns the
+// names in `wanted` that match none of the row's metrics.
+std::vector<std::string> keep_metrics(const std::vector<std::string>& wanted, CsvRow& row);
+
 // What one run produced: its row and, when it wrote one, its whole JSON text.
 struct RunOutcome {
   CsvRow row;
@@ -43,7 +48,9 @@ RunOutcome run_one(const SweepSpec& spec, const std::string& program, const std:
 // One sweep's folder: sweep.json (what the sweep is), results.csv (one row per finished run), runs/.
 class SweepDir {
  public:
-  // Creates the folder or opens it; a folder holding another sweep is refused, naming each difference.
+  // Creates the folder or opens it; a folder holding another sweep is refused, naming each difference,
+  // unless the two differ only in --metrics and no run is recorded yet (a sweep stopped at its first run
+  // by an unknown metric name reruns with the name corrected).
   SweepDir(const SweepSpec& spec, std::string dir, const std::vector<std::string>& command);
 
   const SweepSpec& spec() const { return spec_; }
@@ -55,7 +62,9 @@ class SweepDir {
   // Starts the progress line over `points`' runs.
   void start_progress(const std::vector<int>& points);
   // Records a finished run (its JSON under runs/ when given): a durable row, then the progress line. A
-  // run another process recorded meanwhile is not recorded twice. Thread-safe.
+  // run another process recorded meanwhile is not recorded twice. Only the metrics the sweep keeps go in
+  // the row; a successful run that has not every metric --metrics names is refused (Error naming them,
+  // and the metrics it has), the row left out. Thread-safe.
   void record(const RunOutcome& outcome);
 
   int failed() const { return failed_; }

@@ -108,3 +108,17 @@ TEST_CASE("a grid file in JSON or TOML gives the same grids", "[sweep]") {
   bool zip = false;
   CHECK_THROWS_WITH(read_grid_file(dir.file("bad.json"), zip), Catch::Matchers::Contains("bad.json"));
 }
+
+TEST_CASE("metric names get their metrics. prefix, and a choice of metrics is part of the sweep", "[sweep]") {
+  CHECK(parse_metric_list("test_error,metrics.rival") == std::vector<std::string>{"metrics.test_error", "metrics.rival"});
+  CHECK_THROWS_AS(parse_metric_list("a,,b"), Error);
+  SweepSpec a;
+  a.axes = {parse_grid("device.dw_min=0.001")};
+  a.scenario = "chip_drift";
+  SweepSpec b = a;
+  // A sweep recorded without a choice (every metric) has no "metrics" field.
+  CHECK_FALSE(a.identity().contains("metrics"));
+  b.metrics = {"metrics.test_error"};
+  CHECK(identity_differences(a.identity(), b.identity()) ==
+        std::vector<std::string>{"metrics: all recorded, [\"metrics.test_error\"] given"});
+}

@@ -45,3 +45,15 @@ TEST_CASE("a sweep's hardware paths and options are checked before any run", "[s
   fixed_unknown.scenario_args.push_back("--bogus=1");
   CHECK_THROWS_WITH(check_sweep(fixed_unknown, kChipDrift), Catch::Matchers::Contains("--bogus"));
 }
+
+TEST_CASE("a choice of metrics keeps the columns named and those under a named group, and names what no column matches", "[sweep]") {
+  CsvRow row = {{"point", "0"}, {"status", "ok"}, {"metrics.test_error", "0.1"}, {"metrics.test_error_x", "0.2"},
+                {"metrics.rival.on_chip_test_error", "0.3"}, {"metrics.other", "1"}};
+  CsvRow all = row;
+  CHECK(keep_metrics({}, all).empty());
+  CHECK(all == row);
+  const std::vector<std::string> unknown = keep_metrics({"metrics.test_error", "metrics.rival", "metrics.no_such"}, row);
+  CHECK(unknown == std::vector<std::string>{"metrics.no_such"});
+  CHECK(row == CsvRow{{"point", "0"}, {"status", "ok"}, {"metrics.test_error", "0.1"},
+                      {"metrics.rival.on_chip_test_error", "0.3"}});
+}
