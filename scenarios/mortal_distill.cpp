@@ -1,6 +1,7 @@
 // mortal_distill: knowledge moved from a teacher chip to another individual (mortal computation): weight
-// copy, conductance copy, FF distillation from the teacher's soft or hard targets on unlabelled images,
-// copy then distillation, and the student's own learning from the labels, each on the same student.
+// copy, conductance copy, FF distillation from the teacher's soft or hard targets on unlabelled images (or,
+// asked for, soft-layers: every layer's target its counterpart's), copy then distillation, and the student's
+// own learning from the labels, each on the same student.
 //   build/bin/mortal_distill --device ecram --epochs 5 --perturb 1
 //   build/bin/mortal_distill --teacher results/ff_mnist.ckpt --transfer 3000 --methods hard,soft
 #include <fmt/format.h>

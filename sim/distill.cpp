@@ -27,8 +27,17 @@ const std::vector<std::string>& distill_methods() {
   return m;
 }
 
+const std::vector<std::string>& known_distill_methods() {
+  static const std::vector<std::string> m = [] {
+    std::vector<std::string> all = distill_methods();
+    all.push_back("soft-layers");
+    return all;
+  }();
+  return m;
+}
+
 bool DistillParams::trains(const std::string& method) {
-  return method == "labels" || method == "hard" || method == "soft" || method == "copy+soft";
+  return method == "labels" || method == "hard" || method == "soft" || method == "copy+soft" || method == "soft-layers";
 }
 bool DistillParams::copies(const std::string& method) {
   return method == "weight-copy" || method == "conductance-copy" || method == "copy+soft";
@@ -39,8 +48,10 @@ void DistillParams::add_options(CLI::App& app) {
   app.add_option("--teacher", teacher,
                  "The teacher: the checkpoint of a finished ff_mnist in-situ run (its device and layers must be this "
                  "run's --device and --layers); default: trained in this run from the labels");
-  list_option(app.add_option("--methods", methods, "Transfer methods, measured in this order on the same student: " +
-                                                       fmt::format("{}", fmt::join(distill_methods(), ", "))));
+  list_option(app.add_option("--methods", methods,
+                             "Transfer methods, measured in this order on the same student: " +
+                                 fmt::format("{}", fmt::join(known_distill_methods(), ", ")) +
+                                 " (default: all but soft-layers, which needs a student of the teacher's depth)"));
   app.add_option("--student-device", student_device, "The student's device preset (default: the teacher's): " +
                                                           hw::device_preset_names());
   list_option(app.add_option("--student-layers", student_layers, "The student's hidden layer sizes (default: the "
@@ -78,8 +89,9 @@ void DistillParams::add_options(CLI::App& app) {
 void DistillParams::validate() const {
   require(!methods.empty(), "methods: at least one transfer method");
   for (const std::string& m : methods)
-    require(std::find(distill_methods().begin(), distill_methods().end(), m) != distill_methods().end(),
-            "methods: unknown method '{}' (known: {})", m, fmt::join(distill_methods(), ", "));
+    require(std::find(known_distill_methods().begin(), known_distill_methods().end(), m) !=
+                known_distill_methods().end(),
+            "methods: unknown method '{}' (known: {})", m, fmt::join(known_distill_methods(), ", "));
   for (std::size_t i = 0; i < methods.size(); ++i)
     for (std::size_t j = 0; j < i; ++j) require(methods[i] != methods[j], "methods: '{}' given twice", methods[i]);
   if (!student_device.empty()) (void)hw::device_preset(student_device);
@@ -126,8 +138,8 @@ void TeacherSupervision::overlays(int i, Rng& rng, Overlay& positive, Overlay& n
   if (targets_ == Targets::hard) {
     Eigen::Index top = 0;
     row.maxCoeff(&top);
-    positive = {int(top), 1.0f};
-    negative = {random_wrong_label(int(top), C, rng), 0.0f};
+    positive = {int(top), 1.0f, {}};
+    negative = {random_wrong_label(int(top), C, rng), 0.0f, {}};
     return;
   }
   boost::random::uniform_real_distribution<double> u(0, 1);
@@ -141,9 +153,24 @@ void TeacherSupervision::overlays(int i, Rng& rng, Overlay& positive, Overlay& n
       break;
     }
   }
-  positive = {k, row(k)};
   const int other = random_wrong_label(k, C, rng);
-  negative = {other, row(other)};
+  if (targets_ == Targets::soft) {
+    positive = {k, row(k), {}};
+    negative = {other, row(other), {}};
+    return;
+  }
+  // Each layer's target is the teacher's same layer's probability of positive data for this image and label.
+  positive.label = k;
+  positive.target = row(k);
+  negative.label = other;
+  negative.target = row(other);
+  positive.layers.resize(std::size_t(layers_));
+  negative.layers.resize(std::size_t(layers_));
+  for (int l = 0; l < layers_; ++l) {
+    const Mat& pl = (*layer_probabilities_)[std::size_t(l)];
+    positive.layers[std::size_t(l)] = pl(i, k);
+    negative.layers[std::size_t(l)] = pl(i, other);
+  }
 }
 
 Mat softmax_rows(const Mat& scores, double temperature) {
@@ -288,6 +315,11 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
   require(student_seed != ts.seed, "the student's seed {} is the teacher's: the student must be another individual",
           student_seed);
   const bool same_shape = sp.layers == ts.p.layers;
+  const bool per_layer = std::find(dp.methods.begin(), dp.methods.end(), "soft-layers") != dp.methods.end();
+  require(!per_layer || sp.layers.size() == ts.p.layers.size(),
+          "method soft-layers: the student has {} layers ({}), the teacher {} ({}): each student layer learns from the "
+          "teacher's layer of its depth, so their depths must be the same", sp.layers.size(), fmt::join(sp.layers, ","),
+          ts.p.layers.size(), fmt::join(ts.p.layers, ","));
 
   const FFData data = load_ff_data(p, seed);
   const Dataset test = p.test_limit > 0 && p.test_limit < data.test.size() ? data.test.head(p.test_limit) : data.test;
@@ -302,6 +334,9 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
   Mat probabilities;  // the teacher's, over the transfer images: filled once the teacher has learned
   const TeacherSupervision soft(transfer, probabilities, TeacherSupervision::Targets::soft);
   const TeacherSupervision hard(transfer, probabilities, TeacherSupervision::Targets::hard);
+  // The teacher's layers' probabilities of positive data, one (images, classes) per layer: for soft-layers.
+  std::vector<Mat> layer_probabilities(per_layer ? ts.p.layers.size() : 0);
+  const TeacherSupervision layered(transfer, probabilities, layer_probabilities);
   const LabelSupervision labelled(data.train);
 
   // Both chips, on one ledger, before the kernel starts.
@@ -318,9 +353,10 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
   InSituFF teacher_t(teacher, ts.p, labelled, ts.seed, ts.ip.fifo_depth, teacher_rule);
   std::vector<std::unique_ptr<InSituFF>> trainers;
   for (const std::string& m : dp.methods) {
-    const FFSupervision& from = m == "labels" ? static_cast<const FFSupervision&>(labelled)
-                                : m == "hard" ? static_cast<const FFSupervision&>(hard)
-                                              : static_cast<const FFSupervision&>(soft);
+    const FFSupervision& from = m == "labels"        ? static_cast<const FFSupervision&>(labelled)
+                                : m == "hard"        ? static_cast<const FFSupervision&>(hard)
+                                : m == "soft-layers" ? static_cast<const FFSupervision&>(layered)
+                                                     : static_cast<const FFSupervision&>(soft);
     trainers.push_back(std::make_unique<InSituFF>(student, sp, from, student_seed, sip.fifo_depth, rule));
   }
   // The student of each age of the teacher's life, taught by --life-method (a trainer per age, as per method:
@@ -355,6 +391,9 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     c.put_json("ledger_curve_evaluation", curve_energy.to_json());
     if (part == 0) teacher_t.save(c);
     if (part >= 1) c.put("distill.probabilities", probabilities);
+    if (part >= 2)
+      for (std::size_t l = 0; l < layer_probabilities.size(); ++l)
+        c.put(fmt::format("distill.layer{}.probabilities", l), layer_probabilities[l]);
     if (with_student) {
       student.save(c, "student");
       trainer_at(part).save(c);
@@ -383,6 +422,10 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
       if (part == 0) teacher_t.restore(c);
       if (part >= 1)
         c.get("distill.probabilities", probabilities, transfer.size(), data.train.num_classes);
+      if (part >= 2)
+        for (std::size_t l = 0; l < layer_probabilities.size(); ++l)
+          c.get(fmt::format("distill.layer{}.probabilities", l), layer_probabilities[l], transfer.size(),
+                data.train.num_classes);
       if (part >= 2 && part - 2 < n_methods + n_ages && state.epoch > 0) {
         student.restore(c, "student");
         trainer_at(part).restore(c);
@@ -467,6 +510,39 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
                           {"query_energy_pj", query_pj},
                           {"query_simulated_s", query_s}};
   };
+  // The teacher's layers' probabilities of positive data over the transfer images (soft-layers), from
+  // dp.teacher_queries averaged queries; returns what the results record of them. Asked after the teacher's
+  // test predictions, so that the other methods' numbers are those of a run without soft-layers.
+  const auto query_teacher_layers = [&] {
+    const hw::Ledger before = ledger;
+    const double t0 = teacher.now_s();
+    std::vector<Mat> more;
+    teacher_t.layer_probabilities(transfer.images, transfer.num_classes, layer_probabilities);
+    for (int q = 1; q < dp.teacher_queries; ++q) {
+      teacher_t.layer_probabilities(transfer.images, transfer.num_classes, more);
+      for (std::size_t l = 0; l < layer_probabilities.size(); ++l) layer_probabilities[l] += more[l];
+    }
+    // The sigmoid units' noise can carry a reading past 0 or 1; a target is a probability.
+    for (Mat& pl : layer_probabilities)
+      pl = (pl * (1.0f / float(dp.teacher_queries))).cwiseMax(0.0f).cwiseMin(1.0f);
+    // How far each layer tells the teacher's most probable label from the others.
+    const std::vector<int> top = argmax_rows(probabilities);
+    nlohmann::json on_top = nlohmann::json::array(), on_others = nlohmann::json::array();
+    for (const Mat& pl : layer_probabilities) {
+      double a = 0, b = 0;
+      for (Eigen::Index i = 0; i < pl.rows(); ++i) {
+        const double t = double(pl(i, top[std::size_t(i)]));
+        a += t;
+        b += (double(pl.row(i).sum()) - t) / double(std::max<Eigen::Index>(1, pl.cols() - 1));
+      }
+      on_top.push_back(a / double(std::max<Eigen::Index>(1, pl.rows())));
+      on_others.push_back(b / double(std::max<Eigen::Index>(1, pl.rows())));
+    }
+    return nlohmann::json{{"layer_query_energy_pj", ledger.minus(before).total_energy_pj()},
+                          {"layer_query_simulated_s", teacher.now_s() - t0},
+                          {"layer_mean_probability_top_label", on_top},
+                          {"layer_mean_probability_other_labels", on_others}};
+  };
   // A chip's predictions over the test set, their cost booked as evaluation.
   const auto predict_test = [&](InSituFF& t) {
     const hw::Ledger eval_before = ledger;
@@ -481,6 +557,7 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     const std::vector<int> teacher_predictions = predict_test(teacher_t);
     const double teacher_error = error_rate(teacher_predictions, test.labels);
     results["teacher_test_predictions"] = teacher_predictions;
+    if (per_layer) results["transfer"].update(query_teacher_layers());
     results["teacher"].update({{"test_error", teacher_error},
                                {"device", ts.ip.device},
                                {"layers", ts.p.layers},

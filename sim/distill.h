@@ -16,6 +16,10 @@
 //                     carries a label drawn from them, its negative overlay a label drawn uniformly from the
 //                     others, and every overlay's target is the teacher's probability of its label;
 //   hard              the same from the teacher's most probable label (targets 1 and 0);
+//   soft-layers       the overlays of soft, but each layer k of the student learns towards the teacher's layer
+//                     k's probability that the overlay is positive data (its sigmoid unit's output): each
+//                     layer imitates its counterpart. Only for a student of the teacher's depth, and only
+//                     when asked for (it is not among the default methods);
 //   copy+soft         weight copy, then soft;
 //   labels            FF in situ from the true labels: what the student's own hardware can learn.
 // A chip's life (--ages): after the methods the teacher idles, drifting and gathering stuck devices at
@@ -29,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "sim/ff_experiment.h"
 #include "sim/insitu_ff.h"
 #include "sim/perturbation.h"
@@ -43,6 +48,8 @@ namespace mortal {
 
 // The transfer methods, in the order a run measures them by default.
 const std::vector<std::string>& distill_methods();
+// Every transfer method a run may name: the default ones, then those measured only when asked for.
+const std::vector<std::string>& known_distill_methods();
 
 struct DistillParams {
   std::string teacher;               // an in-situ checkpoint of a finished ff_mnist run; empty: trained here
@@ -71,22 +78,36 @@ struct DistillParams {
 };
 
 // The probabilities a teacher gives over the labels of the transfer images, and the supervision a student
-// learns from: overlays drawn from them (soft) or the most probable label against a random other (hard).
+// learns from: overlays drawn from them (soft) or the most probable label against a random other (hard);
+// or the overlays of soft with every layer's own target, the teacher's layer's probability of positive data
+// for that image and label (layers).
 class TeacherSupervision final : public FFSupervision {
  public:
-  enum class Targets { soft, hard };
+  enum class Targets { soft, hard, layers };
   // probabilities: (images, classes), rows summing to 1; read when batches are drawn, so it may be filled
   // after the supervision is built (the teacher is queried once it has learned).
   TeacherSupervision(const UnlabelledImages& images, const Mat& probabilities, Targets targets)
-      : images_(images), probabilities_(probabilities), targets_(targets) {}
+      : images_(images), probabilities_(probabilities), targets_(targets) {
+    require(targets != Targets::layers, "targets per layer need the teacher's layers' probabilities");
+  }
+  // Targets per layer: layer_probabilities holds one (images, classes) per layer of the teacher, each the
+  // probability that the overlay of that label is positive data; its size is fixed here, its matrices are
+  // read when batches are drawn.
+  TeacherSupervision(const UnlabelledImages& images, const Mat& probabilities,
+                     const std::vector<Mat>& layer_probabilities)
+      : images_(images), probabilities_(probabilities), layer_probabilities_(&layer_probabilities),
+        targets_(Targets::layers), layers_(int(layer_probabilities.size())) {}
   const Mat& images() const override { return images_.images; }
   int classes() const override { return images_.num_classes; }
   void overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const override;
+  int target_layers() const override { return targets_ == Targets::layers ? layers_ : 0; }
 
  private:
   const UnlabelledImages& images_;
   const Mat& probabilities_;
+  const std::vector<Mat>* layer_probabilities_ = nullptr;
   Targets targets_;
+  int layers_ = 0;
 };
 
 // softmax(scores / temperature), row by row.

@@ -248,6 +248,10 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const FFSupervision& train
   coding_.classes = train.classes();
   coding_.validate(train.features());
   const int L = chip.layers();
+  require(train.target_layers() == 0 || train.target_layers() == L,
+          "the supervision gives targets for {} layers, but the chip has {}: each layer learns towards its own",
+          train.target_layers(), L);
+  target_columns_ = std::max(1, train.target_layers());
   chosen_ = p.readout_layers.empty() ? default_readout_layers(L) : p.readout_layers;
   std::vector<hw::PipelineStage::Work> stages;
   for (int k = 0; k < L; ++k) {
@@ -300,16 +304,27 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
     const std::size_t slot = std::size_t(step) % targets_.size();
     require(target_step_[slot] <= last_done_, "more batches in flight than the pipeline holds");
     target_step_[slot] = step;
+    // One column of 2b rows per layer that has targets of its own (train_stage reads layer k's).
     Vec& target = targets_[slot];
-    target.resize(2 * b);
+    target.resize(2 * b * target_columns_);
     for (int i = 0; i < b; ++i) {
       const int k = order[std::size_t(start + i)];
       images.row(i) = train_.images().row(k);
       train_.overlays(k, neg_rng_, pos, neg);
       labels[std::size_t(i)] = pos.label;
       negs[std::size_t(i)] = neg.label;
-      target(i) = pos.target;
-      target(b + i) = neg.target;
+      if (pos.layers.empty() && neg.layers.empty() && target_columns_ == 1) {
+        target(i) = pos.target;
+        target(b + i) = neg.target;
+        continue;
+      }
+      require(int(pos.layers.size()) == target_columns_ && int(neg.layers.size()) == target_columns_,
+              "image {}: overlays with targets for {} and {} layers, the supervision promised {}", k, pos.layers.size(),
+              neg.layers.size(), target_columns_);
+      for (int c = 0; c < target_columns_; ++c) {
+        target(2 * b * c + i) = pos.layers[std::size_t(c)];
+        target(2 * b * c + b + i) = neg.layers[std::size_t(c)];
+      }
     }
     std::shared_ptr<Mat> x = free_batch(0);
     x->resize(2 * b, F + 1);
@@ -359,14 +374,27 @@ std::vector<int> InSituFF::predict(const Dataset& s) {
   return argmax_rows(sc);
 }
 
-void InSituFF::scores(const Mat& images, int classes, Mat& scores) {
+void InSituFF::scores(const Mat& images, int classes, Mat& scores) { query(images, classes, &scores, nullptr); }
+
+void InSituFF::layer_probabilities(const Mat& images, int classes, std::vector<Mat>& probabilities) {
+  query(images, classes, nullptr, &probabilities);
+}
+
+// Every label's overlay of every image through the layers: the chosen layers' goodness summed into
+// `scores`, or every layer's sigmoid unit's output into `probabilities` (one read-out per image, or one per
+// image, label and layer).
+void InSituFF::query(const Mat& images, int classes, Mat* scores, std::vector<Mat>* probabilities) {
   const int n = int(images.rows()), F = int(images.cols());
-  const int top = *std::max_element(chosen_.begin(), chosen_.end()) + 1;
+  const int top = probabilities ? layers() : *std::max_element(chosen_.begin(), chosen_.end()) + 1;
   const float sign = lp_.objective.sign();
-  scores.resize(n, classes);
+  if (scores) scores->resize(n, classes);
+  if (probabilities) {
+    probabilities->resize(std::size_t(top));
+    for (Mat& pk : *probabilities) pk.resize(n, classes);
+  }
   const int chunk = 1000;
   std::vector<Mat> x(static_cast<std::size_t>(top));
-  Mat y, g;
+  Mat y, g, ge, pr;
   Vec gsum;
   for (int start = 0; start < n; start += chunk) {
     const int m = std::min(chunk, n - start);
@@ -379,12 +407,17 @@ void InSituFF::scores(const Mat& images, int classes, Mat& scores) {
       gsum.setZero(m);
       for (int k = 0; k < top; ++k) {
         chip_.advance_ns(forward_layer(k, x[std::size_t(k)], y, g, eval_rng_, chip_.now_s()));
-        if (std::find(chosen_.begin(), chosen_.end(), k) != chosen_.end()) gsum += (sign * per_unit(k)) * g.col(0);
+        if (scores && std::find(chosen_.begin(), chosen_.end(), k) != chosen_.end())
+          gsum += (sign * per_unit(k)) * g.col(0);
+        if (probabilities) {
+          chip_.advance_ns(positive_probability(k, g, ge, pr, eval_rng_));
+          (*probabilities)[std::size_t(k)].block(start, c, m, 1) = pr;
+        }
         if (k + 1 < top) chip_.advance_ns(pass_on(k, y, x[std::size_t(k) + 1], eval_rng_));
       }
-      scores.block(start, c, m, 1) = gsum;
+      if (scores) scores->block(start, c, m, 1) = gsum;
     }
-    chip_.ledger().add(readout_, m);
+    chip_.ledger().add(readout_, probabilities ? double(m) * classes * top : double(m));
   }
 }
 
@@ -436,6 +469,17 @@ double InSituFF::forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng&
   return ns + chip_.relu(k).time_ns(rows) + chip_.goodness(k).time_ns(rows);
 }
 
+// The sigmoid unit of layer k sees s (G - theta) / T (per unit for mean goodness) and gives p(positive).
+// g: (rows, 1) the layer's goodness; ge: its scaled copy; p: (rows, 1). Returns the simulated time.
+double InSituFF::positive_probability(int k, const Mat& g, Mat& ge, Mat& p, hw::FastRng& rng) {
+  const FFObjective& obj = lp_.objective;
+  const float sign = obj.sign(), kg = sign * per_unit(k) / obj.temperature;
+  ge = kg * g;
+  p.resize(g.rows(), 1);
+  chip_.sigmoid(k).apply(p, ge, sign * theta_[std::size_t(k)] / obj.temperature, rng);
+  return chip_.sigmoid(k).time_ns(int(g.rows()));
+}
+
 void InSituFF::finish_training() { rule_->finish(layer_rng_); }
 
 std::shared_ptr<Mat> InSituFF::free_batch(int stage) {
@@ -468,17 +512,12 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   Buffers& w = buf_[std::size_t(k)];
   double ns = forward_layer(k, x, w.y, w.g, rng, t_s);
 
-  // The sigmoid unit sees s (G - theta) / T (per unit for mean goodness) and gives p(positive).
-  const FFObjective& obj = lp_.objective;
-  const float sign = obj.sign(), kg = sign * per_unit(k) / obj.temperature;
-  w.ge = kg * w.g;
-  w.p.resize(rows, 1);
-  chip_.sigmoid(k).apply(w.p, w.ge, sign * theta_[std::size_t(k)] / obj.temperature, rng);
-  ns += chip_.sigmoid(k).time_ns(rows);
+  ns += positive_probability(k, w.g, w.ge, w.p, rng);
   w.s.resize(rows, 1);
   const std::size_t slot = std::size_t(pk.id) % targets_.size();
   require(target_step_[slot] == pk.id, "batch {}: its targets are gone from the ring", pk.id);
-  const Vec& target = targets_[slot];
+  // This layer's column of the batch's targets (the only one when every layer learns towards the same).
+  const Eigen::Ref<const Vec> target = targets_[slot].segment(target_columns_ == 1 ? 0 : k * rows, rows);
   hw::SigmoidUnit::learning_signal(w.s, w.p, target);
 
   Stats& st = stats_[std::size_t(k)];
@@ -496,7 +535,8 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
 
   // The column pulse trains carry d = 2 scale c y (per unit for the mean), c = (s / T)(target - p):
   // each unit's activity scaled by its row's signal; peer normalisation adds its push on positive rows.
-  const float scale = 1.0f / float(rows), kd = 2 * scale * per_unit(k) * sign / obj.temperature;
+  const FFObjective& obj = lp_.objective;
+  const float sign = obj.sign(), scale = 1.0f / float(rows), kd = 2 * scale * per_unit(k) * sign / obj.temperature;
   w.d = w.y;
   w.d.array().colwise() *= (kd * w.s.col(0)).array();
   if (lp_.peer_lambda > 0) {

@@ -96,6 +96,10 @@ class InSituFF {
   // written in, summed (signed so that larger is more positive). scores: (images, classes). Booked as one
   // read-out per image.
   void scores(const Mat& images, int classes, Mat& scores);
+  // Every layer's probability that each label's overlay of each image is positive data, as its sigmoid unit
+  // gives it (sigmoid of the layer's goodness against its threshold, the unit's spread and noise included).
+  // probabilities: one (images, classes) per layer. Booked as one read-out per image, label and layer.
+  void layer_probabilities(const Mat& images, int classes, std::vector<Mat>& probabilities);
   // The end of training: the rule leaves the weights as inference reads them (a carry empties its fine
   // arrays into them, after which forward passes read the weights alone). Advances the chip's clock.
   void finish_training();
@@ -119,6 +123,8 @@ class InSituFF {
   };
   float per_unit(int k) const;
   double forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng& rng, double t_s);
+  double positive_probability(int k, const Mat& g, Mat& ge, Mat& p, hw::FastRng& rng);
+  void query(const Mat& images, int classes, Mat* scores, std::vector<Mat>* probabilities);
   double pass_on(int k, const Mat& y, Mat& next, hw::FastRng& rng);
   double train_stage(int k, hw::Packet& pk, double t_s);
   float lr_of_step(long long step) const;
@@ -143,8 +149,10 @@ class InSituFF {
   std::vector<float> theta_;
   std::vector<Buffers> buf_;
   std::vector<std::vector<std::shared_ptr<Mat>>> batches_;  // per stage (0: the source): free_batch's pool
-  // The rows' targets of the batches in flight, by step: slot step % size, which holds that step's.
+  // The rows' targets of the batches in flight, by step: slot step % size, which holds that step's, one
+  // column of rows after another, one per layer when the supervision gives each layer its own.
   std::vector<Vec> targets_;
+  int target_columns_ = 1;
   std::vector<long long> target_step_;
   long long last_done_ = -1;  // the last step the last stage finished
   std::vector<Stats> stats_;

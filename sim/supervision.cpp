@@ -6,8 +6,8 @@ namespace mortal {
 
 void LabelSupervision::overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const {
   const int label = d_.labels[std::size_t(i)];
-  positive = {label, 1.0f};
-  negative = {random_wrong_label(label, d_.num_classes, rng), 0.0f};
+  positive = {label, 1.0f, {}};
+  negative = {random_wrong_label(label, d_.num_classes, rng), 0.0f, {}};
 }
 
 UnlabelledImages UnlabelledImages::of(const Dataset& d, const std::vector<int>& idx) {

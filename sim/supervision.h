@@ -13,10 +13,12 @@
 namespace mortal {
 
 // One overlay of an image: the label written in, and the probability that the overlay is positive data
-// (the target of the layers' sigmoid units).
+// (the target of the layers' sigmoid units). A supervision may give every layer its own target instead
+// (FFSupervision::target_layers): layer k then learns towards layers[k].
 struct Overlay {
   int label = 0;
   float target = 0;
+  std::vector<float> layers;  // empty: `target` for every layer
 };
 
 class FFSupervision {
@@ -29,6 +31,8 @@ class FFSupervision {
   int features() const { return int(images().cols()); }
   // The positive and the negative overlay of image i; what is random is drawn from rng, in that order.
   virtual void overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const = 0;
+  // How many layers' targets every overlay carries (Overlay::layers); 0: one target for all layers.
+  virtual int target_layers() const { return 0; }
 };
 
 // Supervised FF from labelled images: the true label (1) and a wrong label drawn uniformly (0).

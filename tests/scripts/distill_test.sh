@@ -18,9 +18,10 @@ trap 'rm -rf "$dir"' EXIT
 limits=(--batch 50 --train-limit 500 --test-limit 300 --seed 3 --data "$data")
 small=(--layers 30,20 "${limits[@]}")
 chip=(--layers 30,20 --batch 50 --train-limit 500 --test-limit 300 --data "$data" --device reram --epochs 2 --transfer 300)
-common=("${chip[@]}" --seed 3 --perturb 1 --keep-student soft --ages 0,400 --teacher-stuck-per-day 2e-4)
-# Teacher 2 epochs, then labels, hard, soft, copy+soft 2 epochs each, then a student at each of two ages
-# 2 epochs each: 14 epochs in all.
+methods=labels,weight-copy,conductance-copy,hard,soft,copy+soft,soft-layers
+common=("${chip[@]}" --seed 3 --perturb 1 --methods "$methods" --keep-student soft --ages 0,400 --teacher-stuck-per-day 2e-4)
+# Teacher 2 epochs, then labels, hard, soft, copy+soft, soft-layers 2 epochs each, then a student at each of
+# two ages 2 epochs each: 16 epochs in all (epoch 13 is the first of the life).
 "$bin/mortal_distill" "${common[@]}" --out "$dir/whole.json" > "$dir/whole.log" 2>&1 || { cat "$dir/whole.log" >&2; exit 1; }
 "$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --stop-after-epoch 3 > "$dir/stop1.log" 2>&1
 grep -q "stopped after epoch 3" "$dir/stop1.log" || { cat "$dir/stop1.log" >&2; exit 1; }
@@ -34,7 +35,7 @@ import json, os, sys
 whole = json.load(open(sys.argv[1]))
 m = whole["metrics"]
 methods = [r["method"] for r in m["methods"]]
-want = ["labels", "weight-copy", "conductance-copy", "hard", "soft", "copy+soft"]
+want = ["labels", "weight-copy", "conductance-copy", "hard", "soft", "copy+soft", "soft-layers"]
 if methods != want:
     sys.exit(f"methods {methods}, want {want}")
 for r in m["methods"]:
@@ -44,6 +45,8 @@ if not (os.path.exists(m["plot"]) and os.path.getsize(m["plot"]) > 0):
     sys.exit(f"no plot at {m['plot']!r}")
 if not 0 < m["transfer"]["teacher_mean_top_probability"] < 1 or m["transfer"]["images"] != 300:
     sys.exit(f"transfer {m['transfer']}")
+if len(m["transfer"]["layer_mean_probability_top_label"]) != 2 or not m["transfer"]["layer_query_energy_pj"] > 0:
+    sys.exit(f"the teacher's layers' probabilities: {m['transfer']}")
 # The life: at age 0 the teacher has its birth faults (0.5% + 0.5% at perturbation 1), 400 days later also
 # 1 - exp(-2e-4 x 400) of the free ones, within 5 binomial sd of the teacher's 2 x (785 x 30 + 31 x 20)
 # devices.

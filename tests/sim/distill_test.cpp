@@ -4,6 +4,7 @@
 #include <boost/random/uniform_real_distribution.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -32,6 +33,26 @@ hw::ChipParams ideal_chip(const FFParams& p, int features) {
   return cp;
 }
 
+// The same targets for every image: per layer (targets for each layer apart) or one pair for all layers.
+class FixedTargets final : public FFSupervision {
+ public:
+  FixedTargets(const Dataset& d, std::vector<float> positive, std::vector<float> negative, bool per_layer)
+      : d_(d), positive_(std::move(positive)), negative_(std::move(negative)), per_layer_(per_layer) {}
+  const Mat& images() const override { return d_.images; }
+  int classes() const override { return d_.num_classes; }
+  void overlays(int i, Rng&, Overlay& positive, Overlay& negative) const override {
+    const int label = d_.labels[std::size_t(i)];
+    positive = {label, positive_[0], per_layer_ ? positive_ : std::vector<float>{}};
+    negative = {(label + 1) % d_.num_classes, negative_[0], per_layer_ ? negative_ : std::vector<float>{}};
+  }
+  int target_layers() const override { return per_layer_ ? int(positive_.size()) : 0; }
+
+ private:
+  const Dataset& d_;
+  std::vector<float> positive_, negative_;
+  bool per_layer_;
+};
+
 double agreement(const Mat& a, const Mat& b) {
   const std::vector<int> x = argmax_rows(a), y = argmax_rows(b);
   int same = 0;
@@ -44,6 +65,8 @@ double agreement(const Mat& a, const Mat& b) {
 // A distilling student's supervision is built from images alone: there is no way to hand it a labelled set.
 static_assert(!std::is_constructible_v<TeacherSupervision, const Dataset&, const Mat&, TeacherSupervision::Targets>,
               "a teacher's supervision must not take labelled images");
+static_assert(!std::is_constructible_v<TeacherSupervision, const Dataset&, const Mat&, const std::vector<Mat>&>,
+              "a teacher's supervision per layer must not take labelled images");
 static_assert(!std::is_convertible_v<const Dataset&, const UnlabelledImages&>, "labelled images are not unlabelled");
 
 TEST_CASE("the teacher's temperature gives the asked mean top probability", "[distill]") {
@@ -224,4 +247,137 @@ TEST_CASE("distillation settings are refused by name", "[distill]") {
   CHECK_NOTHROW(d.validate());
   d.life_method = "labels";
   CHECK_THROWS_WITH(d.validate(), Catch::Contains("life-method"));
+}
+
+TEST_CASE("targets per layer reach their own layer: each learns as if every layer had its target", "[distill]") {
+  FFParams p = distill_params();
+  const Dataset d = noise_dataset(20, 30, 6);
+  p.batch = d.size();  // one batch: every layer sees the inputs it would see whatever the others learn
+  const FixedTargets per_layer(d, {0.9f, 0.1f}, {0.2f, 0.7f}, true);
+  const FixedTargets first(d, {0.9f}, {0.2f}, false), second(d, {0.1f}, {0.7f}, false);
+  hw::Ledger ledger;
+  hw::Chip ca("a", ideal_chip(p, 30), ledger, 4), cb("b", ideal_chip(p, 30), ledger, 4),
+      cc("c", ideal_chip(p, 30), ledger, 4);
+  InSituFF ta(ca, p, per_layer, 4), tb(cb, p, first, 4), tc(cc, p, second, 4);
+  Mat before = ca.tile(1).core().weights_normalised();
+  for (InSituFF* t : {&ta, &tb, &tc}) {
+    t->program_initial();
+    long long step = 0;
+    t->train_epoch(1, step, 1);
+  }
+  // Layer 0 learned towards 0.9 / 0.2 as the chip whose every layer did, layer 1 towards 0.1 / 0.7.
+  CHECK(ca.tile(0).core().weights_normalised() == cb.tile(0).core().weights_normalised());
+  CHECK(ca.tile(1).core().weights_normalised() == cc.tile(1).core().weights_normalised());
+  CHECK(ca.tile(0).core().weights_normalised() != cc.tile(0).core().weights_normalised());
+  CHECK(ca.tile(1).core().weights_normalised() != cb.tile(1).core().weights_normalised());
+}
+
+TEST_CASE("a supervision with targets for another number of layers than the chip's is refused", "[distill]") {
+  const FFParams p = distill_params();
+  const Dataset d = noise_dataset(20, 30, 6);
+  const FixedTargets three(d, {0.9f, 0.5f, 0.1f}, {0.2f, 0.5f, 0.7f}, true);
+  hw::Ledger ledger;
+  hw::Chip chip("a", ideal_chip(p, 30), ledger, 4);
+  CHECK_THROWS_WITH(InSituFF(chip, p, three, 4), Catch::Contains("targets for 3 layers, but the chip has 2"));
+}
+
+TEST_CASE("targets per layer draw the overlays of soft targets and carry the teacher's layers' probabilities",
+          "[distill]") {
+  Dataset d = noise_dataset(3, 4, 1);
+  const UnlabelledImages images = UnlabelledImages::of(d);
+  Mat probs = Mat::Constant(3, 10, 0.1f);
+  probs.row(1) << 0.5f, 0.2f, 0.1f, 0.1f, 0.1f, 0, 0, 0, 0, 0;
+  std::vector<Mat> layer_probs(2, Mat(3, 10));
+  for (int l = 0; l < 2; ++l)
+    for (int c = 0; c < 10; ++c) layer_probs[std::size_t(l)].col(c).setConstant(0.01f * float(10 * l + c));
+  const TeacherSupervision soft(images, probs, TeacherSupervision::Targets::soft);
+  const TeacherSupervision layered(images, probs, layer_probs);
+  CHECK(soft.target_layers() == 0);
+  CHECK(layered.target_layers() == 2);
+  CHECK_THROWS_WITH(TeacherSupervision(images, probs, TeacherSupervision::Targets::layers),
+                    Catch::Contains("layers' probabilities"));
+  Rng ra = make_rng(9, "test.draws"), rb = make_rng(9, "test.draws");
+  Overlay sp, sn, lp, ln;
+  for (int n = 0; n < 200; ++n) {
+    soft.overlays(1, ra, sp, sn);
+    layered.overlays(1, rb, lp, ln);
+    REQUIRE(lp.label == sp.label);
+    REQUIRE(ln.label == sn.label);
+    REQUIRE(sp.layers.empty());
+    REQUIRE(lp.layers.size() == 2);
+    for (int l = 0; l < 2; ++l) {
+      REQUIRE(lp.layers[std::size_t(l)] == layer_probs[std::size_t(l)](1, lp.label));
+      REQUIRE(ln.layers[std::size_t(l)] == layer_probs[std::size_t(l)](1, ln.label));
+    }
+  }
+}
+
+TEST_CASE("a student taught per layer trains the same whatever labels its images had", "[distill]") {
+  const FFParams p = distill_params();
+  Dataset a = noise_dataset(100, 30, 2);
+  Dataset b = a;
+  for (int& l : b.labels) l = (l + 3) % 10;
+  Mat probs = Mat::Constant(100, 10, 0.02f);
+  for (int i = 0; i < 100; ++i) probs(i, (i * 7) % 10) = 0.82f;
+  std::vector<Mat> layer_probs = {Mat::Constant(100, 10, 0.3f), Mat::Constant(100, 10, 0.6f)};
+  for (int i = 0; i < 100; ++i) layer_probs[1](i, (i * 7) % 10) = 0.95f;
+  const UnlabelledImages ua = UnlabelledImages::of(a), ub = UnlabelledImages::of(b);
+  const TeacherSupervision sa(ua, probs, layer_probs), sb(ub, probs, layer_probs);
+  hw::Ledger ledger;
+  hw::Chip ca("a", ideal_chip(p, 30), ledger, 4), cb("b", ideal_chip(p, 30), ledger, 4);
+  InSituFF ta(ca, p, sa, 4), tb(cb, p, sb, 4);
+  ta.program_initial();
+  tb.program_initial();
+  long long step_a = 0, step_b = 0;
+  ta.train_epoch(1, step_a, 5);
+  tb.train_epoch(1, step_b, 5);
+  for (int k = 0; k < ca.layers(); ++k)
+    CHECK(ca.tile(k).core().weights_normalised() == cb.tile(k).core().weights_normalised());
+}
+
+TEST_CASE("a teacher's layers' probabilities are its sigmoid units' outputs, one per layer and label", "[distill]") {
+  const FFParams p = distill_params();
+  const Dataset d = noise_dataset(50, 30, 7);
+  const LabelSupervision labelled(d);
+  hw::Ledger ledger;
+  hw::Chip chip("t", ideal_chip(p, 30), ledger, 5);
+  InSituFF t(chip, p, labelled, 5);
+  t.program_initial();
+  std::vector<Mat> probs;
+  t.layer_probabilities(d.images, 10, probs);
+  REQUIRE(probs.size() == 2);
+  Mat scores;
+  t.scores(d.images, 10, scores);
+  for (const Mat& pl : probs) {
+    CHECK(pl.rows() == 50);
+    CHECK(pl.cols() == 10);
+    CHECK(pl.minCoeff() >= 0.0f);
+    CHECK(pl.maxCoeff() <= 1.0f);
+  }
+  // The score reads the last layer's goodness alone (the default read-out of two layers): on an ideal chip
+  // that layer's probability is sigmoid((score - theta) / T), as the in-situ trainer's sigmoid unit gives it.
+  REQUIRE(t.chosen() == std::vector<int>{1});
+  const FFObjective& obj = p.layer_params().objective;
+  const float theta = obj.sign() * obj.threshold(16);
+  const Mat expected = (1.0f / (1.0f + (-(scores.array() - theta) / obj.temperature).exp())).matrix();
+  INFO("largest difference " << (probs[1] - expected).cwiseAbs().maxCoeff());
+  CHECK((probs[1] - expected).cwiseAbs().maxCoeff() < 1e-5f);
+}
+
+TEST_CASE("soft-layers is refused by name for a student of another depth than the teacher's", "[distill]") {
+  const FFParams p = distill_params();
+  InSituParams ip;
+  ip.device = "ideal";
+  ip.rival = "none";
+  DistillParams dp;
+  dp.methods = {"soft", "soft-layers"};
+  dp.student_layers = {24};
+  Checkpointing ck;
+  ck.path = "distill_depth_test.ckpt";
+  CHECK_THROWS_WITH(run_distill(p, ip, dp, ck, 3, "distill_depth_test.json"),
+                    Catch::Contains("method soft-layers: the student has 1 layers (24), the teacher 2 (24,16)"));
+  dp.methods = {"soft-layers", "telepathy"};
+  CHECK_THROWS_WITH(dp.validate(), Catch::Contains("known: labels, weight-copy, conductance-copy, hard, soft, "
+                                                   "copy+soft, soft-layers"));
+  CHECK(std::find(distill_methods().begin(), distill_methods().end(), "soft-layers") == distill_methods().end());
 }
