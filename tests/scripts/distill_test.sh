@@ -7,14 +7,7 @@
 # teaches, and one of another shape or preset than the run's is refused by name.
 # usage: distill_test.sh BIN_DIR MNIST_DIR
 set -euo pipefail
-bin=$1
-data=$2
-if [[ ! -f "$data/t10k-labels-idx1-ubyte" ]]; then
-  echo "MNIST not found in $data; run scripts/setup.sh" >&2
-  exit 77
-fi
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+source "$(dirname "$0")/mnist_prelude.sh" "$@"
 limits=(--batch 50 --train-limit 500 --test-limit 300 --seed 3 --data "$data")
 small=(--layers 30,20 "${limits[@]}")
 chip=(--layers 30,20 --batch 50 --train-limit 500 --test-limit 300 --data "$data" --device reram --epochs 2 --transfer 300)

@@ -5,14 +5,7 @@
 # result or a command run by accident.
 # usage: hostile_test.sh BIN_DIR MNIST_DIR
 set -uo pipefail
-bin=$1
-data=$2
-if [[ ! -f "$data/t10k-labels-idx1-ubyte" ]]; then
-  echo "MNIST not found in $data; run scripts/setup.sh" >&2
-  exit 77
-fi
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+source "$(dirname "$0")/mnist_prelude.sh" "$@"
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 # expect_error NAME WORDS -- COMMAND...: exits 1 (not a crash or signal) and says WORDS on stderr.

@@ -4,14 +4,7 @@
 # refused by name.
 # usage: report_test.sh BIN_DIR MNIST_DIR
 set -euo pipefail
-bin=$1
-data=$2
-if [[ ! -f "$data/t10k-labels-idx1-ubyte" ]]; then
-  echo "MNIST not found in $data; run scripts/setup.sh" >&2
-  exit 77
-fi
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+source "$(dirname "$0")/mnist_prelude.sh" "$@"
 small=(--data "$data" --train-limit 1000 --test-limit 500 --epochs 2 --layers 50)
 MORTAL_THREADS=1 OPENBLAS_NUM_THREADS=1 "$bin/ff_mnist" "${small[@]}" --out "$dir/ff.json" > "$dir/ff.log" 2>&1 \
   || { cat "$dir/ff.log" >&2; exit 1; }

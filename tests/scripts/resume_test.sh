@@ -10,15 +10,8 @@
 #            optimiser state, the peer means, the read-out and the negatives' random stream must survive.
 # usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital
 set -euo pipefail
-bin=$1
-data=$2
+source "$(dirname "$0")/mnist_prelude.sh" "$@"
 mode=$3
-if [[ ! -f "$data/t10k-labels-idx1-ubyte" ]]; then
-  echo "MNIST not found in $data; run scripts/setup.sh" >&2
-  exit 77
-fi
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
 case $mode in
   insitu)
     common=(--device pcm --layers 40,30 --epochs 3 --batch 50 --train-limit 500 --test-limit 300

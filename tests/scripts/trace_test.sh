@@ -4,14 +4,7 @@
 # run without a trace; a digital run refuses --trace.
 # usage: trace_test.sh FF_MNIST MNIST_DIR
 set -euo pipefail
-bin=$1
-data=$2
-if [[ ! -f "$data/t10k-labels-idx1-ubyte" ]]; then
-  echo "MNIST not found in $data; run scripts/setup.sh" >&2
-  exit 77
-fi
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+source "$(dirname "$0")/mnist_prelude.sh" "$@"
 common=(--data "$data" --layers 30,20 --batch 50 --train-limit 500 --test-limit 200 --train-eval-limit 200 --seed 5
         --device ecram --epochs 1 --rival none --drift-times 1)
 export MORTAL_THREADS=1 OPENBLAS_NUM_THREADS=1
