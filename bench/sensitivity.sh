@@ -18,8 +18,8 @@
 #   stuck        device.stuck_gmin_rate, device.stuck_gmax_rate
 # Factor 1 is the study's base chip: the preset (its values read from a probe run's results, so the presets
 # are written in hw/device.cpp only), with a nominal value for each property the preset leaves at 0 (ECRAM
-# and ReRAM have no up/down asymmetry and no stuck devices): up_down 0.02 (the imbalance Gokmen & Vlasov
-# 2016 take as tolerable for training) and 0.5% of the devices stuck at g_min and as many at g_max (the
+# and ReRAM have no up/down asymmetry and no stuck devices): up_down 0.02 (an assumed value: twice the
+# device-to-device up/down spread of aihwkit's GokmenVlasov preset, shared/REFERENCES.md) and 0.5% of the devices stuck at g_min and as many at g_max (the
 # unit of --perturb's stuck rate, sim/perturbation.h). Every sweep runs on that base chip with only its
 # property scaled, so the factor-1 runs of all properties are the same runs (same chip, same seeds).
 set -euo pipefail
