@@ -168,7 +168,7 @@ OpTime Chip::forward_at(int k, MatRef z, ConstMatRef x, double t_s, FastRng& rng
   if (weight_copies() == 1) return t;
   // The rows of every copy carry the first copy's drive (one DAC or driver per input): its inputs as
   // converted or clipped. Each copy's amplifiers saturate and add their noise; the summing stage averages.
-  const ConstMatRef driven = tile(k).core().last_inputs();
+  ConstMatRef driven = tile(k).core().last_inputs();
   Mat& zc = copy_out_.at(std::size_t(k));
   zc.resize(z.rows(), z.cols());
   for (int c = 1; c < weight_copies(); ++c) {

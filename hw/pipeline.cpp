@@ -150,7 +150,7 @@ struct Pipeline::Probe {
   std::vector<double> events;  // ledger counts, one per counter registered when the trace began
 };
 
-void Pipeline::trace(sc_core::sc_trace_file* tf, long long packets, const Ledger& ledger) {
+void Pipeline::trace_signals(sc_core::sc_trace_file* tf, long long packets, const Ledger& ledger) {
   require(packets >= 1, "{}: trace at least one packet, got {}", name(), packets);
   probe_ = std::make_unique<Probe>();
   Probe& pr = *probe_;

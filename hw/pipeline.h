@@ -120,7 +120,7 @@ class Pipeline : public sc_core::sc_module {
   // in and out, and the count of every event `ledger` has registered so far. The signals are copies the
   // modules' steps update (no process of its own, nothing the simulation reads): the run is the same with or
   // without a trace, and once the packets are through the copies stop changing and the file stops growing.
-  void trace(sc_core::sc_trace_file* tf, long long packets, const Ledger& ledger);
+  void trace_signals(sc_core::sc_trace_file* tf, long long packets, const Ledger& ledger);
 
  private:
   struct Probe;

@@ -283,7 +283,7 @@ void InSituFF::program_initial() {
   }
 }
 
-void InSituFF::trace(sc_core::sc_trace_file* tf, long long steps) { pipeline_->trace(tf, steps, chip_.ledger()); }
+void InSituFF::trace(sc_core::sc_trace_file* tf, long long steps) { pipeline_->trace_signals(tf, steps, chip_.ledger()); }
 
 // One pass over the training set through the pipeline; returns the epoch's curve entry.
 nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total_steps) {
