@@ -107,7 +107,8 @@ void DistillParams::validate() const {
   require(confidence > 0 && confidence < 1, "confidence must be in (0, 1), got {}", confidence);
   for (std::size_t i = 0; i < ages.size(); ++i) {
     require(std::isfinite(ages[i]) && ages[i] >= 0, "ages: {} days is not an age", ages[i]);
-    require(i == 0 || ages[i] > ages[i - 1], "ages must increase, got {} after {}", ages[i], ages[i - 1]);
+    // (a require's message arguments are evaluated even when it holds: ages[i - 1] only past the first)
+    if (i > 0) require(ages[i] > ages[i - 1], "ages must increase, got {} after {}", ages[i], ages[i - 1]);
   }
   require(life_method == "soft" || life_method == "hard", "life-method must be soft or hard, got '{}'", life_method);
   require(std::isfinite(teacher_stuck_per_day), "teacher-stuck-per-day must be finite, got {}", teacher_stuck_per_day);
