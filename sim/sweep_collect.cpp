@@ -229,19 +229,25 @@ SweepSpec read_sweep_spec(const std::string& dir) {
   }
 }
 
+namespace {
+
+// The summary of the sweep in `dir` as its results.csv holds it now (read under the table's lock).
+nlohmann::json summary_of(const std::string& dir, const SweepSpec& spec) {
+  SweepTable table(dir + "/results.csv", sweep_fixed_columns(spec));
+  const auto lock = table.lock();
+  table.reload();
+  return summarise(spec, table.header(), table.rows());
+}
+
+}  // namespace
+
 nlohmann::json collect_sweep(const std::string& dir, const std::vector<std::string>& metrics) {
   const SweepSpec spec = read_sweep_spec(dir);
-  SweepTable table(dir + "/results.csv", sweep_fixed_columns(spec));
-  nlohmann::json summary;
-  {
-    const auto lock = table.lock();
-    table.reload();
-    summary = summarise(spec, table.header(), table.rows());
-  }
+  const nlohmann::json summary = summary_of(dir, spec);
   write_json_atomic(dir + "/summary.json", summary);
   std::vector<std::string> chosen = metrics.empty() ? default_plot_metrics(summary) : metrics;
   for (const std::string& m : chosen)
-    require(std::find(summary["metrics"].begin(), summary["metrics"].end(), m) != summary["metrics"].end(),
+    require(std::find(summary.at("metrics").begin(), summary.at("metrics").end(), m) != summary.at("metrics").end(),
             "--plot-metric {}: no numeric metric of that name in {}/results.csv", m, dir);
   try {
     const std::vector<std::string> drawn = plot_sweep(spec, summary, chosen, dir);
@@ -264,13 +270,7 @@ nlohmann::json tornado(const std::string& dir, const std::vector<std::string>& m
   for (const std::string& property : properties) {
     const std::string sub = dir + "/" + property;
     const SweepSpec spec = read_sweep_spec(sub);
-    SweepTable table(sub + "/results.csv", sweep_fixed_columns(spec));
-    nlohmann::json summary;
-    {
-      const auto lock = table.lock();
-      table.reload();
-      summary = summarise(spec, table.header(), table.rows());
-    }
+    const nlohmann::json summary = summary_of(sub, spec);
     if (chosen.empty()) chosen = default_plot_metrics(summary);
     require(!chosen.empty(), "--tornado: {} has no *error* metric; name one with --plot-metric", sub);
     const int middle = spec.points() / 2;
