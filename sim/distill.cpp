@@ -286,6 +286,19 @@ EpochState state_from(const nlohmann::json& j, const std::string& path) {
 
 double percent(const nlohmann::json& v) { return 100 * v.get<double>(); }
 
+// Draws <stem>.png into metrics[key] (its path), or, when it cannot be drawn, says so and records why in
+// metrics[key + "_error"]: the results stand without it.
+void plot_into(nlohmann::json& metrics, const std::string& key, const std::string& what, const std::string& stem,
+               const PlotSpec& spec, const std::vector<Series>& series) {
+  try {
+    plot_png(stem, spec, series);
+    metrics[key] = stem + ".png";
+  } catch (const Error& e) {
+    fmt::print(stderr, "warning: no {}: {}\n", what, e.what());
+    metrics[key + "_error"] = e.what();
+  }
+}
+
 }  // namespace
 
 nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const DistillParams& dp, const Checkpointing& ck,
@@ -750,21 +763,13 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     teacher_line.y.push_back(percent(results["teacher"]["test_error"]));
     tics.push_back(m);
   }
-  const std::string stem = results_stem(out) + "_methods";
   metrics["plot"] = "";
-  if (!tics.empty()) {
-    try {
-      plot_png(stem,
-               PlotSpec{fmt::format("Student (seed {}, perturbation {:g}) by transfer method", student_seed,
-                                    dp.perturb.scale),
-                        "transfer method", "test error (%)", false, false, tics},
-               {errors, teacher_line});
-      metrics["plot"] = stem + ".png";
-    } catch (const Error& e) {
-      fmt::print(stderr, "warning: no plot: {}\n", e.what());
-      metrics["plot_error"] = e.what();
-    }
-  }
+  if (!tics.empty())
+    plot_into(metrics, "plot", "plot", results_stem(out) + "_methods",
+              PlotSpec{fmt::format("Student (seed {}, perturbation {:g}) by transfer method", student_seed,
+                                   dp.perturb.scale),
+                       "transfer method", "test error (%)", false, false, tics},
+              {errors, teacher_line});
   if (n_ages > 0) {
     // The teacher's life: its error by age beside the student it taught then.
     metrics["life"] = results["life"];
@@ -787,19 +792,12 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
       taught.y.push_back(percent(r["test_error"]));
       ages.push_back(fmt::format("{:g} d", age));
     }
-    const std::string life_stem = results_stem(out) + "_life";
     metrics["life_plot"] = "";
-    try {
-      plot_png(life_stem,
-               PlotSpec{fmt::format("A teacher's life ({} chip, {:g} faults per device and day) and the students "
-                                    "it teaches", ts.ip.device, tcp.crossbar.device.stuck_per_day),
-                        "the teacher's age", "test error (%)", false, false, ages},
-               {aged, taught});
-      metrics["life_plot"] = life_stem + ".png";
-    } catch (const Error& e) {
-      fmt::print(stderr, "warning: no life plot: {}\n", e.what());
-      metrics["life_plot_error"] = e.what();
-    }
+    plot_into(metrics, "life_plot", "life plot", results_stem(out) + "_life",
+              PlotSpec{fmt::format("A teacher's life ({} chip, {:g} faults per device and day) and the students "
+                                   "it teaches", ts.ip.device, tcp.crossbar.device.stuck_per_day),
+                       "the teacher's age", "test error (%)", false, false, ages},
+              {aged, taught});
   }
   metrics["timing_s"] = {{"total", prior_wall + clock.seconds()}, {"this_process", total.seconds()},
                          {"cpu_total", cpu_seconds()}};
