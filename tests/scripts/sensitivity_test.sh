@@ -6,14 +6,8 @@
 # usage: sensitivity_test.sh SOURCE_DIR BUILD_DIR MNIST_DIR
 set -euo pipefail
 src=$1
-build=$2
-data=$3
-if [[ ! -f "$data/t10k-labels-idx1-ubyte" ]]; then
-  echo "MNIST not found in $data; run scripts/setup.sh" >&2
-  exit 77
-fi
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+source "$(dirname "$0")/mnist_prelude.sh" "$2" "$3"
+build=$bin
 if "$src/bench/sensitivity.sh" "$build" "$dir/bad" --factors 1,2,4 > "$dir/bad.log" 2>&1; then exit 1; fi
 grep -q "1 in the middle" "$dir/bad.log"
 "$src/bench/sensitivity.sh" "$build" "$dir/s" --devices ecram --properties step,stuck --factors 0.5,1,2 --seeds 1 \
