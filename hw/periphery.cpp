@@ -150,10 +150,6 @@ void SigmoidUnit::apply(MatRef p, ConstMatRef g, float theta, FastRng& rng) cons
   ledger_->add(ops_, double(p.size()));
 }
 
-void SigmoidUnit::learning_signal(MatRef s, ConstMatRef p, ConstVecRef target) {
-  s = (target.array() - p.col(0).array()).matrix();
-}
-
 PulseGenerator::PulseGenerator(std::string name, const AnalogParams& params, Ledger& ledger)
     : PeripheryUnit(std::move(name), params, ledger, "pulse_gen_op", ledger.params().periphery_op_pj) {}
 

@@ -115,15 +115,12 @@ class GoodnessIntegrator : public PeripheryUnit {
   void apply(MatRef g, ConstMatRef y, FastRng& rng) const;
 };
 
-// p = sigmoid(gain (g - theta) + offset) + noise, one circuit per channel. g, p: (batch, channels).
-// learning_signal gives FF's d log p / d G for a target t per row, the probability that the row is positive
-// data: t - p, the derivative of the cross-entropy -t log p - (1 - t) log(1 - p). Labelled data has t = 1
-// (1 - p) or t = 0 (-p) (Hinton 2022); a teacher's probability weighs the two signals t and 1 - t.
+// p = sigmoid(gain (g - theta) + offset) + noise, one circuit per channel. g, p: (batch, channels). FF's
+// learning signal is formed from p (model/ff_step.h).
 class SigmoidUnit : public PeripheryUnit {
  public:
   SigmoidUnit(std::string name, const AnalogParams& params, Ledger& ledger);
   void apply(MatRef p, ConstMatRef g, float theta, FastRng& rng) const;
-  static void learning_signal(MatRef s, ConstMatRef p, ConstVecRef target);
 };
 
 // Pulse probabilities of a stochastic pulse-coincidence update: p = min(1, scale gain_j |x_bj|); the

@@ -1,34 +1,13 @@
 #pragma once
 // One Forward-Forward layer over a synaptic array: y = ReLU([x 1] W^T), goodness per sample, and the
-// local learning step W += lr d^T [x 1]. The bias is the weight of a constant-1 input column, so a
+// local learning step W += lr d^T [x 1] (model/ff_step.h, through the exact periphery). The bias is the weight of a constant-1 input column, so a
 // crossbar carries it as one more row driven at a fixed voltage.
 #include <memory>
 
 #include "core/synaptic_array.h"
-#include "model/ff_math.h"
+#include "model/ff_step.h"
 
 namespace mortal {
-
-struct FFLayerParams {
-  FFObjective objective;
-  NormKind norm = NormKind::rms;  // how the activity vector is normalised before it passes on
-  float norm_eps = 1e-4f;         // added to the length, as pytorch/examples does
-  float bias_input = 1.0f;        // value of the constant input column that carries the bias; 0: no bias
-  // Peer normalisation (ffnew.m, lambda 0.03): each unit's running mean activity on positive data is pulled
-  // toward the layer's average of them, so no unit stays dead or dominates. 0 turns it off.
-  float peer_lambda = 0.0f;
-  float peer_momentum = 0.9f;  // of the running mean
-  float peer_initial = 0.5f;   // running means start here (ffnew.m)
-  void validate() const;
-};
-
-// What a training step measured, before its update.
-struct FFStepStats {
-  double loss = 0;           // mean -log p(correct)
-  double goodness_pos = 0;   // mean goodness of the positive rows
-  double goodness_neg = 0;
-  int positives = 0, negatives = 0;
-};
 
 class FFLayer {
  public:
@@ -61,19 +40,19 @@ class FFLayer {
   FFStepStats train(ConstVecRef target, float lr, float scale);
 
   // Writes the normalised activity of the last forward into `out` (rows, units); may be the next layer's input.
-  void normalised_activity(MatRef out) const;
+  void normalised_activity(MatRef out);
 
   // (rows, units) and (rows) of the last forward
   Eigen::Ref<const Mat> activity() const { return y_.middleRows(pair_, rows_); }
   Eigen::Ref<const Vec> goodness() const { return g_.head(rows_); }
-  const RowVec& running_mean() const { return mean_; }
+  const RowVec& running_mean() const { return peer_.mean; }
   // Peer normalisation's running means, as a checkpoint restores them; refuses another width or a
   // non-finite value.
   void set_running_mean(const RowVec& mean);
 
  private:
   void reserve(int rows);
-  FFStepStats signal_and_delta(ConstVecRef target, float scale);  // y holds the products; fills g, d
+  FFStepStats step(ConstVecRef target, float scale);  // y holds the products: ff_step on the batch's rows
 
   FFLayerParams params_;
   std::unique_ptr<SynapticArray> array_;
@@ -85,9 +64,9 @@ class FFLayer {
   Mat x_;        // (pair + capacity, inputs + 1), last column 1
   Mat y_, d_;    // (pair + capacity, units)
   Mat delta_;    // (capacity / 2, pair): negative minus positive input in the paired columns
-  Vec g_, c_;    // (capacity)
-  RowVec mean_;  // running mean activity per unit on positive data
-  RowVec pull_;  // peer-normalisation push per unit
+  Vec g_, p_, c_;  // (capacity)
+  ExactPeriphery io_;
+  PeerState peer_;
 };
 
 }  // namespace mortal

@@ -33,21 +33,26 @@ void FFNet::normalise_input() {
   normalise_rows(x, x, input_norm_, norm_eps_);
 }
 
+Eigen::Ref<const Vec> FFNet::forward(int l) {
+  layer(l).forward();
+  return layer(l).goodness();
+}
+
+void FFNet::pass_on(int l) { layer(l).normalised_activity(layer(l + 1).input(layer(l).input_rows())); }
+
 void FFNet::propagate(int upto) {
   require(upto >= 0 && upto <= layers(), "propagate up to layer {} of {}", upto, layers());
   for (int l = 0; l < upto; ++l) {
-    FFLayer& here = layer(l);
-    here.forward();
-    if (l + 1 < layers()) here.normalised_activity(layer(l + 1).input(here.input_rows()));
+    forward(l);
+    if (l + 1 < layers()) pass_on(l);
   }
 }
 
 void FFNet::train_all(ConstVecRef target, float lr, float scale, std::vector<FFStepStats>& stats) {
   stats.resize(static_cast<std::size_t>(layers()));
   for (int l = 0; l < layers(); ++l) {
-    FFLayer& here = layer(l);
-    stats[static_cast<std::size_t>(l)] = here.train(target, lr, scale);
-    if (l + 1 < layers()) here.normalised_activity(layer(l + 1).input(here.input_rows()));
+    stats[static_cast<std::size_t>(l)] = layer(l).train(target, lr, scale);
+    if (l + 1 < layers()) pass_on(l);
   }
 }
 
@@ -70,21 +75,7 @@ int FFNet::feature_width(const std::vector<int>& chosen) const {
 void FFNet::goodness_scores(MatRef scores, ConstMatRef images, const LabelCoding& coding,
                             const std::vector<int>& chosen, int chunk) {
   check_chosen(chosen);
-  require(scores.rows() == images.rows() && scores.cols() == coding.classes, "goodness_scores: scores {}x{} for {} images",
-          scores.rows(), scores.cols(), images.rows());
-  const int top = *std::max_element(chosen.begin(), chosen.end()) + 1;
-  const float s = layer(0).params().objective.sign();
-  for (Eigen::Index start = 0; start < images.rows(); start += chunk) {
-    const int n = static_cast<int>(std::min<Eigen::Index>(chunk, images.rows() - start));
-    for (int c = 0; c < coding.classes; ++c) {
-      overlay_label(input(n), images.middleRows(start, n), c, coding);
-      normalise_input();
-      propagate(top);
-      g_sum_.setZero(n);
-      for (int l : chosen) g_sum_ += layer(l).goodness();
-      scores.block(start, c, n, 1) = s * g_sum_;
-    }
-  }
+  mortal::goodness_scores(*this, scores, images, coding, chosen, layer(0).params().objective.sign(), chunk);
 }
 
 std::vector<int> FFNet::predict_goodness(ConstMatRef images, const LabelCoding& coding, const std::vector<int>& chosen) {

@@ -6,6 +6,7 @@
 
 #include "model/ff_labels.h"
 #include "model/ff_layer.h"
+#include "model/ff_readout.h"
 
 namespace mortal {
 
@@ -13,7 +14,7 @@ namespace mortal {
 // or the only one.
 std::vector<int> default_readout_layers(int layers);
 
-class FFNet {
+class FFNet final : public FFStack {
  public:
   // arrays[l] has units_l outputs and units_{l-1} + 1 inputs (units_{-1} = features). Every layer shares
   // `layer` params; the raw input is normalised with `input_norm`.
@@ -26,8 +27,11 @@ class FFNet {
   std::vector<int> default_readout_layers() const { return mortal::default_readout_layers(layers()); }
 
   // (rows, features): write the raw inputs (label overlaid) here, then call normalise_input().
-  MatRef input(int rows);
-  void normalise_input();
+  MatRef input(int rows) override;
+  void normalise_input() override;
+  // Layer l's forward on the input it holds (its goodness), and its normalised activity into layer l + 1.
+  Eigen::Ref<const Vec> forward(int l) override;
+  void pass_on(int l) override;
 
   // Forward through layers [0, upto) without learning, leaving layer `upto` (if any) with its input.
   void propagate(int upto);
@@ -58,7 +62,6 @@ class FFNet {
   std::vector<FFLayer> layers_;
   NormKind input_norm_;
   float norm_eps_;
-  Vec g_sum_;  // scratch of goodness_scores
 };
 
 }  // namespace mortal

@@ -254,12 +254,14 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const FFSupervision& train
   target_columns_ = std::max(1, train.target_layers());
   chosen_ = p.readout_layers.empty() ? default_readout_layers(L) : p.readout_layers;
   std::vector<hw::PipelineStage::Work> stages;
+  layer_rng_.reserve(std::size_t(L));  // the peripheries hold their streams
   for (int k = 0; k < L; ++k) {
     const int units = units_of(k);
     layer_rng_.emplace_back(seed, "insitu.layer", std::uint64_t(k));
-    mean_.push_back(RowVec::Constant(units, lp_.peer_initial));
-    pull_.emplace_back(units);
+    peer_.emplace_back(units, lp_.peer_initial);
     theta_.push_back(lp_.objective.threshold(units));
+    train_io_.emplace_back(chip, k, lp_.objective, theta_.back(), layer_rng_.back());
+    eval_io_.emplace_back(chip, k, lp_.objective, theta_.back(), eval_rng_);
     stages.push_back([this, k](hw::Packet& pk, double t_s) { return train_stage(k, pk, t_s); });
   }
   buf_.resize(std::size_t(L));
@@ -380,51 +382,64 @@ void InSituFF::layer_probabilities(const Mat& images, int classes, std::vector<M
   query(images, classes, nullptr, &probabilities);
 }
 
+// The chip's layers as goodness prediction sees them (model/ff_readout.h): the evaluation's periphery and
+// random stream, each use advancing the chip's clock.
+class InSituFF::Stack final : public FFStack {
+ public:
+  Stack(InSituFF& t, int top) : t_(t), x_(std::size_t(top)) {}
+  MatRef input(int rows) override {
+    x_[0].resize(rows, t_.train_.features() + 1);
+    return x_[0].leftCols(t_.train_.features());
+  }
+  void normalise_input() override {
+    const int F = t_.train_.features();
+    normalise_rows(x_[0].leftCols(F), x_[0].leftCols(F), t_.input_norm_, t_.lp_.norm_eps);
+    x_[0].col(F).setConstant(kBias);
+  }
+  Eigen::Ref<const Vec> forward(int k) override {
+    t_.chip_.advance_ns(t_.forward_layer(k, x_[std::size_t(k)], y_, g_, io(k), t_.chip_.now_s()));
+    return g_;
+  }
+  void pass_on(int k) override { t_.chip_.advance_ns(t_.pass_on(y_, x_[std::size_t(k) + 1], io(k))); }
+  ChipPeriphery& io(int k) { return t_.eval_io_[std::size_t(k)]; }
+
+ private:
+  InSituFF& t_;
+  std::vector<Mat> x_;
+  Mat y_;
+  Vec g_;
+};
+
 // Every label's overlay of every image through the layers: the chosen layers' goodness summed into
 // `scores`, or every layer's sigmoid unit's output into `probabilities` (one read-out per image, or one per
 // image, label and layer).
 void InSituFF::query(const Mat& images, int classes, Mat* scores, std::vector<Mat>* probabilities) {
-  const int n = int(images.rows()), F = int(images.cols());
+  const Eigen::Index n = images.rows();
+  LabelCoding coding = coding_;
+  coding.classes = classes;
   const int top = probabilities ? layers() : *std::max_element(chosen_.begin(), chosen_.end()) + 1;
-  const float sign = lp_.objective.sign();
-  if (scores) scores->resize(n, classes);
+  Stack stack(*this, top);
+  if (scores) {
+    scores->resize(n, classes);
+    goodness_scores(stack, *scores, images, coding, chosen_, lp_.objective.sign());
+  }
   if (probabilities) {
-    probabilities->resize(std::size_t(top));
-    for (Mat& pk : *probabilities) pk.resize(n, classes);
+    probabilities->assign(std::size_t(top), Mat(n, classes));
+    Vec p;
+    overlay_query(stack, images, coding, top, [&](int k, Eigen::Index start, int c, const Eigen::Ref<const Vec>& g) {
+      p.resize(g.size());
+      stack.io(k).probability(p, g);
+      chip_.advance_ns(stack.io(k).take_ns());
+      (*probabilities)[std::size_t(k)].block(start, c, g.size(), 1) = p;
+    });
   }
-  const int chunk = 1000;
-  std::vector<Mat> x(static_cast<std::size_t>(top));
-  Mat y, g, ge, pr;
-  Vec gsum;
-  for (int start = 0; start < n; start += chunk) {
-    const int m = std::min(chunk, n - start);
-    for (int c = 0; c < classes; ++c) {
-      Mat& x0 = x[0];
-      x0.resize(m, F + 1);
-      overlay_label(x0.leftCols(F), images.middleRows(start, m), c, coding_);
-      normalise_rows(x0.leftCols(F), x0.leftCols(F), input_norm_, lp_.norm_eps);
-      x0.col(F).setConstant(kBias);
-      gsum.setZero(m);
-      for (int k = 0; k < top; ++k) {
-        chip_.advance_ns(forward_layer(k, x[std::size_t(k)], y, g, eval_rng_, chip_.now_s()));
-        if (scores && std::find(chosen_.begin(), chosen_.end(), k) != chosen_.end())
-          gsum += (sign * per_unit(k)) * g.col(0);
-        if (probabilities) {
-          chip_.advance_ns(positive_probability(k, g, ge, pr, eval_rng_));
-          (*probabilities)[std::size_t(k)].block(start, c, m, 1) = pr;
-        }
-        if (k + 1 < top) chip_.advance_ns(pass_on(k, y, x[std::size_t(k) + 1], eval_rng_));
-      }
-      if (scores) scores->block(start, c, m, 1) = gsum;
-    }
-    chip_.ledger().add(readout_, probabilities ? double(m) * classes * top : double(m));
-  }
+  chip_.ledger().add(readout_, probabilities ? double(n) * classes * top : double(n));
 }
 
 void InSituFF::save(Checkpoint& c) const {
   for (int k = 0; k < layers(); ++k) {
     c.put_json(fmt::format("trainer.layer{}.rng", k), layer_rng_[std::size_t(k)].state());
-    c.put(fmt::format("trainer.layer{}.peer_mean", k), Mat(mean_[std::size_t(k)]));
+    c.put(fmt::format("trainer.layer{}.peer_mean", k), Mat(peer_[std::size_t(k)].mean));
   }
   rule_->save(c);
   c.put_json("trainer.eval_rng", eval_rng_.state());
@@ -439,8 +454,8 @@ void InSituFF::restore(const Checkpoint& c) {
     c.get(fmt::format("trainer.layer{}.peer_mean", k), m);
     require(m.rows() == 1 && m.cols() == units_of(k), "checkpoint: layer {} peer means are {}x{}, want 1x{}", k,
             m.rows(), m.cols(), units_of(k));
-    mean_[std::size_t(k)] = m.row(0);
-    require(mean_[std::size_t(k)].allFinite(), "checkpoint entry 'trainer.layer{}.peer_mean' holds a value that is not "
+    peer_[std::size_t(k)].mean = m.row(0);
+    require(peer_[std::size_t(k)].mean.allFinite(), "checkpoint entry 'trainer.layer{}.peer_mean' holds a value that is not "
             "finite", k);
   }
   rule_->restore(c);
@@ -451,33 +466,21 @@ void InSituFF::restore(const Checkpoint& c) {
           "checkpoint entry 'trainer.simulated_training_s' is {}, not a time", sim_train_s_);
 }
 
-float InSituFF::per_unit(int k) const {
-  return lp_.objective.kind == GoodnessKind::mean_squares ? 1.0f / float(units_of(k)) : 1.0f;
-}
-
-// Crossbar (analog out), analog ReLU, goodness integrator. x: (rows, inputs with bias); y: (rows, units);
-// g: (rows, 1) sum of squares. Returns the simulated time.
-double InSituFF::forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng& rng, double t_s) {
-  const int rows = int(x.rows());
-  y.resize(rows, units_of(k));
-  g.resize(rows, 1);
-  double ns = chip_.forward_at(k, y, x, t_s, rng, hw::ForwardIO{k == 0, false}).ns;
+// Crossbar (analog out) and the rule's arrays read beside it. x: (rows, inputs with bias); y: (rows, units).
+// Returns the simulated time.
+double InSituFF::forward_array(int k, const Mat& x, Mat& y, hw::FastRng& rng, double t_s) {
+  y.resize(int(x.rows()), units_of(k));
+  const double ns = chip_.forward_at(k, y, x, t_s, rng, hw::ForwardIO{k == 0, false}).ns;
   // Arrays of the rule's read beside the weights (a carry's fine array), at the same time.
-  ns = std::max(ns, rule_->forward_extra(k, y, x, t_s, rng));
-  chip_.relu(k).apply(y, y, rng);
-  chip_.goodness(k).apply(g, y, rng);
-  return ns + chip_.relu(k).time_ns(rows) + chip_.goodness(k).time_ns(rows);
+  return std::max(ns, rule_->forward_extra(k, y, x, t_s, rng));
 }
 
-// The sigmoid unit of layer k sees s (G - theta) / T (per unit for mean goodness) and gives p(positive).
-// g: (rows, 1) the layer's goodness; ge: its scaled copy; p: (rows, 1). Returns the simulated time.
-double InSituFF::positive_probability(int k, const Mat& g, Mat& ge, Mat& p, hw::FastRng& rng) {
-  const FFObjective& obj = lp_.objective;
-  const float sign = obj.sign(), kg = sign * per_unit(k) / obj.temperature;
-  ge = kg * g;
-  p.resize(g.rows(), 1);
-  chip_.sigmoid(k).apply(p, ge, sign * theta_[std::size_t(k)] / obj.temperature, rng);
-  return chip_.sigmoid(k).time_ns(int(g.rows()));
+// forward_array, then the analog ReLU and goodness integrator; g: (rows). Returns the simulated time.
+double InSituFF::forward_layer(int k, const Mat& x, Mat& y, Vec& g, ChipPeriphery& io, double t_s) {
+  const double ns = forward_array(k, x, y, io.rng(), t_s);
+  g.resize(x.rows());
+  io.activate(y, g);
+  return ns + io.take_ns();
 }
 
 void InSituFF::finish_training() { rule_->finish(layer_rng_); }
@@ -496,58 +499,46 @@ float InSituFF::lr_of_step(long long step) const {
 }
 
 // The length normaliser's output, with the bias drive appended: the next layer's input.
-double InSituFF::pass_on(int k, const Mat& y, Mat& next, hw::FastRng& rng) {
+double InSituFF::pass_on(const Mat& y, Mat& next, ChipPeriphery& io) {
   const int rows = int(y.rows()), units = int(y.cols());
   next.resize(rows, units + 1);
-  chip_.normaliser(k).apply(next.leftCols(units), y, rng);
+  io.normalise(next.leftCols(units), y);
   next.col(units).setConstant(kBias);
-  return chip_.normaliser(k).time_ns(rows);
+  return io.take_ns();
 }
 
-// Stage k of the training pipeline: forward, learning signal, pulsed update, activity passed on.
+// Stage k of the training pipeline: forward, the FF step (model/ff_step.h) through the layer's analog
+// periphery, the rule's pulsed update, activity passed on.
 double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   const Mat& x = *pk.x;
-  const int rows = int(x.rows()), b = rows / 2;  // positives first, as many negatives
-  hw::FastRng& rng = layer_rng_[std::size_t(k)];
+  const int rows = int(x.rows());
+  ChipPeriphery& io = train_io_[std::size_t(k)];
   Buffers& w = buf_[std::size_t(k)];
-  double ns = forward_layer(k, x, w.y, w.g, rng, t_s);
+  double ns = forward_array(k, x, w.y, io.rng(), t_s);
 
-  ns += positive_probability(k, w.g, w.ge, w.p, rng);
-  w.s.resize(rows, 1);
   const std::size_t slot = std::size_t(pk.id) % targets_.size();
   require(target_step_[slot] == pk.id, "batch {}: its targets are gone from the ring", pk.id);
   // This layer's column of the batch's targets (the only one when every layer learns towards the same).
   const Eigen::Ref<const Vec> target = targets_[slot].segment(target_columns_ == 1 ? 0 : k * rows, rows);
-  hw::SigmoidUnit::learning_signal(w.s, w.p, target);
-
+  w.g.resize(rows);
+  w.p.resize(rows);
+  w.c.resize(rows);
+  w.d.resize(rows, w.y.cols());
+  // The column pulse trains carry the step's delta: each unit's activity scaled by its row's signal, with
+  // peer normalisation's push on positive rows.
+  const FFStepStats s = ff_step(io, lp_, w.y, w.g, w.p, w.c, w.d, target, 1.0f / float(rows), peer_[std::size_t(k)]);
+  ns += io.take_ns();
   Stats& st = stats_[std::size_t(k)];
-  double loss = 0, gpos = 0, gneg = 0;
-  for (int i = 0; i < rows; ++i) {
-    const double pr = std::clamp(double(w.p(i, 0)), 1e-7, 1 - 1e-7);
-    const double t = target(i);  // 1 or 0 for labelled data: the log of the other term is not added
-    loss -= t == 1 ? std::log(pr) : t == 0 ? std::log(1 - pr) : t * std::log(pr) + (1 - t) * std::log(1 - pr);
-    (i < b ? gpos : gneg) += per_unit(k) * w.g(i, 0);
-  }
-  st.loss += loss / rows;
-  st.gpos += gpos / std::max(b, 1);
-  st.gneg += gneg / std::max(rows - b, 1);
+  st.loss += s.loss;
+  st.gpos += s.goodness_pos;
+  st.gneg += s.goodness_neg;
   ++st.steps;
 
-  // The column pulse trains carry d = 2 scale c y (per unit for the mean), c = (s / T)(target - p):
-  // each unit's activity scaled by its row's signal; peer normalisation adds its push on positive rows.
-  const FFObjective& obj = lp_.objective;
-  const float sign = obj.sign(), scale = 1.0f / float(rows), kd = 2 * scale * per_unit(k) * sign / obj.temperature;
-  w.d = w.y;
-  w.d.array().colwise() *= (kd * w.s.col(0)).array();
-  if (lp_.peer_lambda > 0) {
-    peer_normalise(w.d, mean_[std::size_t(k)], pull_[std::size_t(k)], w.y, target, lp_.peer_lambda,
-                   lp_.peer_momentum, scale);
-  }
-  ns = rule_->step(RuleStep{k, x, w.d, lr_of_step(pk.id), lr_of_step(pk.id + 1LL), t_s, ns, rng});
+  ns = rule_->step(RuleStep{k, x, w.d, lr_of_step(pk.id), lr_of_step(pk.id + 1LL), t_s, ns, io.rng()});
 
   if (k + 1 < layers()) {
     std::shared_ptr<Mat> next = free_batch(k + 1);
-    ns += pass_on(k, w.y, *next, rng);
+    ns += pass_on(w.y, *next, io);
     pk.x = std::move(next);
   } else {
     last_done_ = pk.id;

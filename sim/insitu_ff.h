@@ -24,6 +24,7 @@
 #include "core/checkpoint.h"
 #include "hw/chip.h"
 #include "hw/pipeline.h"
+#include "sim/chip_periphery.h"
 #include "sim/ff_experiment.h"
 #include "sim/perturbation.h"
 #include "sim/resume.h"
@@ -73,7 +74,7 @@ struct InSituParams {
 // chip must have been built with (ChipParams::extra_arrays = extra_arrays(rule)). What it learns from is
 // an FFSupervision (sim/supervision.h): labelled images, or a teacher's probabilities over unlabelled ones;
 // each overlay's target is the probability that it is positive data, and the sigmoid units learn towards
-// it (SigmoidUnit::learning_signal).
+// it (model/ff_step.h, through the chip's periphery: sim/chip_periphery.h).
 class InSituFF {
  public:
   InSituFF(hw::Chip& chip, const FFParams& p, const FFSupervision& train, std::uint64_t seed, int fifo_depth = 2,
@@ -118,14 +119,15 @@ class InSituFF {
     double loss = 0, gpos = 0, gneg = 0;
     long long steps = 0;
   };
+  class Stack;  // the layers as goodness prediction sees them
   struct Buffers {
-    Mat y, g, ge, p, s, d;
+    Mat y, d;
+    Vec g, p, c;
   };
-  float per_unit(int k) const;
-  double forward_layer(int k, const Mat& x, Mat& y, Mat& g, hw::FastRng& rng, double t_s);
-  double positive_probability(int k, const Mat& g, Mat& ge, Mat& p, hw::FastRng& rng);
+  double forward_array(int k, const Mat& x, Mat& y, hw::FastRng& rng, double t_s);
+  double forward_layer(int k, const Mat& x, Mat& y, Vec& g, ChipPeriphery& io, double t_s);
   void query(const Mat& images, int classes, Mat* scores, std::vector<Mat>* probabilities);
-  double pass_on(int k, const Mat& y, Mat& next, hw::FastRng& rng);
+  double pass_on(const Mat& y, Mat& next, ChipPeriphery& io);
   double train_stage(int k, hw::Packet& pk, double t_s);
   float lr_of_step(long long step) const;
   // A batch matrix for packets leaving stage `stage` (0: the source) that no packet in flight holds: the
@@ -145,7 +147,9 @@ class InSituFF {
   hw::Ledger::Handle readout_;
   std::vector<int> chosen_;
   std::vector<hw::FastRng> layer_rng_;
-  std::vector<RowVec> mean_, pull_;
+  std::vector<PeerState> peer_;
+  // Each layer's periphery seen by the training stage (its noise from the layer's stream) and by evaluation.
+  std::vector<ChipPeriphery> train_io_, eval_io_;
   std::vector<float> theta_;
   std::vector<Buffers> buf_;
   std::vector<std::vector<std::shared_ptr<Mat>>> batches_;  // per stage (0: the source): free_batch's pool

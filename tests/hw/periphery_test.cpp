@@ -27,11 +27,6 @@ TEST_CASE("ideal periphery units compute their functions exactly", "[periphery]"
   SigmoidUnit sig("sigmoid", {}, ledger);
   sig.apply(p, g, 2.0f, rng);
   for (int b = 0; b < 5; ++b) CHECK(p(b, 0) == Approx(1 / (1 + std::exp(-(g(b, 0) - 2)))));
-  Mat s(5, 1);
-  SigmoidUnit::learning_signal(s, p, Vec::Ones(5));
-  CHECK(s.isApprox((1.0f - p.array()).matrix()));
-  SigmoidUnit::learning_signal(s, p, Vec::Zero(5));
-  CHECK(s == -p);
 
   PulseGenerator pg("pulses", {}, ledger);
   Mat prob(5, 8);
