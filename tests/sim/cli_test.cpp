@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "test_util.h"
 
@@ -167,17 +169,31 @@ TEST_CASE("a run's recorded configuration, or its whole results file, replays th
   }
 }
 
-TEST_CASE("a bad value in a config file is reported with the file and line", "[cli]") {
-  test::TempDir dir;
-  const std::string path = dir.file("run.toml");
-  std::ofstream(path) << "# a comment\nepochs = 3\nlr = fast\n";
+namespace {
+// A config file `name` holding `text`, parsed by a Fixture: its path, the exit code and what went to stderr.
+struct ConfigParse {
+  std::string path;
+  int code;
+  std::string err;
+};
+ConfigParse parse_config(const test::TempDir& dir, const std::string& name, const std::string& text) {
+  ConfigParse r{dir.file(name), 0, {}};
+  std::ofstream(r.path) << text;
   Fixture f;
   std::stringstream err;
   std::streambuf* old = std::cerr.rdbuf(err.rdbuf());
-  const int code = f.parse({"--config", path});
+  r.code = f.parse({"--config", r.path});
   std::cerr.rdbuf(old);
-  CHECK(code != 0);
-  CHECK_THAT(err.str(), Catch::Contains(path + ":3:") && Catch::Contains("lr"));
+  r.err = err.str();
+  return r;
+}
+}  // namespace
+
+TEST_CASE("a bad value in a config file is reported with the file and line", "[cli]") {
+  test::TempDir dir;
+  const ConfigParse r = parse_config(dir, "run.toml", "# a comment\nepochs = 3\nlr = fast\n");
+  CHECK(r.code != 0);
+  CHECK_THAT(r.err, Catch::Contains(r.path + ":3:") && Catch::Contains("lr"));
 }
 
 TEST_CASE("a config path that is a folder is named in the error", "[cli]") {
@@ -196,4 +212,25 @@ TEST_CASE("a limit above the data is refused, not clamped", "[cli]") {
   CHECK_NOTHROW(require_limit("train-limit", 60000, 60000, "training images"));
   CHECK_THROWS_WITH(require_limit("train-limit", 70000, 60000, "training images"),
                     Catch::Contains("train-limit 70000") && Catch::Contains("60000 training images"));
+}
+
+TEST_CASE("an unknown option in a config file is named with the file, its line and the nearest option", "[cli]") {
+  test::TempDir dir;
+  const ConfigParse slip = parse_config(dir, "run.cfg", "# a recipe\nlr = 0.5\nepoch = 7\n");
+  CHECK(slip.code != 0);
+  CHECK_THAT(slip.err, Catch::Contains(slip.path + ":3: unknown option 'epoch' (did you mean 'epochs'?)"));
+  CHECK_THAT(slip.err, !Catch::Contains("INI was not able"));
+  // Nothing near: the help is where the names are.
+  const ConfigParse far = parse_config(dir, "far.cfg", "lr = 0.5\nnegatives = \"hard\"\n");
+  CHECK_THAT(far.err, Catch::Contains(far.path + ":2: unknown option 'negatives' (--help lists the options)"));
+  // A JSON config: the line of the key.
+  const ConfigParse json = parse_config(dir, "run.json", "{\n  \"lr\": 0.5,\n  \"fats\": true\n}\n");
+  CHECK_THAT(json.err, Catch::Contains(json.path + ":3: unknown option 'fats' (did you mean 'fast'?)"));
+}
+
+TEST_CASE("a section in a config file is refused with its line: options are top-level lines", "[cli]") {
+  test::TempDir dir;
+  const ConfigParse r = parse_config(dir, "run.toml", "lr = 0.5\n[training]\nepochs = 7\n");
+  CHECK(r.code != 0);
+  CHECK_THAT(r.err, Catch::Contains(r.path + ":2: section [training]"));
 }
