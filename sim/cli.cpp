@@ -129,12 +129,19 @@ class TomlOrJsonConfig : public CLI::ConfigTOML {
  public:
   explicit TomlOrJsonConfig(const CLI::App& app) : app_(app) {}
 
+  // Option `name` and option `other` (with `prefix`, only the elements of list option `other` that begin
+  // with it) are one setting: see alias_options.
+  void alias(const CLI::Option* name, const CLI::Option* other, const std::string& prefix) {
+    aliases_.push_back({name, other, prefix});
+  }
+
   std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
     std::vector<CLI::ConfigItem> items = read(input);
     std::vector<CLI::ConfigItem> kept;
     for (CLI::ConfigItem& item : items) {
       // CLI11's own word for an unknown key is "INI was not able to parse KEY": say where and what instead.
       if (!item.parents.empty() || option_named(app_, item.name) == nullptr) throw CLI::ConfigError(unknown(item));
+      if (!keep_under_aliases(item)) continue;
       const CLI::Option* opt = app_.get_option_no_throw("--" + item.name);
       const bool list = opt != nullptr && opt->get_expected_max() > 1;
       bool empty = true;
@@ -155,7 +162,42 @@ class TomlOrJsonConfig : public CLI::ConfigTOML {
   }
 
  private:
+  struct Alias {
+    const CLI::Option* name;
+    const CLI::Option* other;
+    std::string prefix;  // of the elements of `other` that are the setting; empty: all of `other`
+  };
   const CLI::App& app_;
+  std::vector<Alias> aliases_;
+
+  static bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
+
+  // Whether the command line gives `other`'s side of `a`. The config file is read after the command line
+  // and before anything else sets an option, so what an option holds now came from the command line.
+  static bool given_other(const Alias& a) {
+    if (a.other->count() == 0) return false;
+    if (a.prefix.empty()) return true;
+    for (const std::string& r : a.other->results())
+      if (starts_with(r, a.prefix)) return true;
+    return false;
+  }
+
+  // Leaves out of config `item` what the command line gives under another name (a replayed run records both
+  // names of an aliased setting; the command line's one must win over either); false if nothing is left.
+  bool keep_under_aliases(CLI::ConfigItem& item) const {
+    const CLI::Option* opt = option_named(app_, item.name);
+    for (const Alias& a : aliases_) {
+      if (opt == a.name && given_other(a)) return false;
+      if (opt == a.other && a.name->count() > 0) {
+        if (a.prefix.empty()) return false;
+        auto& in = item.inputs;
+        in.erase(std::remove_if(in.begin(), in.end(), [&](const std::string& v) { return starts_with(v, a.prefix); }),
+                 in.end());
+        if (in.empty()) return false;
+      }
+    }
+    return true;
+  }
 
   // "FILE:LINE: unknown option 'epoch' (did you mean 'epochs'?)": the file and line as far as they are known.
   std::string unknown(const CLI::ConfigItem& item) const {
@@ -251,6 +293,16 @@ void add_run_options(CLI::App& app, RunOptions& run, const std::string& default_
       ->group("Run");
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.option_defaults()->always_capture_default();
+}
+
+void alias_options(CLI::App& app, const std::string& name, const std::string& other, const std::string& prefix) {
+  const auto config = std::dynamic_pointer_cast<TomlOrJsonConfig>(app.get_config_formatter());
+  if (config == nullptr) return;  // no config file is read: the command line alone sets the options
+  const CLI::Option* a = app.get_option_no_throw("--" + name);
+  const CLI::Option* b = app.get_option_no_throw("--" + other);
+  require(a != nullptr && b != nullptr && a != b, "alias_options: --{} and --{} are not two options", name, other);
+  require(prefix.empty() || b->get_expected_max() > 1, "alias_options: --{} is not a list", other);
+  config->alias(a, b, prefix);
 }
 
 void add_dry_run_option(CLI::App& app, RunOptions& run) {

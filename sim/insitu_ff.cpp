@@ -94,6 +94,10 @@ void InSituParams::add_options(CLI::App& app) {
   app.add_option("--plot", plot, "In situ: drift plot stem (default: results path without .json + _drift)")
       ->group(output);
   note_insitu_defaults(app);
+  // A replayed in-situ run records analog momentum under both its names, and devices per weight may come
+  // as either option: an override on the command line under one name wins over the record under the other.
+  if (app.get_option_no_throw("--momentum") != nullptr) alias_options(app, "analog-momentum", "momentum");
+  alias_options(app, "weight-copies", "hw", "weight_copies=");
 }
 
 void InSituParams::validate() const {
@@ -586,8 +590,7 @@ void apply_insitu_defaults(const CLI::App& app, FFParams& p, InSituParams& ip, n
   // Analog momentum, by its own name or by --momentum (its name before it had one): both record the value.
   if (app.count("--analog-momentum") > 0) {
     require(app.count("--momentum") == 0 || p.momentum == ip.analog_momentum,
-            "analog-momentum {} and momentum {} name the same setting in situ: give one (a results file replayed "
-            "with --config records both: override both)",
+            "analog-momentum {} and momentum {} name the same setting in situ: give one",
             ip.analog_momentum, p.momentum);
     p.momentum = ip.analog_momentum;
     config["momentum"] = config["analog-momentum"];

@@ -234,3 +234,69 @@ TEST_CASE("a section in a config file is refused with its line: options are top-
   CHECK(r.code != 0);
   CHECK_THAT(r.err, Catch::Contains(r.path + ":2: section [training]"));
 }
+
+namespace {
+// Two options that are one setting (as ff_mnist's --analog-momentum and, in situ, --momentum), and a
+// count that is also an element of a list of overrides (as --weight-copies N and --hw weight_copies=N).
+struct AliasFixture : Fixture {
+  float analog = 0, momentum = 0;
+  int copies = 1;
+  std::vector<std::string> hw;
+  AliasFixture() {
+    app.add_option("--analog-momentum", analog);
+    app.add_option("--momentum", momentum);
+    app.add_option("--weight-copies", copies);
+    list_option(app.add_option("--hw", hw), false);
+    alias_options(app, "analog-momentum", "momentum");
+    alias_options(app, "weight-copies", "hw", "weight_copies=");
+  }
+};
+}  // namespace
+
+TEST_CASE("an override under either name of an aliased setting wins over a replayed record of both", "[cli]") {
+  test::TempDir dir;
+  const std::string path = dir.file("record.json");
+  std::ofstream(path) << R"({"analog-momentum": 0.9, "momentum": 0.9, "lr": 0.5})";
+  AliasFixture by_new;
+  REQUIRE(by_new.parse({"--config", path, "--analog-momentum", "0.5"}) == 0);
+  CHECK(by_new.analog == 0.5f);
+  CHECK(by_new.app.count("--momentum") == 0);  // the record under the other name is left out
+  CHECK(by_new.lr == 0.5f);                    // and nothing else
+  AliasFixture by_old;
+  REQUIRE(by_old.parse({"--config", path, "--momentum", "0.5"}) == 0);
+  CHECK(by_old.momentum == 0.5f);
+  CHECK(by_old.app.count("--analog-momentum") == 0);
+  AliasFixture neither;
+  REQUIRE(neither.parse({"--config", path}) == 0);
+  CHECK(neither.analog == 0.9f);
+  CHECK(neither.momentum == 0.9f);
+}
+
+TEST_CASE("an aliased element of a list and its own option each win over the other from a config file", "[cli]") {
+  test::TempDir dir;
+  std::ofstream(dir.file("copies.toml")) << "weight-copies = 2\nhw = [\"device.dw_min=0.002\"]\n";
+  AliasFixture by_element;
+  REQUIRE(by_element.parse({"--config", dir.file("copies.toml"), "--hw", "weight_copies=3"}) == 0);
+  CHECK(by_element.copies == 1);  // the recorded --weight-copies 2 is left out
+  CHECK(by_element.hw == std::vector<std::string>{"weight_copies=3"});
+  std::ofstream(dir.file("element.toml")) << "hw = [\"weight_copies=2\", \"device.dw_min=0.002\"]\n";
+  AliasFixture by_option;
+  REQUIRE(by_option.parse({"--config", dir.file("element.toml"), "--weight-copies", "3"}) == 0);
+  CHECK(by_option.copies == 3);
+  CHECK(by_option.hw == std::vector<std::string>{"device.dw_min=0.002"});  // the other overrides stay
+  // Another element on the command line leaves the config's weight_copies= alone.
+  AliasFixture other;
+  REQUIRE(other.parse({"--config", dir.file("copies.toml"), "--hw", "device.dw_min=0.001"}) == 0);
+  CHECK(other.copies == 2);
+}
+
+TEST_CASE("two names of one option: the command line's value under either wins over the config file's", "[cli]") {
+  test::TempDir dir;
+  std::ofstream(dir.file("run.toml")) << "optimiser = \"adam\"\n";
+  Fixture f;
+  std::string optimiser = "sgd";
+  f.app.add_option("--optimiser,--optimizer", optimiser);
+  REQUIRE(f.parse({"--config", dir.file("run.toml"), "--optimizer", "sgd"}) == 0);
+  CHECK(optimiser == "sgd");
+  CHECK(options_to_json(f.app).at("optimiser") == "sgd");
+}
