@@ -110,7 +110,7 @@ Evaluation evaluate(const BpMlp& net, const Dataset& d) {
 
 }  // namespace
 
-nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpMlp>* trained) {
+nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpMlp>* trained, RunEta* run) {
   p.validate();
   const LrSchedule schedule = parse_lr_schedule(p.lr_schedule);
   Stopwatch total;
@@ -141,6 +141,7 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpM
   yb.reserve(static_cast<std::size_t>(p.batch));
 
   Progress progress(p.progress_label, p.epochs);
+  progress.follow(run);
   nlohmann::json curve = nlohmann::json::array();
   double train_s = 0;
   for (int epoch = 1; epoch <= p.epochs; ++epoch) {
@@ -170,6 +171,7 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpM
     const Evaluation val = evaluate(net, split.validation);
     const Evaluation tst = evaluate(net, test);
     const double eval_s = eval_clock.seconds();
+    if (run != nullptr) run->finished(p.progress_label, epoch_s + eval_s);
     const double loss = loss_sum / train.size();
     const double batch_err = static_cast<double>(errors) / train.size();
     // Test error per epoch is recorded for the learning curve only; nothing is selected on it: the

@@ -11,6 +11,7 @@
 #include "model/bp_cost.h"
 #include "model/bp_mlp.h"
 #include "sim/cli.h"
+#include "sim/run_eta.h"
 
 namespace CLI {
 class App;
@@ -47,7 +48,10 @@ nlohmann::json to_json(const BpWork& w);
 nlohmann::json to_json(const BpCost& c);
 
 // Trains and evaluates; returns the metrics section of the results file. Progress goes to stderr.
-// `trained`, if given, receives the network (e.g. to program it onto a chip).
-nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpMlp>* trained = nullptr);
+// `trained`, if given, receives the network (e.g. to program it onto a chip). With `run`, the epochs are the
+// phase named p.progress_label of a longer run (an in-situ run's rival), timed there, and the progress
+// line's ETA is the run's.
+nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpMlp>* trained = nullptr,
+                      RunEta* run = nullptr);
 
 }  // namespace mortal

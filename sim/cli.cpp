@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -11,6 +12,7 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <vector>
 
 #include "core/error.h"
 
@@ -40,6 +42,86 @@ std::string empty_element(const CLI::Option* opt, const std::string& value) {
 // A JSON value as the text one command-line argument would carry.
 std::string as_argument(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
+// The config file named on the command line, if any.
+std::string config_path(const CLI::App& app) {
+  const CLI::Option* opt = app.get_config_ptr();
+  if (opt == nullptr || opt->count() == 0 || opt->results().empty()) return {};
+  return opt->results().back();
+}
+
+// The first line of `path` (1-based) that `matches`, or 0.
+template <typename Match>
+int first_line(const std::string& path, const Match& matches) {
+  std::ifstream in(path);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++n;
+    if (matches(line)) return n;
+  }
+  return 0;
+}
+
+// The line of `path` that sets option `name` (1-based), or 0.
+int line_of(const std::string& path, const std::string& name) {
+  const int line = first_line(path, [&name](const std::string& text) {
+    const std::size_t a = text.find_first_not_of(" \t");
+    if (a == std::string::npos || text.compare(a, name.size(), name) != 0) return false;
+    const std::size_t b = text.find_first_not_of(" \t", a + name.size());
+    return (b != std::string::npos && (text[b] == '=' || text[b] == ':')) || text[b == std::string::npos ? a : b] == '"';
+  });
+  if (line > 0) return line;
+  // A JSON file: the key in quotes.
+  return first_line(path, [&name](const std::string& text) { return text.find("\"" + name + "\"") != std::string::npos; });
+}
+
+// The line of `path` that opens TOML section `name` (1-based), or 0.
+int line_of_section(const std::string& path, const std::string& name) {
+  return first_line(path, [&name](const std::string& text) {
+    const std::size_t a = text.find_first_not_of(" \t");
+    return a != std::string::npos && text.compare(a, name.size() + 2, "[" + name + "]") == 0;
+  });
+}
+
+// The number of single-character insertions, deletions and substitutions that turn `a` into `b`.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The option of `app` a config file's key names, as CLI11 looks it up, or null.
+const CLI::Option* option_named(const CLI::App& app, const std::string& name) {
+  const CLI::Option* opt = app.get_option_no_throw("--" + name);
+  if (opt == nullptr && name.size() == 1) opt = app.get_option_no_throw("-" + name);
+  return opt != nullptr ? opt : app.get_option_no_throw(name);
+}
+
+// The option name of `app` nearest to `name`, if one is near enough to be a slip ("epoch" for "epochs",
+// "weight_cost" for "weight-cost"): at most two letters differ, or a third of a longer name's.
+std::string nearest_option(const CLI::App& app, const std::string& name) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, name.size() / 3) + 1;
+  for (const CLI::Option* opt : app.get_options())
+    for (const std::string& candidate : opt->get_lnames()) {
+      if (candidate == "help") continue;
+      const std::size_t d = edit_distance(name, candidate);
+      if (d < best_d) {
+        best = candidate;
+        best_d = d;
+      }
+    }
+  return best;
+}
+
 // Config files in TOML/INI (CLI11's reader), or JSON: a flat object of options, or a results file, whose
 // "config" record replays the run. Of a results file, the options that only say how that run was invoked
 // (resume, stop after an epoch) are left out: replaying it starts the experiment anew.
@@ -47,10 +129,19 @@ class TomlOrJsonConfig : public CLI::ConfigTOML {
  public:
   explicit TomlOrJsonConfig(const CLI::App& app) : app_(app) {}
 
+  // Option `name` and option `other` (with `prefix`, only the elements of list option `other` that begin
+  // with it) are one setting: see alias_options.
+  void alias(const CLI::Option* name, const CLI::Option* other, const std::string& prefix) {
+    aliases_.push_back({name, other, prefix});
+  }
+
   std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
     std::vector<CLI::ConfigItem> items = read(input);
     std::vector<CLI::ConfigItem> kept;
     for (CLI::ConfigItem& item : items) {
+      // CLI11's own word for an unknown key is "INI was not able to parse KEY": say where and what instead.
+      if (!item.parents.empty() || option_named(app_, item.name) == nullptr) throw CLI::ConfigError(unknown(item));
+      if (!keep_under_aliases(item)) continue;
       const CLI::Option* opt = app_.get_option_no_throw("--" + item.name);
       const bool list = opt != nullptr && opt->get_expected_max() > 1;
       bool empty = true;
@@ -71,7 +162,59 @@ class TomlOrJsonConfig : public CLI::ConfigTOML {
   }
 
  private:
+  struct Alias {
+    const CLI::Option* name;
+    const CLI::Option* other;
+    std::string prefix;  // of the elements of `other` that are the setting; empty: all of `other`
+  };
   const CLI::App& app_;
+  std::vector<Alias> aliases_;
+
+  static bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
+
+  // Whether the command line gives `other`'s side of `a`. The config file is read after the command line
+  // and before anything else sets an option, so what an option holds now came from the command line.
+  static bool given_other(const Alias& a) {
+    if (a.other->count() == 0) return false;
+    if (a.prefix.empty()) return true;
+    for (const std::string& r : a.other->results())
+      if (starts_with(r, a.prefix)) return true;
+    return false;
+  }
+
+  // Leaves out of config `item` what the command line gives under another name (a replayed run records both
+  // names of an aliased setting; the command line's one must win over either); false if nothing is left.
+  bool keep_under_aliases(CLI::ConfigItem& item) const {
+    const CLI::Option* opt = option_named(app_, item.name);
+    for (const Alias& a : aliases_) {
+      if (opt == a.name && given_other(a)) return false;
+      if (opt == a.other && a.name->count() > 0) {
+        if (a.prefix.empty()) return false;
+        auto& in = item.inputs;
+        in.erase(std::remove_if(in.begin(), in.end(), [&](const std::string& v) { return starts_with(v, a.prefix); }),
+                 in.end());
+        if (in.empty()) return false;
+      }
+    }
+    return true;
+  }
+
+  // "FILE:LINE: unknown option 'epoch' (did you mean 'epochs'?)": the file and line as far as they are known.
+  std::string unknown(const CLI::ConfigItem& item) const {
+    const std::string path = config_path(app_);
+    // A TOML section: CLI11 opens one with an item "++" and closes it with "--". A dotted key is a name in
+    // a section too.
+    const bool section = item.name == "++" || item.name == "--";
+    const std::string name = section ? fmt::format("{}", fmt::join(item.parents, ".")) : item.fullname();
+    const int line = path.empty() ? 0 : section ? line_of_section(path, name) : line_of(path, name);
+    const std::string place = path.empty() ? "" : line > 0 ? fmt::format("{}:{}: ", path, line) : path + ": ";
+    if (section)
+      return fmt::format("{}section [{}]: options are `name = value` lines outside any section", place, name);
+    const std::string near = nearest_option(app_, name);
+    return fmt::format("{}unknown option '{}'{}", place, name,
+                       near.empty() ? std::string(" (--help lists the options)")
+                                    : fmt::format(" (did you mean '{}'?)", near));
+  }
 
   std::vector<CLI::ConfigItem> read(std::istream& input) const {
     std::string text((std::istreambuf_iterator<char>(input)), std::istreambuf_iterator<char>());
@@ -112,36 +255,6 @@ class TomlOrJsonConfig : public CLI::ConfigTOML {
   }
 };
 
-// The config file named on the command line, if any.
-std::string config_path(const CLI::App& app) {
-  const CLI::Option* opt = app.get_config_ptr();
-  if (opt == nullptr || opt->count() == 0 || opt->results().empty()) return {};
-  return opt->results().back();
-}
-
-// The line of `path` that sets option `name` (1-based), or 0.
-int line_of(const std::string& path, const std::string& name) {
-  std::ifstream in(path);
-  int n = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++n;
-    const std::size_t a = line.find_first_not_of(" \t");
-    if (a == std::string::npos || line.compare(a, name.size(), name) != 0) continue;
-    const std::size_t b = line.find_first_not_of(" \t", a + name.size());
-    if (b != std::string::npos && (line[b] == '=' || line[b] == ':')) return n;
-    if (line[b == std::string::npos ? a : b] == '"') return n;
-  }
-  // A JSON file: the key in quotes.
-  in.clear();
-  in.seekg(0);
-  n = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++n;
-    if (line.find("\"" + name + "\"") != std::string::npos) return n;
-  }
-  return 0;
-}
-
 // "FILE:LINE: " for an error about option --name that came from the config file, or "FILE: ".
 std::string config_place(const CLI::App& app, const std::string& message) {
   const std::string path = config_path(app);
@@ -180,6 +293,16 @@ void add_run_options(CLI::App& app, RunOptions& run, const std::string& default_
       ->group("Run");
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.option_defaults()->always_capture_default();
+}
+
+void alias_options(CLI::App& app, const std::string& name, const std::string& other, const std::string& prefix) {
+  const auto config = std::dynamic_pointer_cast<TomlOrJsonConfig>(app.get_config_formatter());
+  if (config == nullptr) return;  // no config file is read: the command line alone sets the options
+  const CLI::Option* a = app.get_option_no_throw("--" + name);
+  const CLI::Option* b = app.get_option_no_throw("--" + other);
+  require(a != nullptr && b != nullptr && a != b, "alias_options: --{} and --{} are not two options", name, other);
+  require(prefix.empty() || b->get_expected_max() > 1, "alias_options: --{} is not a list", other);
+  config->alias(a, b, prefix);
 }
 
 void add_dry_run_option(CLI::App& app, RunOptions& run) {
@@ -235,9 +358,12 @@ bool parse_command_line(CLI::App& app, int argc, char** argv, int& exit_code) {
     exit_code = app.exit(e);
     return false;
   } catch (const CLI::ParseError& e) {
-    // An error from the config file names the file and, where it can be found, the line.
-    const std::string place = config_place(app, e.what());
-    if (place.empty()) {
+    // An error from the config file names the file and, where it can be found, the line (unless the
+    // message begins with them already).
+    const std::string path = config_path(app), message = e.what();
+    const bool placed = !path.empty() && message.rfind(path + ":", 0) == 0;
+    const std::string place = placed ? std::string() : config_place(app, message);
+    if (!placed && place.empty()) {
       exit_code = app.exit(e);
     } else {
       std::cerr << app.get_name() << ": error: " << place << e.what() << "\n";

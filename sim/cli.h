@@ -22,6 +22,16 @@ struct RunOptions {
 // Adds the shared options to `app`; `default_out` is the results path when --out is not given.
 void add_run_options(CLI::App& app, RunOptions& run, const std::string& default_out);
 
+// Declares --name and --other two names of one setting, as separate options (an option renamed whose old
+// name still means something else in another kind of run: ff_mnist's --momentum is analog momentum in situ,
+// SGD momentum in a digital run): a value given on the command line under either wins over the config
+// file's value under the other, as it wins over the config file's under its own (a replayed run records
+// both). With `prefix`, the setting is the elements of list option --other that begin with it
+// (--weight-copies N and --hw weight_copies=N). Two names of one option ("--optimiser,--optimizer") need
+// nothing of this: the command line's value wins under either. Of an app without add_run_options (no config
+// file read), nothing.
+void alias_options(CLI::App& app, const std::string& name, const std::string& other, const std::string& prefix = "");
+
 // Adds --dry-run: the scenario prints its resolved configuration (print_resolved_config) and exits 0,
 // without reading data or training. Only a scenario that honours it adds it.
 void add_dry_run_option(CLI::App& app, RunOptions& run);

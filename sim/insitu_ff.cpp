@@ -23,6 +23,7 @@
 #include "sim/plot.h"
 #include "sim/progress.h"
 #include "sim/results.h"
+#include "sim/run_eta.h"
 
 namespace mortal {
 
@@ -93,6 +94,10 @@ void InSituParams::add_options(CLI::App& app) {
   app.add_option("--plot", plot, "In situ: drift plot stem (default: results path without .json + _drift)")
       ->group(output);
   note_insitu_defaults(app);
+  // A replayed in-situ run records analog momentum under both its names, and devices per weight may come
+  // as either option: an override on the command line under one name wins over the record under the other.
+  if (app.get_option_no_throw("--momentum") != nullptr) alias_options(app, "analog-momentum", "momentum");
+  alias_options(app, "weight-copies", "hw", "weight_copies=");
 }
 
 void InSituParams::validate() const {
@@ -576,8 +581,7 @@ void apply_insitu_defaults(const CLI::App& app, FFParams& p, InSituParams& ip, n
   // Analog momentum, by its own name or by --momentum (its name before it had one): both record the value.
   if (app.count("--analog-momentum") > 0) {
     require(app.count("--momentum") == 0 || p.momentum == ip.analog_momentum,
-            "analog-momentum {} and momentum {} name the same setting in situ: give one (a results file replayed "
-            "with --config records both: override both)",
+            "analog-momentum {} and momentum {} name the same setting in situ: give one",
             ip.analog_momentum, p.momentum);
     p.momentum = ip.analog_momentum;
     config["momentum"] = config["analog-momentum"];
@@ -652,10 +656,28 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   const std::string& ckpt_path = ck.path;
   require(!ckpt_path.empty(), "an in-situ run needs a checkpoint path");
 
+  // The run's phases in order, so that every progress line's ETA is to the end of the run.
+  const int n = data.train.size();
+  const EpochPlan plan{p.epochs, (n + p.batch - 1) / p.batch, p.eval_every, "FF epoch"};
+  const bool with_rival = ip.rival == "bp";
+  const std::string rival_label = "rival BP epoch";
+  RunEta eta;
+  if (with_rival) eta.add(rival_label, ip.rival_epochs);
+  add_epoch_phases(eta, plan);
+  // After training everything is evaluations, estimated from the learning curve's test evaluations: the
+  // final one reads the test set and the training-evaluation set; the rival reads the test set in one pass
+  // per image where FF's goodness read-out makes one per label; each drift time reads it plain and
+  // compensated (a chip whose drift cannot be compensated takes half that). The digital rival's own
+  // evaluations and the drift calibration are not counted.
+  const double rival_eval = with_rival ? 1.0 / data.train.num_classes : 0;
+  eta.add("final evaluation", 1, kTestEvaluation, 1 + double(train_eval.size()) / test.size());
+  if (with_rival) eta.add("rival on the chip", 1, kTestEvaluation, rival_eval);
+  eta.add("drift", int(ip.drift_times.size()), kTestEvaluation, 2 * (1 + rival_eval));
+
   // The rival first: its ranges size the rival chip, which must exist before the kernel starts.
   std::unique_ptr<BpMlp> bp_net;
   nlohmann::json rival;
-  if (ip.rival == "bp") {
+  if (with_rival) {
     BpParams bp;
     bp.data_dir = p.data_dir;
     bp.layers = p.layers;
@@ -664,10 +686,10 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     bp.validation = 0;
     bp.train_limit = p.train_limit;
     bp.test_limit = p.test_limit;
-    bp.progress_label = "rival BP epoch";
-    fmt::print(stderr, "rival: BP trained digitally first ({} epochs, its lines say 'rival BP epoch'), then FF in situ\n",
-               bp.epochs);
-    const nlohmann::json m = run_bp(bp, seed, &bp_net);
+    bp.progress_label = rival_label;
+    fmt::print(stderr, "rival: BP trained digitally first ({} epochs, its lines say '{}'), then FF in situ\n",
+               bp.epochs, rival_label);
+    const nlohmann::json m = run_bp(bp, seed, &bp_net, &eta);
     rival = {{"kind", "BP trained digitally, programmed by program-and-verify"},
              {"epochs", bp.epochs},
              {"digital_test_error", m["test_error"]},
@@ -691,8 +713,6 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   const LabelSupervision labelled(data.train);
   InSituFF t(chip, p, labelled, seed, ip.fifo_depth, rule);
 
-  const int n = data.train.size();
-  const EpochPlan plan{p.epochs, (n + p.batch - 1) / p.batch, p.eval_every};
   EpochState state;
   hw::Ledger curve_energy(energy);  // of the learning curve's evaluations, kept out of training's
   double prior_train_wall = 0;
@@ -739,7 +759,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     t.save(c);
     c.save(ckpt_path);
     return !(ck.stop_after > 0 && at.epoch == ck.stop_after);
-  });
+  }, &eta);
   if (trace) trace->close();
   if (!finished) {
     fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", state.epoch, ckpt_path);
@@ -759,6 +779,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   const double test_error = t.error(test);
   const double train_error = t.error(train_eval);
   const double final_eval_s = final_clock.seconds();
+  eta.finished("final evaluation", final_eval_s);
   fmt::print(stderr, "final test error {:.2f}% | train {:.2f}%\n", 100 * test_error, 100 * train_error);
 
   // The rival, programmed now onto its chip.
@@ -766,7 +787,9 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   if (rival_chip) {
     bp_chip = std::make_unique<RivalOnChip>(*rival_chip, seed);
     bp_chip->program(*bp_net);
+    Stopwatch rival_clock;
     rival["on_chip_test_error"] = bp_chip->error(test);
+    eta.finished("rival on the chip", rival_clock.seconds());
     fmt::print(stderr, "rival BP on the chip: test error {:.2f}% (digital {:.2f}%)\n",
                100 * rival["on_chip_test_error"].get<double>(), 100 * rival["digital_test_error"].get<double>());
   }
@@ -788,7 +811,10 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   Series ff_plain{"FF in situ", {}, {}}, ff_comp{"FF in situ, drift compensated", {}, {}};
   Series bp_plain{"BP programmed", {}, {}}, bp_comp{"BP programmed, drift compensated", {}, {}};
   std::vector<std::string> tics;
+  Progress drift_progress("drift", int(ip.drift_times.size()));
+  drift_progress.follow(&eta);
   for (double dt : ip.drift_times) {
+    Stopwatch time_clock;
     chip.idle(std::max(0.0, t_end + dt - chip.now_s()));
     nlohmann::json row = {{"time_s", dt}, {"label", duration_label(dt)}};
     const auto percent = [&](const char* key) {
@@ -819,12 +845,17 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
       }
     }
     tics.push_back(row["label"]);
-    fmt::print(stderr, "after {:>9}: FF {} (compensated {}){}\n", row["label"].get<std::string>(),
-               percent("test_error"), percent("test_error_compensated"),
-               bp_chip ? fmt::format(" | BP {} (compensated {})", percent("rival_test_error"),
-                                     percent("rival_test_error_compensated"))
-                       : "");
     drift.push_back(row);
+    eta.finished("drift", time_clock.seconds());
+    // Each time's errors stay on the screen: the line is ended, not updated by the next.
+    drift_progress.report(int(drift.size()), fmt::format("after {:>9}: FF {} (compensated {}){}",
+                                                         row["label"].get<std::string>(), percent("test_error"),
+                                                         percent("test_error_compensated"),
+                                                         bp_chip ? fmt::format(" | BP {} (compensated {})",
+                                                                               percent("rival_test_error"),
+                                                                               percent("rival_test_error_compensated"))
+                                                                 : ""));
+    drift_progress.finish();
   }
   std::string plot_png_path, plot_error;
   if (!ip.drift_times.empty()) {

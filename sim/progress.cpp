@@ -21,10 +21,13 @@ std::string Progress::format_duration(double seconds) {
 }
 
 void Progress::report(int done, const std::string& metrics) {
-  const double elapsed = clock_.seconds();
-  const double eta = done > first_ ? elapsed * (total_ - done) / (done - first_) : NAN;
-  const std::string line = fmt::format("{} {}/{} | {} | {} elapsed, ETA {}", label_, done, total_, metrics,
-                                       format_duration(elapsed), format_duration(eta));
+  const double loop_s = clock_.seconds();
+  const double elapsed = run_ != nullptr ? run_->elapsed_s() : loop_s;
+  const std::string eta = run_ != nullptr ? run_->text()
+                          : done > first_ ? format_duration(loop_s * (total_ - done) / (done - first_))
+                                          : format_duration(NAN);
+  const std::string line =
+      fmt::format("{} {}/{} | {} | {} elapsed, ETA {}", label_, done, total_, metrics, format_duration(elapsed), eta);
   if (tty_) {
     fmt::print(stream_, "\r\033[K{}", line);
     open_line_ = true;

@@ -1,10 +1,12 @@
 #pragma once
 // Progress of a long loop: step, loss, accuracy, elapsed time and ETA. On a terminal one line that
-// updates in place; otherwise (a log file, CI) one plain line per report.
+// updates in place; otherwise (a log file, CI) one plain line per report. A loop that is one phase of a
+// longer run (sim/run_eta.h) prints the run's elapsed time and its ETA to the end of the run.
 #include <cstdio>
 #include <string>
 
 #include "sim/results.h"
+#include "sim/run_eta.h"
 
 namespace mortal {
 
@@ -17,6 +19,9 @@ class Progress {
   // The loop continues a run that had already finished `done` (a resumed checkpoint): the ETA comes
   // from what this process has done since, not from work it never timed.
   void resume_at(int done) { first_ = done; }
+  // The loop is a phase of `run`, which its caller keeps timed: the line shows the run's elapsed time and
+  // ETA instead of the loop's.
+  void follow(const RunEta* run) { run_ = run; }
   // Reports that `done` of `total` are finished; `metrics` is free text ("loss 0.31 | acc 91.2%").
   void report(int done, const std::string& metrics);
   void finish();  // ends the updating line, if any
@@ -30,6 +35,7 @@ class Progress {
   bool tty_;
   bool open_line_ = false;
   int first_ = 0;
+  const RunEta* run_ = nullptr;
   Stopwatch clock_;
 };
 

@@ -1,9 +1,11 @@
 #!/bin/bash
 # One name per concept across the binaries, the earlier spellings kept as aliases: both spellings resolve
 # to the same configuration in a dry run (bp_mnist's --optimizer/--weight-decay, ff_mnist's --momentum in
-# situ for --analog-momentum; --weight-copies and --hw weight_copies=N each accepted, not both); every
-# binary with --dry-run prints JSON without reading data and still refuses an impossible value; and the
-# help groups the options and names both defaults of an option whose in-situ default differs.
+# situ for --analog-momentum; --weight-copies and --hw weight_copies=N each accepted, not both), and an
+# override under either name wins over a replayed record under the other; an unknown option in a config
+# file is named with its file, line and the nearest option; every binary with --dry-run prints JSON
+# without reading data and still refuses an impossible value; and the help groups the options and names
+# both defaults of an option whose in-situ default differs.
 # usage: options_test.sh BIN_DIR
 set -euo pipefail
 bin=$1
@@ -35,12 +37,32 @@ if "$bin/ff_mnist" --dry-run --device reram --weight-copies 2 --hw weight_copies
   exit 1
 fi
 grep -q "weight-copies" "$dir/both.out"
+# A replayed run records analog momentum under both names: an override under either wins over the record.
+"$bin/ff_mnist" --dry-run --device ecram --analog-momentum 0.9 > "$dir/record.json"
+grep -q '"momentum": 0.9' "$dir/record.json"
+same replay ff_mnist "--config $dir/record.json --momentum 0.5" "--config $dir/record.json --analog-momentum 0.5"
+grep -q '"analog-momentum": 0.5' "$dir/replay.a"
+grep -q '"momentum": 0.5' "$dir/replay.a"
+# So does devices per weight, by its option or by its hardware path.
+"$bin/ff_mnist" --dry-run --device reram --weight-copies 2 > "$dir/copies.json"
+"$bin/ff_mnist" --dry-run --config "$dir/copies.json" --hw weight_copies=3 > "$dir/copies3.json"
+grep -q '"weight_copies=3"' "$dir/copies3.json"
+grep -q '"weight-copies": 1' "$dir/copies3.json"
 # Digital: analog momentum and devices per weight are chip settings, refused without a chip.
 if "$bin/ff_mnist" --dry-run --analog-momentum 0.9 > "$dir/digital.out" 2>&1; then
   echo "--analog-momentum was accepted by a digital run" >&2
   exit 1
 fi
 grep -q "analog-momentum" "$dir/digital.out"
+
+# An unknown option in a config file is named with the file, its line and the nearest option.
+printf 'device = "ecram"\nanalog-momentum = 0.9\nmomentum-gian = 256\n' > "$dir/typo.cfg"
+if "$bin/ff_mnist" --dry-run --config "$dir/typo.cfg" > "$dir/typo.out" 2>&1; then
+  echo "a config file with an unknown option was accepted" >&2
+  exit 1
+fi
+grep -qF "$dir/typo.cfg:3: unknown option 'momentum-gian' (did you mean 'momentum-gain'?)" "$dir/typo.out" ||
+  { cat "$dir/typo.out" >&2; exit 1; }
 
 # Every binary with --dry-run prints its configuration as JSON without reading data, and still refuses an
 # impossible value.

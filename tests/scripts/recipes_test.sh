@@ -2,7 +2,7 @@
 # Every recipe in recipes/ loads and validates: a dry run of the binary it names (its "# binary:" line,
 # else ff_mnist) prints the resolved configuration as JSON and exits 0 without reading MNIST (the data
 # folder given does not exist), and replaying that configuration resolves to the same. An unknown option
-# added to a recipe fails its dry run, naming the option.
+# added to a recipe fails its dry run, naming the option, its line and the nearest option.
 # usage: recipes_test.sh BIN_DIR RECIPES_DIR
 set -euo pipefail
 bin=$1
@@ -36,12 +36,14 @@ PY
 done
 [[ $count -ge 10 ]] || { echo "only $count recipes in $recipes" >&2; exit 1; }
 
-# An unknown option is refused by name, with the recipe's file and line.
+# An unknown option is refused by name, with the recipe's file and line and the option it was meant to be.
 cp "$recipes/ecram_best.cfg" "$dir/rotten.cfg"
 echo "momentum-gian = 256" >> "$dir/rotten.cfg"
 if "$bin/ff_mnist" --config "$dir/rotten.cfg" --dry-run > "$dir/rotten.out" 2>&1; then
   echo "a recipe with an unknown option passed its dry run" >&2
   exit 1
 fi
-grep -q "rotten.cfg:.*momentum-gian" "$dir/rotten.out" || { cat "$dir/rotten.out" >&2; exit 1; }
+line=$(wc -l < "$dir/rotten.cfg")
+grep -qF "rotten.cfg:$line: unknown option 'momentum-gian' (did you mean 'momentum-gain'?)" "$dir/rotten.out" ||
+  { cat "$dir/rotten.out" >&2; exit 1; }
 echo "$count recipes dry-run"

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "test_util.h"
 
@@ -167,17 +169,31 @@ TEST_CASE("a run's recorded configuration, or its whole results file, replays th
   }
 }
 
-TEST_CASE("a bad value in a config file is reported with the file and line", "[cli]") {
-  test::TempDir dir;
-  const std::string path = dir.file("run.toml");
-  std::ofstream(path) << "# a comment\nepochs = 3\nlr = fast\n";
+namespace {
+// A config file `name` holding `text`, parsed by a Fixture: its path, the exit code and what went to stderr.
+struct ConfigParse {
+  std::string path;
+  int code;
+  std::string err;
+};
+ConfigParse parse_config(const test::TempDir& dir, const std::string& name, const std::string& text) {
+  ConfigParse r{dir.file(name), 0, {}};
+  std::ofstream(r.path) << text;
   Fixture f;
   std::stringstream err;
   std::streambuf* old = std::cerr.rdbuf(err.rdbuf());
-  const int code = f.parse({"--config", path});
+  r.code = f.parse({"--config", r.path});
   std::cerr.rdbuf(old);
-  CHECK(code != 0);
-  CHECK_THAT(err.str(), Catch::Contains(path + ":3:") && Catch::Contains("lr"));
+  r.err = err.str();
+  return r;
+}
+}  // namespace
+
+TEST_CASE("a bad value in a config file is reported with the file and line", "[cli]") {
+  test::TempDir dir;
+  const ConfigParse r = parse_config(dir, "run.toml", "# a comment\nepochs = 3\nlr = fast\n");
+  CHECK(r.code != 0);
+  CHECK_THAT(r.err, Catch::Contains(r.path + ":3:") && Catch::Contains("lr"));
 }
 
 TEST_CASE("a config path that is a folder is named in the error", "[cli]") {
@@ -196,4 +212,91 @@ TEST_CASE("a limit above the data is refused, not clamped", "[cli]") {
   CHECK_NOTHROW(require_limit("train-limit", 60000, 60000, "training images"));
   CHECK_THROWS_WITH(require_limit("train-limit", 70000, 60000, "training images"),
                     Catch::Contains("train-limit 70000") && Catch::Contains("60000 training images"));
+}
+
+TEST_CASE("an unknown option in a config file is named with the file, its line and the nearest option", "[cli]") {
+  test::TempDir dir;
+  const ConfigParse slip = parse_config(dir, "run.cfg", "# a recipe\nlr = 0.5\nepoch = 7\n");
+  CHECK(slip.code != 0);
+  CHECK_THAT(slip.err, Catch::Contains(slip.path + ":3: unknown option 'epoch' (did you mean 'epochs'?)"));
+  CHECK_THAT(slip.err, !Catch::Contains("INI was not able"));
+  // Nothing near: the help is where the names are.
+  const ConfigParse far = parse_config(dir, "far.cfg", "lr = 0.5\nnegatives = \"hard\"\n");
+  CHECK_THAT(far.err, Catch::Contains(far.path + ":2: unknown option 'negatives' (--help lists the options)"));
+  // A JSON config: the line of the key.
+  const ConfigParse json = parse_config(dir, "run.json", "{\n  \"lr\": 0.5,\n  \"fats\": true\n}\n");
+  CHECK_THAT(json.err, Catch::Contains(json.path + ":3: unknown option 'fats' (did you mean 'fast'?)"));
+}
+
+TEST_CASE("a section in a config file is refused with its line: options are top-level lines", "[cli]") {
+  test::TempDir dir;
+  const ConfigParse r = parse_config(dir, "run.toml", "lr = 0.5\n[training]\nepochs = 7\n");
+  CHECK(r.code != 0);
+  CHECK_THAT(r.err, Catch::Contains(r.path + ":2: section [training]"));
+}
+
+namespace {
+// Two options that are one setting (as ff_mnist's --analog-momentum and, in situ, --momentum), and a
+// count that is also an element of a list of overrides (as --weight-copies N and --hw weight_copies=N).
+struct AliasFixture : Fixture {
+  float analog = 0, momentum = 0;
+  int copies = 1;
+  std::vector<std::string> hw;
+  AliasFixture() {
+    app.add_option("--analog-momentum", analog);
+    app.add_option("--momentum", momentum);
+    app.add_option("--weight-copies", copies);
+    list_option(app.add_option("--hw", hw), false);
+    alias_options(app, "analog-momentum", "momentum");
+    alias_options(app, "weight-copies", "hw", "weight_copies=");
+  }
+};
+}  // namespace
+
+TEST_CASE("an override under either name of an aliased setting wins over a replayed record of both", "[cli]") {
+  test::TempDir dir;
+  const std::string path = dir.file("record.json");
+  std::ofstream(path) << R"({"analog-momentum": 0.9, "momentum": 0.9, "lr": 0.5})";
+  AliasFixture by_new;
+  REQUIRE(by_new.parse({"--config", path, "--analog-momentum", "0.5"}) == 0);
+  CHECK(by_new.analog == 0.5f);
+  CHECK(by_new.app.count("--momentum") == 0);  // the record under the other name is left out
+  CHECK(by_new.lr == 0.5f);                    // and nothing else
+  AliasFixture by_old;
+  REQUIRE(by_old.parse({"--config", path, "--momentum", "0.5"}) == 0);
+  CHECK(by_old.momentum == 0.5f);
+  CHECK(by_old.app.count("--analog-momentum") == 0);
+  AliasFixture neither;
+  REQUIRE(neither.parse({"--config", path}) == 0);
+  CHECK(neither.analog == 0.9f);
+  CHECK(neither.momentum == 0.9f);
+}
+
+TEST_CASE("an aliased element of a list and its own option each win over the other from a config file", "[cli]") {
+  test::TempDir dir;
+  std::ofstream(dir.file("copies.toml")) << "weight-copies = 2\nhw = [\"device.dw_min=0.002\"]\n";
+  AliasFixture by_element;
+  REQUIRE(by_element.parse({"--config", dir.file("copies.toml"), "--hw", "weight_copies=3"}) == 0);
+  CHECK(by_element.copies == 1);  // the recorded --weight-copies 2 is left out
+  CHECK(by_element.hw == std::vector<std::string>{"weight_copies=3"});
+  std::ofstream(dir.file("element.toml")) << "hw = [\"weight_copies=2\", \"device.dw_min=0.002\"]\n";
+  AliasFixture by_option;
+  REQUIRE(by_option.parse({"--config", dir.file("element.toml"), "--weight-copies", "3"}) == 0);
+  CHECK(by_option.copies == 3);
+  CHECK(by_option.hw == std::vector<std::string>{"device.dw_min=0.002"});  // the other overrides stay
+  // Another element on the command line leaves the config's weight_copies= alone.
+  AliasFixture other;
+  REQUIRE(other.parse({"--config", dir.file("copies.toml"), "--hw", "device.dw_min=0.001"}) == 0);
+  CHECK(other.copies == 2);
+}
+
+TEST_CASE("two names of one option: the command line's value under either wins over the config file's", "[cli]") {
+  test::TempDir dir;
+  std::ofstream(dir.file("run.toml")) << "optimiser = \"adam\"\n";
+  Fixture f;
+  std::string optimiser = "sgd";
+  f.app.add_option("--optimiser,--optimizer", optimiser);
+  REQUIRE(f.parse({"--config", dir.file("run.toml"), "--optimizer", "sgd"}) == 0);
+  CHECK(optimiser == "sgd");
+  CHECK(options_to_json(f.app).at("optimiser") == "sgd");
 }

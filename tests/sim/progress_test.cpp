@@ -57,3 +57,25 @@ TEST_CASE("a fresh loop's ETA is elapsed time per unit done times the units left
   CHECK(eta >= 4 * elapsed - 0.3);
   CHECK(eta <= 4 * elapsed + 0.3);
 }
+
+TEST_CASE("a loop that is a phase of a longer run prints the run's ETA to its end", "[progress]") {
+  mortal::RunEta run;
+  run.add("FF epoch", 2);
+  run.add("drift", 4);
+  run.finished("FF epoch", 100, 2);
+  run.finished("drift", 10);
+  std::FILE* f = std::tmpfile();
+  REQUIRE(f != nullptr);
+  {
+    mortal::Progress p("drift", 4, f);
+    p.follow(&run);
+    p.report(1, "after 1 s: FF 2.00%");
+  }
+  std::rewind(f);
+  char buf[256];
+  REQUIRE(std::fgets(buf, sizeof buf, f) != nullptr);
+  std::fclose(f);
+  const std::string line = buf;
+  CHECK(line.rfind("drift 1/4 | after 1 s: FF 2.00% | ", 0) == 0);
+  CHECK(line.find("ETA 30.0s\n") != std::string::npos);
+}
