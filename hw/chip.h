@@ -49,6 +49,8 @@ struct LayerScale {
 };
 
 constexpr int kMaxWeightCopies = 16;
+// The constant drive of a layer's bias row (ChipParams::bias_row), in input units.
+constexpr float kBiasDrive = 1.0f;
 
 struct ChipParams {
   std::vector<int> sizes = {784, 1000};  // layer k maps sizes[k] inputs to sizes[k+1] outputs

@@ -15,7 +15,7 @@
 #include "model/softmax.h"
 #include "sim/cli.h"
 #include "sim/hw_config.h"
-#include "sim/insitu_epochs.h"
+#include "sim/epoch_runner.h"
 #include "sim/plot.h"
 #include "sim/results.h"
 #include "sim/version.h"

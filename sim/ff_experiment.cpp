@@ -15,6 +15,7 @@
 #include "core/rng.h"
 #include "model/softmax.h"
 #include "sim/cli.h"
+#include "sim/epoch_runner.h"
 #include "sim/progress.h"
 #include "sim/results.h"
 #include "sim/resume.h"
@@ -342,13 +343,41 @@ void accumulate(std::vector<FFStepStats>& sum, const std::vector<FFStepStats>& s
   }
 }
 
-std::string layer_text(const nlohmann::json& layers) {
-  std::string s;
-  for (const auto& l : layers)
-    s += fmt::format(" {:.2f}/{:.0f}/{:.0f}", l["loss"].get<double>(), l["goodness_pos"].get<double>(),
-                     l["goodness_neg"].get<double>());
-  return s;
-}
+// The pipelined schedule's epochs as the epoch runner sees them: every layer learns from every batch on
+// its way up.
+class DigitalEpochs final : public EpochTrainer {
+ public:
+  DigitalEpochs(Trainer& t, const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed)
+      : t_(t), p_(p), train_(train), test_(test), seed_(seed) {}
+  nlohmann::json train_epoch(int epoch, long long& step, long long total_steps) override {
+    const int n = train_.size();
+    const std::vector<int> order = shuffled_indices(n, stream_seed(seed_, "ff.order", epoch));
+    std::vector<FFStepStats> sum;
+    for (int start = 0; start < n; start += p_.batch, ++step) {
+      const int b = std::min(p_.batch, n - start);
+      const float f = p_.lr_factor_at(static_cast<double>(step) / static_cast<double>(total_steps));
+      t_.gather(order, start, b);
+      if (t_.need_readout) t_.readout_step(p_.readout_lr * f);
+      t_.draw_negatives(order, start);
+      t_.write_pos_neg();
+      t_.net.train_all(t_.target, p_.lr * f, 1.0f / static_cast<float>(2 * b), stats_);
+      accumulate(sum, stats_);
+    }
+    return {{"layers", layer_stats_json(sum, (n + p_.batch - 1) / p_.batch)}};
+  }
+  nlohmann::json curve_error() override { return t_.evaluate(test_, p_.test_limit); }
+  std::string progress_text(const nlohmann::json& entry) const override {
+    return entry.contains("test_error") ? Trainer::errors_text(entry["test_error"]) : "";
+  }
+
+ private:
+  Trainer& t_;
+  const FFParams& p_;
+  const Dataset& train_;
+  const Dataset& test_;
+  std::uint64_t seed_;
+  std::vector<FFStepStats> stats_;
+};
 
 }  // namespace
 
@@ -378,10 +407,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
           p.schedule);
 
   if (p.schedule == "pipelined") {
-    Progress progress("epoch", p.epochs);
-    const long long total_steps = static_cast<long long>(p.epochs) * steps_per_epoch;
-    long long step = 0;
-    int first_epoch = 1;
+    EpochState state;
     if (ck.resume) {
       const Checkpoint& c = ck.checkpoint();
       require_resumable(ck);
@@ -389,68 +415,33 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
       prior_train_s = resume_seconds(at, ck, "train_s");
       prior_eval_s = resume_seconds(at, ck, "curve_evaluation_s");
       restoring(ck, [&] { t.restore(c); });
-      first_epoch = at.epoch + 1;
-      step = at.step;
-      curve = at.curve;
-      epoch_seconds = at.epoch_seconds;
-      require(curve.back().contains("layers"), "{}: the checkpoint's last curve entry has no 'layers'", ck.path);
-      final_layers = curve.back().at("layers");
+      state = resumed_state(at);
+      require(state.curve.back().contains("layers"), "{}: the checkpoint's last curve entry has no 'layers'", ck.path);
       ck.release();  // restored: the loaded checkpoint is not needed again
-      progress.resume_at(first_epoch - 1);
-      if (log) fmt::print(stderr, "resumed from {} after epoch {}\n", ck.path, first_epoch - 1);
+      if (log) fmt::print(stderr, "resumed from {} after epoch {}\n", ck.path, state.epoch);
     }
-    for (int epoch = first_epoch; epoch <= p.epochs; ++epoch) {
-      Stopwatch epoch_clock;
-      const std::vector<int> order = shuffled_indices(n, stream_seed(seed, "ff.order", epoch));
-      std::vector<FFStepStats> sum;
-      for (int start = 0; start < n; start += p.batch, ++step) {
-        const int b = std::min(p.batch, n - start);
-        const float f = p.lr_factor_at(static_cast<double>(step) / static_cast<double>(total_steps));
-        t.gather(order, start, b);
-        if (t.need_readout) t.readout_step(p.readout_lr * f);
-        t.draw_negatives(order, start);
-        t.write_pos_neg();
-        t.net.train_all(t.target, p.lr * f, 1.0f / static_cast<float>(2 * b), stats);
-        accumulate(sum, stats);
-      }
-      epoch_seconds.push_back(epoch_clock.seconds());
-      nlohmann::json entry = {{"epoch", epoch},
-                              {"seconds", epoch_seconds.back()},
-                              {"layers", layer_stats_json(sum, steps_per_epoch)}};
-      final_layers = entry["layers"];
-      if (epoch % p.eval_every == 0 || epoch == p.epochs) {
-        Stopwatch eval_clock;
-        entry["test_error"] = t.evaluate(test, p.test_limit);
-        eval_seconds += eval_clock.seconds();
-      }
-      if (log)
-        progress.report(epoch, fmt::format("loss/G+/G- per layer{} | {:.1f} s{}", layer_text(entry["layers"]),
-                                           epoch_seconds.back(),
-                                           entry.contains("test_error") ? Trainer::errors_text(entry["test_error"]) : ""));
-      curve.push_back(entry);
-      if (on_epoch) on_epoch(curve);
-      if (!ck.path.empty()) {
-        Checkpoint c;
-        nlohmann::json record = checkpoint_run_record(ck);
-        record.update({{"epoch", epoch},
-                       {"step", step},
-                       {"curve", curve},
-                       {"epoch_seconds", epoch_seconds},
-                       {"train_s", prior_train_s + train_clock.seconds() - eval_seconds},
-                       {"curve_evaluation_s", prior_eval_s + eval_seconds}});
-        c.put_json("run", record);
-        t.save(c);
-        c.save(ck.path);
-        if (ck.stop_after > 0 && epoch == ck.stop_after && epoch < p.epochs) {
-          if (log) {
-            progress.finish();
-            fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", epoch, ck.path);
-          }
-          return stopped_metrics(epoch, ck.path, curve);
-        }
-      }
+    DigitalEpochs epochs(t, p, train, test, seed);
+    EpochPlan plan{p.epochs, steps_per_epoch, p.eval_every, "epoch", log};
+    const bool finished = run_epochs(epochs, plan, state, [&](const EpochState& at) {
+      if (on_epoch) on_epoch(at.curve);
+      if (ck.path.empty()) return true;
+      Checkpoint c;
+      nlohmann::json record = epoch_record(ck, at);
+      record["train_s"] = prior_train_s + train_clock.seconds() - at.eval_s;
+      record["curve_evaluation_s"] = prior_eval_s + at.eval_s;
+      c.put_json("run", record);
+      t.save(c);
+      c.save(ck.path);
+      return !(ck.stop_after > 0 && at.epoch == ck.stop_after);
+    });
+    curve = state.curve;
+    epoch_seconds = state.epoch_seconds;
+    eval_seconds = state.eval_s;
+    final_layers = curve.back().at("layers");
+    if (!finished) {
+      if (log) fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", state.epoch, ck.path);
+      return stopped_metrics(state.epoch, ck.path, curve);
     }
-    if (log) progress.finish();
   } else {
     // Greedy: layer l learns for all its epochs on the output of the frozen layers below.
     const bool one_batch = p.batch >= n;

@@ -17,9 +17,11 @@
 #include "model/digital_array.h"
 #include "model/softmax.h"
 #include "sim/bp_experiment.h"
+#include "sim/chip_rival.h"
 #include "sim/cli.h"
+#include "sim/drift_evaluation.h"
 #include "sim/hw_config.h"
-#include "sim/insitu_epochs.h"
+#include "sim/epoch_runner.h"
 #include "sim/plot.h"
 #include "sim/progress.h"
 #include "sim/results.h"
@@ -153,86 +155,13 @@ void InSituParams::validate() const {
 
 namespace {
 
-constexpr float kBias = 1.0f;  // the constant drive of the bias row
-
-std::string duration_label(double s) {
-  if (s < 60) return fmt::format("{:g} s", s);
-  if (s < 86400) return fmt::format("{:g} h", s / 3600);
-  if (s < 365 * 86400.0) return fmt::format("{:g} day{}", s / 86400, s == 86400 ? "" : "s");
-  return fmt::format("{:g} year{}", s / (365 * 86400.0), s == 365 * 86400.0 ? "" : "s");
-}
+constexpr float kBias = hw::kBiasDrive;
 
 // The ADC-free label read-out: ten goodness sums compared by a winner-take-all, the winner's index
 // encoded; costed as one ADC conversion per image.
 hw::Ledger::Handle label_readout_counter(hw::Chip& chip) {
   return chip.ledger().counter(std::string(chip.name()) + ".label_readout", "adc_conversion",
                                chip.ledger().params().adc_conversion_pj);
-}
-
-// BP weights programmed onto a chip, evaluated there: the rival of FF in situ.
-class RivalOnChip {
- public:
-  RivalOnChip(hw::Chip& chip, std::uint64_t seed) : chip_(chip), rng_(seed, "rival.eval") {}
-
-  void program(const BpMlp& net) {
-    for (int k = 0; k < chip_.layers(); ++k) {
-      const Mat& w = net.weights(k);
-      Mat wb(w.rows(), w.cols() + 1);
-      wb.leftCols(w.cols()) = w;
-      wb.col(w.cols()) = net.bias(k).transpose();
-      chip_.program(k, wb);
-    }
-  }
-
-  // Analog between layers, one ADC conversion per class at the output, argmax.
-  double error(const Dataset& s) {
-    const int L = chip_.layers(), chunk = 1000;
-    std::vector<int> pred;
-    Mat x, z;
-    for (int start = 0; start < s.size(); start += chunk) {
-      const int m = std::min(chunk, s.size() - start);
-      x.resize(m, s.features() + 1);
-      x.leftCols(s.features()) = s.images.middleRows(start, m);
-      x.col(s.features()).setConstant(kBias);
-      for (int k = 0; k < L; ++k) {
-        const bool last = k + 1 == L;
-        z.resize(m, chip_.tile(k).core().outputs());
-        chip_.advance_ns(chip_.forward_at(k, z, x, chip_.now_s(), rng_, hw::ForwardIO{k == 0, last}).ns);
-        if (last) break;
-        x.resize(m, z.cols() + 1);
-        chip_.relu(k).apply(x.leftCols(z.cols()), z, rng_);
-        chip_.advance_ns(chip_.relu(k).time_ns(m));
-        x.col(z.cols()).setConstant(kBias);
-      }
-      const std::vector<int> p = argmax_rows(z);
-      pred.insert(pred.end(), p.begin(), p.end());
-    }
-    return error_rate(pred, s.labels);
-  }
-
-  hw::FastRng& rng() { return rng_; }
-
- private:
-  hw::Chip& chip_;
-  hw::FastRng rng_;
-};
-
-// The ranges of the rival chip's layers, from the digital net's own activities on training images:
-// a full device range for the layer's largest weight, the inputs' and outputs' largest magnitudes.
-std::vector<hw::LayerScale> rival_scales(const BpMlp& net, const Dataset& train) {
-  const Dataset cal = train.head(std::min(train.size(), 2000));
-  Mat a = cal.images, z;
-  std::vector<hw::LayerScale> scales;
-  for (int k = 0; k < net.params().layers(); ++k) {
-    hw::LayerScale s;
-    s.w_scale = std::max(double(net.weights(k).cwiseAbs().maxCoeff()), double(net.bias(k).cwiseAbs().maxCoeff()));
-    s.input_range = std::max(1.0, double(a.cwiseAbs().maxCoeff()));
-    z = (a * net.weights(k).transpose()).rowwise() + net.bias(k);
-    s.output_range = 1.1 * double(z.cwiseAbs().maxCoeff()) / s.w_scale;
-    a = z.cwiseMax(0.0f);
-    scales.push_back(s);
-  }
-  return scales;
 }
 
 }  // namespace
@@ -676,25 +605,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
 
   // The rival first: its ranges size the rival chip, which must exist before the kernel starts.
   std::unique_ptr<BpMlp> bp_net;
-  nlohmann::json rival;
-  if (with_rival) {
-    BpParams bp;
-    bp.data_dir = p.data_dir;
-    bp.layers = p.layers;
-    bp.epochs = ip.rival_epochs;
-    bp.batch = p.batch;
-    bp.validation = 0;
-    bp.train_limit = p.train_limit;
-    bp.test_limit = p.test_limit;
-    bp.progress_label = rival_label;
-    fmt::print(stderr, "rival: BP trained digitally first ({} epochs, its lines say '{}'), then FF in situ\n",
-               bp.epochs, rival_label);
-    const nlohmann::json m = run_bp(bp, seed, &bp_net, &eta);
-    rival = {{"kind", "BP trained digitally, programmed by program-and-verify"},
-             {"epochs", bp.epochs},
-             {"digital_test_error", m["test_error"]},
-             {"digital_train_error", m["train_error"]}};
-  }
+  nlohmann::json rival = with_rival ? train_rival(p, ip.rival_epochs, seed, rival_label, &eta, bp_net) : nlohmann::json();
 
   // The chips: FF trains on one; the rival is programmed onto another of the same seed (the same
   // individual: every layer's devices are drawn from the seed and the layer's name).
@@ -703,13 +614,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   hw::Ledger ledger(energy);
   hw::Chip chip("ff", cp, ledger, seed);
   std::unique_ptr<hw::Chip> rival_chip;
-  if (bp_net) {
-    hw::ChipParams rp = cp;
-    rp.extra_arrays.clear();  // programmed, never trained
-    rp.sizes.push_back(data.train.num_classes);
-    rp.scales = rival_scales(*bp_net, data.train);
-    rival_chip = std::make_unique<hw::Chip>("rival", rp, ledger, seed);
-  }
+  if (bp_net) rival_chip = std::make_unique<hw::Chip>("rival", rival_chip_params(cp, *bp_net, data.train), ledger, seed);
   const LabelSupervision labelled(data.train);
   InSituFF t(chip, p, labelled, seed, ip.fifo_depth, rule);
 
@@ -726,10 +631,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
       curve_energy.restore(c.get_json("ledger_curve_evaluation"));
       t.restore(c);
     });
-    state.epoch = at.epoch;
-    state.step = at.step;
-    state.curve = at.curve;
-    state.epoch_seconds = at.epoch_seconds;
+    state = resumed_state(at);
     ck.release();  // restored: the loaded checkpoint is not needed again
     fmt::print(stderr, "resumed from {} after epoch {} ({:.6g} s simulated)\n", ckpt_path, state.epoch, chip.now_s());
   } else {
@@ -746,12 +648,8 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     if (on_epoch) on_epoch(at.curve);
     // Checkpoint at the epoch end: a killed run resumes here.
     Checkpoint c;
-    nlohmann::json record = checkpoint_run_record(ck);
-    record.update({{"epoch", at.epoch},
-                   {"step", at.step},
-                   {"curve", at.curve},
-                   {"epoch_seconds", at.epoch_seconds},
-                   {"train_wall_s", prior_train_wall + train_clock.seconds()}});
+    nlohmann::json record = epoch_record(ck, at);
+    record["train_wall_s"] = prior_train_wall + train_clock.seconds();
     c.put_json("run", record);
     chip.save(c, "chip");
     c.put_json("ledger", ledger.to_json());
@@ -794,87 +692,11 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
                100 * rival["on_chip_test_error"].get<double>(), 100 * rival["digital_test_error"].get<double>());
   }
 
-  // Drift: calibrate the global compensation now, idle, evaluate with and without it.
+  // Drift: the chips idle and are read again, with and without the compensation calibrated now.
   Stopwatch drift_clock;
-  // A probe that reads nothing usable (0 or not finite: a 1-bit ADC, a range that swallows the signal,
-  // overwhelming noise) leaves nothing to compensate against: the table then has no compensated column.
-  const std::string ff_probe = chip.calibrate_drift(t.eval_rng());
-  const std::string bp_probe = bp_chip ? rival_chip->calibrate_drift(bp_chip->rng()) : std::string();
-  const nlohmann::json compensation = {
-      {"ff", ff_probe.empty() ? "compensated" : "not compensable: " + ff_probe},
-      {"rival", !bp_chip ? "none" : bp_probe.empty() ? "compensated" : "not compensable: " + bp_probe}};
-  if (!ff_probe.empty()) fmt::print(stderr, "warning: FF chip's drift not compensable: {}\n", ff_probe);
-  if (!bp_probe.empty()) fmt::print(stderr, "warning: rival chip's drift not compensable: {}\n", bp_probe);
-  chip.sync();
-  const double t_end = chip.now_s();
-  nlohmann::json drift = nlohmann::json::array();
-  Series ff_plain{"FF in situ", {}, {}}, ff_comp{"FF in situ, drift compensated", {}, {}};
-  Series bp_plain{"BP programmed", {}, {}}, bp_comp{"BP programmed, drift compensated", {}, {}};
-  std::vector<std::string> tics;
-  Progress drift_progress("drift", int(ip.drift_times.size()));
-  drift_progress.follow(&eta);
-  for (double dt : ip.drift_times) {
-    Stopwatch time_clock;
-    chip.idle(std::max(0.0, t_end + dt - chip.now_s()));
-    nlohmann::json row = {{"time_s", dt}, {"label", duration_label(dt)}};
-    const auto percent = [&](const char* key) {
-      return row[key].is_null() ? std::string("n/a") : fmt::format("{:.2f}%", 100 * row[key].get<double>());
-    };
-    chip.reset_drift_compensation();
-    row["test_error"] = t.error(test);
-    ff_plain.x.push_back(dt);
-    ff_plain.y.push_back(100 * row["test_error"].get<double>());
-    row["test_error_compensated"] = nullptr;
-    if (ff_probe.empty()) {
-      chip.compensate_drift(t.eval_rng());
-      row["test_error_compensated"] = t.error(test);
-      ff_comp.x.push_back(dt);
-      ff_comp.y.push_back(100 * row["test_error_compensated"].get<double>());
-    }
-    if (bp_chip) {
-      rival_chip->reset_drift_compensation();
-      row["rival_test_error"] = bp_chip->error(test);
-      bp_plain.x.push_back(dt);
-      bp_plain.y.push_back(100 * row["rival_test_error"].get<double>());
-      row["rival_test_error_compensated"] = nullptr;
-      if (bp_probe.empty()) {
-        rival_chip->compensate_drift(bp_chip->rng());
-        row["rival_test_error_compensated"] = bp_chip->error(test);
-        bp_comp.x.push_back(dt);
-        bp_comp.y.push_back(100 * row["rival_test_error_compensated"].get<double>());
-      }
-    }
-    tics.push_back(row["label"]);
-    drift.push_back(row);
-    eta.finished("drift", time_clock.seconds());
-    // Each time's errors stay on the screen: the line is ended, not updated by the next.
-    drift_progress.report(int(drift.size()), fmt::format("after {:>9}: FF {} (compensated {}){}",
-                                                         row["label"].get<std::string>(), percent("test_error"),
-                                                         percent("test_error_compensated"),
-                                                         bp_chip ? fmt::format(" | BP {} (compensated {})",
-                                                                               percent("rival_test_error"),
-                                                                               percent("rival_test_error_compensated"))
-                                                                 : ""));
-    drift_progress.finish();
-  }
-  std::string plot_png_path, plot_error;
-  if (!ip.drift_times.empty()) {
-    const std::string plot_stem = ip.plot_stem(out);
-    std::vector<Series> series = {ff_plain};
-    if (!ff_comp.x.empty()) series.push_back(ff_comp);
-    if (bp_chip) series.push_back(bp_plain);
-    if (!bp_comp.x.empty()) series.push_back(bp_comp);
-    PlotSpec spec{fmt::format("Test error after idling: {} chip, seed {}", ip.device, seed), "time after training",
-                  "test error (%)", true, false, tics};
-    // The run's numbers do not depend on the picture: a plot that fails is a warning, the results stand.
-    try {
-      plot_png(plot_stem, spec, series);
-      plot_png_path = plot_stem + ".png";
-    } catch (const Error& e) {
-      fmt::print(stderr, "warning: no drift plot: {}\n", e.what());
-      plot_error = e.what();
-    }
-  }
+  const DriftEvaluation drift =
+      evaluate_drift(t, chip, bp_chip.get(), rival_chip.get(), test, ip.drift_times, ip.plot_stem(out),
+                     fmt::format("Test error after idling: {} chip, seed {}", ip.device, seed), eta);
   const double drift_s = drift_clock.seconds();
 
   double mean_epoch = 0;
@@ -901,10 +723,10 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
           {"energy_training", energy_training},
           {"energy_training_pj_per_image", energy_training["total_energy_pj"].get<double>() / (double(n) * p.epochs)},
           {"energy_total", ledger.to_json()},
-          {"drift", drift},
-          {"drift_plot", plot_png_path},
-          {"drift_plot_error", plot_error},
-          {"drift_compensation", compensation},
+          {"drift", drift.rows},
+          {"drift_plot", drift.plot},
+          {"drift_plot_error", drift.plot_error},
+          {"drift_compensation", drift.compensation},
           {"rival", rival},
           {"timing_s",
            {{"load", load_s},
