@@ -251,14 +251,6 @@ void sample_devices(DeviceState& s, const DeviceParams& p, int out, int in, Rng&
   };
   faults(s.stuck_plus);
   faults(s.stuck_minus);
-
-  s.gamma_up = s.gamma_down = 0.0;
-  if (std::holds_alternative<SoftBounds>(p.response)) {
-    s.gamma_up = s.gamma_down = 1.0;
-  } else if (const auto* ls = std::get_if<LinearStep>(&p.response)) {
-    s.gamma_up = ls->gamma_up;
-    s.gamma_down = ls->gamma_down;
-  }
 }
 
 }  // namespace mortal::hw
