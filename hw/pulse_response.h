@@ -51,6 +51,7 @@ void constant_after_pulses(Next& next, const B& b, ResponseWork& work) {
 
 // step = dw_min, independent of w (aihwkit ConstantStepDevice).
 struct ConstantStep {
+  static constexpr const char* kind = "constant_step";  // its name in a configuration (sim/hw_config.h)
   void validate() const {}
   template <typename A, typename W>
   A step_up(const A& a, const W& /*w*/, const A& /*w_max*/) const {
@@ -68,6 +69,7 @@ struct ConstantStep {
 
 // step_up = dw_min (1 - w / w_max), step_down = dw_min (1 - w / w_min) (aihwkit SoftBoundsDevice).
 struct SoftBounds {
+  static constexpr const char* kind = "soft_bounds";
   void validate() const {}
   template <typename A, typename W>
   auto step_up(const A& a, const W& w, const A& w_max) const {
@@ -86,6 +88,7 @@ struct SoftBounds {
 // step_up = dw_min (1 - gamma_up w / w_max), step_down = dw_min (1 - gamma_down w / w_min): the step
 // shrinks linearly towards a bound (after aihwkit LinearStepDevice; gamma 1 is soft bounds, 0 a constant step).
 struct LinearStep {
+  static constexpr const char* kind = "linear_step";
   double gamma_up = 0.0;
   double gamma_down = 0.0;
   void validate() const;
