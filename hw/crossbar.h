@@ -303,6 +303,9 @@ class Crossbar {
   // Work buffers (resized only when the batch shape changes).
   Mat xq_, xsq_, part_, zvar_, p_rows_, p_cols_, ps_, qs_, mu_net_, mu_tot_;
   Mat ones_row_;  // (1, in): a row write drives every row at full scale
+  // A row write's own (grown_view): its shapes change with the rows written, and an update or a forward pass
+  // comes between two writes.
+  Mat write_rows_p_, write_delta_t_, write_cols_p_, write_mu_;
   Mat sq_tot_, sq_net_;
   Eigen::ArrayXf normals_, scratch_;
 

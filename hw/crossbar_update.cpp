@@ -349,14 +349,18 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   // Each row fires in all of its slots (its generator's spread still applies); the column generators see
   // the row's changes, one row per "sample". (Whole-step writes count their own pulses, but the generators'
   // operations are the same, and costed here.)
-  p_rows_.resize(1, in_);
+  Eigen::Map<Mat> p_rows = grown_view(write_rows_p_, 1, in_), delta_t = grown_view(write_delta_t_, n, out_);
+  Eigen::Map<Mat> p_cols = grown_view(write_cols_p_, n, out_), mu = grown_view(write_mu_, out_, n);
   if (ones_row_.cols() != in_) ones_row_.setOnes(1, in_);
-  row_pulses_.probabilities(p_rows_, ones_row_, 1.0f);
-  part_ = delta.transpose();
-  p_cols_.resize(n, out_);
-  col_pulses_.probabilities(p_cols_, part_, float(1.0 / (bl * p_.device.dw_min)));
-  mu_tot_ = p_cols_.transpose();
-  mu_tot_.array().rowwise() *= float(bl) * p_rows_.row(0).segment(row0, n).array();
+  row_pulses_.probabilities(p_rows, ones_row_, 1.0f);
+  delta_t = delta.transpose();
+  col_pulses_.probabilities(p_cols, delta_t, float(1.0 / (bl * p_.device.dw_min)));
+  mu = p_cols.transpose();
+  // Each row's share of the expected pulses, scaled in place: as an expression Eigen would evaluate it into
+  // a temporary for every write.
+  auto rows_bl = p_rows.row(0).segment(row0, n);
+  rows_bl *= float(bl);
+  mu.array().rowwise() *= rows_bl.array();
   const bool whole = mode == RowWrite::whole_steps;
   const float c2c = float(p_.device.dw_min_c2c);
   const float fbl = float(bl), dw_min = float(p_.device.dw_min);
@@ -377,12 +381,12 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
               if (whole) {
                 count = whole_step_count(delta(r, j), dw_min, bl);
               } else {
-                const float mu = mu_tot_(r, j), u = br.uniform();
-                if (mu <= 0 || u < 1.0f - mu) continue;  // 1 - mu <= P(0): no pulse
+                const float m = mu(r, j), u = br.uniform();
+                if (m <= 0 || u < 1.0f - m) continue;  // 1 - mu <= P(0): no pulse
                 // Many pulses: the Gaussian limit, as in the sampled update (mean and variance exact, rounded).
-                count = mu < kGaussianPulses
-                            ? binomial_inverse(mu, fbl, u)
-                            : std::clamp(int(std::lround(mu + std::sqrt(mu * (1.0f - mu / fbl)) * br.normal())), 0, bl);
+                count = m < kGaussianPulses
+                            ? binomial_inverse(m, fbl, u)
+                            : std::clamp(int(std::lround(m + std::sqrt(m * (1.0f - m / fbl)) * br.normal())), 0, bl);
               }
               if (count == 0) continue;
               const bool up = delta(r, j) > 0;

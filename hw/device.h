@@ -119,11 +119,13 @@ double pcm_prog_sigma_us(const ProgNoisePoly& poly, double g_us, double g_max_us
 double pcm_drift_nu_mean(double x);
 double pcm_drift_nu_sd(double x);
 double pcm_1f_q(double x);
-// The same, over a whole array at once, from ln x (x clamped to >= 1e-12 first).
+// The same, over a block of devices at once, from ln x (x clamped to >= 1e-12 first), into `out` of ln_x's
+// shape: storage the caller keeps, so that the refresh after every write allocates nothing.
 using ArrayF = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-ArrayF pcm_drift_nu_mean(const ArrayF& ln_x);
-ArrayF pcm_drift_nu_sd(const ArrayF& ln_x);
-ArrayF pcm_1f_q(const ArrayF& ln_x);
+using ArrayFMap = Eigen::Map<ArrayF>;
+void pcm_drift_nu_mean(ArrayFMap out, const ArrayFMap& ln_x);
+void pcm_drift_nu_sd(ArrayFMap out, const ArrayFMap& ln_x);
+void pcm_1f_q(ArrayFMap out, const ArrayFMap& ln_x);
 
 // Per-device state drawn once from the chip's seed. Matrices of shape (out, in).
 struct DeviceState {
