@@ -249,9 +249,7 @@ void Crossbar::save(Checkpoint& c, const std::string& prefix) const {
   c.put(prefix + ".stuck_minus", Mat(dev_.stuck_minus.cast<float>()));
   // The derived-state cache holds within a tolerance of time: a resumed run rebuilds it as of the same
   // moment (cached_log_t, cached_c2), so it continues bit for bit.
-  c.put_json(prefix + ".scalars", {{"gamma_up", dev_.gamma_up},
-                                   {"gamma_down", dev_.gamma_down},
-                                   {"t_program_s", t_program_s_},
+  c.put_json(prefix + ".scalars", {{"t_program_s", t_program_s_},
                                    {"out_gain", out_gain_},
                                    {"probe_reference", probe_reference_},
                                    {"cache_valid", !dirty_},
@@ -286,8 +284,6 @@ void Crossbar::restore(const Checkpoint& c, const std::string& prefix) {
   flags("stuck_plus", dev_.stuck_plus);
   flags("stuck_minus", dev_.stuck_minus);
   const nlohmann::json& s = c.get_json(prefix + ".scalars");
-  dev_.gamma_up = s.at("gamma_up").get<double>();
-  dev_.gamma_down = s.at("gamma_down").get<double>();
   t_program_s_ = s.at("t_program_s").get<double>();
   out_gain_ = s.at("out_gain").get<float>();
   probe_reference_ = s.at("probe_reference").get<double>();
@@ -300,8 +296,8 @@ void Crossbar::restore(const Checkpoint& c, const std::string& prefix) {
     if (!(dev_.dw_up(i) >= 0 && dev_.dw_down(i) >= 0))
       bad(fmt::format("has a negative step (dw_up {}, dw_down {})", dev_.dw_up(i), dev_.dw_down(i)), i);
   }
-  require(std::isfinite(dev_.gamma_up) && std::isfinite(dev_.gamma_down) && std::isfinite(t_program_s_) &&
-              std::isfinite(out_gain_) && out_gain_ > 0 && std::isfinite(probe_reference_) && probe_reference_ >= 0,
+  require(std::isfinite(t_program_s_) && std::isfinite(out_gain_) && out_gain_ > 0 &&
+              std::isfinite(probe_reference_) && probe_reference_ >= 0,
           "checkpoint entry '{}.scalars' holds an impossible value: {}", prefix, s.dump());
   dirty_ = true;
   if (s.at("cache_valid").get<bool>()) rebuild(s.at("cached_log_t").get<double>(), s.at("cached_c2").get<double>());

@@ -252,17 +252,21 @@ class Crossbar {
   void update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng);
 
   // What every block of a sampled update reads: expected counts (all, up minus down), their exact
-  // squared sums when used (else null: binomial variances), and the device constants.
+  // squared sums when used (else null: binomial variances), and the cycle-to-cycle noise.
   struct SampledUpdate {
     const float *tot = nullptr, *net = nullptr, *sq_tot = nullptr, *sq_net = nullptr;
     double n_slots = 0;
-    float g_up = 0, g_down = 0, c2c = 0;
+    float c2c = 0;
   };
   // Rows of devices per block of a sampled update or a row write (a fixed split, see core/parallel.h).
   static constexpr int kBlockRows = 8;
   // Samples per block of a forward pass's noise.
   static constexpr Eigen::Index kNoiseBlockRows = 16;
-  double update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::Index n, FastRng& rng);
+  // The devices' response is a template argument: the update visits DeviceParams::response once and runs
+  // that kind's code over every block.
+  template <typename Response>
+  double update_block(const Response& response, const SampledUpdate& u, Eigen::Index k0, Eigen::Index n,
+                      FastRng& rng);
   void update_pulse_by_pulse(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng);
   double probe_response(ConstMatRef probe, double t_s, FastRng& rng, OpTime& t);
 
@@ -299,6 +303,9 @@ class Crossbar {
   // Work buffers (resized only when the batch shape changes).
   Mat xq_, xsq_, part_, zvar_, p_rows_, p_cols_, ps_, qs_, mu_net_, mu_tot_;
   Mat ones_row_;  // (1, in): a row write drives every row at full scale
+  // A row write's own (grown_view): its shapes change with the rows written, and an update or a forward pass
+  // comes between two writes.
+  Mat write_rows_p_, write_delta_t_, write_cols_p_, write_mu_;
   Mat sq_tot_, sq_net_;
   Eigen::ArrayXf normals_, scratch_;
 

@@ -65,7 +65,7 @@ void Crossbar::rebuild(double log_t, double c2) {
   if (cpath) weff_.resize(out_, in_);
   if (noisy) var_.resize(out_, in_);
   // ln x, x = g / g_max: the argument of the PCM statistics (device.h).
-  const auto ln_x = [&](const auto& g) { return ArrayF((g.array() * (1.0f / gmax)).max(1e-12f).log()); };
+  const auto ln_x = [&](ArrayFMap lx, const auto& g) { lx = (g.array() * (1.0f / gmax)).max(1e-12f).log(); };
   const float lt = float(log_t), rw2 = float(d.read_noise_rel * d.read_noise_rel), gu2 = gu * gu;
   // Every device on its own: fixed blocks of rows on the cores.
   const int blocks = (out_ + kBlockRows * 4 - 1) / (kBlockRows * 4);
@@ -73,13 +73,22 @@ void Crossbar::rebuild(double log_t, double c2) {
     const int r0 = blk * kBlockRows * 4, nr = std::min(out_ - r0, kBlockRows * 4);
     auto gp = gp_.middleRows(r0, nr), gm = gm_.middleRows(r0, nr);
     const auto w = w_.middleRows(r0, nr);
+    // A block's ln x and the statistics of it, in this thread's buffers (grown_view): a refresh after every
+    // write allocates nothing.
+    thread_local Mat lx_store, stat_store, sd_store;
+    const auto block_of = [&](Mat& store) { return ArrayFMap(grown_view(store, nr, in_).data(), nr, in_); };
+    const ArrayFMap lx = block_of(lx_store), stat = block_of(stat_store), sd = block_of(sd_store);
     // Programmed conductances: positive weights on G+, negative on G-, the other device at g_min.
     gp = (gmin + w.array().cwiseMax(0.0f) * gu).matrix();
     gm = (gmin + (-w.array()).cwiseMax(0.0f) * gu).matrix();
     // The 1/f coefficient depends on the programmed conductance (pcm_1f_q).
     if (new_q) {
-      q_p_.middleRows(r0, nr) = pcm_1f_q(ln_x(gp)).matrix();
-      q_m_.middleRows(r0, nr) = pcm_1f_q(ln_x(gm)).matrix();
+      ln_x(lx, gp);
+      pcm_1f_q(stat, lx);
+      q_p_.middleRows(r0, nr) = stat.matrix();
+      ln_x(lx, gm);
+      pcm_1f_q(stat, lx);
+      q_m_.middleRows(r0, nr) = stat.matrix();
     }
     if (drift) {
       if (new_nu) {
@@ -90,8 +99,10 @@ void Crossbar::rebuild(double log_t, double c2) {
             nu.middleRows(r0, nr) = (float(d.drift_nu) + float(d.drift_nu_dtod) * zb).abs().matrix();
             return;
           }
-          const ArrayF lx = ln_x(g);
-          nu.middleRows(r0, nr) = (pcm_drift_nu_mean(lx) + pcm_drift_nu_sd(lx) * zb).abs().matrix();
+          ln_x(lx, g);
+          pcm_drift_nu_mean(stat, lx);
+          pcm_drift_nu_sd(sd, lx);
+          nu.middleRows(r0, nr) = (stat + sd * zb).abs().matrix();
         };
         nu_of(gp, dev_.nu_z_plus, nu_p_);
         nu_of(gm, dev_.nu_z_minus, nu_m_);

@@ -78,12 +78,14 @@ struct BlockWork {
   // The changing devices, gathered: weight, steps, bounds, counts and their variances.
   Eigen::ArrayXf g_w, g_a_u, g_a_d, g_w_min, g_w_max, g_up, g_dn, g_var_up, g_var_dn;
   // The response's work.
-  Eigen::ArrayXf normals, scratch, sd, alpha, beta, em1, next;
+  Eigen::ArrayXf normals, scratch, sd, next;
+  ResponseWork response;
   std::vector<int> hits, touched;
   std::vector<float> draws;
   void reserve(Eigen::Index n) {
     for (Eigen::ArrayXf* a : {&up, &dn, &var_up, &var_dn, &gauss, &g_w, &g_a_u, &g_a_d, &g_w_min, &g_w_max, &g_up,
-                              &g_dn, &g_var_up, &g_var_dn, &sd, &alpha, &beta, &em1, &next})
+                              &g_dn, &g_var_up, &g_var_dn, &sd, &next, &response.alpha, &response.beta,
+                              &response.em1})
       if (a->size() < n) a->resize(n);
     for (auto* v : {&hits, &touched})
       if (v->size() < std::size_t(n)) v->resize(std::size_t(n));
@@ -108,28 +110,21 @@ BlockWork& block_work() {
 }
 
 // The response of nt devices to e_up and e_dn pulses spread evenly over the batch (counts, or expected
-// counts with variances v_up, v_dn): the step equation dw/ds = e_up s_up(w) - e_dn s_down(w) is affine
-// in w, so w' = w e^-beta + alpha (1 - e^-beta) / beta; cycle-to-cycle noise adds c2c^2 s^2 per pulse and
-// the counts their variance, with the steps at the current weight. New weights, within the bounds, in
-// b.next. Vectorised: no select (Eigen 3.4 evaluates it one coefficient at a time).
-template <typename W, typename A, typename C>
-void respond_devices(BlockWork& b, Eigen::Index nt, const W& w, const A& a_u, const A& a_d, const A& w_min,
-                     const A& w_max, const C& e_up, const C& e_dn, const C& v_up, const C& v_dn, float g_up,
-                     float g_down, float c2c, FastRng& rng) {
+// counts with variances v_up, v_dn): the mean is the response's (after_pulses, hw/pulse_response.h);
+// cycle-to-cycle noise adds c2c^2 s^2 per pulse and the counts their variance, with the steps s at the
+// current weight. New weights, within the bounds, in b.next. Vectorised: no select (Eigen 3.4 evaluates it
+// one coefficient at a time).
+template <typename Response, typename W, typename A, typename C>
+void respond_devices(const Response& response, BlockWork& b, Eigen::Index nt, const W& w, const A& a_u,
+                     const A& a_d, const A& w_min, const A& w_max, const C& e_up, const C& e_dn, const C& v_up,
+                     const C& v_dn, float c2c, FastRng& rng) {
   fill_normal_bulk(b.normals, nt, rng, b.scratch);
-  const auto s_u = a_u * (1.0f - g_up * w / w_max);
-  const auto s_d = a_d * (1.0f - g_down * w / w_min);
+  const auto s_u = response.step_up(a_u, w, w_max);
+  const auto s_d = response.step_down(a_d, w, w_min);
   const float c2 = c2c * c2c;
   b.sd.head(nt) = (s_u.square() * (v_up + c2 * e_up) + s_d.square() * (v_dn + c2 * e_dn)).sqrt();
-  b.alpha.head(nt) = e_up * a_u - e_dn * a_d;
   auto next = b.next.head(nt);
-  if (g_up != 0 || g_down != 0) {
-    b.beta.head(nt) = (e_up * a_u * (g_up / w_max) - e_dn * a_d * (g_down / w_min)).max(1e-30f);
-    b.em1.head(nt) = (-b.beta.head(nt)).expm1();
-    next = w * (1.0f + b.em1.head(nt)) - b.alpha.head(nt) * b.em1.head(nt) / b.beta.head(nt);
-  } else {
-    next = w + b.alpha.head(nt);
-  }
+  response.after_pulses(next, PulsedBlock<W, A, C>{nt, w, a_u, a_d, w_min, w_max, e_up, e_dn}, b.response);
   next = (next + b.sd.head(nt) * b.normals.head(nt)).max(w_min).min(w_max);
 }
 
@@ -177,15 +172,17 @@ void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& r
   u.sq_tot = exact_var ? sq_tot_.data() : nullptr;
   u.sq_net = exact_var ? sq_net_.data() : nullptr;
   u.n_slots = double(bl) * batch;
-  u.g_up = float(dev_.gamma_up);
-  u.g_down = float(dev_.gamma_down);
   u.c2c = float(p_.device.dw_min_c2c);
-  // The devices in fixed blocks of rows (on_blocks).
-  last_pulses_ = on_blocks((out_ + kBlockRows - 1) / kBlockRows, rng, [&](int blk, FastRng& r) {
-    const Eigen::Index k0 = Eigen::Index(blk) * kBlockRows * in_;
-    const Eigen::Index n = Eigen::Index(std::min(out_ - blk * kBlockRows, kBlockRows)) * in_;
-    return update_block(u, k0, n, r);
-  });
+  // The devices in fixed blocks of rows (on_blocks), each block with the response's code.
+  last_pulses_ = std::visit(
+      [&](const auto& response) {
+        return on_blocks((out_ + kBlockRows - 1) / kBlockRows, rng, [&](int blk, FastRng& r) {
+          const Eigen::Index k0 = Eigen::Index(blk) * kBlockRows * in_;
+          const Eigen::Index n = Eigen::Index(std::min(out_ - blk * kBlockRows, kBlockRows)) * in_;
+          return update_block(response, u, k0, n, r);
+        });
+      },
+      p_.device.response);
 }
 
 // Devices k0 .. k0 + n - 1 of a sampled update; returns the pulses they received. Three passes: the
@@ -193,7 +190,9 @@ void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& r
 // device that changes (gathered first when they are few, as in FF training, where most devices get no
 // pulse in a batch). Plain loops where a device's branch is chosen: Eigen 3.4's select is evaluated one
 // coefficient at a time.
-double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::Index n, FastRng& rng) {
+template <typename Response>
+double Crossbar::update_block(const Response& response, const SampledUpdate& u, Eigen::Index k0, Eigen::Index n,
+                              FastRng& rng) {
   const float *tot = u.tot + k0, *net = u.net + k0;
   const float n_slots = float(u.n_slots), binom = 1.0f / n_slots;
   BlockWork& b = block_work();
@@ -259,8 +258,8 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
   const Eigen::Index nt = Eigen::Index(touched);
   if (2 * nt > n) {
     // Most devices change: one pass over all of them.
-    respond_devices(b, n, CMap(w, n), CMap(dw_up, n), CMap(dw_down, n), CMap(w_min, n), CMap(w_max, n),
-                    b.up.head(n), b.dn.head(n), b.var_up.head(n), b.var_dn.head(n), u.g_up, u.g_down, u.c2c, local);
+    respond_devices(response, b, n, CMap(w, n), CMap(dw_up, n), CMap(dw_down, n), CMap(w_min, n), CMap(w_max, n),
+                    b.up.head(n), b.dn.head(n), b.var_up.head(n), b.var_dn.head(n), u.c2c, local);
     const float* next = b.next.data();
     for (Eigen::Index k = 0; k < n; ++k) w[k] = up[k] + dn[k] > 0 ? next[k] : w[k];
   } else if (nt > 0) {
@@ -273,9 +272,9 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
       b.g_var_up[i] = var_up[k];
       b.g_var_dn[i] = var_dn[k];
     }
-    respond_devices(b, nt, b.g_w.head(nt), b.g_a_u.head(nt), b.g_a_d.head(nt), b.g_w_min.head(nt),
+    respond_devices(response, b, nt, b.g_w.head(nt), b.g_a_u.head(nt), b.g_a_d.head(nt), b.g_w_min.head(nt),
                     b.g_w_max.head(nt), b.g_up.head(nt), b.g_dn.head(nt), b.g_var_up.head(nt),
-                    b.g_var_dn.head(nt), u.g_up, u.g_down, u.c2c, local);
+                    b.g_var_dn.head(nt), u.c2c, local);
     for (Eigen::Index i = 0; i < nt; ++i) w[b.touched[std::size_t(i)]] = b.next[i];
   }
   rng = local;
@@ -285,29 +284,33 @@ double Crossbar::update_block(const SampledUpdate& u, Eigen::Index k0, Eigen::In
 void Crossbar::update_pulse_by_pulse(ConstMatRef x, ConstMatRef d, float lr, FastRng& rng) {
   if (!pulse_trains(x, d, lr)) return;
   const int bl = p_.update.bl, batch = int(x.rows());
-  const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
+  const float c2c = float(p_.device.dw_min_c2c);
   std::vector<int> rows_on, cols_on;
   double pulses = 0;
-  for (int s = 0; s < batch; ++s)
-    for (int t = 0; t < bl; ++t) {
-      // The pulse trains of this slot: each row and column fires independently.
-      rows_on.clear();
-      cols_on.clear();
-      for (int i = 0; i < in_; ++i)
-        if (rng.uniform() < p_rows_(s, i)) rows_on.push_back(i);
-      for (int j = 0; j < out_; ++j)
-        if (rng.uniform() < p_cols_(s, j)) cols_on.push_back(j);
-      for (int j : cols_on)
-        for (int i : rows_on) {
-          const bool up = (x(s, i) > 0) == (d(s, j) > 0);
-          float& w = w_(j, i);
-          const float step = up ? dev_.dw_up(j, i) * (1.0f - g_up * w / dev_.w_max(j, i))
-                                : -dev_.dw_down(j, i) * (1.0f - g_down * w / dev_.w_min(j, i));
-          w += step * (1.0f + c2c * rng.normal());
-          w = std::min(std::max(w, dev_.w_min(j, i)), dev_.w_max(j, i));
-          pulses += 1;
-        }
-    }
+  std::visit(
+      [&](const auto& response) {
+        for (int s = 0; s < batch; ++s)
+          for (int t = 0; t < bl; ++t) {
+            // The pulse trains of this slot: each row and column fires independently.
+            rows_on.clear();
+            cols_on.clear();
+            for (int i = 0; i < in_; ++i)
+              if (rng.uniform() < p_rows_(s, i)) rows_on.push_back(i);
+            for (int j = 0; j < out_; ++j)
+              if (rng.uniform() < p_cols_(s, j)) cols_on.push_back(j);
+            for (int j : cols_on)
+              for (int i : rows_on) {
+                const bool up = (x(s, i) > 0) == (d(s, j) > 0);
+                float& w = w_(j, i);
+                const float step = up ? response.step_up(dev_.dw_up(j, i), w, dev_.w_max(j, i))
+                                      : -response.step_down(dev_.dw_down(j, i), w, dev_.w_min(j, i));
+                w += step * (1.0f + c2c * rng.normal());
+                w = std::min(std::max(w, dev_.w_min(j, i)), dev_.w_max(j, i));
+                pulses += 1;
+              }
+          }
+      },
+      p_.device.response);
   last_pulses_ = pulses;
 }
 
@@ -346,57 +349,65 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   // Each row fires in all of its slots (its generator's spread still applies); the column generators see
   // the row's changes, one row per "sample". (Whole-step writes count their own pulses, but the generators'
   // operations are the same, and costed here.)
-  p_rows_.resize(1, in_);
+  Eigen::Map<Mat> p_rows = grown_view(write_rows_p_, 1, in_), delta_t = grown_view(write_delta_t_, n, out_);
+  Eigen::Map<Mat> p_cols = grown_view(write_cols_p_, n, out_), mu = grown_view(write_mu_, out_, n);
   if (ones_row_.cols() != in_) ones_row_.setOnes(1, in_);
-  row_pulses_.probabilities(p_rows_, ones_row_, 1.0f);
-  part_ = delta.transpose();
-  p_cols_.resize(n, out_);
-  col_pulses_.probabilities(p_cols_, part_, float(1.0 / (bl * p_.device.dw_min)));
-  mu_tot_ = p_cols_.transpose();
-  mu_tot_.array().rowwise() *= float(bl) * p_rows_.row(0).segment(row0, n).array();
+  row_pulses_.probabilities(p_rows, ones_row_, 1.0f);
+  delta_t = delta.transpose();
+  col_pulses_.probabilities(p_cols, delta_t, float(1.0 / (bl * p_.device.dw_min)));
+  mu = p_cols.transpose();
+  // Each row's share of the expected pulses, scaled in place: as an expression Eigen would evaluate it into
+  // a temporary for every write.
+  auto rows_bl = p_rows.row(0).segment(row0, n);
+  rows_bl *= float(bl);
+  mu.array().rowwise() *= rows_bl.array();
   const bool whole = mode == RowWrite::whole_steps;
-  const float g_up = float(dev_.gamma_up), g_down = float(dev_.gamma_down), c2c = float(p_.device.dw_min_c2c);
+  const float c2c = float(p_.device.dw_min_c2c);
   const float fbl = float(bl), dw_min = float(p_.device.dw_min);
   // In fixed blocks of outputs (on_blocks): a device with mu expected pulses gets Binomial(BL, mu / BL) of
   // them (whole steps: floor(|delta| / dw_min)) in delta's direction, all devices of a block that get any
-  // respond at once.
-  last_pulses_ = on_blocks((out_ + kBlockRows - 1) / kBlockRows, rng, [&](int blk, FastRng& br) {
-    BlockWork& b = block_work();
-    const int r0 = blk * kBlockRows, r1 = std::min(out_, r0 + kBlockRows);
-    b.reserve(Eigen::Index(r1 - r0) * n);
-    Eigen::Index nt = 0;
-    double pulses = 0;
-    for (int r = r0; r < r1; ++r)
-      for (int j = 0; j < n; ++j) {
-        int count;
-        if (whole) {
-          count = whole_step_count(delta(r, j), dw_min, bl);
-        } else {
-          const float mu = mu_tot_(r, j), u = br.uniform();
-          if (mu <= 0 || u < 1.0f - mu) continue;  // 1 - mu <= P(0): no pulse
-          // Many pulses: the Gaussian limit, as in the sampled update (mean and variance exact, rounded).
-          count = mu < kGaussianPulses
-                      ? binomial_inverse(mu, fbl, u)
-                      : std::clamp(int(std::lround(mu + std::sqrt(mu * (1.0f - mu / fbl)) * br.normal())), 0, bl);
-        }
-        if (count == 0) continue;
-        const bool up = delta(r, j) > 0;
-        b.touched[std::size_t(nt)] = r * in_ + row0 + j;
-        b.g_up[nt] = up ? float(count) : 0.0f;
-        b.g_dn[nt] = up ? 0.0f : float(count);
-        ++nt;
-        pulses += count;
-      }
-    if (nt == 0) return pulses;
-    b.gather(nt, w_.data(), dev_.dw_up.data(), dev_.dw_down.data(), dev_.w_min.data(), dev_.w_max.data());
-    b.g_var_up.head(nt).setZero();
-    b.g_var_dn.head(nt).setZero();
-    respond_devices(b, nt, b.g_w.head(nt), b.g_a_u.head(nt), b.g_a_d.head(nt), b.g_w_min.head(nt),
-                    b.g_w_max.head(nt), b.g_up.head(nt), b.g_dn.head(nt), b.g_var_up.head(nt),
-                    b.g_var_dn.head(nt), g_up, g_down, c2c, br);
-    for (Eigen::Index i = 0; i < nt; ++i) w_.data()[b.touched[std::size_t(i)]] = b.next[i];
-    return pulses;
-  });
+  // respond at once, with the response's code (one visit per write).
+  last_pulses_ = std::visit(
+      [&](const auto& response) {
+        return on_blocks((out_ + kBlockRows - 1) / kBlockRows, rng, [&](int blk, FastRng& br) {
+          BlockWork& b = block_work();
+          const int r0 = blk * kBlockRows, r1 = std::min(out_, r0 + kBlockRows);
+          b.reserve(Eigen::Index(r1 - r0) * n);
+          Eigen::Index nt = 0;
+          double pulses = 0;
+          for (int r = r0; r < r1; ++r)
+            for (int j = 0; j < n; ++j) {
+              int count;
+              if (whole) {
+                count = whole_step_count(delta(r, j), dw_min, bl);
+              } else {
+                const float m = mu(r, j), u = br.uniform();
+                if (m <= 0 || u < 1.0f - m) continue;  // 1 - mu <= P(0): no pulse
+                // Many pulses: the Gaussian limit, as in the sampled update (mean and variance exact, rounded).
+                count = m < kGaussianPulses
+                            ? binomial_inverse(m, fbl, u)
+                            : std::clamp(int(std::lround(m + std::sqrt(m * (1.0f - m / fbl)) * br.normal())), 0, bl);
+              }
+              if (count == 0) continue;
+              const bool up = delta(r, j) > 0;
+              b.touched[std::size_t(nt)] = r * in_ + row0 + j;
+              b.g_up[nt] = up ? float(count) : 0.0f;
+              b.g_dn[nt] = up ? 0.0f : float(count);
+              ++nt;
+              pulses += count;
+            }
+          if (nt == 0) return pulses;
+          b.gather(nt, w_.data(), dev_.dw_up.data(), dev_.dw_down.data(), dev_.w_min.data(), dev_.w_max.data());
+          b.g_var_up.head(nt).setZero();
+          b.g_var_dn.head(nt).setZero();
+          respond_devices(response, b, nt, b.g_w.head(nt), b.g_a_u.head(nt), b.g_a_d.head(nt), b.g_w_min.head(nt),
+                          b.g_w_max.head(nt), b.g_up.head(nt), b.g_dn.head(nt), b.g_var_up.head(nt),
+                          b.g_var_dn.head(nt), c2c, br);
+          for (Eigen::Index i = 0; i < nt; ++i) w_.data()[b.touched[std::size_t(i)]] = b.next[i];
+          return pulses;
+        });
+      },
+      p_.device.response);
   ledger_->add(pulse_counter_, last_pulses_);
   t_program_s_ = t_s;
   dirty_ = true;

@@ -201,17 +201,19 @@ constexpr LogLinear kNuSd{-0.0125, -0.0059, 0.008, 0.045};
 constexpr double kQ = 0.0088, kQExponent = 0.65, kQMax = 0.2;  // Q = min(kQ / x^0.65, 0.2)
 
 double eval(const LogLinear& f, double x) { return std::clamp(f.a * std::log(std::max(x, 1e-12)) + f.b, f.lo, f.hi); }
-ArrayF eval(const LogLinear& f, const ArrayF& ln_x) {
-  return (float(f.a) * ln_x + float(f.b)).max(float(f.lo)).min(float(f.hi));
+void eval(ArrayFMap out, const LogLinear& f, const ArrayFMap& ln_x) {
+  out = (float(f.a) * ln_x + float(f.b)).max(float(f.lo)).min(float(f.hi));
 }
 }  // namespace
 
 double pcm_drift_nu_mean(double x) { return eval(kNuMean, x); }
 double pcm_drift_nu_sd(double x) { return eval(kNuSd, x); }
 double pcm_1f_q(double x) { return std::min(kQ / std::pow(std::max(x, 1e-12), kQExponent), kQMax); }
-ArrayF pcm_drift_nu_mean(const ArrayF& ln_x) { return eval(kNuMean, ln_x); }
-ArrayF pcm_drift_nu_sd(const ArrayF& ln_x) { return eval(kNuSd, ln_x); }
-ArrayF pcm_1f_q(const ArrayF& ln_x) { return (float(kQ) * (float(-kQExponent) * ln_x).exp()).min(float(kQMax)); }
+void pcm_drift_nu_mean(ArrayFMap out, const ArrayFMap& ln_x) { eval(out, kNuMean, ln_x); }
+void pcm_drift_nu_sd(ArrayFMap out, const ArrayFMap& ln_x) { eval(out, kNuSd, ln_x); }
+void pcm_1f_q(ArrayFMap out, const ArrayFMap& ln_x) {
+  out = (float(kQ) * (float(-kQExponent) * ln_x).exp()).min(float(kQMax));
+}
 
 // --- per-device state ---------------------------------------------------------------------------------
 
@@ -251,14 +253,6 @@ void sample_devices(DeviceState& s, const DeviceParams& p, int out, int in, Rng&
   };
   faults(s.stuck_plus);
   faults(s.stuck_minus);
-
-  s.gamma_up = s.gamma_down = 0.0;
-  if (std::holds_alternative<SoftBounds>(p.response)) {
-    s.gamma_up = s.gamma_down = 1.0;
-  } else if (const auto* ls = std::get_if<LinearStep>(&p.response)) {
-    s.gamma_up = ls->gamma_up;
-    s.gamma_down = ls->gamma_down;
-  }
 }
 
 }  // namespace mortal::hw

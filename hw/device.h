@@ -14,30 +14,11 @@
 
 #include "core/rng.h"
 #include "core/tensor.h"
+#include "hw/pulse_response.h"
 
 namespace mortal::hw {
 
 using ByteMat = Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-// --- Pulsed-update responses: one struct per kind, one entry in the variant -----------------------------
-// A pulse moves w up by step_up(w) or down by step_down(w) (magnitudes), each times (1 + dw_min_c2c * xi).
-
-// step = dw_min, independent of w (aihwkit ConstantStepDevice).
-struct ConstantStep {
-  void validate() const {}
-};
-// step_up = dw_min (1 - w / w_max), step_down = dw_min (1 - w / w_min) (aihwkit SoftBoundsDevice).
-struct SoftBounds {
-  void validate() const {}
-};
-// step_up = dw_min (1 - gamma_up w / w_max), step_down = dw_min (1 - gamma_down w / w_min): the step
-// shrinks linearly towards a bound (after aihwkit LinearStepDevice; gamma 1 is soft bounds).
-struct LinearStep {
-  double gamma_up = 0.0;
-  double gamma_down = 0.0;
-  void validate() const;
-};
-using UpdateResponse = std::variant<ConstantStep, SoftBounds, LinearStep>;
 
 // PCM programming-noise polynomial sigma(g) = c0 + c1 x + c2 x^2 uS with x = g / g_max
 // (Nandakumar et al., ICECS 2019, as in aihwkit PCMLikeNoiseModel).
@@ -60,8 +41,9 @@ struct DeviceParams {
   // Finite conductance states reachable by programming (0: continuous).
   int n_states = 0;
 
-  // Pulsed update: the smallest step in normalised units, its spread per device and per pulse, and the
-  // up/down asymmetry: step_up = dw (1 + a), step_down = dw (1 - a) with a = up_down + up_down_dtod N(0,1).
+  // Pulsed update: the response (hw/pulse_response.h), the smallest step in normalised units, its spread
+  // per device and per pulse, and the up/down asymmetry: a device's steps at w = 0 are dw (1 + a) up and
+  // dw (1 - a) down with a = up_down + up_down_dtod N(0,1).
   UpdateResponse response = ConstantStep{};
   double dw_min = 0.001;
   double dw_min_dtod = 0.0;
@@ -137,11 +119,13 @@ double pcm_prog_sigma_us(const ProgNoisePoly& poly, double g_us, double g_max_us
 double pcm_drift_nu_mean(double x);
 double pcm_drift_nu_sd(double x);
 double pcm_1f_q(double x);
-// The same, over a whole array at once, from ln x (x clamped to >= 1e-12 first).
+// The same, over a block of devices at once, from ln x (x clamped to >= 1e-12 first), into `out` of ln_x's
+// shape: storage the caller keeps, so that the refresh after every write allocates nothing.
 using ArrayF = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-ArrayF pcm_drift_nu_mean(const ArrayF& ln_x);
-ArrayF pcm_drift_nu_sd(const ArrayF& ln_x);
-ArrayF pcm_1f_q(const ArrayF& ln_x);
+using ArrayFMap = Eigen::Map<ArrayF>;
+void pcm_drift_nu_mean(ArrayFMap out, const ArrayFMap& ln_x);
+void pcm_drift_nu_sd(ArrayFMap out, const ArrayFMap& ln_x);
+void pcm_1f_q(ArrayFMap out, const ArrayFMap& ln_x);
 
 // Per-device state drawn once from the chip's seed. Matrices of shape (out, in).
 struct DeviceState {
@@ -153,8 +137,6 @@ struct DeviceState {
   Mat nu_z_minus;
   ByteMat stuck_plus;   // 0 free, 1 stuck at g_min, 2 stuck at g_max
   ByteMat stuck_minus;
-  double gamma_up = 0.0;  // response shape (0 constant step, 1 soft bounds)
-  double gamma_down = 0.0;
 
   int rows() const { return int(dw_up.rows()); }
   int cols() const { return int(dw_up.cols()); }

@@ -79,23 +79,26 @@ inline void fill_normal(MatRef out, FastRng& rng) {
     for (Eigen::Index c = 0; c < out.cols(); ++c) out(r, c) = rng.normal();
 }
 
-// n independent N(0, 1) samples into `out` by the Box-Muller transform, evaluated with Eigen's
-// vectorised log, sqrt, sin and cos: several times faster than drawing one at a time. scratch: reused.
+// n independent N(0, 1) samples into the first n entries of `out` by the Box-Muller transform, evaluated
+// with Eigen's vectorised log, sqrt, sin and cos: several times faster than drawing one at a time.
+// scratch: reused.
 inline void fill_normal_bulk(Eigen::ArrayXf& out, Eigen::Index n, FastRng& rng, Eigen::ArrayXf& scratch) {
   const Eigen::Index m = (n + 1) / 2;
-  scratch.resize(2 * m);
+  // The buffers only grow: n changes from call to call (the devices a block's pulses touch), and resizing
+  // to each would allocate every time.
+  if (scratch.size() < 2 * m) scratch.resize(2 * m);
   // Two 24-bit uniforms per 64-bit draw (bits 40-63 and 16-39; xoshiro256+'s weak low bits unused).
   for (Eigen::Index k = 0; k < 2 * m; k += 2) {
     const std::uint64_t r = rng();
     scratch[k] = float(r >> 40) * 0x1.0p-24f;
     scratch[k + 1] = float((r >> 16) & 0xFFFFFFu) * 0x1.0p-24f;
   }
-  out.resize(2 * m);
+  if (out.size() < 2 * m) out.resize(2 * m);
   // u1 in (0, 1] keeps the log finite.
   const auto u1 = 1.0f - scratch.head(m);
-  const auto angle = 6.28318530717958647692f * scratch.tail(m);
+  const auto angle = 6.28318530717958647692f * scratch.segment(m, m);
   out.head(m) = (-2.0f * u1.log()).sqrt() * angle.cos();
-  out.tail(m) = (-2.0f * u1.log()).sqrt() * angle.sin();
+  out.segment(m, m) = (-2.0f * u1.log()).sqrt() * angle.sin();
 }
 inline void fill_uniform(MatRef out, FastRng& rng) {
   for (Eigen::Index r = 0; r < out.rows(); ++r)

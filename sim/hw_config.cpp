@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "core/error.h"
 
@@ -25,24 +26,60 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TimingParams, t_dac_ns, t_read_ns, t_adc_ns, 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EnergyParams, adc_conversion_pj, dac_conversion_pj, pulse_pj, periphery_op_pj,
                                    fp32_mac_pj, sram_read_64bit_pj, dram_access_64bit_pj)
 
-// The pulsed response is a variant: {"kind": "constant_step" | "soft_bounds" | "linear_step", "gamma_up",
-// "gamma_down"} (the gammas matter for linear_step only).
+// The pulsed response is a variant: {"kind": the struct's kind, then every kind's parameters}. Each kind
+// writes its own and the others' at their defaults (the gammas are 0 unless linear_step), so that a path
+// such as device.response.gamma_up exists whatever the kind (--hw can switch the kind and set its parameters
+// together); a kind reads its own.
+void to_json(nlohmann::json& j, const ConstantStep&) { j = nlohmann::json::object(); }
+void from_json(const nlohmann::json&, ConstantStep&) {}
+void to_json(nlohmann::json& j, const SoftBounds&) { j = nlohmann::json::object(); }
+void from_json(const nlohmann::json&, SoftBounds&) {}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LinearStep, gamma_up, gamma_down)
+
+namespace {
+// The kinds' names, for the message refusing another one.
+template <std::size_t... I>
+std::string response_kinds(std::index_sequence<I...>) {
+  const std::vector<std::string> kinds = {std::variant_alternative_t<I, UpdateResponse>::kind...};
+  std::string all;
+  for (std::size_t k = 0; k < kinds.size(); ++k)
+    all += (k == 0 ? "" : k + 1 == kinds.size() ? " or " : ", ") + kinds[k];
+  return all;
+}
+// The alternative of r named `kind`, read from j, from the I-th on.
+template <std::size_t I = 0>
+void response_of_kind(const nlohmann::json& j, const std::string& kind, UpdateResponse& r) {
+  if constexpr (I < std::variant_size_v<UpdateResponse>) {
+    using Kind = std::variant_alternative_t<I, UpdateResponse>;
+    if (kind == Kind::kind)
+      r = j.get<Kind>();
+    else
+      response_of_kind<I + 1>(j, kind, r);
+  } else {
+    fail("device.response.kind must be {}, got '{}'",
+         response_kinds(std::make_index_sequence<std::variant_size_v<UpdateResponse>>{}), kind);
+  }
+}
+// Every kind's parameters at their defaults, in one record.
+template <std::size_t... I>
+nlohmann::json every_kind_default(std::index_sequence<I...>) {
+  nlohmann::json all = nlohmann::json::object();
+  (all.update(nlohmann::json(std::variant_alternative_t<I, UpdateResponse>{})), ...);
+  return all;
+}
+}  // namespace
+
 void to_json(nlohmann::json& j, const UpdateResponse& r) {
-  const auto* ls = std::get_if<LinearStep>(&r);
-  j = {{"kind", std::holds_alternative<ConstantStep>(r) ? "constant_step" : ls ? "linear_step" : "soft_bounds"},
-       {"gamma_up", ls ? ls->gamma_up : 0.0},
-       {"gamma_down", ls ? ls->gamma_down : 0.0}};
+  j = every_kind_default(std::make_index_sequence<std::variant_size_v<UpdateResponse>>{});
+  std::visit(
+      [&j](const auto& response) {
+        j.update(nlohmann::json(response));
+        j["kind"] = response.kind;
+      },
+      r);
 }
 void from_json(const nlohmann::json& j, UpdateResponse& r) {
-  const std::string kind = j.at("kind").get<std::string>();
-  if (kind == "constant_step")
-    r = ConstantStep{};
-  else if (kind == "soft_bounds")
-    r = SoftBounds{};
-  else if (kind == "linear_step")
-    r = LinearStep{j.at("gamma_up").get<double>(), j.at("gamma_down").get<double>()};
-  else
-    fail("device.response.kind must be constant_step, soft_bounds or linear_step, got '{}'", kind);
+  response_of_kind(j, j.at("kind").get<std::string>(), r);
 }
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DeviceParams, name, g_min_us, g_max_us, w_min, w_max, w_bounds_dtod, n_states,

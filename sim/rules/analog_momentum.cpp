@@ -77,8 +77,10 @@ double AnalogMomentumRule::step(const RuleStep& s) {
   } else {
     // With a rising momentum every row decays every step (checked in validate): f = 1 - mu.
     const float f = rising ? 1 - mu_decay : share_[std::size_t(k)].fraction;
-    dw = r.middleCols(row0, n) * -f;
-    ns += std::max(ns_w, va.write_rows(dw, row0, t_w, s.rng).ns);
+    // In dw's storage (the decay's n rows are at most the transfer's): no allocation per step.
+    Eigen::Map<Mat> decay = grown_view(dw, va.outputs(), n);
+    decay = r.middleCols(row0, n) * -f;
+    ns += std::max(ns_w, va.write_rows(decay, row0, t_w, s.rng).ns);
   }
   return ns;
 }

@@ -66,10 +66,10 @@ double PeriodicCarry::forward_extra(int k, MatRef z, ConstMatRef x, double t_s, 
 // Carries rows row0 .. row0 + n - 1 of layer k's fine array into its weights: each row read (analog,
 // held), written into the weights' array at 1 / factor and, at the same time, its negative into itself.
 double PeriodicCarry::carry_rows(int k, int row0, int n, double t_s, hw::FastRng& rng) {
-  Mat& r = r_[std::size_t(k)];
-  Mat& dw = dw_[std::size_t(k)];
   hw::Crossbar& fine = this->fine(k);
-  r.resize(fine.outputs(), n);
+  // Views that reallocate nothing when a cycle's last share of rows is narrower than the others.
+  Eigen::Map<Mat> r = grown_view(r_[std::size_t(k)], fine.outputs(), n);
+  Eigen::Map<Mat> dw = grown_view(dw_[std::size_t(k)], fine.outputs(), n);
   double ns = fine.read_rows(r, row0, t_s, rng).ns;
   const double t_w = t_s + ns * 1e-9;
   hw::Crossbar& weights = chip_.weights(k);

@@ -29,6 +29,17 @@ TEST_CASE("parallel_for calls every piece exactly once, on any number of threads
   parallel_for(0, [](int) { FAIL("no piece to run"); });
 }
 
+TEST_CASE("a parallel_for inside a piece, or after many others, calls every piece exactly once", "[parallel]") {
+  // The helpers are kept between calls and take one job at a time: a nested call runs on its own thread.
+  const Threads t(3);
+  std::vector<std::atomic<int>> calls(40 * 50);
+  parallel_for(40, [&](int i) { parallel_for(50, [&](int k) { ++calls[std::size_t(i * 50 + k)]; }); });
+  for (int round = 0; round < 200; ++round) parallel_for(2, [&](int i) { ++calls[std::size_t(i)]; });
+  int wrong = 0;
+  for (std::size_t i = 0; i < calls.size(); ++i) wrong += calls[i].load() != (i < 2 ? 201 : 1);
+  CHECK(wrong == 0);
+}
+
 TEST_CASE("an exception in a piece reaches the caller", "[parallel]") {
   const Threads t(2);
   CHECK_THROWS_WITH(parallel_for(50, [](int i) {

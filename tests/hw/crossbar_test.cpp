@@ -326,6 +326,84 @@ TEST_CASE("with many pulses per device the Gaussian limit agrees with pulse-by-p
   }
 }
 
+namespace {
+// The mean weight after n pulses of one direction from w0, for a step a (1 - k w) (a < 0 for down pulses):
+// applied one after another (each pulse's mean step, cycle-to-cycle noise being mean-free) the deviation
+// from the fixed point 1/k shrinks by (1 - a k) per pulse; spread evenly, as the sampled counts take them,
+// by e^(-n a k). k = 0 is the constant step: n a either way.
+double after_pulses(double w0, int n, double a, double k, bool one_by_one) {
+  if (k == 0) return w0 + n * a;
+  const double shrink = one_by_one ? std::pow(1 - a * k, n) : std::exp(-n * a * k);
+  return (1 - (1 - k * w0) * shrink) / k;
+}
+// A response's slopes k_up, k_down: step_up = a (1 - k_up w), step_down = a (1 - k_down w).
+std::pair<double, double> slopes(const UpdateResponse& r, double w_min, double w_max) {
+  if (std::holds_alternative<SoftBounds>(r)) return {1 / w_max, 1 / w_min};
+  if (const auto* ls = std::get_if<LinearStep>(&r)) return {ls->gamma_up / w_max, ls->gamma_down / w_min};
+  return {0.0, 0.0};
+}
+}  // namespace
+
+TEST_CASE("every pulsed response moves each device as its step formula says, pulse by pulse and in counts",
+          "[crossbar]") {
+  // Devices with their own steps, asymmetry and bounds, and cycle-to-cycle noise: from w0, the first half of
+  // the outputs get n up pulses and the rest n down pulses. Per device the residual from the formula's mean
+  // over the noise's standard deviation, c2c sqrt(n) step(w0), has mean 0 and (exactly, for counts) variance 1.
+  const int out = 64, in = 64, m = out * in / 2;
+  const float w0 = 0.1f;
+  for (const UpdateResponse& response : {UpdateResponse{ConstantStep{}}, UpdateResponse{SoftBounds{}},
+                                         UpdateResponse{LinearStep{0.3, 0.6}}}) {
+    CrossbarParams p = ideal_crossbar();
+    p.update.kind = UpdateKind::pulsed;
+    p.device.response = response;
+    p.device.dw_min = 0.01;
+    p.device.dw_min_dtod = 0.2;
+    p.device.up_down_dtod = 0.1;
+    p.device.w_bounds_dtod = 0.1;
+    p.device.dw_min_c2c = 0.2;
+    const double c2c = p.device.dw_min_c2c;
+    for (UpdateMode mode : {UpdateMode::sampled_counts, UpdateMode::pulse_by_pulse}) {
+      p.update.mode = mode;
+      Ledger ledger;
+      Crossbar xb("xb", p, ledger, out, in, 21);
+      FastRng rng(21, "response", std::uint64_t(mode));
+      xb.program(Mat::Constant(out, in, w0), 0.0, rng);
+      // Pulse by pulse: every row and column fires in each of the BL slots of one sample (lr well above
+      // dw_min BL makes every probability 1). In counts: a whole-steps row write of exactly n pulses.
+      int n = p.update.bl;
+      Mat sign = Mat::Ones(out, in);
+      sign.bottomRows(out / 2) *= -1.0f;
+      if (mode == UpdateMode::pulse_by_pulse) {
+        Mat d = sign.col(0).transpose();
+        xb.update(Mat::Ones(1, in), d, 1.0f, 0.0, rng);
+      } else {
+        n = 20;
+        xb.write_rows(sign * float(n * p.device.dw_min), 0, 0.0, rng, Crossbar::RowWrite::whole_steps);
+      }
+      const DeviceState& dv = xb.devices();
+      Eigen::ArrayXd z[2] = {Eigen::ArrayXd(m), Eigen::ArrayXd(m)};
+      for (int j = 0; j < out; ++j)
+        for (int i = 0; i < in; ++i) {
+          const bool up = j < out / 2;
+          const auto [k_up, k_down] = slopes(response, dv.w_min(j, i), dv.w_max(j, i));
+          const double a = up ? dv.dw_up(j, i) : -dv.dw_down(j, i), k = up ? k_up : k_down;
+          const double want = after_pulses(w0, n, a, k, mode == UpdateMode::pulse_by_pulse);
+          const double sd = c2c * std::sqrt(double(n)) * std::abs(a) * (1 - k * w0);
+          z[up ? 0 : 1]((j % (out / 2)) * in + i) = (xb.weights_normalised()(j, i) - want) / sd;
+        }
+      for (const Eigen::ArrayXd& zs : z) {
+        INFO("response " << response.index() << " mode " << int(mode) << " residual mean " << mean_of(zs)
+                         << " variance " << var_of(zs));
+        CHECK(std::abs(mean_of(zs)) < 5 / std::sqrt(double(m)));
+        // Pulse by pulse the noise of each pulse is that of its own step, which shrinks as w moves towards
+        // the fixed point: at most the first one's, so the variance is at most 1 there.
+        CHECK(var_of(zs) < 1 + 5 * std::sqrt(2.0 / m));
+        if (mode == UpdateMode::sampled_counts) CHECK(var_of(zs) > 1 - 5 * std::sqrt(2.0 / m));
+      }
+    }
+  }
+}
+
 TEST_CASE("soft-bounds devices saturate at their own bounds", "[crossbar]") {
   Ledger ledger;
   CrossbarParams p = ideal_crossbar();

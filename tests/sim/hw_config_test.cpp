@@ -52,6 +52,8 @@ TEST_CASE("a bad hardware setting is refused naming it", "[hw_config]") {
   refused("crossbar.adc.quantize=1", "true or false");
   refused("device.dw_min=-1", "dw_min");
   refused("crossbar.read_noise_mode=loud", "read_noise_mode");
+  refused("device.response.kind=exp_step",
+          "device.response.kind must be constant_step, soft_bounds or linear_step, got 'exp_step'");
   refused("crossbar.device=1", "no parameter");
   refused("device.dw_~min=1", "names joined by dots");  // '~' once reached the JSON pointer parser
   refused("device..dw_min=1", "names joined by dots");
