@@ -571,6 +571,49 @@ hw::ChipParams insitu_chip(const FFParams& p, const InSituParams& ip, const Upda
   return cp;
 }
 
+namespace {
+
+const std::string kRivalLabel = "rival BP epoch";
+
+// The run's phases in order, so that every progress line's ETA is to the end of the run. After training
+// everything is evaluations, estimated from the learning curve's test evaluations: the final one reads the
+// test set and the training-evaluation set; the rival reads the test set in one pass per image where FF's
+// goodness read-out makes one per label; each drift time reads it plain and compensated (a chip whose
+// drift cannot be compensated takes half that). The digital rival's own evaluations and the drift
+// calibration are not counted.
+RunEta run_phases(const InSituParams& ip, const EpochPlan& plan, int classes, int test, int train_eval) {
+  const bool with_rival = ip.rival == "bp";
+  RunEta eta;
+  if (with_rival) eta.add(kRivalLabel, ip.rival_epochs);
+  add_epoch_phases(eta, plan);
+  const double rival_eval = with_rival ? 1.0 / classes : 0;
+  eta.add("final evaluation", 1, kTestEvaluation, 1 + double(train_eval) / test);
+  if (with_rival) eta.add("rival on the chip", 1, kTestEvaluation, rival_eval);
+  eta.add("drift", int(ip.drift_times.size()), kTestEvaluation, 2 * (1 + rival_eval));
+  return eta;
+}
+
+// The chip's whole state at an epoch end, with the run's record: what a resume restores.
+void save_run(const std::string& path, const nlohmann::json& record, const hw::Chip& chip, const hw::Ledger& ledger,
+              const hw::Ledger& curve_energy, const InSituFF& t) {
+  Checkpoint c;
+  c.put_json("run", record);
+  chip.save(c, "chip");
+  c.put_json("ledger", ledger.to_json());
+  c.put_json("ledger_curve_evaluation", curve_energy.to_json());
+  t.save(c);
+  c.save(path);
+}
+
+void restore_run(const Checkpoint& c, hw::Chip& chip, hw::Ledger& ledger, hw::Ledger& curve_energy, InSituFF& t) {
+  chip.restore(c, "chip");
+  ledger.restore(c.get_json("ledger"));
+  curve_energy.restore(c.get_json("ledger_curve_evaluation"));
+  t.restore(c);
+}
+
+}  // namespace
+
 nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Checkpointing& ck, std::uint64_t seed,
                              const std::string& out, const FFCurveCallback& on_epoch) {
   const UpdateRuleParams rule = insitu_rule(p, ip);
@@ -585,27 +628,14 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   const std::string& ckpt_path = ck.path;
   require(!ckpt_path.empty(), "an in-situ run needs a checkpoint path");
 
-  // The run's phases in order, so that every progress line's ETA is to the end of the run.
   const int n = data.train.size();
   const EpochPlan plan{p.epochs, (n + p.batch - 1) / p.batch, p.eval_every, "FF epoch"};
   const bool with_rival = ip.rival == "bp";
-  const std::string rival_label = "rival BP epoch";
-  RunEta eta;
-  if (with_rival) eta.add(rival_label, ip.rival_epochs);
-  add_epoch_phases(eta, plan);
-  // After training everything is evaluations, estimated from the learning curve's test evaluations: the
-  // final one reads the test set and the training-evaluation set; the rival reads the test set in one pass
-  // per image where FF's goodness read-out makes one per label; each drift time reads it plain and
-  // compensated (a chip whose drift cannot be compensated takes half that). The digital rival's own
-  // evaluations and the drift calibration are not counted.
-  const double rival_eval = with_rival ? 1.0 / data.train.num_classes : 0;
-  eta.add("final evaluation", 1, kTestEvaluation, 1 + double(train_eval.size()) / test.size());
-  if (with_rival) eta.add("rival on the chip", 1, kTestEvaluation, rival_eval);
-  eta.add("drift", int(ip.drift_times.size()), kTestEvaluation, 2 * (1 + rival_eval));
+  RunEta eta = run_phases(ip, plan, data.train.num_classes, test.size(), train_eval.size());
 
   // The rival first: its ranges size the rival chip, which must exist before the kernel starts.
   std::unique_ptr<BpMlp> bp_net;
-  nlohmann::json rival = with_rival ? train_rival(p, ip.rival_epochs, seed, rival_label, &eta, bp_net) : nlohmann::json();
+  nlohmann::json rival = with_rival ? train_rival(p, ip.rival_epochs, seed, kRivalLabel, &eta, bp_net) : nlohmann::json();
 
   // The chips: FF trains on one; the rival is programmed onto another of the same seed (the same
   // individual: every layer's devices are drawn from the seed and the layer's name).
@@ -625,12 +655,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     const Checkpoint& c = ck.checkpoint();  // its settings checked above (require_resumable)
     const ResumePoint at = read_resume_point(ck, p.epochs, plan.steps_per_epoch);
     prior_train_wall = resume_seconds(at, ck, "train_wall_s");
-    restoring(ck, [&] {
-      chip.restore(c, "chip");
-      ledger.restore(c.get_json("ledger"));
-      curve_energy.restore(c.get_json("ledger_curve_evaluation"));
-      t.restore(c);
-    });
+    restoring(ck, [&] { restore_run(c, chip, ledger, curve_energy, t); });
     state = resumed_state(at);
     ck.release();  // restored: the loaded checkpoint is not needed again
     fmt::print(stderr, "resumed from {} after epoch {} ({:.6g} s simulated)\n", ckpt_path, state.epoch, chip.now_s());
@@ -647,15 +672,9 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   const bool finished = run_epochs(t, ledger, curve_energy, test, plan, state, [&](const EpochState& at) {
     if (on_epoch) on_epoch(at.curve);
     // Checkpoint at the epoch end: a killed run resumes here.
-    Checkpoint c;
     nlohmann::json record = epoch_record(ck, at);
     record["train_wall_s"] = prior_train_wall + train_clock.seconds();
-    c.put_json("run", record);
-    chip.save(c, "chip");
-    c.put_json("ledger", ledger.to_json());
-    c.put_json("ledger_curve_evaluation", curve_energy.to_json());
-    t.save(c);
-    c.save(ckpt_path);
+    save_run(ckpt_path, record, chip, ledger, curve_energy, t);
     return !(ck.stop_after > 0 && at.epoch == ck.stop_after);
   }, &eta);
   if (trace) trace->close();
@@ -699,12 +718,13 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
                      fmt::format("Test error after idling: {} chip, seed {}", ip.device, seed), eta);
   const double drift_s = drift_clock.seconds();
 
-  double mean_epoch = 0;
-  for (double s : epoch_seconds) mean_epoch += s;
-  mean_epoch /= double(epoch_seconds.size());
-  double latency = 0;
-  for (const auto& e : curve) latency += e["latency_s"].get<double>();
-  latency /= double(curve.size());
+  const auto mean = [](const auto& xs, const auto& value) {
+    double sum = 0;
+    for (const auto& x : xs) sum += value(x);
+    return sum / double(xs.size());
+  };
+  const double mean_epoch = mean(epoch_seconds, [](double s) { return s; });
+  const double latency = mean(curve, [](const nlohmann::json& e) { return e["latency_s"].get<double>(); });
   return {{"status", "finished"},
           {"device", ip.device},
           {"hardware", hw_to_json(cp, energy)},
