@@ -46,7 +46,8 @@ class EpochTrainer {
  public:
   virtual ~EpochTrainer() = default;
   // One pass over the training set (`step` counts batches over the run's `total_steps`): the epoch's curve
-  // entry, with per-layer "loss", "goodness_pos" and "goodness_neg" under "layers".
+  // entry, with per-layer "loss", "goodness_pos" and "goodness_neg" under "layers" (the runner adds the
+  // epoch's number and seconds).
   virtual nlohmann::json train_epoch(int epoch, long long& step, long long total_steps) = 0;
   // The learning curve's test error after an epoch: the entry's "test_error".
   virtual nlohmann::json curve_error() = 0;

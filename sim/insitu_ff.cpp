@@ -293,8 +293,7 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
     rule_->report(k, l);  // how much of their range its extra arrays use
     ls.push_back(l);
   }
-  return {{"epoch", epoch},
-          {"layers", ls},
+  return {{"layers", ls},
           {"simulated_s", sim_s},
           {"images_per_simulated_s", n / sim_s},
           {"latency_s", pipeline_->sink.latency_sum_s() / double(packets)}};
