@@ -31,13 +31,15 @@ const std::vector<std::string>& known_distill_methods() {
   static const std::vector<std::string> m = [] {
     std::vector<std::string> all = distill_methods();
     all.push_back("soft-layers");
+    all.push_back("representations");
     return all;
   }();
   return m;
 }
 
 bool DistillParams::trains(const std::string& method) {
-  return method == "labels" || method == "hard" || method == "soft" || method == "copy+soft" || method == "soft-layers";
+  return method == "labels" || method == "hard" || method == "soft" || method == "copy+soft" || method == "soft-layers" ||
+         method == "representations";
 }
 bool DistillParams::copies(const std::string& method) {
   return method == "weight-copy" || method == "conductance-copy" || method == "copy+soft";
@@ -51,7 +53,8 @@ void DistillParams::add_options(CLI::App& app) {
   list_option(app.add_option("--methods", methods,
                              "Transfer methods, measured in this order on the same student: " +
                                  fmt::format("{}", fmt::join(known_distill_methods(), ", ")) +
-                                 " (default: all but soft-layers, which needs a student of the teacher's depth)"));
+                                 " (default: all but soft-layers, which needs a student of the teacher's depth, and "
+                                 "representations, which needs one of its layer widths)"));
   app.add_option("--student-device", student_device, "The student's device preset (default: the teacher's): " +
                                                           hw::device_preset_names());
   list_option(app.add_option("--student-layers", student_layers, "The student's hidden layer sizes (default: the "
@@ -80,6 +83,9 @@ void DistillParams::add_options(CLI::App& app) {
   app.add_option("--teacher-stuck-per-day", teacher_stuck_per_day,
                  "With --ages: the rate at which each of the teacher's devices becomes stuck, per day of idling "
                  "(device.stuck_per_day of all its arrays; < 0: its preset's and --hw's)");
+  app.add_option("--representation-weight", representation_weight,
+                 "Method representations: the weight of the term that turns each student layer's activity towards "
+                 "its teacher layer's, beside the FF term of soft targets (1: the two of like size)");
   app.add_option("--keep-student", keep_student,
                  "Keep the student as one of these methods leaves it, as a teacher checkpoint beside the results "
                  "(<out>.student.ckpt): the next generation's --teacher");
@@ -98,6 +104,8 @@ void DistillParams::validate() const {
   for (int u : student_layers) require(u >= 1, "student-layers: a layer of {} units", u);
   require(keep_student.empty() || std::find(methods.begin(), methods.end(), keep_student) != methods.end(),
           "keep-student '{}' is not one of this run's methods ({})", keep_student, fmt::join(methods, ", "));
+  require(std::isfinite(representation_weight) && representation_weight >= 0,
+          "representation-weight must be finite and at least 0, got {}", representation_weight);
   require(teacher_queries >= 1, "teacher-queries must be at least 1, got {}", teacher_queries);
   require(readout_repeats >= 1, "readout-repeats must be at least 1, got {}", readout_repeats);
   require(student_epochs >= 0, "student-epochs must be at least 0, got {}", student_epochs);
@@ -352,6 +360,12 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
   std::vector<Mat> layer_probabilities(per_layer ? ts.p.layers.size() : 0);
   const TeacherSupervision layered(transfer, probabilities, layer_probabilities);
   const LabelSupervision labelled(data.train);
+  const bool representations =
+      std::find(dp.methods.begin(), dp.methods.end(), "representations") != dp.methods.end();
+  require(!representations || sp.layers == ts.p.layers,
+          "method representations: the student's layers ({}) are not the teacher's ({}): each student unit follows "
+          "the teacher's unit of its place, so their widths must be the same", fmt::join(sp.layers, ","),
+          fmt::join(ts.p.layers, ","));
 
   // Both chips, on one ledger, before the kernel starts.
   hw::EnergyParams energy;
@@ -372,6 +386,7 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
                                 : m == "soft-layers" ? static_cast<const FFSupervision&>(layered)
                                                      : static_cast<const FFSupervision&>(soft);
     trainers.push_back(std::make_unique<InSituFF>(student, sp, from, student_seed, sip.fifo_depth, rule));
+    if (m == "representations") trainers.back()->learn_representations(teacher_t, float(dp.representation_weight));
   }
   // The student of each age of the teacher's life, taught by --life-method (a trainer per age, as per method:
   // each trains once).
@@ -412,6 +427,9 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
       student.save(c, "student");
       trainer_at(part).save(c);
     }
+    // A student learning representations queries the teacher batch by batch, from where its evaluation noise
+    // stands.
+    if (part >= 1) c.put_json("distill.teacher_eval_rng", teacher_t.eval_rng().state());
     c.save(ck.path);
   };
   const auto stop_here = [&] { return ck.stop_after > 0 && epochs_done == ck.stop_after; };
@@ -444,6 +462,8 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
         student.restore(c, "student");
         trainer_at(part).restore(c);
       }
+      if (part >= 1 && c.has("distill.teacher_eval_rng"))  // (checkpoints of earlier builds have none)
+        teacher_t.eval_rng().set_state(c.get_json("distill.teacher_eval_rng").get<std::array<std::uint64_t, 4>>());
     });
     ck.release();
     fmt::print(stderr, "resumed from {} at part {} ({} epochs done)\n", ck.path, part, epochs_done);

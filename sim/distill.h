@@ -20,6 +20,10 @@
 //                     k's probability that the overlay is positive data (its sigmoid unit's output): each
 //                     layer imitates its counterpart. Only for a student of the teacher's depth, and only
 //                     when asked for (it is not among the default methods);
+//   representations   the overlays and targets of soft, and besides every student layer learns to turn its
+//                     activity vector towards the teacher's same layer's for the same overlay (the teacher
+//                     queried as batches are drawn; InSituFF::learn_representations). Only for a student of
+//                     the teacher's layer widths, and only when asked for;
 //   copy+soft         weight copy, then soft;
 //   labels            FF in situ from the true labels: what the student's own hardware can learn.
 // A chip's life (--ages): after the methods the teacher idles, drifting and gathering stuck devices at
@@ -63,6 +67,7 @@ struct DistillParams {
   double confidence = 0.9;           // with temperature 0: the teacher's mean largest probability
   Perturbation perturb;              // the student's variability (the teacher's too unless teacher_perturb)
   double teacher_perturb = -1;       // the teacher's scale s; < 0: perturb.scale
+  double representation_weight = 1;  // method representations: the weight of its term beside FF's
   std::string keep_student;          // a method: the student it leaves is kept as a teacher checkpoint
   int teacher_queries = 1;           // queries of the teacher per transfer image, their scores averaged
   int readout_repeats = 16;          // weight copy: reads of every row, averaged (its read noise / sqrt)

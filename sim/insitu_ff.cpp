@@ -228,8 +228,8 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
   const std::vector<int> order = shuffled_indices(n, stream_seed(seed_, "ff.order", std::uint64_t(epoch)));
   for (auto& s : stats_) s = {};
   int start = 0;
-  std::vector<int> labels, negs;
-  Mat images;
+  std::vector<int> labels, negs, both_labels;
+  Mat images, both;
   Overlay pos, neg;
   pipeline_->source.feed([&](hw::Packet& pk) {
     if (start >= n) return false;
@@ -262,6 +262,15 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
         target(2 * b * c + b + i) = neg.layers[std::size_t(c)];
       }
     }
+    if (teacher_) {
+      // The teacher's layers on the same overlays, positives then negatives, as the rows of the batch.
+      both.resize(2 * b, F);
+      both.topRows(b) = images;
+      both.bottomRows(b) = images;
+      both_labels = labels;
+      both_labels.insert(both_labels.end(), negs.begin(), negs.end());
+      teacher_->activities(both, both_labels, coding_.classes, representations_[slot]);
+    }
     std::shared_ptr<Mat> x = free_batch(0);
     x->resize(2 * b, F + 1);
     overlay_labels(x->topLeftCorner(b, F), images, labels, coding_);
@@ -290,6 +299,7 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
     nlohmann::json l = {{"loss", s.loss / double(s.steps)},
                         {"goodness_pos", s.gpos / double(s.steps)},
                         {"goodness_neg", s.gneg / double(s.steps)}};
+    if (teacher_) l["representation_distance"] = s.distance / double(s.steps);
     rule_->report(k, l);  // how much of their range its extra arrays use
     ls.push_back(l);
   }
@@ -334,6 +344,8 @@ class InSituFF::Stack final : public FFStack {
     return g_;
   }
   void pass_on(int k) override { t_.chip_.advance_ns(t_.pass_on(y_, x_[std::size_t(k) + 1], io(k))); }
+  // What layer k reads (k > 0: the normalised activity of layer k - 1, with the bias drive).
+  const Mat& input_of(int k) const { return x_[std::size_t(k)]; }
   ChipPeriphery& io(int k) { return t_.eval_io_[std::size_t(k)]; }
 
  private:
@@ -367,6 +379,25 @@ void InSituFF::query(const Mat& images, int classes, Mat* scores, std::vector<Ma
     });
   }
   chip_.ledger().add(readout_, probabilities ? double(n) * classes * top : double(n));
+}
+
+void InSituFF::activities(const Mat& images, const std::vector<int>& labels, int classes, std::vector<Mat>& activity) {
+  const int n = int(images.rows());
+  require(int(labels.size()) == n, "activities: {} labels for {} images", labels.size(), n);
+  LabelCoding coding = coding_;
+  coding.classes = classes;
+  Stack stack(*this, layers() + 1);  // the last layer passes its activity on too: into the query's result
+  overlay_labels(stack.input(n), images, labels, coding);
+  stack.normalise_input();
+  activity.resize(std::size_t(layers()));
+  double conversions = 0;
+  for (int k = 0; k < layers(); ++k) {
+    stack.forward(k);
+    stack.pass_on(k);
+    activity[std::size_t(k)] = stack.input_of(k + 1).leftCols(units_of(k));
+    conversions += double(n) * units_of(k);
+  }
+  chip_.ledger().add(readout_, conversions);
 }
 
 void InSituFF::save(Checkpoint& c) const {
@@ -418,6 +449,41 @@ double InSituFF::forward_layer(int k, const Mat& x, Mat& y, Vec& g, ChipPeripher
 
 void InSituFF::finish_training() { rule_->finish(layer_rng_); }
 
+void InSituFF::learn_representations(InSituFF& teacher, float weight) {
+  require(std::isfinite(weight) && weight >= 0, "representation weight must be finite and at least 0, got {}", weight);
+  require(&teacher != this, "a chip cannot learn the representations of its own layers");
+  require(teacher.layers() == layers(), "representations: the teacher has {} layers, the student {}", teacher.layers(),
+          layers());
+  for (int k = 0; k < layers(); ++k)
+    require(teacher.units_of(k) == units_of(k),
+            "representations: the teacher's layer {} has {} units, the student's {}: each student unit follows the "
+            "teacher's unit of its place", k, teacher.units_of(k), units_of(k));
+  teacher_ = &teacher;
+  representation_weight_ = weight;
+  representations_.resize(targets_.size());
+}
+
+// The representation term of one layer's delta, added to d: weight * scale * (|y_i| t_i - y_i) for every row i,
+// where t is the teacher's normalised activity for the row's overlay and |y_i| the length the layer's
+// normaliser divides by (rms or l2, as the run normalises). Returns the mean over rows of the squared
+// distance, per unit, between the student's normalised activity and the teacher's.
+double InSituFF::turn_towards(const Mat& teacher_activity, ConstMatRef y, MatRef d, float scale) const {
+  const Eigen::Index rows = y.rows(), units = y.cols();
+  require(teacher_activity.rows() == rows && teacher_activity.cols() == units,
+          "representations: the teacher gave {}x{} activities for a batch of {}x{}", teacher_activity.rows(),
+          teacher_activity.cols(), rows, units);
+  const float k = representation_weight_ * scale;
+  const bool l2 = lp_.norm == NormKind::l2;
+  double distance = 0;
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    const float ss = y.row(i).squaredNorm();
+    const float len = std::sqrt(l2 ? ss : ss / float(units)) + lp_.norm_eps;
+    distance += double((y.row(i) / len - teacher_activity.row(i)).squaredNorm()) / double(units);
+    d.row(i) += k * (len * teacher_activity.row(i) - y.row(i));
+  }
+  return distance / double(std::max<Eigen::Index>(1, rows));
+}
+
 std::shared_ptr<Mat> InSituFF::free_batch(int stage) {
   std::vector<std::shared_ptr<Mat>>& pool = batches_[std::size_t(stage)];
   // Single-threaded (SystemC runs one process at a time): a count of one means only the pool holds it.
@@ -462,6 +528,7 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   const FFStepStats s = ff_step(io, lp_, w.y, w.g, w.p, w.c, w.d, target, 1.0f / float(rows), peer_[std::size_t(k)]);
   ns += io.take_ns();
   Stats& st = stats_[std::size_t(k)];
+  if (teacher_) st.distance += turn_towards(representations_[slot][std::size_t(k)], w.y, w.d, 1.0f / float(rows));
   st.loss += s.loss;
   st.gpos += s.goodness_pos;
   st.gneg += s.goodness_neg;

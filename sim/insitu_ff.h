@@ -101,6 +101,18 @@ class InSituFF {
   // gives it (sigmoid of the layer's goodness against its threshold, the unit's spread and noise included).
   // probabilities: one (images, classes) per layer. Booked as one read-out per image, label and layer.
   void layer_probabilities(const Mat& images, int classes, std::vector<Mat>& probabilities);
+  // Every layer's normalised activity (the length normaliser's output, what the next layer reads) for each
+  // image overlaid with its label: activity[k] is (images, units of layer k). Through the evaluation's
+  // periphery, as the queries above; booked as one conversion per unit, row and layer (the activity leaves
+  // the chip).
+  void activities(const Mat& images, const std::vector<int>& labels, int classes, std::vector<Mat>& activity);
+  // Representations (Hinton 2022, section 8: internal representations carry more than the output): besides
+  // its supervision's targets, every layer learns to point its activity vector where `teacher`'s same layer
+  // points it for the same overlay. The teacher, a chip of this one's layer widths, is queried as batches
+  // are drawn; in each layer's delta the FF term gains weight * (|y| t - y) per row, with t the teacher's
+  // normalised activity and |y| the length the student's own normaliser divides by: the activity is turned
+  // towards the teacher's direction, its length (the goodness) left to the FF term.
+  void learn_representations(InSituFF& teacher, float weight);
   // The end of training: the rule leaves the weights as inference reads them (a carry empties its fine
   // arrays into them, after which forward passes read the weights alone). Advances the chip's clock.
   void finish_training();
@@ -117,6 +129,7 @@ class InSituFF {
  private:
   struct Stats {
     double loss = 0, gpos = 0, gneg = 0;
+    double distance = 0;  // representations: mean squared distance of the normalised activity to the teacher's
     long long steps = 0;
   };
   class Stack;  // the layers as goodness prediction sees them
@@ -133,6 +146,7 @@ class InSituFF {
   // A batch matrix for packets leaving stage `stage` (0: the source) that no packet in flight holds: the
   // pool grows to the pipeline's depth in the first steps, then every step reuses its matrices.
   std::shared_ptr<Mat> free_batch(int stage);
+  double turn_towards(const Mat& teacher_activity, ConstMatRef y, MatRef d, float scale) const;
 
   hw::Chip& chip_;
   const FFParams& p_;
@@ -157,6 +171,11 @@ class InSituFF {
   // column of rows after another, one per layer when the supervision gives each layer its own.
   std::vector<Vec> targets_;
   int target_columns_ = 1;
+  // Representations: the teacher, the term's weight, and by slot as targets_ the teacher's normalised
+  // activity of every layer for the rows of that step's batch.
+  InSituFF* teacher_ = nullptr;
+  float representation_weight_ = 0;
+  std::vector<std::vector<Mat>> representations_;
   std::vector<long long> target_step_;
   long long last_done_ = -1;  // the last step the last stage finished
   std::vector<Stats> stats_;

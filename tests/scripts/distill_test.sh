@@ -1,6 +1,6 @@
 #!/bin/bash
-# mortal_distill end to end on a small network: every method runs and is recorded with its plot, then the
-# teacher's life (it ages past the SystemC kernel's horizon, gathering stuck devices, and teaches a fresh
+# mortal_distill end to end on a small network: every method runs and is recorded with its plot (the student
+# that learns representations turns its layers towards the teacher's), then the teacher's life (it ages past the SystemC kernel's horizon, gathering stuck devices, and teaches a fresh
 # student at each age); a run stopped in the middle of a method's epochs and resumed, then stopped between
 # methods, then in the middle of the teacher's life, and resumed each time, ends with the numbers of a run
 # never interrupted; a teacher restored from an ff_mnist in-situ checkpoint
@@ -11,10 +11,11 @@ source "$(dirname "$0")/mnist_prelude.sh" "$@"
 limits=(--batch 50 --train-limit 500 --test-limit 300 --seed 3 --data "$data")
 small=(--layers 30,20 "${limits[@]}")
 chip=(--layers 30,20 --batch 50 --train-limit 500 --test-limit 300 --data "$data" --device reram --epochs 2 --transfer 300)
-methods=labels,weight-copy,conductance-copy,hard,soft,copy+soft,soft-layers
+methods=labels,weight-copy,conductance-copy,hard,soft,copy+soft,soft-layers,representations
 common=("${chip[@]}" --seed 3 --perturb 1 --methods "$methods" --keep-student soft --ages 0,400 --teacher-stuck-per-day 2e-4)
-# Teacher 2 epochs, then labels, hard, soft, copy+soft, soft-layers 2 epochs each, then a student at each of
-# two ages 2 epochs each: 16 epochs in all (epoch 13 is the first of the life).
+# Teacher 2 epochs, then labels, hard, soft, copy+soft, soft-layers, representations 2 epochs each, then a
+# student at each of two ages 2 epochs each: 18 epochs in all (epoch 13 is the first of representations, 15
+# the first of the life).
 "$bin/mortal_distill" "${common[@]}" --out "$dir/whole.json" > "$dir/whole.log" 2>&1 || { cat "$dir/whole.log" >&2; exit 1; }
 "$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --stop-after-epoch 3 > "$dir/stop1.log" 2>&1
 grep -q "stopped after epoch 3" "$dir/stop1.log" || { cat "$dir/stop1.log" >&2; exit 1; }
@@ -22,13 +23,15 @@ grep -q "stopped after epoch 3" "$dir/stop1.log" || { cat "$dir/stop1.log" >&2; 
 grep -q "resumed from" "$dir/stop2.log" || { cat "$dir/stop2.log" >&2; exit 1; }
 "$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --resume --stop-after-epoch 13 > "$dir/stop3.log" 2>&1
 grep -q "stopped after epoch 13" "$dir/stop3.log" || { cat "$dir/stop3.log" >&2; exit 1; }
+"$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --resume --stop-after-epoch 15 > "$dir/stop4.log" 2>&1
+grep -q "stopped after epoch 15" "$dir/stop4.log" || { cat "$dir/stop4.log" >&2; exit 1; }
 "$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --resume > "$dir/resume.log" 2>&1 || { cat "$dir/resume.log" >&2; exit 1; }
 python3 - "$dir/whole.json" "$dir/part.json" <<'PY'
 import json, os, sys
 whole = json.load(open(sys.argv[1]))
 m = whole["metrics"]
 methods = [r["method"] for r in m["methods"]]
-want = ["labels", "weight-copy", "conductance-copy", "hard", "soft", "copy+soft", "soft-layers"]
+want = ["labels", "weight-copy", "conductance-copy", "hard", "soft", "copy+soft", "soft-layers", "representations"]
 if methods != want:
     sys.exit(f"methods {methods}, want {want}")
 for r in m["methods"]:
@@ -38,6 +41,13 @@ if not (os.path.exists(m["plot"]) and os.path.getsize(m["plot"]) > 0):
     sys.exit(f"no plot at {m['plot']!r}")
 if not 0 < m["transfer"]["teacher_mean_top_probability"] < 1 or m["transfer"]["images"] != 300:
     sys.exit(f"transfer {m['transfer']}")
+# The representations student's layers turn towards the teacher's: the distance between their normalised
+# activities falls from its first epoch to its last, in every layer.
+rep = next(r for r in m["methods"] if r["method"] == "representations")
+first, last = rep["curve"][0]["layers"], rep["curve"][-1]["layers"]
+if not all(b["representation_distance"] < a["representation_distance"] for a, b in zip(first, last)):
+    sys.exit(f"representation distances {[l['representation_distance'] for l in first]} -> "
+             f"{[l['representation_distance'] for l in last]}")
 if len(m["transfer"]["layer_mean_probability_top_label"]) != 2 or not m["transfer"]["layer_query_energy_pj"] > 0:
     sys.exit(f"the teacher's layers' probabilities: {m['transfer']}")
 # The life: at age 0 the teacher has its birth faults (0.5% + 0.5% at perturbation 1), 400 days later also
@@ -66,7 +76,7 @@ if differ:
     for k in differ:
         print(f"{k}: uninterrupted {json.dumps(a[k])[:400]} | resumed {json.dumps(b.get(k))[:400]}")
     sys.exit(1)
-print("same numbers after three stops and resumes:",
+print("same numbers after four stops and resumes:",
       ", ".join(f"{r['method']} {100 * r['test_error']:.2f}%" for r in m["methods"]),
       f"(teacher {100 * m['teacher_test_error']:.2f}%)")
 PY
@@ -124,3 +134,11 @@ if "$bin/mortal_distill" "${small[@]}" --teacher "$dir/t.ckpt" --device pcm --ep
 fi
 grep -q "device 'reram', but this run's teacher is 'pcm' (--device)" "$dir/bad.log" || { cat "$dir/bad.log" >&2; exit 1; }
 echo "teachers of another shape or preset refused by name"
+# A student that is to follow the teacher's units needs the teacher's widths.
+if "$bin/mortal_distill" "${small[@]}" --teacher "$dir/t.ckpt" --student-layers 30,10 --methods representations \
+     --epochs 1 --out "$dir/bad.json" > "$dir/bad.log" 2>&1; then
+  echo "representations into a student of other widths were accepted" >&2; exit 1
+fi
+grep -q "method representations: the student's layers (30,10) are not the teacher's (30,20)" "$dir/bad.log" \
+  || { cat "$dir/bad.log" >&2; exit 1; }
+echo "representations into a student of other widths refused by name"
