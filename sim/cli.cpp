@@ -357,6 +357,22 @@ bool parse_command_line(CLI::App& app, int argc, char** argv, int& exit_code) {
   } catch (const CLI::CallForAllHelp& e) {
     exit_code = app.exit(e);
     return false;
+  } catch (const CLI::ExtrasError& e) {
+    // Every unknown option on the command line named, with the nearest known one ("--epoch": "--epochs"?).
+    std::string named;
+    for (const std::string& arg : app.remaining()) {
+      if (arg.rfind("--", 0) != 0 || arg.size() == 2) continue;
+      const std::string name = arg.substr(2, arg.find('=') - 2), near = nearest_option(app, name);
+      named += fmt::format("{}: error: unknown option '--{}'{}\n", app.get_name(), name,
+                          near.empty() ? " (--help lists the options)" : fmt::format(" (did you mean '--{}'?)", near));
+    }
+    if (named.empty()) {
+      exit_code = app.exit(e);
+    } else {
+      std::cerr << named;
+      exit_code = e.get_exit_code() != 0 ? e.get_exit_code() : 1;
+    }
+    return false;
   } catch (const CLI::ParseError& e) {
     // An error from the config file names the file and, where it can be found, the line (unless the
     // message begins with them already).

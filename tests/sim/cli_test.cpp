@@ -228,6 +228,25 @@ TEST_CASE("an unknown option in a config file is named with the file, its line a
   CHECK_THAT(json.err, Catch::Contains(json.path + ":3: unknown option 'fats' (did you mean 'fast'?)"));
 }
 
+TEST_CASE("an unknown option on the command line is named with the nearest option", "[cli]") {
+  const auto parse = [](std::vector<std::string> args, std::string& said) {
+    Fixture f;
+    std::stringstream err;
+    std::streambuf* old = std::cerr.rdbuf(err.rdbuf());
+    const int code = f.parse(std::move(args));
+    std::cerr.rdbuf(old);
+    said = err.str();
+    return code;
+  };
+  std::string said;
+  CHECK(parse({"--lr", "0.5", "--epoch", "7"}, said) != 0);
+  CHECK_THAT(said, Catch::Contains("unknown option '--epoch' (did you mean '--epochs'?)"));
+  CHECK(parse({"--fats=1"}, said) != 0);
+  CHECK_THAT(said, Catch::Contains("unknown option '--fats' (did you mean '--fast'?)"));
+  CHECK(parse({"--negatives", "hard"}, said) != 0);
+  CHECK_THAT(said, Catch::Contains("unknown option '--negatives' (--help lists the options)"));
+}
+
 TEST_CASE("a section in a config file is refused with its line: options are top-level lines", "[cli]") {
   test::TempDir dir;
   const ConfigParse r = parse_config(dir, "run.toml", "lr = 0.5\n[training]\nepochs = 7\n");
