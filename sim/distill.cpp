@@ -32,6 +32,8 @@ const std::vector<std::string>& known_distill_methods() {
     std::vector<std::string> all = distill_methods();
     all.push_back("soft-layers");
     all.push_back("representations");
+    all.push_back("soft-all");
+    all.push_back("hard-all");
     return all;
   }();
   return m;
@@ -39,7 +41,7 @@ const std::vector<std::string>& known_distill_methods() {
 
 bool DistillParams::trains(const std::string& method) {
   return method == "labels" || method == "hard" || method == "soft" || method == "copy+soft" || method == "soft-layers" ||
-         method == "representations";
+         method == "representations" || method == "soft-all" || method == "hard-all";
 }
 bool DistillParams::copies(const std::string& method) {
   return method == "weight-copy" || method == "conductance-copy" || method == "copy+soft";
@@ -54,7 +56,8 @@ void DistillParams::add_options(CLI::App& app) {
                              "Transfer methods, measured in this order on the same student: " +
                                  fmt::format("{}", fmt::join(known_distill_methods(), ", ")) +
                                  " (default: all but soft-layers, which needs a student of the teacher's depth, and "
-                                 "representations, which needs one of its layer widths)"));
+                                 "representations, which needs one of its layer widths, and soft-all and hard-all, "
+                                 "which train on every label's overlay of every image)"));
   app.add_option("--student-device", student_device, "The student's device preset (default: the teacher's): " +
                                                           hw::device_preset_names());
   list_option(app.add_option("--student-layers", student_layers, "The student's hidden layer sizes (default: the "
@@ -141,7 +144,22 @@ int distill_total_epochs(const FFParams& p, const DistillParams& dp) {
   return total + int(dp.ages.size()) * student;
 }
 
+void TeacherSupervision::overlays(int i, Rng& rng, std::vector<Overlay>& out) const {
+  if (!every_label()) {
+    FFSupervision::overlays(i, rng, out);
+    return;
+  }
+  const int C = classes();
+  const auto row = probabilities_.row(i);
+  Eigen::Index top = 0;
+  if (targets_ == Targets::hard_all) row.maxCoeff(&top);
+  out.resize(std::size_t(C));
+  for (int c = 0; c < C; ++c)
+    out[std::size_t(c)] = {c, targets_ == Targets::soft_all ? row(c) : c == int(top) ? 1.0f : 0.0f, {}};
+}
+
 void TeacherSupervision::overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const {
+  require(!every_label(), "a supervision of every label's overlay gives {} per image, not two", classes());
   const int C = classes();
   const auto row = probabilities_.row(i);
   if (targets_ == Targets::hard) {
@@ -356,6 +374,8 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
   Mat probabilities;  // the teacher's, over the transfer images: filled once the teacher has learned
   const TeacherSupervision soft(transfer, probabilities, TeacherSupervision::Targets::soft);
   const TeacherSupervision hard(transfer, probabilities, TeacherSupervision::Targets::hard);
+  const TeacherSupervision soft_all(transfer, probabilities, TeacherSupervision::Targets::soft_all);
+  const TeacherSupervision hard_all(transfer, probabilities, TeacherSupervision::Targets::hard_all);
   // The teacher's layers' probabilities of positive data, one (images, classes) per layer: for soft-layers.
   std::vector<Mat> layer_probabilities(per_layer ? ts.p.layers.size() : 0);
   const TeacherSupervision layered(transfer, probabilities, layer_probabilities);
@@ -384,6 +404,8 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     const FFSupervision& from = m == "labels"        ? static_cast<const FFSupervision&>(labelled)
                                 : m == "hard"        ? static_cast<const FFSupervision&>(hard)
                                 : m == "soft-layers" ? static_cast<const FFSupervision&>(layered)
+                                : m == "soft-all"    ? static_cast<const FFSupervision&>(soft_all)
+                                : m == "hard-all"    ? static_cast<const FFSupervision&>(hard_all)
                                                      : static_cast<const FFSupervision&>(soft);
     trainers.push_back(std::make_unique<InSituFF>(student, sp, from, student_seed, sip.fifo_depth, rule));
     if (m == "representations") trainers.back()->learn_representations(teacher_t, float(dp.representation_weight));

@@ -16,6 +16,12 @@
 //                     carries a label drawn from them, its negative overlay a label drawn uniformly from the
 //                     others, and every overlay's target is the teacher's probability of its label;
 //   hard              the same from the teacher's most probable label (targets 1 and 0);
+//   soft-all          every label's overlay of every image, each with the teacher's probability of that
+//                     label as its target (counted positive with weight p, negative with 1 - p): nothing
+//                     drawn, all the teacher's probabilities used on every pass. Five times the overlays of
+//                     soft per image; only when asked for;
+//   hard-all          the same with the targets of hard: 1 for the teacher's most probable label, 0 for
+//                     each of the nine others; only when asked for;
 //   soft-layers       the overlays of soft, but each layer k of the student learns towards the teacher's layer
 //                     k's probability that the overlay is positive data (its sigmoid unit's output): each
 //                     layer imitates its counterpart. Only for a student of the teacher's depth, and only
@@ -88,7 +94,8 @@ struct DistillParams {
 // for that image and label (layers).
 class TeacherSupervision final : public FFSupervision {
  public:
-  enum class Targets { soft, hard, layers };
+  // soft, hard, layers: a positive and a negative overlay per image; soft_all, hard_all: one per label.
+  enum class Targets { soft, hard, layers, soft_all, hard_all };
   // probabilities: (images, classes), rows summing to 1; read when batches are drawn, so it may be filled
   // after the supervision is built (the teacher is queried once it has learned).
   TeacherSupervision(const UnlabelledImages& images, const Mat& probabilities, Targets targets)
@@ -105,9 +112,13 @@ class TeacherSupervision final : public FFSupervision {
   const Mat& images() const override { return images_.images; }
   int classes() const override { return images_.num_classes; }
   void overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const override;
+  int overlays_per_image() const override { return every_label() ? classes() : 2; }
+  void overlays(int i, Rng& rng, std::vector<Overlay>& out) const override;
   int target_layers() const override { return targets_ == Targets::layers ? layers_ : 0; }
 
  private:
+  bool every_label() const { return targets_ == Targets::soft_all || targets_ == Targets::hard_all; }
+
   const UnlabelledImages& images_;
   const Mat& probabilities_;
   const std::vector<Mat>* layer_probabilities_ = nullptr;

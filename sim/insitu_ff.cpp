@@ -228,53 +228,52 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
   const std::vector<int> order = shuffled_indices(n, stream_seed(seed_, "ff.order", std::uint64_t(epoch)));
   for (auto& s : stats_) s = {};
   int start = 0;
-  std::vector<int> labels, negs, both_labels;
-  Mat images, both;
-  Overlay pos, neg;
+  // Every image's overlays, each a block of the batch's rows: overlay j of image i is row j b + i (with two,
+  // the positives, then the negatives).
+  const int m = train_.overlays_per_image();
+  std::vector<int> labels;
+  Mat images, rows;
+  std::vector<Overlay> ov;
   pipeline_->source.feed([&](hw::Packet& pk) {
     if (start >= n) return false;
     const int b = std::min(b_max, n - start);
     images.resize(b, F);
-    labels.resize(std::size_t(b));
-    negs.resize(std::size_t(b));
+    labels.resize(std::size_t(m) * std::size_t(b));
     const std::size_t slot = std::size_t(step) % targets_.size();
     require(target_step_[slot] <= last_done_, "more batches in flight than the pipeline holds");
     target_step_[slot] = step;
-    // One column of 2b rows per layer that has targets of its own (train_stage reads layer k's).
+    // One column of m b rows per layer that has targets of its own (train_stage reads layer k's).
     Vec& target = targets_[slot];
-    target.resize(2 * b * target_columns_);
+    target.resize(m * b * target_columns_);
     for (int i = 0; i < b; ++i) {
       const int k = order[std::size_t(start + i)];
       images.row(i) = train_.images().row(k);
-      train_.overlays(k, neg_rng_, pos, neg);
-      labels[std::size_t(i)] = pos.label;
-      negs[std::size_t(i)] = neg.label;
-      if (pos.layers.empty() && neg.layers.empty() && target_columns_ == 1) {
-        target(i) = pos.target;
-        target(b + i) = neg.target;
-        continue;
-      }
-      require(int(pos.layers.size()) == target_columns_ && int(neg.layers.size()) == target_columns_,
-              "image {}: overlays with targets for {} and {} layers, the supervision promised {}", k, pos.layers.size(),
-              neg.layers.size(), target_columns_);
-      for (int c = 0; c < target_columns_; ++c) {
-        target(2 * b * c + i) = pos.layers[std::size_t(c)];
-        target(2 * b * c + b + i) = neg.layers[std::size_t(c)];
+      train_.overlays(k, neg_rng_, ov);
+      require(int(ov.size()) == m, "image {}: {} overlays, the supervision promised {}", k, ov.size(), m);
+      for (int j = 0; j < m; ++j) {
+        const Overlay& o = ov[std::size_t(j)];
+        labels[std::size_t(j * b + i)] = o.label;
+        if (o.layers.empty() && target_columns_ == 1) {
+          target(j * b + i) = o.target;
+          continue;
+        }
+        require(int(o.layers.size()) == target_columns_,
+                "image {}: an overlay with targets for {} layers, the supervision promised {}", k, o.layers.size(),
+                target_columns_);
+        for (int c = 0; c < target_columns_; ++c) target(m * b * c + j * b + i) = o.layers[std::size_t(c)];
       }
     }
     if (teacher_) {
-      // The teacher's layers on the same overlays, positives then negatives, as the rows of the batch.
-      both.resize(2 * b, F);
-      both.topRows(b) = images;
-      both.bottomRows(b) = images;
-      both_labels = labels;
-      both_labels.insert(both_labels.end(), negs.begin(), negs.end());
-      teacher_->activities(both, both_labels, coding_.classes, representations_[slot]);
+      // The teacher's layers on the same overlays, as the rows of the batch.
+      rows.resize(m * b, F);
+      for (int j = 0; j < m; ++j) rows.middleRows(j * b, b) = images;
+      teacher_->activities(rows, labels, coding_.classes, representations_[slot]);
     }
     std::shared_ptr<Mat> x = free_batch(0);
-    x->resize(2 * b, F + 1);
-    overlay_labels(x->topLeftCorner(b, F), images, labels, coding_);
-    overlay_labels(x->bottomLeftCorner(b, F), images, negs, coding_);
+    x->resize(m * b, F + 1);
+    for (int j = 0; j < m; ++j)
+      overlay_labels(x->middleRows(j * b, b).leftCols(F), images,
+                     std::vector<int>(labels.begin() + j * b, labels.begin() + (j + 1) * b), coding_);
     normalise_rows(x->leftCols(F), x->leftCols(F), input_norm_, lp_.norm_eps);
     x->col(F).setConstant(kBias);
     pk.id = int(step);  // the step: its rates (lr_of_step) and its rows' targets follow from it

@@ -31,6 +31,14 @@ class FFSupervision {
   int features() const { return int(images().cols()); }
   // The positive and the negative overlay of image i; what is random is drawn from rng, in that order.
   virtual void overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const = 0;
+  // How many overlays of every image a batch carries: two by default, a positive and a negative; a
+  // supervision may give one for every label instead (each with its own target).
+  virtual int overlays_per_image() const { return 2; }
+  // All overlays of image i, overlays_per_image() of them; by default the positive and the negative above.
+  virtual void overlays(int i, Rng& rng, std::vector<Overlay>& out) const {
+    out.resize(2);
+    overlays(i, rng, out[0], out[1]);
+  }
   // How many layers' targets every overlay carries (Overlay::layers); 0: one target for all layers.
   virtual int target_layers() const { return 0; }
 };

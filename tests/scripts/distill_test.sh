@@ -11,11 +11,11 @@ source "$(dirname "$0")/mnist_prelude.sh" "$@"
 limits=(--batch 50 --train-limit 500 --test-limit 300 --seed 3 --data "$data")
 small=(--layers 30,20 "${limits[@]}")
 chip=(--layers 30,20 --batch 50 --train-limit 500 --test-limit 300 --data "$data" --device reram --epochs 2 --transfer 300)
-methods=labels,weight-copy,conductance-copy,hard,soft,copy+soft,soft-layers,representations
+methods=labels,weight-copy,conductance-copy,hard,soft,copy+soft,soft-layers,representations,soft-all,hard-all
 common=("${chip[@]}" --seed 3 --perturb 1 --methods "$methods" --keep-student soft --ages 0,400 --teacher-stuck-per-day 2e-4)
-# Teacher 2 epochs, then labels, hard, soft, copy+soft, soft-layers, representations 2 epochs each, then a
-# student at each of two ages 2 epochs each: 18 epochs in all (epoch 13 is the first of representations, 15
-# the first of the life).
+# Teacher 2 epochs, then labels, hard, soft, copy+soft, soft-layers, representations, soft-all, hard-all 2
+# epochs each, then a student at each of two ages 2 epochs each: 22 epochs in all (epoch 13 is the first of
+# representations, 15 of soft-all, 19 of the life).
 "$bin/mortal_distill" "${common[@]}" --out "$dir/whole.json" > "$dir/whole.log" 2>&1 || { cat "$dir/whole.log" >&2; exit 1; }
 "$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --stop-after-epoch 3 > "$dir/stop1.log" 2>&1
 grep -q "stopped after epoch 3" "$dir/stop1.log" || { cat "$dir/stop1.log" >&2; exit 1; }
@@ -25,13 +25,16 @@ grep -q "resumed from" "$dir/stop2.log" || { cat "$dir/stop2.log" >&2; exit 1; }
 grep -q "stopped after epoch 13" "$dir/stop3.log" || { cat "$dir/stop3.log" >&2; exit 1; }
 "$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --resume --stop-after-epoch 15 > "$dir/stop4.log" 2>&1
 grep -q "stopped after epoch 15" "$dir/stop4.log" || { cat "$dir/stop4.log" >&2; exit 1; }
+"$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --resume --stop-after-epoch 19 > "$dir/stop5.log" 2>&1
+grep -q "stopped after epoch 19" "$dir/stop5.log" || { cat "$dir/stop5.log" >&2; exit 1; }
 "$bin/mortal_distill" "${common[@]}" --out "$dir/part.json" --resume > "$dir/resume.log" 2>&1 || { cat "$dir/resume.log" >&2; exit 1; }
 python3 - "$dir/whole.json" "$dir/part.json" <<'PY'
 import json, os, sys
 whole = json.load(open(sys.argv[1]))
 m = whole["metrics"]
 methods = [r["method"] for r in m["methods"]]
-want = ["labels", "weight-copy", "conductance-copy", "hard", "soft", "copy+soft", "soft-layers", "representations"]
+want = ["labels", "weight-copy", "conductance-copy", "hard", "soft", "copy+soft", "soft-layers", "representations",
+        "soft-all", "hard-all"]
 if methods != want:
     sys.exit(f"methods {methods}, want {want}")
 for r in m["methods"]:
@@ -76,7 +79,7 @@ if differ:
     for k in differ:
         print(f"{k}: uninterrupted {json.dumps(a[k])[:400]} | resumed {json.dumps(b.get(k))[:400]}")
     sys.exit(1)
-print("same numbers after four stops and resumes:",
+print("same numbers after five stops and resumes:",
       ", ".join(f"{r['method']} {100 * r['test_error']:.2f}%" for r in m["methods"]),
       f"(teacher {100 * m['teacher_test_error']:.2f}%)")
 PY

@@ -145,6 +145,72 @@ TEST_CASE("soft targets draw positives from the teacher's probabilities and carr
   }
 }
 
+TEST_CASE("every label's overlay carries the teacher's probability of it (soft-all) or its argmax's one-hot "
+          "(hard-all)", "[distill]") {
+  Dataset d = noise_dataset(2, 4, 1);
+  const UnlabelledImages images = UnlabelledImages::of(d);
+  Mat probs = Mat::Zero(2, 10);
+  probs.row(0) << 0.05f, 0.25f, 0.6f, 0.1f, 0, 0, 0, 0, 0, 0;
+  probs.row(1).setConstant(0.1f);
+  const TeacherSupervision soft(images, probs, TeacherSupervision::Targets::soft_all);
+  const TeacherSupervision hard(images, probs, TeacherSupervision::Targets::hard_all);
+  const TeacherSupervision pairs(images, probs, TeacherSupervision::Targets::soft);
+  CHECK(soft.overlays_per_image() == 10);
+  CHECK(hard.overlays_per_image() == 10);
+  CHECK(pairs.overlays_per_image() == 2);
+  Rng rng = make_rng(9, "test.draws"), untouched = rng;
+  std::vector<Overlay> ov;
+  soft.overlays(0, rng, ov);
+  REQUIRE(ov.size() == 10);
+  for (int c = 0; c < 10; ++c) {
+    CHECK(ov[std::size_t(c)].label == c);
+    CHECK(ov[std::size_t(c)].target == probs(0, c));
+  }
+  hard.overlays(0, rng, ov);
+  REQUIRE(ov.size() == 10);
+  for (int c = 0; c < 10; ++c) CHECK(ov[std::size_t(c)].target == (c == 2 ? 1.0f : 0.0f));
+  CHECK(rng == untouched);  // nothing is drawn
+  Overlay pos, neg;
+  CHECK_THROWS_WITH(soft.overlays(0, rng, pos, neg), Catch::Contains("gives 10 per image, not two"));
+  // The pair supervision through the vector call: its positive and negative, as the pair call draws them.
+  Rng r1 = make_rng(3, "test.pairs"), r2 = r1;
+  pairs.overlays(0, r1, ov);
+  pairs.overlays(0, r2, pos, neg);
+  REQUIRE(ov.size() == 2);
+  CHECK((ov[0].label == pos.label && ov[0].target == pos.target && ov[1].label == neg.label &&
+         ov[1].target == neg.target));
+}
+
+TEST_CASE("a student taught on every label's overlay learns the teacher's choices from the images alone",
+          "[distill]") {
+  FFParams p = distill_params();
+  p.lr = 0.02f;
+  const Dataset d = noise_dataset(200, 30, 5);
+  const LabelSupervision labelled(d);
+  hw::Ledger ledger;
+  hw::Chip teacher("teacher", ideal_chip(p, 30), ledger, 11), student("student", ideal_chip(p, 30), ledger, 14);
+  const UnlabelledImages images = UnlabelledImages::of(d);
+  Mat probs;  // read when batches are drawn
+  const TeacherSupervision every(images, probs, TeacherSupervision::Targets::soft_all);
+  // Both trainers (SystemC modules) before either chip runs.
+  InSituFF tt(teacher, p, labelled, 11), ts(student, p, every, 14);
+  tt.program_initial();
+  Mat s_teacher;
+  tt.scores(d.images, 10, s_teacher);
+  probs = softmax_rows(s_teacher, temperature_for(s_teacher, 0.9));
+  ts.program_initial();
+  Mat s_student;
+  ts.scores(d.images, 10, s_student);
+  const double before = agreement(s_student, s_teacher);
+  long long step = 0;
+  const int epochs = 30;
+  for (int e = 1; e <= epochs; ++e) ts.train_epoch(e, step, epochs * 10LL);
+  ts.scores(d.images, 10, s_student);
+  const double after = agreement(s_student, s_teacher);
+  INFO("agreement with the teacher's choice before " << before << ", after " << after);
+  CHECK(after >= before + 0.3);
+}
+
 TEST_CASE("a distilling student trains the same whatever labels its images had: it never reads one", "[distill]") {
   const FFParams p = distill_params();
   Dataset a = noise_dataset(100, 30, 2);
