@@ -82,7 +82,8 @@ TEST_CASE("a hybrid mask is made of blobs: neighbours agree as the blurring pred
   // Binomial(2k, 1/2) kernel, so two pixels d apart along a row have correlation
   // rho = P(Bin(4k) = 2k + d) / P(Bin(4k) = 2k) = C(4k, 2k + d) / C(4k, 2k) (the vertical kernel cancels),
   // and the signs of a Gaussian pair of correlation rho agree with correlation (2 / pi) asin(rho). The bound
-  // adds to 5 standard errors 0.03 for the field being a sum of about 40 effective bits, not a Gaussian.
+  // adds to 5 standard errors 0.01 for the field being a sum of about 40 effective bits, not a Gaussian
+  // (measured: within 0.003 of the Gaussian figure at every lag).
   double previous = 1;
   for (std::size_t k = 0; k < lags.size(); ++k) {
     const int d = lags[k];
@@ -91,7 +92,7 @@ TEST_CASE("a hybrid mask is made of blobs: neighbours agree as the blurring pred
     const MeanError m = mean_error(agree[k]), b = mean_error(agree_bits[k]);
     INFO("lag " << d << ": mask " << m.mean << " +- " << m.error << ", expected " << expected << "; bits " << b.mean
                 << " +- " << b.error);
-    CHECK(std::abs(m.mean - expected) < 0.03 + 5 * m.error);
+    CHECK(std::abs(m.mean - expected) < 0.01 + 5 * m.error);
     CHECK(m.mean < previous);  // decays with distance
     previous = m.mean;
     // independent bits: no correlation at any lag
