@@ -297,8 +297,9 @@ struct Trainer {
     else
       overlay_neutral(x, part, coding);
   }
-  // The read-outs' features of `d`'s images, one pass for both. f: (n, width of chosen), fc: (n, width of
-  // compare_chosen) or empty.
+  // The read-outs' features of `images_in`, one pass up the layers for both, `chunk` images at a time.
+  // images_in: (n, features); f: (n, width of chosen); fc: (n, width of compare_chosen), untouched without
+  // a second read-out.
   void readout_features(Mat& f, Mat& fc, ConstMatRef images_in, int chunk = 1000) {
     const Eigen::Index n = images_in.rows();
     f.resize(n, net.feature_width(chosen));
