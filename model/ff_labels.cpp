@@ -79,12 +79,20 @@ std::vector<int> argmax_rows(ConstMatRef scores) {
   return out;
 }
 
-std::string to_string(NegativeKind kind) { return kind == NegativeKind::hard ? "hard" : "random"; }
+std::string to_string(NegativeKind kind) {
+  switch (kind) {
+    case NegativeKind::hard: return "hard";
+    case NegativeKind::hybrid: return "hybrid";
+    case NegativeKind::random: break;
+  }
+  return "random";
+}
 
 NegativeKind parse_negative(const std::string& name) {
   if (name == "random") return NegativeKind::random;
   if (name == "hard") return NegativeKind::hard;
-  fail("negatives must be random or hard, got '{}'", name);
+  if (name == "hybrid") return NegativeKind::hybrid;
+  fail("negatives must be random, hard or hybrid, got '{}'", name);
 }
 
 }  // namespace mortal

@@ -34,8 +34,10 @@ int sample_wrong_label(const float* probs, int true_label, int classes, Rng& rng
 // For every row of `scores` (n, classes): the column of the largest score (ties: the first).
 std::vector<int> argmax_rows(ConstMatRef scores);
 
-enum class NegativeKind { random, hard };
+// random and hard: a wrong label on the image (supervised); hybrid: no label, two images mixed by a blurred
+// random mask (unsupervised, model/hybrid_images.h).
+enum class NegativeKind { random, hard, hybrid };
 std::string to_string(NegativeKind kind);
-NegativeKind parse_negative(const std::string& name);  // "random" or "hard"
+NegativeKind parse_negative(const std::string& name);  // "random", "hard" or "hybrid"
 
 }  // namespace mortal

@@ -86,10 +86,15 @@ std::vector<int> FFNet::predict_goodness(ConstMatRef images, const LabelCoding& 
 
 void FFNet::features_of_current(MatRef out, const std::vector<int>& chosen) {
   check_chosen(chosen);
+  propagate(*std::max_element(chosen.begin(), chosen.end()) + 1);
+  collect_features(out, chosen);
+}
+
+void FFNet::collect_features(MatRef out, const std::vector<int>& chosen) {
+  check_chosen(chosen);
   const int n = layer(0).input_rows();
   require(out.rows() == n && out.cols() == feature_width(chosen), "features: output {}x{}, expected {}x{}",
           out.rows(), out.cols(), n, feature_width(chosen));
-  propagate(*std::max_element(chosen.begin(), chosen.end()) + 1);
   int col = 0;
   for (int l : chosen) {
     layer(l).normalised_activity(out.middleCols(col, layer(l).units()));
@@ -97,15 +102,26 @@ void FFNet::features_of_current(MatRef out, const std::vector<int>& chosen) {
   }
 }
 
-void FFNet::neutral_features(MatRef out, ConstMatRef images, const LabelCoding& coding,
-                             const std::vector<int>& chosen, int chunk) {
-  require(out.rows() == images.rows(), "neutral_features: {} output rows for {} images", out.rows(), images.rows());
+template <typename Write>
+void FFNet::features_in_chunks(MatRef out, ConstMatRef images, const std::vector<int>& chosen, int chunk, Write write) {
+  require(out.rows() == images.rows(), "features: {} output rows for {} images", out.rows(), images.rows());
   for (Eigen::Index start = 0; start < images.rows(); start += chunk) {
     const int n = static_cast<int>(std::min<Eigen::Index>(chunk, images.rows() - start));
-    overlay_neutral(input(n), images.middleRows(start, n), coding);
+    write(input(n), images.middleRows(start, n));
     normalise_input();
     features_of_current(out.middleRows(start, n), chosen);
   }
+}
+
+void FFNet::neutral_features(MatRef out, ConstMatRef images, const LabelCoding& coding,
+                             const std::vector<int>& chosen, int chunk) {
+  features_in_chunks(out, images, chosen, chunk, [&](MatRef x, ConstMatRef part) { overlay_neutral(x, part, coding); });
+}
+
+void FFNet::image_features(MatRef out, ConstMatRef images, const std::vector<int>& chosen, int chunk) {
+  require(images.cols() == features(), "features: images of {} pixels for a net of {} inputs", images.cols(),
+          features());
+  features_in_chunks(out, images, chosen, chunk, [](MatRef x, ConstMatRef part) { x = part; });
 }
 
 }  // namespace mortal

@@ -52,12 +52,20 @@ class FFNet final : public FFStack {
   // images: (n, features); out: (n, sum of the chosen layers' units)
   void neutral_features(MatRef out, ConstMatRef images, const LabelCoding& coding, const std::vector<int>& chosen,
                         int chunk = 1000);
+  // The same pass on the images as they are, no label pixel written (unsupervised FF, section 3.2).
+  void image_features(MatRef out, ConstMatRef images, const std::vector<int>& chosen, int chunk = 1000);
   // Same, for inputs already in input() and normalised: fills `out` from the current batch.
   void features_of_current(MatRef out, const std::vector<int>& chosen);
+  // The chosen layers' normalised activities of their last forward, side by side (after propagate() through
+  // them): several read-outs of one pass.
+  void collect_features(MatRef out, const std::vector<int>& chosen);
   int feature_width(const std::vector<int>& chosen) const;
 
  private:
   void check_chosen(const std::vector<int>& chosen) const;
+  // `chunk` images at a time: `write` puts them into input(), then features_of_current().
+  template <typename Write>
+  void features_in_chunks(MatRef out, ConstMatRef images, const std::vector<int>& chosen, int chunk, Write write);
 
   std::vector<FFLayer> layers_;
   NormKind input_norm_;

@@ -1,6 +1,7 @@
-// ff_mnist: supervised Forward-Forward on MNIST (Hinton 2022), over exact digital synaptic arrays or in
-// situ on an emulated chip (--device).
+// ff_mnist: Forward-Forward on MNIST (Hinton 2022), over exact digital synaptic arrays or in situ on an
+// emulated chip (--device); supervised, or unsupervised with hybrid negatives (digital).
 //   build/bin/ff_mnist --layers 1000,1000,1000 --epochs 100 --negatives hard
+//   build/bin/ff_mnist --layers 2000,2000,2000,2000 --epochs 100 --negatives hybrid
 //   build/bin/ff_mnist --device ecram --hw device.dw_min=0.001
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -20,7 +21,8 @@
 
 int main(int argc, char** argv) {
   using namespace mortal;
-  CLI::App app{"Supervised Forward-Forward on MNIST (the 10,000 test images)", "ff_mnist"};
+  CLI::App app{"Forward-Forward on MNIST (the 10,000 test images): supervised, or unsupervised with --negatives hybrid",
+               "ff_mnist"};
   RunOptions run;
   FFParams params;
   InSituParams insitu;
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
   try {
     nlohmann::json config = options_to_json(app);
     if (insitu.in_situ()) apply_insitu_defaults(app, params, insitu, config);
+    apply_unsupervised_defaults(app, params, config);
     params.validate();
     insitu.validate();
     resume.validate(params.epochs);
@@ -69,7 +72,10 @@ int main(int argc, char** argv) {
                                    : insitu.mixed_precision ? std::string("pulsed, mixed precision,")
                                                             : std::string("pulsed"))
                                 : params.optimiser,
-               params.lr, decay, params.negatives, params.predict);
+               params.lr, decay,
+               params.unsupervised() ? fmt::format("hybrid ({} mask passes, no label)", params.mask_passes)
+                                     : params.negatives,
+               params.predict);
     std::fflush(stdout);  // the configuration line comes first in a log file, before the progress lines
     // The data by content: recorded with the results, and what a resume compares.
     result["data"] = data_digest(mnist_files(params.data_dir));

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
 
 #include <sys/resource.h>
@@ -13,6 +14,7 @@
 #include "core/checkpoint.h"
 #include "core/error.h"
 #include "core/rng.h"
+#include "model/hybrid_images.h"
 #include "model/softmax.h"
 #include "sim/cli.h"
 #include "sim/epoch_runner.h"
@@ -43,7 +45,14 @@ void FFParams::add_options(CLI::App& app) {
   app.add_option("--theta", theta, "Goodness threshold (<= 0: units for sum, 1 for mean)")->group(ff);
   app.add_option("--temperature", temperature, "p = sigmoid((G - theta) / temperature)")->group(ff);
   app.add_option("--peer", peer, "Peer-normalisation strength (0: off)")->group(ff);
-  app.add_option("--negatives", negatives, "random (uniform wrong label) or hard (sampled from the read-out)")->group(ff);
+  app.add_option("--negatives", negatives,
+                 "random (a uniform wrong label), hard (a wrong label sampled from the read-out), or hybrid: "
+                 "unsupervised FF, no label on any input, negatives two training images mixed by a blurred random "
+                 "mask (paper section 3.2), prediction by the softmax read-out")
+      ->group(ff);
+  app.add_option("--mask-passes", mask_passes,
+                 "Hybrid negatives: blurring passes of the mask, each [1/4, 1/2, 1/4] across and down")
+      ->group(ff);
   app.add_flag("--fixed-negatives", fixed_negatives, "Draw the negative labels once, not every epoch")->group(ff);
   app.add_option("--pair-negatives", pair_negatives,
                  "Digital: the first layer's products run on the positives only; a negative, the same image under "
@@ -51,12 +60,20 @@ void FFParams::add_options(CLI::App& app) {
                  "layer's FLOPs; false: every row through the products, as the hardware runs them)")
       ->group(ff);
   app.add_option("--predict", predict, "goodness, softmax or both")->group(ff);
-  list_option(app.add_option("--readout-layers", readout_layers, "Layers (0-based) both predictions read; default all but first")
+  list_option(app.add_option("--readout-layers", readout_layers,
+                              "Layers (0-based) both predictions read; default all but the first (hybrid: the last "
+                              "three, or all of a shallower net)")
+                  ->group(ff));
+  list_option(app.add_option("--compare-readout-layers", compare_readout_layers,
+                             "A second softmax read-out on these layers, trained and reported beside the first "
+                             "(e.g. 0,1,2,3: the first hidden layer added)")
                   ->group(ff));
   app.add_option("--label-value", label_value, "Value written at the label pixel")->group(ff);
   app.add_option("--neutral-value", neutral_value, "Value of every label pixel of the neutral input")->group(ff);
   app.add_option("--readout-lr", readout_lr, "SGD learning rate of the linear softmax read-out")->group(ff);
-  app.add_option("--readout-epochs", readout_epochs, "Greedy schedule: read-out passes after the layers")->group(ff);
+  app.add_option("--readout-epochs", readout_epochs,
+                 "Read-out passes on the frozen net after the layers (greedy schedule, and unsupervised FF)")
+      ->group(ff);
   app.add_option("--epochs", epochs, "Passes over the training set (greedy: per layer)")->group(optimiser_group);
   app.add_option("--batch", batch, "Positive images per step (plus as many negatives)")->group(optimiser_group);
   app.add_option("--optimiser", optimiser, "sgd (momentum + weight cost) or adam")->group(optimiser_group);
@@ -92,8 +109,37 @@ void FFParams::validate() const {
   require(predict == "goodness" || predict == "softmax" || predict == "both",
           "predict must be goodness, softmax or both, got '{}'", predict);
   parse_negative(negatives);
-  for (int l : readout_layers)
-    require(l >= 0 && l < static_cast<int>(layers.size()), "readout layer {} outside 0..{}", l, layers.size() - 1);
+  for (const auto* chosen : {&readout_layers, &compare_readout_layers})
+    for (int l : *chosen)
+      require(l >= 0 && l < static_cast<int>(layers.size()), "readout layer {} outside 0..{}", l, layers.size() - 1);
+  require(compare_readout_layers.empty() || predict != "goodness",
+          "compare-readout-layers {} is a second softmax read-out: it needs predict softmax or both, got '{}'",
+          fmt::join(compare_readout_layers, ","), predict);
+  if (unsupervised()) {
+    // Unsupervised FF: no label enters the net, so nothing that writes, reads or varies a label applies.
+    require(predict == "softmax",
+            "predict '{}' scores label overlays by goodness: with negatives hybrid no label enters the net, and "
+            "the prediction is the softmax read-out (predict softmax)",
+            predict);
+    require(!fixed_negatives,
+            "fixed-negatives draws each image's wrong label once: with negatives hybrid the hybrids are drawn "
+            "afresh every epoch");
+    require(!pair_negatives,
+            "pair-negatives true needs a negative that differs from its positive in the label pixels only: a "
+            "hybrid differs in every pixel");
+    const FFParams defaults;
+    require(label_value == defaults.label_value,
+            "label-value {}: with negatives hybrid no label is overlaid on any input", label_value);
+    require(neutral_value == defaults.neutral_value,
+            "neutral-value {}: with negatives hybrid no label pixel is written on any input", neutral_value);
+    HybridMaskParams mask;
+    mask.passes = mask_passes;
+    mask.validate();
+  } else {
+    const FFParams defaults;
+    require(mask_passes == defaults.mask_passes, "mask-passes {} shapes hybrid negatives: it needs negatives hybrid, got '{}'",
+            mask_passes, negatives);
+  }
   require(readout_epochs >= 0, "readout-epochs must be >= 0, got {}", readout_epochs);
   require(validation >= 0 && train_limit >= 0 && test_limit >= 0 && train_eval_limit >= 0,
           "validation and limits must be >= 0");
@@ -125,6 +171,23 @@ OptimiserParams FFParams::optimiser_params() const {
   return op;
 }
 
+std::vector<int> FFParams::default_readout_layers() const {
+  const int n = static_cast<int>(layers.size());
+  if (!unsupervised()) return mortal::default_readout_layers(n);
+  std::vector<int> out;
+  for (int l = std::max(0, n - 3); l < n; ++l) out.push_back(l);
+  return out;
+}
+
+std::vector<int> FFParams::chosen_readout_layers() const {
+  return readout_layers.empty() ? default_readout_layers() : readout_layers;
+}
+
+void apply_unsupervised_defaults(const CLI::App& app, FFParams& p, nlohmann::json& config) {
+  if (!p.unsupervised()) return;
+  default_unless_given(app, config, "predict", p.predict, std::string("softmax"));
+}
+
 LabelCoding FFParams::label_coding() const {
   LabelCoding c;
   c.value = label_value;
@@ -154,6 +217,17 @@ float lr_factor(const std::string& schedule, double fraction, double decay_from)
 
 namespace {
 
+// The masks of a run's hybrid negatives, for square images of `features` pixels.
+HybridMaskParams mask_params(const FFParams& p, int features) {
+  HybridMaskParams m;
+  m.width = static_cast<int>(std::lround(std::sqrt(static_cast<double>(features))));
+  m.height = m.width;
+  require(m.width * m.height == features, "negatives hybrid mixes square images: {} pixels are not a square",
+          features);
+  m.passes = p.mask_passes;
+  return m;
+}
+
 // Everything a run keeps between steps, allocated once.
 struct Trainer {
   const FFParams& p;
@@ -162,16 +236,20 @@ struct Trainer {
   std::uint64_t seed;
   LabelCoding coding;
   FFNet net;
-  std::vector<int> chosen;
+  std::vector<int> chosen, compare_chosen;
   bool want_goodness, want_softmax, need_readout;
   NegativeKind negative_kind;
+  bool unsupervised;
   SoftmaxClassifier readout;
-  Rng neg_rng;
+  std::unique_ptr<SoftmaxClassifier> compare;  // --compare-readout-layers, beside `readout`
+  Rng neg_rng;                                 // wrong labels, or the hybrids' partners and masks
+  std::unique_ptr<HybridMasks> masks;          // unsupervised
 
   Mat images;       // (batch, features) gathered batch
+  std::vector<int> batch_rows;  // the gathered images' rows in `train`
   std::vector<int> labels, neg_labels, fixed_neg;
   Vec target;       // (2 batch): ones then zeros
-  Mat feats, logits; // read-out input and output of a batch
+  Mat feats, compare_feats, logits; // read-out inputs and output of a batch
 
   Trainer(const FFParams& params, const Dataset& tr, const Dataset& te, std::uint64_t s)
       : p(params),
@@ -180,15 +258,21 @@ struct Trainer {
         seed(s),
         coding(params.label_coding()),
         net(make_ff_arrays(params, tr.features(), s), params.layer_params(), parse_norm(params.input_norm)),
-        chosen(params.readout_layers.empty() ? net.default_readout_layers() : params.readout_layers),
+        chosen(params.chosen_readout_layers()),
+        compare_chosen(params.compare_readout_layers),
         want_goodness(params.predict != "softmax"),
         want_softmax(params.predict != "goodness"),
         need_readout(want_softmax || parse_negative(params.negatives) == NegativeKind::hard),
         negative_kind(parse_negative(params.negatives)),
+        unsupervised(negative_kind == NegativeKind::hybrid),
         readout(net.feature_width(chosen), tr.num_classes, SoftmaxParams{params.readout_lr, 0.9f, 0.0f}),
         neg_rng(make_rng(s, "ff.negatives")) {
     coding.classes = tr.num_classes;
     coding.validate(tr.features());
+    if (!compare_chosen.empty())
+      compare = std::make_unique<SoftmaxClassifier>(net.feature_width(compare_chosen), tr.num_classes,
+                                                    readout.params());
+    if (unsupervised) masks = std::make_unique<HybridMasks>(mask_params(params, tr.features()));
     // A negative is its positive's image under another label: the rows differ only in the label pixels,
     // and (one label value, the rest 0) both normalise alike.
     if (params.pair_negatives) net.layer(0).pair_negatives(coding.classes);
@@ -198,26 +282,52 @@ struct Trainer {
   void gather(const std::vector<int>& order, int start, int n) {
     images.resize(n, train.features());
     labels.resize(static_cast<std::size_t>(n));
+    batch_rows.assign(order.begin() + start, order.begin() + start + n);
     for (int i = 0; i < n; ++i) {
-      const int k = order[static_cast<std::size_t>(start + i)];
+      const int k = batch_rows[static_cast<std::size_t>(i)];
       images.row(i) = train.images.row(k);
       labels[static_cast<std::size_t>(i)] = train.labels[static_cast<std::size_t>(k)];
     }
   }
 
-  // The read-out's class probabilities for the neutral pass of the gathered batch, then one read-out step.
+  // The input the read-outs see: the neutral label overlaid, or (unsupervised) the image as it is.
+  void write_readout_input(MatRef x, ConstMatRef part) const {
+    if (unsupervised)
+      x = part;
+    else
+      overlay_neutral(x, part, coding);
+  }
+  // The read-outs' features of `images_in`, one pass up the layers for both, `chunk` images at a time.
+  // images_in: (n, features); f: (n, width of chosen); fc: (n, width of compare_chosen), untouched without
+  // a second read-out.
+  void readout_features(Mat& f, Mat& fc, ConstMatRef images_in, int chunk = 1000) {
+    const Eigen::Index n = images_in.rows();
+    f.resize(n, net.feature_width(chosen));
+    if (compare) fc.resize(n, net.feature_width(compare_chosen));
+    int top = *std::max_element(chosen.begin(), chosen.end()) + 1;
+    if (compare) top = std::max(top, *std::max_element(compare_chosen.begin(), compare_chosen.end()) + 1);
+    for (Eigen::Index start = 0; start < n; start += chunk) {
+      const int b = static_cast<int>(std::min<Eigen::Index>(chunk, n - start));
+      write_readout_input(net.input(b), images_in.middleRows(start, b));
+      net.normalise_input();
+      net.propagate(top);
+      net.collect_features(f.middleRows(start, b), chosen);
+      if (compare) net.collect_features(fc.middleRows(start, b), compare_chosen);
+    }
+  }
+
+  // The read-out's class probabilities for the read-out pass of the gathered batch, then one step of each
+  // read-out. Its input is the layers' activity as it is: nothing flows back into them.
   void readout_step(float lr) {
-    const int n = static_cast<int>(images.rows());
-    overlay_neutral(net.input(n), images, coding);
-    net.normalise_input();
-    feats.resize(n, net.feature_width(chosen));
-    net.features_of_current(feats, chosen);
-    logits.resize(n, train.num_classes);
+    readout_features(feats, compare_feats, images, static_cast<int>(images.rows()));
+    logits.resize(images.rows(), train.num_classes);
     readout.logits(logits, feats);
     readout.train_step(feats, labels, lr);
+    if (compare) compare->train_step(compare_feats, labels, lr);
   }
 
   void draw_negatives(const std::vector<int>& order, int start) {
+    if (unsupervised) return;  // the hybrids are drawn as they are written (write_pos_neg)
     const int n = static_cast<int>(labels.size());
     neg_labels.resize(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
@@ -237,12 +347,18 @@ struct Trainer {
     }
   }
 
-  // Writes [positives; negatives] of the gathered batch into the net's input, normalised.
+  // Writes [positives; negatives] of the gathered batch into the net's input, normalised. Unsupervised:
+  // the images as they are, then a fresh hybrid of each with another training image.
   void write_pos_neg() {
     const int n = static_cast<int>(images.rows());
     MatRef x = net.input(2 * n);
-    overlay_labels(x.topRows(n), images, labels, coding);
-    overlay_labels(x.bottomRows(n), images, neg_labels, coding);
+    if (unsupervised) {
+      x.topRows(n) = images;
+      hybrid_negatives(x.bottomRows(n), train.images, batch_rows, *masks, neg_rng);
+    } else {
+      overlay_labels(x.topRows(n), images, labels, coding);
+      overlay_labels(x.bottomRows(n), images, neg_labels, coding);
+    }
     net.normalise_input();
     if (target.size() != 2 * n) {
       target.resize(2 * n);
@@ -255,16 +371,18 @@ struct Trainer {
     const Dataset s = limit > 0 && limit < d.size() ? d.head(limit) : d;
     return error_rate(net.predict_goodness(s.images, coding, chosen), s.labels);
   }
-  double error_softmax(const Dataset& d, int limit) {
+  // The read-outs' errors on `d`: "softmax", and "softmax_compare" with a second read-out.
+  void errors_softmax(nlohmann::json& e, const Dataset& d, int limit) {
     const Dataset s = limit > 0 && limit < d.size() ? d.head(limit) : d;
-    Mat f(s.size(), net.feature_width(chosen));
-    net.neutral_features(f, s.images, coding, chosen);
-    return error_rate(readout.predict(f), s.labels);
+    Mat f, fc;
+    readout_features(f, fc, s.images);
+    e["softmax"] = error_rate(readout.predict(f), s.labels);
+    if (compare) e["softmax_compare"] = error_rate(compare->predict(fc), s.labels);
   }
   nlohmann::json evaluate(const Dataset& d, int limit) {
     nlohmann::json e;
     if (want_goodness) e["goodness"] = error_goodness(d, limit);
-    if (want_softmax) e["softmax"] = error_softmax(d, limit);
+    if (want_softmax) errors_softmax(e, d, limit);
     return e;
   }
   static std::string errors_text(const nlohmann::json& e) {
@@ -280,6 +398,7 @@ struct Trainer {
       c.put(fmt::format("ff.layer{}.peer_mean", l), Mat(net.layer(l).running_mean()));
     }
     readout.save(c, "ff.readout");
+    if (compare) compare->save(c, "ff.readout_compare");
     c.put("ff.negatives", neg_rng);
   }
   void restore(const Checkpoint& c) {
@@ -290,6 +409,7 @@ struct Trainer {
       net.layer(l).set_running_mean(mean.row(0));
     }
     readout.restore(c, "ff.readout");
+    if (compare) compare->restore(c, "ff.readout_compare");
     c.get("ff.negatives", neg_rng);
   }
   DigitalArray& digital(int l) {
@@ -298,11 +418,11 @@ struct Trainer {
     return *a;
   }
 
-  // Greedy schedule: a linear read-out on the frozen net, after the layers.
+  // Greedy schedule: the linear read-outs on the frozen net, after the layers.
   void train_readout_after(nlohmann::json& curve, bool log) {
     const int n = train.size();
-    Mat f(n, net.feature_width(chosen));
-    net.neutral_features(f, train.images, coding, chosen);
+    Mat f, fc;
+    readout_features(f, fc, train.images);
     Progress progress("readout epoch", p.readout_epochs);
     for (int epoch = 1; epoch <= p.readout_epochs; ++epoch) {
       const std::vector<int> order = shuffled_indices(n, stream_seed(seed, "ff.readout.order", epoch));
@@ -310,14 +430,17 @@ struct Trainer {
       int steps = 0;
       for (int start = 0; start < n; start += p.batch) {
         const int b = std::min(p.batch, n - start);
-        Mat fb(b, f.cols());
+        Mat fb(b, f.cols()), fcb(b, fc.cols());
         std::vector<int> yb(static_cast<std::size_t>(b));
         for (int i = 0; i < b; ++i) {
-          fb.row(i) = f.row(order[static_cast<std::size_t>(start + i)]);
-          yb[static_cast<std::size_t>(i)] = train.labels[static_cast<std::size_t>(order[static_cast<std::size_t>(start + i)])];
+          const int k = order[static_cast<std::size_t>(start + i)];
+          fb.row(i) = f.row(k);
+          if (compare) fcb.row(i) = fc.row(k);
+          yb[static_cast<std::size_t>(i)] = train.labels[static_cast<std::size_t>(k)];
         }
         const float frac = static_cast<float>(epoch - 1) / static_cast<float>(p.readout_epochs);
         loss += readout.train_step(fb, yb, p.readout_lr * p.lr_factor_at(frac));
+        if (compare) compare->train_step(fcb, yb, p.readout_lr * p.lr_factor_at(frac));
         ++steps;
       }
       curve.push_back({{"readout_epoch", epoch}, {"readout_loss", loss / steps}});
@@ -442,6 +565,10 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
       if (log) fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", state.epoch, ck.path);
       return stopped_metrics(state.epoch, ck.path, curve);
     }
+    // Unsupervised FF: the paper trains its linear read-out once the net has learned. The read-outs trained
+    // beside the layers (the learning curve's) go on learning on the frozen net; from the last checkpoint
+    // and the seed, a resumed run does the same passes.
+    if (t.unsupervised && p.readout_epochs > 0) t.train_readout_after(curve, log);
   } else {
     // Greedy: layer l learns for all its epochs on the output of the frozen layers below.
     const bool one_batch = p.batch >= n;
@@ -498,12 +625,15 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
   for (double s : epoch_seconds) mean_epoch += s;
   mean_epoch /= static_cast<double>(epoch_seconds.size());
   if (log) fmt::print(stderr, "final test{} | train{}\n", Trainer::errors_text(test_err), Trainer::errors_text(train_err));
-  return {{"status", "finished"},
+  nlohmann::json m = {{"status", "finished"},
+          {"mode", t.unsupervised ? "unsupervised" : "supervised"},
+          {"negatives", p.negatives},
           {"train_examples", n},
           {"test_examples", p.test_limit > 0 ? std::min(p.test_limit, test.size()) : test.size()},
           {"train_eval_examples", p.train_eval_limit > 0 ? std::min(p.train_eval_limit, n) : n},
           {"prediction", main_mode},
           {"readout_layers", t.chosen},
+          {"compare_readout_layers", t.compare_chosen},
           {"test_error", test_err[main_mode]},
           {"train_error", train_err[main_mode]},
           {"test_errors", test_err},
@@ -514,6 +644,8 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
           {"curve", curve},
           {"timing_s",
            {{"train", train_s}, {"curve_evaluation", prior_eval_s + eval_seconds}, {"final_evaluation", final_eval_s}}}};
+  if (t.unsupervised) m["mask_passes"] = p.mask_passes;
+  return m;
 }
 
 double cpu_seconds() {

@@ -1,6 +1,8 @@
 #pragma once
-// Supervised Forward-Forward on MNIST (Hinton 2022, section 3.3) over exact digital synaptic arrays:
-// data, negatives, schedules, read-outs, evaluation and the results record. scenarios/ff_mnist is its
+// Forward-Forward on MNIST (Hinton 2022) over exact digital synaptic arrays, supervised (section 3.3: a
+// label overlaid on the input) or unsupervised (section 3.2: hybrid images as negatives, no label enters the
+// net, a linear softmax read-out on its activities): data, negatives, schedules, read-outs, evaluation and
+// the results record. scenarios/ff_mnist is its
 // command line; the benchmarks and tests call train_ff directly.
 #include <nlohmann/json.hpp>
 
@@ -47,16 +49,18 @@ struct FFParams {
   float peer = 0.03f;            // peer-normalisation strength (ffnew.m 0.03); 0 off
 
   // supervision
-  std::string negatives = "hard";  // or "random"
+  std::string negatives = "hard";  // or "random"; "hybrid": unsupervised FF (model/hybrid_images.h)
+  int mask_passes = 6;             // hybrid: blurring passes of the mask (HybridMaskParams::passes)
   bool fixed_negatives = false;    // draw the negative labels once instead of every epoch
   bool pair_negatives = false;     // layer 0's products on the positives only (FFLayer::pair_negatives)
   std::string predict = "both";    // "goodness", "softmax" or "both"
-  std::vector<int> readout_layers; // empty: all but the first
+  std::vector<int> readout_layers; // empty: default_readout_layers() of the mode
+  std::vector<int> compare_readout_layers;  // a second softmax read-out on these layers, beside the first (empty: none)
   float label_value = 1.0f;
   float neutral_value = 0.1f;
   bool standardise = false;        // pixels -> (p - 0.1307) / 0.3081, the pytorch/examples input
   float readout_lr = 0.05f;
-  int readout_epochs = 10;         // greedy schedule: read-out passes after the layers are trained
+  int readout_epochs = 10;         // greedy schedule and unsupervised FF: read-out passes after the layers
 
   // data and evaluation
   int validation = 0;        // training images held out (not used for learning)
@@ -70,8 +74,19 @@ struct FFParams {
   FFLayerParams layer_params() const;
   OptimiserParams optimiser_params() const;
   LabelCoding label_coding() const;
+  bool unsupervised() const { return negatives == "hybrid"; }
+  // Supervised: all hidden layers but the first (paper, section 3.3), or the only one. Unsupervised: the
+  // last three (section 3.2: the linear read-out of a 784-4x2000 net reads layers 2-4), or all of them in a
+  // shallower net.
+  std::vector<int> default_readout_layers() const;
+  std::vector<int> chosen_readout_layers() const;  // readout_layers, or the default when it is empty
   float lr_factor_at(double fraction) const;  // lr_factor of this run's schedule
 };
+
+// Unsupervised FF's own defaults (--negatives hybrid): prediction by the softmax read-out, the only one it
+// has, unless the run was given --predict (which validate() then refuses if it is not softmax). Each value
+// used is recorded in `config`.
+void apply_unsupervised_defaults(const CLI::App& app, FFParams& p, nlohmann::json& config);
 
 // Called after every epoch with the learning curve so far, so a long run leaves a usable record if it is
 // stopped.

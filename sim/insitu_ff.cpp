@@ -596,7 +596,9 @@ UpdateRuleParams insitu_rule(const FFParams& p, const InSituParams& ip) {
   require(p.schedule == "pipelined", "in situ every layer learns on every batch: schedule must be pipelined, got '{}'",
           p.schedule);
   require(p.negatives == "random",
-          "in situ the negatives must be random: hard negatives need a digitised read-out on the learning path");
+          "in situ the negatives must be random, got '{}': hard negatives need a digitised read-out on the learning "
+          "path, and unsupervised FF (hybrid) has only the softmax read-out",
+          p.negatives);
   require(p.predict == "goodness", "in situ the prediction is by goodness (the read-out needs no ADC per unit)");
   require(p.norm == "rms" && p.input_norm == "rms", "in situ the length normaliser gives unit mean square: norm rms");
   require(p.optimiser == "sgd", "in situ the update is pulsed SGD (with analog momentum if --momentum > 0), got '{}'",

@@ -76,6 +76,27 @@ TEST_CASE("the neutral pass gives the normalised activities of the chosen layers
   CHECK(net.feature_width({0, 1}) == 4);
 }
 
+TEST_CASE("the image pass reads the image as it is, no label pixel written, and one pass serves two read-outs",
+          "[ff][hybrid]") {
+  FFNet net = hand_net();
+  Mat image(1, 4), f(1, 4), g(1, 2);
+  image << 3, 4, 0, 0;
+  // input (3, 4, 0, 0)/5: layer 0 y = (3, 4)/5, normalised the same; layer 1 y = (6, 4)/5, normalised
+  // (3, 2)/sqrt13. A neutral pass would have read (0.1, 0.1) in those pixels instead.
+  net.image_features(f, image, {0, 1});
+  const float r13 = 1 / std::sqrt(13.0f);
+  CHECK(f(0, 0) == Approx(0.6f));
+  CHECK(f(0, 1) == Approx(0.8f));
+  CHECK(f(0, 2) == Approx(3 * r13));
+  CHECK(f(0, 3) == Approx(2 * r13));
+  // collect_features reads the same pass again, for another choice of layers
+  net.collect_features(g, {1});
+  CHECK(g(0, 0) == f(0, 2));
+  CHECK(g(0, 1) == f(0, 3));
+  Mat wrong(1, 3);
+  CHECK_THROWS_WITH(net.image_features(f, wrong, {0}), Catch::Contains("images of 3 pixels"));
+}
+
 TEST_CASE("learning fast: one update with eps = sqrt(S*/S) - 1 sets every layer's goodness to S*", "[ff]") {
   // Paper section 8: with a unit-length input, dW_j = eps y_j x raises every active unit's input by eps y_j,
   // so y -> (1 + eps) y and G -> (1 + eps)^2 G. The next layer sees only the normalised activity, which

@@ -55,6 +55,30 @@ if "$bin/ff_mnist" --dry-run --analog-momentum 0.9 > "$dir/digital.out" 2>&1; th
 fi
 grep -q "analog-momentum" "$dir/digital.out"
 
+# Unsupervised FF (--negatives hybrid) predicts by its softmax read-out, and refuses every option that
+# writes, reads or varies a label, naming it and its value; mask passes need hybrid negatives.
+"$bin/ff_mnist" --dry-run --negatives hybrid > "$dir/hybrid.json"
+grep -q '"predict": "softmax"' "$dir/hybrid.json"
+grep -q '"mask-passes": 6' "$dir/hybrid.json"
+refused() {  # refused TEXT ARGS...: the dry run fails and its message holds TEXT
+  local text=$1
+  shift
+  if "$bin/ff_mnist" --dry-run "$@" > "$dir/refused.out" 2>&1; then
+    echo "ff_mnist --dry-run $* was accepted" >&2
+    exit 1
+  fi
+  grep -qF -- "$text" "$dir/refused.out" || { echo "ff_mnist $*: no '$text' in:" >&2; cat "$dir/refused.out" >&2; exit 1; }
+}
+refused "predict 'goodness'" --negatives hybrid --predict goodness
+refused "predict 'both'" --negatives hybrid --predict both
+refused "fixed-negatives" --negatives hybrid --fixed-negatives
+refused "pair-negatives true" --negatives hybrid --pair-negatives true
+refused "label-value 2" --negatives hybrid --label-value 2
+refused "mask-passes must be in 0..26, got 40" --negatives hybrid --mask-passes 40
+refused "mask-passes 4 shapes hybrid negatives" --negatives random --mask-passes 4
+refused "negatives must be random, got 'hybrid'" --negatives hybrid --device ecram
+refused "negatives must be random, hard or hybrid, got 'mixed'" --negatives mixed
+
 # An unknown option in a config file is named with the file, its line and the nearest option.
 printf 'device = "ecram"\nanalog-momentum = 0.9\nmomentum-gian = 256\n' > "$dir/typo.cfg"
 if "$bin/ff_mnist" --dry-run --config "$dir/typo.cfg" > "$dir/typo.out" 2>&1; then

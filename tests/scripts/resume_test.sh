@@ -8,7 +8,9 @@
 #            third of its rows per step, so the third arrays and the next row to carry must survive too.
 #   digital: digital FF with momentum SGD, peer normalisation and hard negatives from the read-out, so the
 #            optimiser state, the peer means, the read-out and the negatives' random stream must survive.
-# usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital
+#   hybrid:  unsupervised digital FF with hybrid negatives and two read-outs, so the stream of the hybrids'
+#            partners and masks and both read-outs must survive (refused under other mask passes).
+# usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid
 set -euo pipefail
 source "$(dirname "$0")/mnist_prelude.sh" "$@"
 mode=$3
@@ -25,19 +27,27 @@ case $mode in
   digital)
     common=(--layers 40,30 --epochs 3 --batch 50 --train-limit 500 --test-limit 300 --train-eval-limit 300
             --negatives hard --predict both --peer 0.03 --momentum 0.9 --seed 5 --data "$data");;
-  *) echo "usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital" >&2; exit 2;;
+  hybrid)
+    common=(--layers 40,30,20 --epochs 3 --batch 50 --train-limit 500 --test-limit 300 --train-eval-limit 300
+            --negatives hybrid --compare-readout-layers 0,1,2 --seed 5 --data "$data");;
+  *) echo "usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid" >&2; exit 2;;
 esac
+# Resumed under another value of an option the run used: refused, naming the option and both values.
+if [[ $mode == hybrid ]]; then
+  other=(--mask-passes 4) refused="mask-passes (checkpoint .*, now 4)"
+else
+  other=(--label-value 0.5) refused="label-value (checkpoint .*, now 0.5)"
+fi
 "$bin" "${common[@]}" --out "$dir/whole.json" > "$dir/whole.log" 2>&1
 "$bin" "${common[@]}" --out "$dir/part.json" --stop-after-epoch 1 > "$dir/stop.log" 2>&1
 grep -q "stopped after epoch 1" "$dir/stop.log"
 "$bin" "${common[@]}" --out "$dir/part.json" --resume > "$dir/resume.log" 2>&1
 grep -q "resumed from" "$dir/resume.log"
-# Another label value: refused, naming the option and both values.
-if "$bin" "${common[@]}" --out "$dir/part.json" --resume --label-value 0.5 > "$dir/refused.log" 2>&1; then
-  echo "a checkpoint was resumed under another --label-value" >&2
+if "$bin" "${common[@]}" --out "$dir/part.json" --resume "${other[@]}" > "$dir/refused.log" 2>&1; then
+  echo "a checkpoint was resumed under ${other[*]}" >&2
   exit 1
 fi
-grep -q "label-value (checkpoint .*, now 0.5)" "$dir/refused.log" || { cat "$dir/refused.log" >&2; exit 1; }
+grep -q "$refused" "$dir/refused.log" || { cat "$dir/refused.log" >&2; exit 1; }
 python3 - "$dir/whole.json" "$dir/part.json" "$mode" <<'PY'
 import json, sys
 # The record keeps the settings the run used: on the chip, the defaults that differ from digital FF's.
@@ -52,7 +62,7 @@ def metrics(path):
     for k in ("timing_s", "epoch_seconds", "mean_epoch_seconds", "drift_plot"):
         m.pop(k, None)
     for e in m["curve"]:
-        e.pop("seconds")
+        e.pop("seconds", None)  # the read-out passes after the layers have none
     return m
 a, b = metrics(sys.argv[1]), metrics(sys.argv[2])
 differ = sorted(k for k in a if a[k] != b.get(k))
