@@ -39,9 +39,11 @@ const std::vector<std::string>& known_distill_methods() {
   return m;
 }
 
+// Every method trains the student but the two copies alone.
 bool DistillParams::trains(const std::string& method) {
-  return method == "labels" || method == "hard" || method == "soft" || method == "copy+soft" || method == "soft-layers" ||
-         method == "representations" || method == "soft-all" || method == "hard-all";
+  const std::vector<std::string>& known = known_distill_methods();
+  return std::find(known.begin(), known.end(), method) != known.end() && method != "weight-copy" &&
+         method != "conductance-copy";
 }
 bool DistillParams::copies(const std::string& method) {
   return method == "weight-copy" || method == "conductance-copy" || method == "copy+soft";

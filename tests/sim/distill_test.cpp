@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
+#include <utility>
 
 #include "core/error.h"
 #include "core/rng.h"
@@ -82,6 +83,20 @@ double agreement(const Mat& a, const Mat& b) {
   int same = 0;
   for (std::size_t i = 0; i < x.size(); ++i) same += x[i] == y[i];
   return double(same) / double(x.size());
+}
+
+// A distilling student's agreement with its teacher's choices (s_teacher: the teacher's scores over d's
+// images) from its own initial weights, and after 30 epochs of its supervision (10 steps each).
+std::pair<double, double> agreement_before_and_after(InSituFF& ts, const Dataset& d, const Mat& s_teacher) {
+  ts.program_initial();
+  Mat s_student;
+  ts.scores(d.images, 10, s_student);
+  const double before = agreement(s_student, s_teacher);
+  long long step = 0;
+  const int epochs = 30;
+  for (int e = 1; e <= epochs; ++e) ts.train_epoch(e, step, epochs * 10LL);
+  ts.scores(d.images, 10, s_student);
+  return {before, agreement(s_student, s_teacher)};
 }
 
 }  // namespace
@@ -198,15 +213,7 @@ TEST_CASE("a student taught on every label's overlay learns the teacher's choice
   Mat s_teacher;
   tt.scores(d.images, 10, s_teacher);
   probs = softmax_rows(s_teacher, temperature_for(s_teacher, 0.9));
-  ts.program_initial();
-  Mat s_student;
-  ts.scores(d.images, 10, s_student);
-  const double before = agreement(s_student, s_teacher);
-  long long step = 0;
-  const int epochs = 30;
-  for (int e = 1; e <= epochs; ++e) ts.train_epoch(e, step, epochs * 10LL);
-  ts.scores(d.images, 10, s_student);
-  const double after = agreement(s_student, s_teacher);
+  const auto [before, after] = agreement_before_and_after(ts, d, s_teacher);
   INFO("agreement with the teacher's choice before " << before << ", after " << after);
   CHECK(after >= before + 0.3);
 }
@@ -257,15 +264,7 @@ TEST_CASE("between ideal chips weight copy reproduces the teacher's outputs exac
 
   // The student, from its own initial weights, learns the teacher's probabilities from the images alone.
   probs = softmax_rows(s_teacher, temperature_for(s_teacher, 0.9));
-  ts.program_initial();
-  Mat s_student;
-  ts.scores(d.images, 10, s_student);
-  const double before = agreement(s_student, s_teacher);
-  long long step = 0;
-  const int epochs = 30;
-  for (int e = 1; e <= epochs; ++e) ts.train_epoch(e, step, epochs * 10LL);
-  ts.scores(d.images, 10, s_student);
-  const double after = agreement(s_student, s_teacher);
+  const auto [before, after] = agreement_before_and_after(ts, d, s_teacher);
   INFO("agreement with the teacher's choice before " << before << ", after " << after);
   CHECK(after >= before + 0.3);
 }
