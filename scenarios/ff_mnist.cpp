@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
     apply_unsupervised_defaults(app, params, config);
     params.validate();
     insitu.validate();
-    resume.validate(params.epochs);
+    // Greedy: the epochs count on through the layers.
+    resume.validate(params.schedule == "greedy" ? params.epochs * static_cast<int>(params.layers.size()) : params.epochs);
     if (insitu.in_situ()) insitu_rule(params, insitu);  // a run the chip cannot do is refused here
     if (run.dry_run) {
       print_resolved_config(config);
@@ -80,8 +81,6 @@ int main(int argc, char** argv) {
     // The data by content: recorded with the results, and what a resume compares.
     result["data"] = data_digest(mnist_files(params.data_dir));
     Checkpointing ck = resume.for_run(run.out, result["config"], option_defaults(app), result["data"]);
-    // Digital runs checkpoint at the epoch ends of the pipelined schedule.
-    if (!insitu.in_situ() && params.schedule != "pipelined") ck.path.clear();
     std::vector<OutputFile> files;
     if (!ck.path.empty()) files.push_back({"--checkpoint", ck.path});
     const std::vector<OutputFile> curve_plot = plot_files("--out", curve_plot_stem(run.out));

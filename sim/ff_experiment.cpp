@@ -391,7 +391,7 @@ struct Trainer {
     return s;
   }
 
-  // The learning state of a pipelined run (the caller adds its counters and curve).
+  // The learning state of a run, either schedule (the caller adds its counters and curve).
   void save(Checkpoint& c) {
     for (int l = 0; l < net.layers(); ++l) {
       digital(l).save(c, fmt::format("ff.layer{}", l));
@@ -502,6 +502,63 @@ class DigitalEpochs final : public EpochTrainer {
   std::vector<FFStepStats> stats_;
 };
 
+
+// Where a greedy run stands: layer `layer` has finished `epoch` of its epochs, the layers below it all of
+// theirs. What its checkpoints keep, beside the trainer's state.
+struct GreedyState {
+  int layer = 0;
+  int epoch = 0;  // of `layer`
+  nlohmann::json curve = nlohmann::json::array();
+  nlohmann::json final_layers = nlohmann::json::array();  // each finished layer's last epoch
+  std::vector<double> epoch_seconds;                      // each finished layer's mean epoch
+  double layer_s = 0;                                     // wall time of `layer`'s finished epochs
+};
+
+// A greedy checkpoint's record, each field checked against the run about to continue (Error naming the
+// file, the field and its value).
+GreedyState read_greedy_point(const Checkpointing& ck, const ResumePoint& r, int layers, int epochs,
+                              long long steps_per_epoch) {
+  const auto integer = [&](const char* field, long long lo, long long hi) {
+    const nlohmann::json& v = r.run.contains(field) ? r.run.at(field) : nlohmann::json();
+    require(v.is_number_integer() && v.get<long long>() >= lo && v.get<long long>() <= hi,
+            "{}: the checkpoint's run.{} is {}, not a whole number in {}..{}", ck.path, field, v.dump(), lo, hi);
+    return v.get<long long>();
+  };
+  GreedyState g;
+  g.layer = static_cast<int>(integer("layer", 0, layers - 1));
+  g.epoch = static_cast<int>(integer("epoch", 1, epochs));
+  const long long step = integer("step", 0, static_cast<long long>(epochs) * steps_per_epoch);
+  require(step == g.epoch * steps_per_epoch, "{}: the checkpoint's run.step is {}, but {} epochs of {} steps end at step {}",
+          ck.path, step, g.epoch, steps_per_epoch, g.epoch * steps_per_epoch);
+  const std::size_t finished = static_cast<std::size_t>(g.layer + (g.epoch == epochs ? 1 : 0));
+  const auto array = [&](const char* field, std::size_t size) {
+    const nlohmann::json& v = r.run.contains(field) ? r.run.at(field) : nlohmann::json();
+    require(v.is_array() && (size == 0 || v.size() == size), "{}: the checkpoint's run.{} has {} entries, {} expected",
+            ck.path, field, v.is_array() ? v.size() : 0, size);
+    return v;
+  };
+  g.curve = array("curve", 0);
+  for (const auto& e : g.curve)
+    require(e.is_object(), "{}: the checkpoint's run.curve holds {}, not an epoch's record", ck.path, e.dump());
+  g.final_layers = finished > 0 ? array("final_layers", finished) : nlohmann::json::array();
+  for (const auto& e : g.final_layers)
+    require(e.is_object(), "{}: the checkpoint's run.final_layers holds {}, not a layer's record", ck.path, e.dump());
+  if (finished > 0) {
+    for (const auto& v : array("epoch_seconds", finished)) {
+      require(v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0,
+              "{}: the checkpoint's run.epoch_seconds holds {}, not a time", ck.path, v.dump());
+      g.epoch_seconds.push_back(v.get<double>());
+    }
+  }
+  g.layer_s = resume_seconds(r, ck, "layer_s");
+  if (g.epoch == epochs) {  // that layer is done: the next starts
+    ++g.layer;
+    g.epoch = 0;
+    g.layer_s = 0;
+  }
+  return g;
+}
+
 }  // namespace
 
 nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed, bool log,
@@ -524,11 +581,6 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
   Stopwatch train_clock;
   double eval_seconds = 0;
   double prior_train_s = 0, prior_eval_s = 0;  // of the runs before a resume
-  require(p.schedule == "pipelined" || (!ck.resume && ck.stop_after == 0),
-          "checkpoints are written at the epoch ends of the pipelined schedule; the {} schedule cannot resume or "
-          "stop after an epoch",
-          p.schedule);
-
   if (p.schedule == "pipelined") {
     EpochState state;
     if (ck.resume) {
@@ -570,17 +622,33 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
     // and the seed, a resumed run does the same passes.
     if (t.unsupervised && p.readout_epochs > 0) t.train_readout_after(curve, log);
   } else {
-    // Greedy: layer l learns for all its epochs on the output of the frozen layers below.
+    // Greedy: layer l learns for all its epochs on the output of the frozen layers below. A checkpoint is
+    // written at every epoch the curve records (about 20 per layer) and where --stop-after-epoch stops; its
+    // epochs count on through the layers (layer l's epoch e is the run's epoch l x epochs + e).
+    GreedyState g;
+    if (ck.resume) {
+      require_resumable(ck);
+      ResumePoint at;
+      at.run = ck.checkpoint().get_json("run");
+      require(at.run.is_object(), "{}: the checkpoint's 'run' record is not an object", ck.path);
+      g = read_greedy_point(ck, at, t.net.layers(), p.epochs, steps_per_epoch);
+      prior_train_s = resume_seconds(at, ck, "train_s");
+      restoring(ck, [&] { t.restore(ck.checkpoint()); });
+      ck.release();
+      if (log) fmt::print(stderr, "resumed from {} at layer {} after epoch {}\n", ck.path, g.layer, g.epoch);
+    }
     const bool one_batch = p.batch >= n;
-    final_layers = nlohmann::json::array();
-    for (int l = 0; l < t.net.layers(); ++l) {
+    for (int l = g.layer; l < t.net.layers(); ++l) {
       Progress progress(fmt::format("layer {} epoch", l), p.epochs);
+      const int first = l == g.layer ? g.epoch : 0;
+      progress.resume_at(first);
       const long long total_steps = static_cast<long long>(p.epochs) * steps_per_epoch;
-      long long step = 0;
+      long long step = static_cast<long long>(first) * steps_per_epoch;
       bool cached = false;
       const int report_every = std::max(1, p.epochs / 20);
+      const double prior_layer_s = l == g.layer ? g.layer_s : 0;
       Stopwatch layer_clock;
-      for (int epoch = 1; epoch <= p.epochs; ++epoch) {
+      for (int epoch = first + 1; epoch <= p.epochs; ++epoch) {
         std::vector<int> order = shuffled_indices(n, stream_seed(seed, "ff.order", static_cast<std::uint64_t>(epoch)));
         FFStepStats sum;
         for (int start = 0; start < n; start += p.batch, ++step) {
@@ -602,16 +670,40 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
           sum.goodness_neg += s.goodness_neg;
         }
         const nlohmann::json ls = layer_stats_json({sum}, steps_per_epoch)[0];
-        if (epoch % report_every == 0 || epoch == p.epochs) {
-          curve.push_back({{"layer", l}, {"epoch", epoch}, {"seconds", layer_clock.seconds()}, {"layers", {ls}}});
+        const double layer_s = prior_layer_s + layer_clock.seconds();
+        const bool recorded = epoch % report_every == 0 || epoch == p.epochs;
+        if (recorded) {
+          g.curve.push_back({{"layer", l}, {"epoch", epoch}, {"seconds", layer_s}, {"layers", {ls}}});
           if (log) progress.report(epoch, fmt::format("loss/G+/G-{}", layer_text(nlohmann::json::array({ls}))));
-          if (on_epoch) on_epoch(curve);
+          if (on_epoch) on_epoch(g.curve);
         }
-        if (epoch == p.epochs) final_layers.push_back(ls);
+        if (epoch == p.epochs) {
+          g.final_layers.push_back(ls);
+          g.epoch_seconds.push_back(layer_s / p.epochs);
+        }
+        const int run_epoch = l * p.epochs + epoch;
+        const bool stop = ck.stop_after > 0 && run_epoch == ck.stop_after;
+        if (!ck.path.empty() && (recorded || stop)) {
+          Checkpoint c;
+          nlohmann::json record = checkpoint_run_record(ck);
+          record.update({{"layer", l}, {"epoch", epoch}, {"step", static_cast<long long>(epoch) * steps_per_epoch},
+                         {"curve", g.curve}, {"final_layers", g.final_layers}, {"epoch_seconds", g.epoch_seconds},
+                         {"layer_s", layer_s}, {"train_s", prior_train_s + train_clock.seconds()}});
+          c.put_json("run", record);
+          t.save(c);
+          c.save(ck.path);
+        }
+        if (stop) {
+          if (log) progress.finish();
+          if (log) fmt::print(stderr, "stopped after layer {} epoch {}; checkpoint {}\n", l, epoch, ck.path);
+          return stopped_metrics(run_epoch, ck.path, g.curve);
+        }
       }
-      epoch_seconds.push_back(layer_clock.seconds() / p.epochs);
       if (log) progress.finish();
     }
+    curve = g.curve;
+    final_layers = g.final_layers;
+    epoch_seconds = g.epoch_seconds;
     if (t.want_softmax) t.train_readout_after(curve, log);
   }
   const double train_s = prior_train_s + train_clock.seconds() - eval_seconds;

@@ -100,7 +100,7 @@ TEST_CASE("the greedy schedule trains one layer after the other and reports each
   CHECK(g["test_errors"]["goodness"].get<double>() < 0.9);  // below chance
 }
 
-TEST_CASE("a digital checkpoint refuses a run with other settings, and the greedy schedule cannot resume",
+TEST_CASE("a digital checkpoint refuses a run with other settings, a greedy run among them",
           "[ff][checkpoint]") {
   if (!test::have_mnist()) {
     WARN("MNIST not found; run scripts/setup.sh");
@@ -131,8 +131,69 @@ TEST_CASE("a digital checkpoint refuses a run with other settings, and the greed
   const nlohmann::json resumed = train_ff(p, train, test_set, 3, false, {}, ck);
   CHECK(resumed["status"] == "finished");
   CHECK(resumed["curve"].size() == 2);
+  // A pipelined run's checkpoint read by a greedy run (ff_mnist's fingerprint holds the schedule, and refuses
+  // it first): the record has no layer.
   p.schedule = "greedy";
-  CHECK_THROWS_WITH(train_ff(p, train, test_set, 3, false, {}, ck), Catch::Contains("cannot resume"));
+  CHECK_THROWS_WITH(train_ff(p, train, test_set, 3, false, {}, ck), Catch::Contains("run.layer is null"));
+}
+
+TEST_CASE("a greedy run stopped inside a layer or at a layer's end resumes to the numbers of one never interrupted",
+          "[ff][checkpoint]") {
+  if (!test::have_mnist()) {
+    WARN("MNIST not found; run scripts/setup.sh");
+    return;
+  }
+  const Dataset train = load_mnist(test::mnist_dir(), "train").head(300);
+  const Dataset test_set = load_mnist(test::mnist_dir(), "t10k").head(100);
+  test::TempDir dir;
+  FFParams p;
+  p.layers = {12, 10};
+  p.epochs = 5;
+  p.schedule = "greedy";
+  p.optimiser = "adam";
+  p.lr = 0.01f;
+  p.lr_schedule = "halfdecay";
+  p.train_eval_limit = 100;
+  Checkpointing ck;
+  ck.fingerprint = {{"schedule", "greedy"}};
+  for (const bool full_batch : {false, true}) {
+    // Batches drawn from the negatives' stream every epoch, and one full batch of fixed negatives.
+    p.batch = full_batch ? 300 : 50;
+    p.fixed_negatives = full_batch;
+    p.predict = full_batch ? "goodness" : "both";
+    const nlohmann::json whole = train_ff(p, train, test_set, 5, false);
+    REQUIRE(whole["status"] == "finished");
+    // Stopped inside layer 0 (its epoch 3), at layer 0's end (run epoch 5), and inside layer 1 (epoch 2).
+    for (const int stop : {3, 5, 7}) {
+      CAPTURE(full_batch, stop);
+      ck.path = dir.file(fmt::format("greedy_{}_{}.ckpt", full_batch, stop));
+      ck.resume = false;
+      ck.stop_after = stop;
+      const nlohmann::json stopped = train_ff(p, train, test_set, 5, false, {}, ck);
+      REQUIRE(stopped["status"] == "stopped");
+      CHECK(stopped["stopped_after_epoch"] == stop);
+      ck.resume = true;
+      ck.stop_after = 0;
+      const nlohmann::json resumed = train_ff(p, train, test_set, 5, false, {}, ck);
+      REQUIRE(resumed["status"] == "finished");
+      CHECK(resumed["test_errors"] == whole["test_errors"]);
+      CHECK(resumed["train_errors"] == whole["train_errors"]);
+      CHECK(resumed["layers"] == whole["layers"]);
+      // The curve to the last digit but for its wall times.
+      const auto numbers = [](nlohmann::json curve) {
+        for (auto& e : curve) e.erase("seconds");
+        return curve.dump();
+      };
+      CHECK(numbers(resumed["curve"]) == numbers(whole["curve"]));
+    }
+  }
+  // A checkpoint whose record says it stopped past the run's layers is refused by name.
+  Checkpoint c = Checkpoint::load(ck.path);
+  nlohmann::json run = c.get_json("run");
+  run["layer"] = 2;
+  c.put_json("run", run);
+  c.save(ck.path);
+  CHECK_THROWS_WITH(train_ff(p, train, test_set, 5, false, {}, ck), Catch::Contains("run.layer is 2"));
 }
 
 TEST_CASE("unsupervised FF refuses every option that writes, reads or varies a label, naming it", "[ff][hybrid]") {
