@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
     apply_unsupervised_defaults(app, params, config);
     params.validate();
     insitu.validate();
+    require(!insitu.in_situ() || params.receptive_fields.empty(),
+            "receptive-fields {} run digitally so far: leave out --device {} or the fields",
+            fmt::join(params.receptive_fields, ","), insitu.device);
     // Greedy: the epochs count on through the layers.
     resume.validate(params.schedule == "greedy" ? params.epochs * static_cast<int>(params.layers.size()) : params.epochs);
     if (insitu.in_situ()) insitu_rule(params, insitu);  // a run the chip cannot do is refused here
@@ -64,9 +67,12 @@ int main(int argc, char** argv) {
     const std::string preset =
         insitu.hw_overrides().empty() ? insitu.device
                                       : fmt::format("{} ({})", insitu.device, fmt::join(insitu.hw_overrides(), ", "));
-    fmt::print("ff_mnist: seed {}, {}, layers {}, {} {} epochs, batch {}, {} lr {}{}, {} negatives, predict {}\n",
+    const std::string fields = params.receptive_fields.empty()
+                                   ? std::string()
+                                   : fmt::format(" (receptive fields {})", fmt::join(params.receptive_fields, ","));
+    fmt::print("ff_mnist: seed {}, {}, layers {}{}, {} {} epochs, batch {}, {} lr {}{}, {} negatives, predict {}\n",
                run.seed, insitu.in_situ() ? "in situ on the chip of device preset " + preset : "digital", params.layers,
-               params.schedule, params.epochs, params.batch,
+               fields, params.schedule, params.epochs, params.batch,
                insitu.in_situ() ? (params.momentum > 0   ? fmt::format("pulsed, analog momentum {}{}{}{},", mu,
                                                                         arrays_on, share, whole_carry)
                                    : insitu.carry.on() ? fmt::format("pulsed, periodic carry 1/{},", insitu.carry.factor)

@@ -35,6 +35,13 @@ void FFParams::add_options(CLI::App& app) {
   app.add_option("--train-eval-limit", train_eval_limit, "Training images the train error is measured on (0: all)")
       ->group(data);
   list_option(app.add_option("--layers", layers, "Hidden layer sizes, e.g. 1000,1000,1000")->group(network));
+  list_option(app.add_option("--receptive-fields", receptive_fields,
+                             "Per layer, local receptive fields without weight sharing, WINDOW/STRIDE over the grid "
+                             "below (the image's pixels, or the locations of the layer under it, all their "
+                             "channels), or dense; a layer's width is its grid's locations times its channels. "
+                             "The paper's: --layers 2048,1980,2048 --receptive-fields 10/6,2/1,2/1 (4x4 x 128, "
+                             "3x3 x 220, 2x2 x 512). Digital runs")
+                  ->group(network));
   app.add_option("--init-scale", init_scale, "Initial weights uniform in +-scale/sqrt(fan-in)")->group(network);
   app.add_option("--norm", norm, "Activity normalisation before passing on: rms or l2")->group(network);
   app.add_option("--input-norm", input_norm, "Input normalisation: rms or l2")->group(network);
@@ -97,6 +104,18 @@ void FFParams::add_options(CLI::App& app) {
 void FFParams::validate() const {
   require(!layers.empty(), "layers must name at least one layer");
   for (int u : layers) require(u >= 1, "layer sizes must be positive, got {}", u);
+  if (!receptive_fields.empty()) {
+    require(receptive_fields.size() == layers.size(), "receptive-fields names {} layers ({}), layers {} ({})",
+            receptive_fields.size(), fmt::join(receptive_fields, ","), layers.size(), fmt::join(layers, ","));
+    bool dense_below = false;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      const FieldGeometry g = field_geometry(static_cast<int>(l));
+      require(!(g.local() && dense_below),
+              "receptive-fields: layer {} has fields {} over a dense layer, which has no grid of locations", l,
+              g.text());
+      dense_below = dense_below || !g.local();
+    }
+  }
   require(epochs >= 1, "epochs must be at least 1, got {}", epochs);
   require(batch >= 1, "batch must be at least 1, got {}", batch);
   require(schedule == "pipelined" || schedule == "greedy", "schedule must be pipelined or greedy, got '{}'", schedule);
@@ -198,14 +217,42 @@ LabelCoding FFParams::label_coding() const {
 std::vector<std::unique_ptr<SynapticArray>> make_ff_arrays(const FFParams& p, int features, std::uint64_t seed) {
   std::vector<std::unique_ptr<SynapticArray>> arrays;
   int in = features;
+  // The image as a grid of pixels, when it is square.
+  const int side = static_cast<int>(std::lround(std::sqrt(static_cast<double>(features))));
+  SpatialShape below = side * side == features ? SpatialShape{side, 1} : SpatialShape{0, features};
   for (std::size_t l = 0; l < p.layers.size(); ++l) {
-    auto a = std::make_unique<DigitalArray>(p.layers[l], in + 1, p.optimiser_params());
     Rng rng = make_rng(seed, "ff.init", l);
-    a->init_uniform(rng, p.init_scale);
-    arrays.push_back(std::move(a));
+    const FieldGeometry g = p.field_geometry(static_cast<int>(l));
+    if (!g.local()) {
+      auto a = std::make_unique<DigitalArray>(p.layers[l], in + 1, p.optimiser_params());
+      a->init_uniform(rng, p.init_scale);
+      arrays.push_back(std::move(a));
+    } else {
+      // One dense array per location, over the inputs its window gathers and the bias, initialised by its
+      // own fan-in.
+      std::vector<FieldBlock> blocks;
+      try {
+        require(l > 0 || below.side > 0, "the {} input features are not a square image", features);
+        blocks = field_blocks(below, g, p.layers[l], in);
+      } catch (const Error& e) {
+        throw Error(fmt::format("receptive-fields, layer {}: {}", l, e.what()));
+      }
+      std::vector<std::unique_ptr<SynapticArray>> parts;
+      for (const FieldBlock& b : blocks) {
+        auto a = std::make_unique<DigitalArray>(b.units, static_cast<int>(b.inputs.size()), p.optimiser_params());
+        a->init_uniform(rng, p.init_scale);
+        parts.push_back(std::move(a));
+      }
+      arrays.push_back(std::make_unique<LocalArray>(p.layers[l], in + 1, std::move(blocks), std::move(parts)));
+    }
+    below = field_shape(below, g, p.layers[l]);
     in = p.layers[l];
   }
   return arrays;
+}
+
+FieldGeometry FFParams::field_geometry(int l) const {
+  return receptive_fields.empty() ? FieldGeometry{} : FieldGeometry::parse(receptive_fields[static_cast<std::size_t>(l)]);
 }
 
 float FFParams::lr_factor_at(double fraction) const { return lr_factor(lr_schedule, fraction, decay_from); }
@@ -394,7 +441,7 @@ struct Trainer {
   // The learning state of a run, either schedule (the caller adds its counters and curve).
   void save(Checkpoint& c) {
     for (int l = 0; l < net.layers(); ++l) {
-      digital(l).save(c, fmt::format("ff.layer{}", l));
+      for_each_digital(l, [&](DigitalArray& a, const std::string& key) { a.save(c, key); });
       c.put(fmt::format("ff.layer{}.peer_mean", l), Mat(net.layer(l).running_mean()));
     }
     readout.save(c, "ff.readout");
@@ -403,7 +450,7 @@ struct Trainer {
   }
   void restore(const Checkpoint& c) {
     for (int l = 0; l < net.layers(); ++l) {
-      digital(l).restore(c, fmt::format("ff.layer{}", l));
+      for_each_digital(l, [&](DigitalArray& a, const std::string& key) { a.restore(c, key); });
       Mat mean;
       c.get(fmt::format("ff.layer{}.peer_mean", l), mean, 1, net.layer(l).units());
       net.layer(l).set_running_mean(mean.row(0));
@@ -412,10 +459,21 @@ struct Trainer {
     if (compare) compare->restore(c, "ff.readout_compare");
     c.get("ff.negatives", neg_rng);
   }
-  DigitalArray& digital(int l) {
-    auto* a = dynamic_cast<DigitalArray*>(&net.layer(l).array());
-    require(a != nullptr, "layer {} is not a digital array: only digital runs checkpoint here", l);
-    return *a;
+  // Each digital array of layer l with its checkpoint key: the layer's, or each block's of its receptive
+  // fields.
+  template <typename F>
+  void for_each_digital(int l, F&& f) {
+    const auto digital = [&](SynapticArray& array) -> DigitalArray& {
+      auto* a = dynamic_cast<DigitalArray*>(&array);
+      require(a != nullptr, "layer {} is not a digital array: only digital runs checkpoint here", l);
+      return *a;
+    };
+    const std::string key = fmt::format("ff.layer{}", l);
+    if (auto* local = dynamic_cast<LocalArray*>(&net.layer(l).array())) {
+      for (int b = 0; b < local->blocks(); ++b) f(digital(local->block_array(b)), fmt::format("{}.block{}", key, b));
+    } else {
+      f(digital(net.layer(l).array()), key);
+    }
   }
 
   // Greedy schedule: the linear read-outs on the frozen net, after the layers.

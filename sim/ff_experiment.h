@@ -14,6 +14,7 @@
 #include "model/dataset.h"
 #include "model/digital_array.h"
 #include "model/ff_net.h"
+#include "model/local_array.h"
 #include "sim/resume.h"
 
 namespace CLI {
@@ -25,6 +26,8 @@ namespace mortal {
 struct FFParams {
   std::string data_dir;  // default: default_data_dir()
   std::vector<int> layers = {1000, 1000};
+  // One per layer, "W/S" (local receptive fields: model/local_array.h) or "dense"; empty: every layer dense
+  std::vector<std::string> receptive_fields;
   int epochs = 15;       // pipelined: passes over the training set; greedy: passes per layer
   int batch = 100;       // positive images per step (each step also carries as many negatives)
   std::string schedule = "pipelined";  // or "greedy"
@@ -80,6 +83,8 @@ struct FFParams {
   // shallower net.
   std::vector<int> default_readout_layers() const;
   std::vector<int> chosen_readout_layers() const;  // readout_layers, or the default when it is empty
+  // Layer l's receptive fields (dense without --receptive-fields).
+  FieldGeometry field_geometry(int l) const;
   float lr_factor_at(double fraction) const;  // lr_factor of this run's schedule
 };
 
