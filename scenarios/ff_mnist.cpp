@@ -38,12 +38,15 @@ int main(int argc, char** argv) {
   try {
     nlohmann::json config = options_to_json(app);
     if (insitu.in_situ()) apply_insitu_defaults(app, params, insitu, config);
-    apply_unsupervised_defaults(app, params, config);
+    apply_mode_defaults(app, params, config);
     params.validate();
     insitu.validate();
     require(!insitu.in_situ() || params.receptive_fields.empty(),
             "receptive-fields {} run digitally so far: leave out --device {} or the fields",
             fmt::join(params.receptive_fields, ","), insitu.device);
+    require(!insitu.in_situ() || params.recurrent == 0,
+            "recurrent {}: the recurrent net runs digitally so far: leave out --device {} or --recurrent",
+            params.recurrent, insitu.device);
     // Greedy: the epochs count on through the layers.
     resume.validate(params.schedule == "greedy" ? params.epochs * static_cast<int>(params.layers.size()) : params.epochs);
     if (insitu.in_situ()) insitu_rule(params, insitu);  // a run the chip cannot do is refused here
@@ -67,9 +70,13 @@ int main(int argc, char** argv) {
     const std::string preset =
         insitu.hw_overrides().empty() ? insitu.device
                                       : fmt::format("{} ({})", insitu.device, fmt::join(insitu.hw_overrides(), ", "));
-    const std::string fields = params.receptive_fields.empty()
-                                   ? std::string()
-                                   : fmt::format(" (receptive fields {})", fmt::join(params.receptive_fields, ","));
+    std::string fields = params.receptive_fields.empty()
+                             ? std::string()
+                             : fmt::format(" (receptive fields {})", fmt::join(params.receptive_fields, ","));
+    if (params.recurrent > 0)
+      fields += fmt::format(" recurrent under the label, {} iterations damped {}, goodness of iterations {}-{}",
+                            params.recurrent, params.damping, params.score_iterations.front(),
+                            params.score_iterations.back());
     fmt::print("ff_mnist: seed {}, {}, layers {}{}, {} {} epochs, batch {}, {} lr {}{}, {} negatives, predict {}\n",
                run.seed, insitu.in_situ() ? "in situ on the chip of device preset " + preset : "digital", params.layers,
                fields, params.schedule, params.epochs, params.batch,

@@ -19,6 +19,7 @@
 #include "sim/cli.h"
 #include "sim/epoch_runner.h"
 #include "sim/progress.h"
+#include "sim/recurrent_experiment.h"
 #include "sim/results.h"
 #include "sim/resume.h"
 
@@ -74,6 +75,17 @@ void FFParams::add_options(CLI::App& app) {
   list_option(app.add_option("--compare-readout-layers", compare_readout_layers,
                              "A second softmax read-out on these layers, trained and reported beside the first "
                              "(e.g. 0,1,2,3: the first hidden layer added)")
+                  ->group(ff));
+  app.add_option("--recurrent", recurrent,
+                 "Top-down effects: the recurrent net (paper section 4), the label clamped above the last layer, "
+                 "each layer from the normalised layers below and above; this many synchronous iterations per "
+                 "batch, each a step of FF (0: the feed-forward net). Digital, pipelined, prediction by goodness")
+      ->group(ff);
+  app.add_option("--damping", damping, "Recurrent: the share of a layer's old state kept at each iteration")
+      ->group(ff);
+  list_option(app.add_option("--score-iterations", score_iterations,
+                             "Recurrent: FIRST,LAST, the iterations whose goodness, summed over the layers and "
+                             "averaged, picks the label")
                   ->group(ff));
   app.add_option("--label-value", label_value, "Value written at the label pixel")->group(ff);
   app.add_option("--neutral-value", neutral_value, "Value of every label pixel of the neutral input")->group(ff);
@@ -159,6 +171,25 @@ void FFParams::validate() const {
     require(mask_passes == defaults.mask_passes, "mask-passes {} shapes hybrid negatives: it needs negatives hybrid, got '{}'",
             mask_passes, negatives);
   }
+  require(recurrent >= 0, "recurrent must be >= 0 (0: the feed-forward net), got {}", recurrent);
+  if (recurrent > 0) {
+    require(score_iterations.size() == 2, "score-iterations must be FIRST,LAST, got {} values",
+            score_iterations.size());
+    recurrent_params().validate();
+    require(schedule == "pipelined", "recurrent: every layer learns at every iteration; schedule greedy does not apply");
+    require(!unsupervised(), "recurrent: the label is clamped above the last layer; negatives hybrid has none");
+    require(predict == "goodness", "recurrent: the label is the one of the highest goodness (predict goodness), got '{}'",
+            predict);
+    require(receptive_fields.empty(), "recurrent: receptive-fields {} are for the feed-forward net",
+            fmt::join(receptive_fields, ","));
+    require(!pair_negatives && !fixed_negatives,
+            "recurrent: the label is clamped above the net, not written into the image: pair-negatives and "
+            "fixed-negatives do not apply");
+  } else {
+    const FFParams defaults;
+    require(damping == defaults.damping && score_iterations == defaults.score_iterations,
+            "damping and score-iterations shape the recurrent net: they need --recurrent N");
+  }
   require(readout_epochs >= 0, "readout-epochs must be >= 0, got {}", readout_epochs);
   require(validation >= 0 && train_limit >= 0 && test_limit >= 0 && train_eval_limit >= 0,
           "validation and limits must be >= 0");
@@ -202,9 +233,18 @@ std::vector<int> FFParams::chosen_readout_layers() const {
   return readout_layers.empty() ? default_readout_layers() : readout_layers;
 }
 
-void apply_unsupervised_defaults(const CLI::App& app, FFParams& p, nlohmann::json& config) {
-  if (!p.unsupervised()) return;
-  default_unless_given(app, config, "predict", p.predict, std::string("softmax"));
+void apply_mode_defaults(const CLI::App& app, FFParams& p, nlohmann::json& config) {
+  if (p.unsupervised()) default_unless_given(app, config, "predict", p.predict, std::string("softmax"));
+  if (p.recurrent > 0) default_unless_given(app, config, "predict", p.predict, std::string("goodness"));
+}
+
+RecurrentParams FFParams::recurrent_params() const {
+  RecurrentParams r;
+  r.iterations = recurrent;
+  r.damping = damping;
+  r.score_first = score_iterations.empty() ? 0 : score_iterations.front();
+  r.score_last = score_iterations.empty() ? 0 : score_iterations.back();
+  return r;
 }
 
 LabelCoding FFParams::label_coding() const {
@@ -260,6 +300,22 @@ float FFParams::lr_factor_at(double fraction) const { return lr_factor(lr_schedu
 float lr_factor(const std::string& schedule, double fraction, double decay_from) {
   if (schedule != "halfdecay" || fraction < decay_from) return 1.0f;
   return static_cast<float>(std::max(0.0, (1 - fraction) / (1 - decay_from)));
+}
+
+nlohmann::json layer_stats_json(const std::vector<FFStepStats>& sum, int steps) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const FFStepStats& s : sum)
+    a.push_back({{"loss", s.loss / steps}, {"goodness_pos", s.goodness_pos / steps}, {"goodness_neg", s.goodness_neg / steps}});
+  return a;
+}
+
+void accumulate(std::vector<FFStepStats>& sum, const std::vector<FFStepStats>& s) {
+  sum.resize(s.size());
+  for (std::size_t l = 0; l < s.size(); ++l) {
+    sum[l].loss += s[l].loss;
+    sum[l].goodness_pos += s[l].goodness_pos;
+    sum[l].goodness_neg += s[l].goodness_neg;
+  }
 }
 
 namespace {
@@ -508,22 +564,6 @@ struct Trainer {
   }
 };
 
-nlohmann::json layer_stats_json(const std::vector<FFStepStats>& sum, int steps) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const FFStepStats& s : sum)
-    a.push_back({{"loss", s.loss / steps}, {"goodness_pos", s.goodness_pos / steps}, {"goodness_neg", s.goodness_neg / steps}});
-  return a;
-}
-
-void accumulate(std::vector<FFStepStats>& sum, const std::vector<FFStepStats>& s) {
-  sum.resize(s.size());
-  for (std::size_t l = 0; l < s.size(); ++l) {
-    sum[l].loss += s[l].loss;
-    sum[l].goodness_pos += s[l].goodness_pos;
-    sum[l].goodness_neg += s[l].goodness_neg;
-  }
-}
-
 // The pipelined schedule's epochs as the epoch runner sees them: every layer learns from every batch on
 // its way up.
 class DigitalEpochs final : public EpochTrainer {
@@ -623,6 +663,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
                         const FFCurveCallback& on_epoch, const Checkpointing& ck) {
   p.validate();
   require(train.size() >= 1 && test.size() >= 1, "FF needs training and test examples");
+  if (p.recurrent > 0) return train_recurrent(p, train, test, seed, log, on_epoch, ck);
   Trainer t(p, train, test, seed);
   const int n = train.size();
   const int steps_per_epoch = (n + p.batch - 1) / p.batch;

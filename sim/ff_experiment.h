@@ -14,6 +14,7 @@
 #include "model/dataset.h"
 #include "model/digital_array.h"
 #include "model/ff_net.h"
+#include "model/ff_recurrent.h"
 #include "model/local_array.h"
 #include "sim/resume.h"
 
@@ -63,6 +64,11 @@ struct FFParams {
   float neutral_value = 0.1f;
   bool standardise = false;        // pixels -> (p - 0.1307) / 0.3081, the pytorch/examples input
   float readout_lr = 0.05f;
+  // Top-down effects (model/ff_recurrent.h): synchronous iterations of the recurrent net, each a step of FF
+  // (0: the feed-forward net); the damping; the iterations whose goodness picks the label.
+  int recurrent = 0;
+  float damping = 0.3f;
+  std::vector<int> score_iterations = {3, 5};
   int readout_epochs = 10;         // greedy schedule and unsupervised FF: read-out passes after the layers
 
   // data and evaluation
@@ -83,15 +89,16 @@ struct FFParams {
   // shallower net.
   std::vector<int> default_readout_layers() const;
   std::vector<int> chosen_readout_layers() const;  // readout_layers, or the default when it is empty
+  RecurrentParams recurrent_params() const;
   // Layer l's receptive fields (dense without --receptive-fields).
   FieldGeometry field_geometry(int l) const;
   float lr_factor_at(double fraction) const;  // lr_factor of this run's schedule
 };
 
-// Unsupervised FF's own defaults (--negatives hybrid): prediction by the softmax read-out, the only one it
-// has, unless the run was given --predict (which validate() then refuses if it is not softmax). Each value
-// used is recorded in `config`.
-void apply_unsupervised_defaults(const CLI::App& app, FFParams& p, nlohmann::json& config);
+// The defaults of the modes with one prediction, unless the run was given --predict (which validate() then
+// refuses if it is another): unsupervised FF (--negatives hybrid) predicts by the softmax read-out, the
+// recurrent net (--recurrent) by goodness. Each value used is recorded in `config`.
+void apply_mode_defaults(const CLI::App& app, FFParams& p, nlohmann::json& config);
 
 // Called after every epoch with the learning curve so far, so a long run leaves a usable record if it is
 // stopped.
@@ -103,6 +110,12 @@ using FFCurveCallback = std::function<void(const nlohmann::json& curve)>;
 // the peer means, the read-out, the negatives' random stream and the learning curve.
 nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed,
                         bool log = true, const FFCurveCallback& on_epoch = {}, const Checkpointing& ck = {});
+
+// A curve entry's "layers": each layer's loss and goodness of positive and negative rows, the sums `sum` of
+// an epoch's `steps` steps averaged.
+nlohmann::json layer_stats_json(const std::vector<FFStepStats>& sum, int steps);
+// Adds a step's statistics `s` to the epoch's sums.
+void accumulate(std::vector<FFStepStats>& sum, const std::vector<FFStepStats>& s);
 
 // MNIST as the params say: training limit and validation split drawn from the seed, standardisation.
 struct FFData {

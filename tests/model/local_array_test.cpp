@@ -15,7 +15,7 @@ using namespace mortal;
 
 namespace {
 
-Mat random_mat(int rows, int cols, Rng& rng) {
+Mat local_random(int rows, int cols, Rng& rng) {
   Mat m(rows, cols);
   boost::random::normal_distribution<float> n(0.0f, 1.0f);
   for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = n(rng);
@@ -23,7 +23,7 @@ Mat random_mat(int rows, int cols, Rng& rng) {
 }
 
 // Dense arrays for `blocks`, each holding the rows and columns of `w` its block has.
-std::vector<std::unique_ptr<SynapticArray>> arrays_from(const std::vector<FieldBlock>& blocks, const Mat& w,
+std::vector<std::unique_ptr<SynapticArray>> local_arrays_from(const std::vector<FieldBlock>& blocks, const Mat& w,
                                                         const OptimiserParams& opt) {
   std::vector<std::unique_ptr<SynapticArray>> arrays;
   for (const FieldBlock& b : blocks) {
@@ -103,7 +103,7 @@ TEST_CASE("receptive fields that do not fit are refused, naming the width, the w
 TEST_CASE("a local array whose blocks each see every input equals one dense array, step by step", "[local]") {
   Rng rng(5);
   const int outputs = 7, inputs = 6;
-  const Mat w0 = random_mat(outputs, inputs, rng);
+  const Mat w0 = local_random(outputs, inputs, rng);
   std::vector<int> all(inputs);
   std::iota(all.begin(), all.end(), 0);
   const std::vector<FieldBlock> blocks = {{0, 2, all}, {2, 4, all}, {6, 1, all}};
@@ -116,11 +116,11 @@ TEST_CASE("a local array whose blocks each see every input equals one dense arra
     CAPTURE(to_string(opt.kind), opt.momentum);
     DigitalArray dense(outputs, inputs, opt);
     dense.write_weights(w0);
-    LocalArray local(outputs, inputs, blocks, arrays_from(blocks, w0, opt));
+    LocalArray local(outputs, inputs, blocks, local_arrays_from(blocks, w0, opt));
     CHECK(local.connections() == outputs * inputs);
     Mat zd(5, outputs), zl(5, outputs), wd(outputs, inputs), wl(outputs, inputs);
     for (int step = 0; step < 4; ++step) {
-      const Mat x = random_mat(5, inputs, rng), d = random_mat(5, outputs, rng);
+      const Mat x = local_random(5, inputs, rng), d = local_random(5, outputs, rng);
       dense.forward(zd, x);
       local.forward(zl, x);
       CHECK((zd - zl).cwiseAbs().maxCoeff() <= 1e-5f);
@@ -139,8 +139,8 @@ TEST_CASE("a local array computes the masked product, and learns only the weight
   const SpatialShape below{4, 2};
   const std::vector<FieldBlock> blocks = field_blocks(below, FieldGeometry::parse("2/2"), 12, 32);
   REQUIRE(blocks.size() == 4);
-  const Mat w0 = random_mat(12, 33, rng);
-  LocalArray local(12, 33, blocks, arrays_from(blocks, w0, OptimiserParams{}));
+  const Mat w0 = local_random(12, 33, rng);
+  LocalArray local(12, 33, blocks, local_arrays_from(blocks, w0, OptimiserParams{}));
   CHECK(local.connections() == 12 * 9);  // 2 x 2 locations x 2 channels and the bias, for each unit
   Mat mask = Mat::Zero(12, 33);
   for (const FieldBlock& b : blocks)
@@ -149,7 +149,7 @@ TEST_CASE("a local array computes the masked product, and learns only the weight
   Mat w(12, 33);
   local.read_weights(w);
   CHECK(w == Mat(w0.cwiseProduct(mask)));
-  const Mat x = random_mat(3, 33, rng), d = random_mat(3, 12, rng);
+  const Mat x = local_random(3, 33, rng), d = local_random(3, 12, rng);
   Mat z(3, 12);
   local.forward(z, x);
   CHECK((z - x * w.transpose()).cwiseAbs().maxCoeff() <= 1e-5f);

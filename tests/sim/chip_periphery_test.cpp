@@ -9,7 +9,7 @@ using namespace mortal;
 // Each TEST_CASE elaborates its own design: ctest runs every case in a fresh process.
 
 namespace {
-Mat some_outputs() {
+Mat periphery_outputs() {
   Mat z(5, 4);
   for (int i = 0; i < 5; ++i)
     for (int j = 0; j < 4; ++j) z(i, j) = std::sin(0.4f + 1.3f * i + 0.9f * j);
@@ -27,7 +27,7 @@ TEST_CASE("a chip's periphery without spread or noise computes what the exact pe
     hw::FastRng rng(3, "test.periphery");
     ChipPeriphery analog(chip, 0, lp.objective, 0.7f, rng);
     ExactPeriphery exact(lp, 0.7f);
-    Mat ya = some_outputs(), ye = some_outputs();
+    Mat ya = periphery_outputs(), ye = periphery_outputs();
     Vec ga(5), ge(5), pa(5), pe(5), t(5);
     t << 1, 0, 1, 0, 0.3f;
     analog.activate(ya, ga);
@@ -61,7 +61,7 @@ TEST_CASE("a chip's sigmoid units with spread give each chip its own probabiliti
   lp.objective.theta = 0.7f;
   hw::FastRng rng(3, "test.periphery");
   ChipPeriphery analog(chip, 0, lp.objective, 0.7f, rng);
-  Mat y = some_outputs(), d(5, 4);
+  Mat y = periphery_outputs(), d(5, 4);
   Vec g(5), p(5), c(5), t(5);
   t << 1, 0, 1, 0, 1;
   PeerState peer(4, lp.peer_initial);
