@@ -254,15 +254,16 @@ TEST_CASE("the recurrent net learns the digits with hard negatives, and a run st
   p.score_iterations = {2, 3};
   p.epochs = 4;
   p.batch = 50;
+  p.lr = 0.005f;  // every batch takes 4 steps
   p.negatives = "hard";
   p.predict = "goodness";
   p.train_eval_limit = 200;
   const nlohmann::json whole = train_ff(p, train, test_set, 6, false);
   REQUIRE(whole["mode"] == "recurrent");
-  // Chance is 90%. The label reaches the first layer only through the second's top-down weights, so 4
-  // epochs on 1,000 images leave the net far from converged (about 50%; one layer under the label makes
-  // 23%): the bound says it has learned to tell the labels apart by goodness.
-  CHECK(whole["test_errors"]["goodness"].get<double>() < 0.7);
+  // Chance is 90%; a linear classifier on these 1,000 images makes about 15%. 4 epochs leave the net far
+  // from converged (about 22%; 50% at the feed-forward default rate 0.02, too large for 4 steps a batch):
+  // the bound says it has learned to tell the labels apart by goodness.
+  CHECK(whole["test_errors"]["goodness"].get<double>() < 0.4);
   Checkpointing ck;
   ck.path = dir.file("recurrent.ckpt");
   ck.fingerprint = {{"recurrent", 4}};
