@@ -34,6 +34,8 @@ const std::vector<std::string>& known_distill_methods() {
     all.push_back("representations");
     all.push_back("soft-all");
     all.push_back("hard-all");
+    all.push_back("soft-expected");
+    all.push_back("hard-expected");
     return all;
   }();
   return m;
@@ -58,8 +60,9 @@ void DistillParams::add_options(CLI::App& app) {
                              "Transfer methods, measured in this order on the same student: " +
                                  fmt::format("{}", fmt::join(known_distill_methods(), ", ")) +
                                  " (default: all but soft-layers, which needs a student of the teacher's depth, and "
-                                 "representations, which needs one of its layer widths, and soft-all and hard-all, "
-                                 "which train on every label's overlay of every image)"));
+                                 "representations, which needs one of its layer widths, and soft-all, hard-all, "
+                                 "soft-expected and hard-expected, which train on every label's overlay of every "
+                                 "image)"));
   app.add_option("--student-device", student_device, "The student's device preset (default: the teacher's): " +
                                                           hw::device_preset_names());
   list_option(app.add_option("--student-layers", student_layers, "The student's hidden layer sizes (default: the "
@@ -154,10 +157,17 @@ void TeacherSupervision::overlays(int i, Rng& rng, std::vector<Overlay>& out) co
   const int C = classes();
   const auto row = probabilities_.row(i);
   Eigen::Index top = 0;
-  if (targets_ == Targets::hard_all) row.maxCoeff(&top);
+  const bool soft = targets_ == Targets::soft_all || targets_ == Targets::soft_expected;
+  if (!soft) row.maxCoeff(&top);
   out.resize(std::size_t(C));
-  for (int c = 0; c < C; ++c)
-    out[std::size_t(c)] = {c, targets_ == Targets::soft_all ? row(c) : c == int(top) ? 1.0f : 0.0f, {}};
+  for (int c = 0; c < C; ++c) {
+    // The probability that a drawn pair puts label c in its positive slot, p, and in its negative one,
+    // (1 - p) / (C - 1); they sum to 2 over the labels. Scaled by C / 2 so that the weights average 1 over
+    // the image's C rows: a step over these rows is then the drawn pairs' step in expectation.
+    const float p = soft ? row(c) : c == int(top) ? 1.0f : 0.0f;
+    const float weight = weighted() ? 0.5f * float(C) * (p + (1 - p) / float(C - 1)) : 1.0f;
+    out[std::size_t(c)] = {c, p, {}, weight};
+  }
 }
 
 void TeacherSupervision::overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const {
@@ -378,6 +388,8 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
   const TeacherSupervision hard(transfer, probabilities, TeacherSupervision::Targets::hard);
   const TeacherSupervision soft_all(transfer, probabilities, TeacherSupervision::Targets::soft_all);
   const TeacherSupervision hard_all(transfer, probabilities, TeacherSupervision::Targets::hard_all);
+  const TeacherSupervision soft_expected(transfer, probabilities, TeacherSupervision::Targets::soft_expected);
+  const TeacherSupervision hard_expected(transfer, probabilities, TeacherSupervision::Targets::hard_expected);
   // The teacher's layers' probabilities of positive data, one (images, classes) per layer: for soft-layers.
   std::vector<Mat> layer_probabilities(per_layer ? ts.p.layers.size() : 0);
   const TeacherSupervision layered(transfer, probabilities, layer_probabilities);
@@ -408,6 +420,8 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
                                 : m == "soft-layers" ? static_cast<const FFSupervision&>(layered)
                                 : m == "soft-all"    ? static_cast<const FFSupervision&>(soft_all)
                                 : m == "hard-all"    ? static_cast<const FFSupervision&>(hard_all)
+                                : m == "soft-expected" ? static_cast<const FFSupervision&>(soft_expected)
+                                : m == "hard-expected" ? static_cast<const FFSupervision&>(hard_expected)
                                                      : static_cast<const FFSupervision&>(soft);
     trainers.push_back(std::make_unique<InSituFF>(student, sp, from, student_seed, sip.fifo_depth, rule));
     if (m == "representations") trainers.back()->learn_representations(teacher_t, float(dp.representation_weight));

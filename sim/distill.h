@@ -22,6 +22,13 @@
 //                     soft per image; only when asked for;
 //   hard-all          the same with the targets of hard: 1 for the teacher's most probable label, 0 for
 //                     each of the nine others; only when asked for;
+//   soft-expected     every label's overlay with the target of soft (the teacher's probability p of the
+//                     label), weighted as soft's drawn pair holds that overlay in expectation: p as the
+//                     positive plus (1 - p) / (classes - 1) as the negative (times classes / 2, so the
+//                     weights average 1 over the rows): the drawn pairs' step in expectation, nothing drawn;
+//                     only when asked for;
+//   hard-expected     the same for hard: the most probable label at weight 1 and target 1, every other at
+//                     weight 1 / (classes - 1) and target 0 (times classes / 2); only when asked for;
 //   soft-layers       the overlays of soft, but each layer k of the student learns towards the teacher's layer
 //                     k's probability that the overlay is positive data (its sigmoid unit's output): each
 //                     layer imitates its counterpart. Only for a student of the teacher's depth, and only
@@ -94,8 +101,10 @@ struct DistillParams {
 // for that image and label (layers).
 class TeacherSupervision final : public FFSupervision {
  public:
-  // soft, hard, layers: a positive and a negative overlay per image; soft_all, hard_all: one per label.
-  enum class Targets { soft, hard, layers, soft_all, hard_all };
+  // soft, hard, layers: a positive and a negative overlay per image; soft_all, hard_all: one per label;
+  // soft_expected, hard_expected: one per label, each weighted as soft's and hard's drawn pairs hold it in
+  // expectation.
+  enum class Targets { soft, hard, layers, soft_all, hard_all, soft_expected, hard_expected };
   // probabilities: (images, classes), rows summing to 1; read when batches are drawn, so it may be filled
   // after the supervision is built (the teacher is queried once it has learned).
   TeacherSupervision(const UnlabelledImages& images, const Mat& probabilities, Targets targets)
@@ -115,9 +124,10 @@ class TeacherSupervision final : public FFSupervision {
   int overlays_per_image() const override { return every_label() ? classes() : 2; }
   void overlays(int i, Rng& rng, std::vector<Overlay>& out) const override;
   int target_layers() const override { return targets_ == Targets::layers ? layers_ : 0; }
+  bool weighted() const override { return targets_ == Targets::soft_expected || targets_ == Targets::hard_expected; }
 
  private:
-  bool every_label() const { return targets_ == Targets::soft_all || targets_ == Targets::hard_all; }
+  bool every_label() const { return targets_ == Targets::soft_all || targets_ == Targets::hard_all || weighted(); }
 
   const UnlabelledImages& images_;
   const Mat& probabilities_;

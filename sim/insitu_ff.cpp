@@ -186,6 +186,7 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const FFSupervision& train
           "the supervision gives targets for {} layers, but the chip has {}: each layer learns towards its own",
           train.target_layers(), L);
   target_columns_ = std::max(1, train.target_layers());
+  weighted_ = train.weighted();
   chosen_ = p.readout_layers.empty() ? default_readout_layers(L) : p.readout_layers;
   std::vector<hw::PipelineStage::Work> stages;
   layer_rng_.reserve(std::size_t(L));  // the peripheries hold their streams
@@ -204,6 +205,7 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const FFSupervision& train
   // At most a packet per stage and per fifo place (the source's fifo, one after every stage) is in flight.
   const std::size_t in_flight = std::size_t(L + 1) * std::size_t(fifo_depth + 1) + 1;
   targets_.resize(in_flight);
+  if (weighted_) row_weights_.resize(in_flight);
   target_step_.assign(in_flight, -1);
   pipeline_ = std::make_unique<hw::Pipeline>(sc_core::sc_gen_unique_name("ff_pipeline"), std::move(stages), fifo_depth);
   pipeline_->sink.keep(false);
@@ -245,6 +247,7 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
     // One column of m b rows per layer that has targets of its own (train_stage reads layer k's).
     Vec& target = targets_[slot];
     target.resize(m * b * target_columns_);
+    if (weighted_) row_weights_[slot].resize(m * b);
     for (int i = 0; i < b; ++i) {
       const int k = order[std::size_t(start + i)];
       images.row(i) = train_.images().row(k);
@@ -253,6 +256,7 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
       for (int j = 0; j < m; ++j) {
         const Overlay& o = ov[std::size_t(j)];
         labels[std::size_t(j * b + i)] = o.label;
+        if (weighted_) row_weights_[slot](j * b + i) = o.weight;
         if (o.layers.empty() && target_columns_ == 1) {
           target(j * b + i) = o.target;
           continue;
@@ -525,6 +529,8 @@ double InSituFF::train_stage(int k, hw::Packet& pk, double t_s) {
   // The column pulse trains carry the step's delta: each unit's activity scaled by its row's signal, with
   // peer normalisation's push on positive rows.
   const FFStepStats s = ff_step(io, lp_, w.y, w.g, w.p, w.c, w.d, target, 1.0f / float(rows), peer_[std::size_t(k)]);
+  // Weighted overlays: each row's share of the step (a gain on its pulse trains).
+  if (weighted_) w.d.array().colwise() *= row_weights_[slot].array();
   ns += io.take_ns();
   Stats& st = stats_[std::size_t(k)];
   if (teacher_) st.distance += turn_towards(representations_[slot][std::size_t(k)], w.y, w.d, 1.0f / float(rows));

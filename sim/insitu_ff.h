@@ -171,6 +171,9 @@ class InSituFF {
   // column of rows after another, one per layer when the supervision gives each layer its own.
   std::vector<Vec> targets_;
   int target_columns_ = 1;
+  // With a weighted supervision (FFSupervision::weighted), by slot as targets_: every row's weight.
+  bool weighted_ = false;
+  std::vector<Vec> row_weights_;
   // Representations: the teacher, the term's weight, and by slot as targets_ the teacher's normalised
   // activity of every layer for the rows of that step's batch.
   InSituFF* teacher_ = nullptr;

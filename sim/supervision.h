@@ -19,6 +19,7 @@ struct Overlay {
   int label = 0;
   float target = 0;
   std::vector<float> layers;  // empty: `target` for every layer
+  float weight = 1;           // the share of the step the overlay takes: its row's delta scaled by it
 };
 
 class FFSupervision {
@@ -41,6 +42,8 @@ class FFSupervision {
   }
   // How many layers' targets every overlay carries (Overlay::layers); 0: one target for all layers.
   virtual int target_layers() const { return 0; }
+  // Whether overlays carry weights other than 1 (Overlay::weight): a trainer scales its rows' deltas then.
+  virtual bool weighted() const { return false; }
 };
 
 // Supervised FF from labelled images: the true label (1) and a wrong label drawn uniformly (0).

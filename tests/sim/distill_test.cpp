@@ -196,8 +196,56 @@ TEST_CASE("every label's overlay carries the teacher's probability of it (soft-a
          ov[1].target == neg.target));
 }
 
-TEST_CASE("a student taught on every label's overlay learns the teacher's choices from the images alone",
+TEST_CASE("every label's overlay weighted as the drawn pairs hold it in expectation (soft-expected, "
+          "hard-expected)",
           "[distill]") {
+  Dataset d = noise_dataset(1, 4, 1);
+  const UnlabelledImages images = UnlabelledImages::of(d);
+  Mat probs = Mat::Zero(1, 10);
+  probs.row(0) << 0.05f, 0.25f, 0.6f, 0.1f, 0, 0, 0, 0, 0, 0;
+  const TeacherSupervision expected(images, probs, TeacherSupervision::Targets::soft_expected);
+  const TeacherSupervision hard(images, probs, TeacherSupervision::Targets::hard_expected);
+  const TeacherSupervision pairs(images, probs, TeacherSupervision::Targets::soft);
+  CHECK(expected.weighted());
+  CHECK(hard.weighted());
+  CHECK_FALSE(pairs.weighted());
+  CHECK(expected.overlays_per_image() == 10);
+  Rng rng = make_rng(9, "test.draws"), untouched = rng;
+  std::vector<Overlay> ov;
+  expected.overlays(0, rng, ov);
+  REQUIRE(ov.size() == 10);
+  CHECK(rng == untouched);  // nothing is drawn
+  // How often drawn pairs put each label in either slot, over n pairs: label c's share of the 2n overlays
+  // has binomial noise of at most sqrt(0.25 / n) in each slot's count; 5 of those bound the difference.
+  const int n = 100000;
+  std::vector<double> slot(10, 0.0);
+  Rng draws = make_rng(4, "test.pairs");
+  Overlay pos, neg;
+  for (int i = 0; i < n; ++i) {
+    pairs.overlays(0, draws, pos, neg);
+    slot[std::size_t(pos.label)] += 1;
+    slot[std::size_t(neg.label)] += 1;
+  }
+  double sum = 0;
+  for (int c = 0; c < 10; ++c) {
+    CAPTURE(c);
+    CHECK(ov[std::size_t(c)].target == probs(0, c));
+    // Weights average 1 over the 10 rows: label c's weight is 10 / 2 times its share of a pair.
+    CHECK(ov[std::size_t(c)].weight / 5.0 == Approx(slot[std::size_t(c)] / n).margin(5 * 2 * std::sqrt(0.25 / n)));
+    sum += ov[std::size_t(c)].weight;
+  }
+  CHECK(sum == Approx(10.0).epsilon(1e-6));
+  hard.overlays(0, rng, ov);
+  for (int c = 0; c < 10; ++c) {
+    CAPTURE(c);
+    CHECK(ov[std::size_t(c)].target == (c == 2 ? 1.0f : 0.0f));
+    CHECK(ov[std::size_t(c)].weight == Approx(c == 2 ? 5.0 : 5.0 / 9.0));
+  }
+}
+
+namespace {
+// A student taught by every label's overlay of `targets` comes to agree with its teacher's choices.
+void every_label_student_learns(TeacherSupervision::Targets targets) {
   FFParams p = distill_params();
   p.lr = 0.02f;
   const Dataset d = noise_dataset(200, 30, 5);
@@ -206,7 +254,7 @@ TEST_CASE("a student taught on every label's overlay learns the teacher's choice
   hw::Chip teacher("teacher", ideal_chip(p, 30), ledger, 11), student("student", ideal_chip(p, 30), ledger, 14);
   const UnlabelledImages images = UnlabelledImages::of(d);
   Mat probs;  // read when batches are drawn
-  const TeacherSupervision every(images, probs, TeacherSupervision::Targets::soft_all);
+  const TeacherSupervision every(images, probs, targets);
   // Both trainers (SystemC modules) before either chip runs.
   InSituFF tt(teacher, p, labelled, 11), ts(student, p, every, 14);
   tt.program_initial();
@@ -216,6 +264,17 @@ TEST_CASE("a student taught on every label's overlay learns the teacher's choice
   const auto [before, after] = agreement_before_and_after(ts, d, s_teacher);
   INFO("agreement with the teacher's choice before " << before << ", after " << after);
   CHECK(after >= before + 0.3);
+}
+}  // namespace
+
+TEST_CASE("a student taught on every label's overlay learns the teacher's choices from the images alone",
+          "[distill]") {
+  every_label_student_learns(TeacherSupervision::Targets::soft_all);
+}
+
+TEST_CASE("a student taught on every label's overlay weighted as the pairs are learns the teacher's choices",
+          "[distill]") {
+  every_label_student_learns(TeacherSupervision::Targets::soft_expected);
 }
 
 TEST_CASE("a distilling student trains the same whatever labels its images had: it never reads one", "[distill]") {
