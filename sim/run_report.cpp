@@ -75,12 +75,14 @@ RunSummary summarise_run(const std::string& file, const nlohmann::json& record) 
   return r;
 }
 
-RunSummary load_run_summary(const std::string& path) {
+nlohmann::json read_results_file(const std::string& path) {
   const std::vector<std::uint8_t> bytes = read_input_file(path, "results file", kMaxResultsBytes);
-  const nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
   require(!j.is_discarded(), "{}: not JSON (a mortal results file is one JSON object)", path);
-  return summarise_run(path, j);
+  return j;
 }
+
+RunSummary load_run_summary(const std::string& path) { return summarise_run(path, read_results_file(path)); }
 
 std::string report_table(const std::vector<RunSummary>& runs) {
   std::vector<std::vector<std::string>> rows = {

@@ -29,6 +29,8 @@ struct RunSummary {
 // record is not a run's results or has no test error to compare (e.g. mortal_energy's).
 RunSummary summarise_run(const std::string& file, const nlohmann::json& record);
 
+// The record in the results file at `path` (Error naming it when it cannot be read or parsed).
+nlohmann::json read_results_file(const std::string& path);
 // Reads and summarises the results file at `path` (Error naming it when it cannot be read or parsed).
 RunSummary load_run_summary(const std::string& path);
 
