@@ -25,6 +25,25 @@ EpochState resumed_state(const ResumePoint& at) {
   return state;
 }
 
+std::function<bool(const EpochState&)> checkpoint_at_epoch_end(
+    const Checkpointing& ck, std::function<void(const nlohmann::json&)> on_epoch,
+    std::function<void(Checkpoint&)> save, std::function<double()> train_clock, double prior_train_s,
+    double prior_eval_s) {
+  return [&ck, on_epoch = std::move(on_epoch), save = std::move(save), train_clock = std::move(train_clock),
+          prior_train_s, prior_eval_s](const EpochState& at) {
+    if (on_epoch) on_epoch(at.curve);
+    if (ck.path.empty()) return true;
+    Checkpoint c;
+    nlohmann::json record = epoch_record(ck, at);
+    record["train_s"] = prior_train_s + train_clock() - at.eval_s;
+    record["curve_evaluation_s"] = prior_eval_s + at.eval_s;
+    c.put_json("run", record);
+    save(c);
+    c.save(ck.path);
+    return !(ck.stop_after > 0 && at.epoch == ck.stop_after);
+  };
+}
+
 nlohmann::json epoch_record(const Checkpointing& ck, const EpochState& at) {
   nlohmann::json record = checkpoint_run_record(ck);
   record.update({{"epoch", at.epoch}, {"step", at.step}, {"curve", at.curve}, {"epoch_seconds", at.epoch_seconds}});

@@ -29,6 +29,15 @@ struct EpochState {
 
 // Where a resumed run's epochs stand, from its checkpoint's record.
 EpochState resumed_state(const ResumePoint& at);
+// The epoch end (run_epochs' at_end) of a run whose trainer keeps its state by `save`: the curve so far to
+// `on_epoch` (if any), and with ck.path a checkpoint of the epoch's record and the trainer's state. The
+// record's train_s is `train_clock()` (this process's seconds since training began) less the curve's
+// evaluations, and curve_evaluation_s theirs, each with the seconds before a resume (`prior_train_s`,
+// `prior_eval_s`) added. False once ck.stop_after is checkpointed.
+std::function<bool(const EpochState&)> checkpoint_at_epoch_end(
+    const Checkpointing& ck, std::function<void(const nlohmann::json&)> on_epoch,
+    std::function<void(Checkpoint&)> save, std::function<double()> train_clock, double prior_train_s,
+    double prior_eval_s);
 // A checkpoint's run record at an epoch end: the run's settings (checkpoint_run_record) and where its
 // epochs stand; the caller adds its own fields.
 nlohmann::json epoch_record(const Checkpointing& ck, const EpochState& at);

@@ -696,18 +696,10 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
     }
     DigitalEpochs epochs(t, p, train, test, seed);
     EpochPlan plan{p.epochs, steps_per_epoch, p.eval_every, "epoch", log};
-    const bool finished = run_epochs(epochs, plan, state, [&](const EpochState& at) {
-      if (on_epoch) on_epoch(at.curve);
-      if (ck.path.empty()) return true;
-      Checkpoint c;
-      nlohmann::json record = epoch_record(ck, at);
-      record["train_s"] = prior_train_s + train_clock.seconds() - at.eval_s;
-      record["curve_evaluation_s"] = prior_eval_s + at.eval_s;
-      c.put_json("run", record);
-      t.save(c);
-      c.save(ck.path);
-      return !(ck.stop_after > 0 && at.epoch == ck.stop_after);
-    });
+    const bool finished = run_epochs(
+        epochs, plan, state,
+        checkpoint_at_epoch_end(ck, on_epoch, [&](Checkpoint& c) { t.save(c); }, [&] { return train_clock.seconds(); },
+                                prior_train_s, prior_eval_s));
     curve = state.curve;
     epoch_seconds = state.epoch_seconds;
     eval_seconds = state.eval_s;
