@@ -36,8 +36,9 @@ FFRecurrentNet::FFRecurrentNet(std::vector<std::unique_ptr<SynapticArray>> up,
     require(d->outputs() == u->outputs(), "recurrent net: layer {}'s top-down array has {} outputs, its units {}",
             l, d->outputs(), u->outputs());
     if (l > 0)  // the layer below is already in layers_
-      require(u->inputs() == units(l - 1) + 1, "recurrent net: layer {} has {} inputs (+ bias) but layer {} has {} units",
-              l, u->inputs() - 1, l - 1, units(l - 1));
+      require(u->inputs() == units(l - 1) + 1,
+              "recurrent net: layer {} has {} inputs (+ bias) but layer {} has {} units", l, u->inputs() - 1, l - 1,
+              units(l - 1));
     if (l + 1 < L)
       require(d->inputs() == up[static_cast<std::size_t>(l + 1)]->outputs(),
               "recurrent net: layer {}'s top-down array has {} inputs but layer {} has {} units", l, d->inputs(),
@@ -177,8 +178,8 @@ void FFRecurrentNet::collect_features(MatRef out, const std::vector<int>& chosen
 
 void FFRecurrentNet::label_scores(MatRef scores, ConstMatRef images, int chunk) {
   const int C = classes();
-  require(scores.rows() == images.rows() && scores.cols() == C, "label scores: output {}x{} for {} images of {} classes",
-          scores.rows(), scores.cols(), images.rows(), C);
+  require(scores.rows() == images.rows() && scores.cols() == C,
+          "label scores: output {}x{} for {} images of {} classes", scores.rows(), scores.cols(), images.rows(), C);
   const float sign = lp_.objective.sign();
   const int per = std::max(1, chunk / C);  // images per run, each under every label: per x C rows
   Mat rows;

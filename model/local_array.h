@@ -1,11 +1,11 @@
 #pragma once
-// Local receptive fields without weight sharing (Hinton 2022, section 3.3): a layer's units sit on a grid
-// of locations, several channels at each, and a unit sees only a window of the layer below (pixels of the
-// image, or every channel of a few adjacent locations of the layer under it). Its connectivity is a mask
-// on the layer's synaptic array; the units of one location share their mask, so the layer is a set of
-// blocks, one per location, each a small dense array over the inputs its window gathers. A chip maps each
-// block onto its own array: the unconnected cross-points are never built, and a block's rows are driven
-// by the inputs its window routes to it.
+// Local receptive fields without weight sharing (Hinton 2022, section 3.2, unsupervised): a layer's units
+// sit on a grid of locations, several channels at each, and a unit sees only a window of the layer below
+// (pixels of the image, or every channel of a few adjacent locations of the layer under it). Its
+// connectivity is a mask on the layer's synaptic array; the units of one location share their mask, so the
+// layer is a set of blocks, one per location, each a small dense array over the inputs its window gathers.
+// A chip maps each block onto its own array: the unconnected cross-points are never built, and a block's
+// rows are driven by the inputs its window routes to it.
 #include <memory>
 #include <string>
 #include <vector>

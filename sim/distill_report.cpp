@@ -64,7 +64,8 @@ DistillReport distill_report(const std::vector<std::pair<std::string, nlohmann::
         break;
       case DistillAxis::generation: x = static_cast<double>(i + 1); break;
     }
-    const double teacher = number(file, member(file, metrics, "teacher_test_error", "metrics"), "metrics.teacher_test_error");
+    const double teacher =
+        number(file, member(file, metrics, "teacher_test_error", "metrics"), "metrics.teacher_test_error");
     r.teacher.x.push_back(axis == DistillAxis::generation ? x - 1 : x);
     r.teacher.y.push_back(100 * teacher);
     for (const nlohmann::json& m : member(file, metrics, "methods", "metrics")) {

@@ -122,9 +122,9 @@ class InSituEpochs final : public EpochTrainer {
   }
   std::string progress_text(const nlohmann::json& entry) const override {
     return fmt::format(" | {:.3g} images/s simulated{}", entry["images_per_simulated_s"].get<double>(),
-                       entry.contains("test_error")
-                           ? fmt::format(" | test error goodness {:.2f}%", 100 * entry["test_error"]["goodness"].get<double>())
-                           : "");
+                       entry.contains("test_error") ? fmt::format(" | test error goodness {:.2f}%",
+                                                                  100 * entry["test_error"]["goodness"].get<double>())
+                                                    : "");
   }
 
  private:

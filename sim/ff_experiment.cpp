@@ -77,9 +77,10 @@ void FFParams::add_options(CLI::App& app) {
                              "(e.g. 0,1,2,3: the first hidden layer added)")
                   ->group(ff));
   app.add_option("--recurrent", recurrent,
-                 "Top-down effects: the recurrent net (paper section 4), the label clamped above the last layer, "
-                 "each layer from the normalised layers below and above; this many synchronous iterations per "
-                 "batch, each a step of FF (0: the feed-forward net). Digital, pipelined, prediction by goodness")
+                 "The recurrent net of the paper's top-down effects (its section 3.4): the label clamped above "
+                 "the last layer, each layer from the normalised layers below and above; this many synchronous "
+                 "iterations per batch, each a step of FF (0: the feed-forward net). Digital, pipelined, "
+                 "prediction by goodness")
       ->group(ff);
   app.add_option("--damping", damping, "Recurrent: the share of a layer's old state kept at each iteration")
       ->group(ff);
@@ -176,10 +177,11 @@ void FFParams::validate() const {
     require(score_iterations.size() == 2, "score-iterations must be FIRST,LAST, got {} values",
             score_iterations.size());
     recurrent_params().validate();
-    require(schedule == "pipelined", "recurrent: every layer learns at every iteration; schedule greedy does not apply");
+    require(schedule == "pipelined",
+            "recurrent: every layer learns at every iteration; schedule greedy does not apply");
     require(!unsupervised(), "recurrent: the label is clamped above the last layer; negatives hybrid has none");
-    require(predict == "goodness", "recurrent: the label is the one of the highest goodness (predict goodness), got '{}'",
-            predict);
+    require(predict == "goodness",
+            "recurrent: the label is the one of the highest goodness (predict goodness), got '{}'", predict);
     require(receptive_fields.empty(), "recurrent: receptive-fields {} are for the feed-forward net",
             fmt::join(receptive_fields, ","));
     require(!pair_negatives && !fixed_negatives,
@@ -292,7 +294,8 @@ std::vector<std::unique_ptr<SynapticArray>> make_ff_arrays(const FFParams& p, in
 }
 
 FieldGeometry FFParams::field_geometry(int l) const {
-  return receptive_fields.empty() ? FieldGeometry{} : FieldGeometry::parse(receptive_fields[static_cast<std::size_t>(l)]);
+  return receptive_fields.empty() ? FieldGeometry{}
+                                  : FieldGeometry::parse(receptive_fields[static_cast<std::size_t>(l)]);
 }
 
 float FFParams::lr_factor_at(double fraction) const { return lr_factor(lr_schedule, fraction, decay_from); }
@@ -626,8 +629,9 @@ GreedyState read_greedy_point(const Checkpointing& ck, const ResumePoint& r, int
   g.layer = static_cast<int>(integer("layer", 0, layers - 1));
   g.epoch = static_cast<int>(integer("epoch", 1, epochs));
   const long long step = integer("step", 0, static_cast<long long>(epochs) * steps_per_epoch);
-  require(step == g.epoch * steps_per_epoch, "{}: the checkpoint's run.step is {}, but {} epochs of {} steps end at step {}",
-          ck.path, step, g.epoch, steps_per_epoch, g.epoch * steps_per_epoch);
+  require(step == g.epoch * steps_per_epoch,
+          "{}: the checkpoint's run.step is {}, but {} epochs of {} steps end at step {}", ck.path, step, g.epoch,
+          steps_per_epoch, g.epoch * steps_per_epoch);
   const std::size_t finished = static_cast<std::size_t>(g.layer + (g.epoch == epochs ? 1 : 0));
   const auto array = [&](const char* field, std::size_t size) {
     const nlohmann::json& v = r.run.contains(field) ? r.run.at(field) : nlohmann::json();

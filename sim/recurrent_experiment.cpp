@@ -50,7 +50,8 @@ class RecurrentEpochs final : public EpochTrainer {
 
   nlohmann::json train_epoch(int epoch, long long& step, long long total_steps) override {
     const int n = train_.size();
-    const std::vector<int> order = shuffled_indices(n, stream_seed(seed_, "ff.order", static_cast<std::uint64_t>(epoch)));
+    const std::vector<int> order =
+        shuffled_indices(n, stream_seed(seed_, "ff.order", static_cast<std::uint64_t>(epoch)));
     std::vector<FFStepStats> sum, stats;
     for (int start = 0; start < n; start += p_.batch, ++step) {
       const int b = std::min(p_.batch, n - start);
@@ -206,23 +207,26 @@ nlohmann::json train_recurrent(const FFParams& p, const Dataset& train, const Da
   mean_epoch /= static_cast<double>(state.epoch_seconds.size());
   if (log) fmt::print(stderr, "final test error goodness {:.2f}% | train {:.2f}%\n", 100 * test_err, 100 * train_err);
   const RecurrentParams rp = p.recurrent_params();
-  return {{"status", "finished"},
-          {"mode", "recurrent"},
-          {"recurrent", {{"iterations", rp.iterations}, {"damping", rp.damping}, {"score_iterations", {rp.score_first, rp.score_last}}}},
-          {"negatives", p.negatives},
-          {"train_examples", train.size()},
-          {"test_examples", p.test_limit > 0 ? std::min(p.test_limit, test.size()) : test.size()},
-          {"train_eval_examples", p.train_eval_limit > 0 ? std::min(p.train_eval_limit, train.size()) : train.size()},
-          {"prediction", "goodness"},
-          {"test_error", test_err},
-          {"train_error", train_err},
-          {"test_errors", {{"goodness", test_err}}},
-          {"train_errors", {{"goodness", train_err}}},
-          {"layers", state.curve.back().at("layers")},
-          {"epoch_seconds", state.epoch_seconds},
-          {"mean_epoch_seconds", mean_epoch},
-          {"curve", state.curve},
-          {"timing_s", {{"train", train_s}, {"curve_evaluation", prior_eval_s + state.eval_s}, {"final_evaluation", final_eval_s}}}};
+  return {
+      {"status", "finished"},
+      {"mode", "recurrent"},
+      {"recurrent",
+       {{"iterations", rp.iterations}, {"damping", rp.damping}, {"score_iterations", {rp.score_first, rp.score_last}}}},
+      {"negatives", p.negatives},
+      {"train_examples", train.size()},
+      {"test_examples", p.test_limit > 0 ? std::min(p.test_limit, test.size()) : test.size()},
+      {"train_eval_examples", p.train_eval_limit > 0 ? std::min(p.train_eval_limit, train.size()) : train.size()},
+      {"prediction", "goodness"},
+      {"test_error", test_err},
+      {"train_error", train_err},
+      {"test_errors", {{"goodness", test_err}}},
+      {"train_errors", {{"goodness", train_err}}},
+      {"layers", state.curve.back().at("layers")},
+      {"epoch_seconds", state.epoch_seconds},
+      {"mean_epoch_seconds", mean_epoch},
+      {"curve", state.curve},
+      {"timing_s",
+       {{"train", train_s}, {"curve_evaluation", prior_eval_s + state.eval_s}, {"final_evaluation", final_eval_s}}}};
 }
 
 }  // namespace mortal

@@ -36,7 +36,8 @@ RecurrentWeights recurrent_weights(Rng& rng, bool top_down) {
   for (std::size_t l = 0; l < kRecurrentUnits.size(); ++l) {
     w.up.push_back(recurrent_random(kRecurrentUnits[l], in + 1, rng, 0.4f));
     const int above = l + 1 < kRecurrentUnits.size() ? kRecurrentUnits[l + 1] : kRecurrentClasses;
-    w.down.push_back(top_down ? Mat(recurrent_random(kRecurrentUnits[l], above, rng, 0.4f)) : Mat(Mat::Zero(kRecurrentUnits[l], above)));
+    w.down.push_back(top_down ? Mat(recurrent_random(kRecurrentUnits[l], above, rng, 0.4f))
+                              : Mat(Mat::Zero(kRecurrentUnits[l], above)));
     in = kRecurrentUnits[l];
   }
   return w;
@@ -152,6 +153,7 @@ TEST_CASE("the recurrent net refuses settings and arrays that do not fit, by nam
   Rng rng(5);
   RecurrentWeights w = recurrent_weights(rng, true);
   w.down[0] = Mat::Zero(kRecurrentUnits[0], 5);  // layer 1 has 7 units, not 5
-  CHECK_THROWS_WITH(FFRecurrentNet(recurrent_arrays(w.up), recurrent_arrays(w.down), recurrent_layer_params(), NormKind::rms, RecurrentParams{}),
+  CHECK_THROWS_WITH(FFRecurrentNet(recurrent_arrays(w.up), recurrent_arrays(w.down), recurrent_layer_params(),
+                                   NormKind::rms, RecurrentParams{}),
                     Catch::Contains("layer 0's top-down array has 5 inputs but layer 1 has 7 units"));
 }

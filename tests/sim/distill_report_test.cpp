@@ -50,9 +50,11 @@ TEST_CASE("a distillation report refuses a record that is not mortal_distill's f
                     Catch::Contains("ff.json: not the results of a mortal_distill run"));
   nlohmann::json running = distill_record(0.5, 100, 0.1, 0.2, 0.2);
   running["metrics"] = {{"status", "running"}};
-  CHECK_THROWS_WITH(distill_report({{"r.json", running}}, DistillAxis::perturb), Catch::Contains("r.json: the run has not finished"));
+  CHECK_THROWS_WITH(distill_report({{"r.json", running}}, DistillAxis::perturb),
+                    Catch::Contains("r.json: the run has not finished"));
   nlohmann::json no_s = distill_record(0.5, 100, 0.1, 0.2, 0.2);
   no_s["config"].erase("perturb");
-  CHECK_THROWS_WITH(distill_report({{"n.json", no_s}}, DistillAxis::perturb), Catch::Contains("n.json: config has no 'perturb'"));
+  CHECK_THROWS_WITH(distill_report({{"n.json", no_s}}, DistillAxis::perturb),
+                    Catch::Contains("n.json: config has no 'perturb'"));
   CHECK_THROWS_WITH(parse_distill_axis("age"), Catch::Contains("perturb, transfer or generation"));
 }
