@@ -41,12 +41,6 @@ int main(int argc, char** argv) {
     apply_mode_defaults(app, params, config);
     params.validate();
     insitu.validate();
-    require(!insitu.in_situ() || params.receptive_fields.empty(),
-            "receptive-fields {} run digitally so far: leave out --device {} or the fields",
-            fmt::join(params.receptive_fields, ","), insitu.device);
-    require(!insitu.in_situ() || params.recurrent == 0,
-            "recurrent {}: the recurrent net runs digitally so far: leave out --device {} or --recurrent",
-            params.recurrent, insitu.device);
     // Greedy: the epochs count on through the layers.
     resume.validate(params.schedule == "greedy" ? params.epochs * static_cast<int>(params.layers.size()) : params.epochs);
     if (insitu.in_situ()) insitu_rule(params, insitu);  // a run the chip cannot do is refused here

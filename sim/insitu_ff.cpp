@@ -612,6 +612,11 @@ UpdateRuleParams insitu_rule(const FFParams& p, const InSituParams& ip) {
   require(p.weight_cost == 0,
           "in situ the weight cost must be 0 (decaying every weight means reading and rewriting the array), got {}",
           p.weight_cost);
+  require(p.receptive_fields.empty(), "receptive-fields {} run digitally so far: leave out --device {} or the fields",
+          fmt::join(p.receptive_fields, ","), ip.device);
+  require(p.recurrent == 0,
+          "recurrent {}: the recurrent net runs digitally so far: leave out --device {} or --recurrent", p.recurrent,
+          ip.device);
   const UpdateRuleParams rule = choose_update_rule(p, ip.momentum, ip.carry, ip.mixed_precision);
   validate(rule);
   require(ip.second_device.empty() || p.momentum > 0 || ip.carry.on(),
