@@ -147,6 +147,17 @@ std::string data_digest(const std::vector<std::string>& paths) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
+void gather_examples(const Dataset& d, const int* rows, int n, MatRef images, std::vector<int>& labels) {
+  require(images.rows() >= n && images.cols() == d.features(), "gather: {} examples of {} pixels into {}x{}", n,
+          d.features(), images.rows(), images.cols());
+  labels.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const int k = rows[i];
+    images.row(i) = d.images.row(k);
+    labels[static_cast<std::size_t>(i)] = d.labels[static_cast<std::size_t>(k)];
+  }
+}
+
 std::vector<int> shuffled_indices(int n, std::uint64_t seed) {
   std::vector<int> idx(static_cast<std::size_t>(n));
   std::iota(idx.begin(), idx.end(), 0);

@@ -53,6 +53,10 @@ FileDigest file_digest(const std::string& path);
 // files in another folder, different when any byte, size or name differs.
 std::string data_digest(const std::vector<std::string>& paths);
 
+// The examples at rows[0 .. n) of `d`: their images into the first n rows of `images` (sized by the caller),
+// their labels into `labels` (resized to n). A batch gathered in a shuffled order.
+void gather_examples(const Dataset& d, const int* rows, int n, MatRef images, std::vector<int>& labels);
+
 // A permutation of 0..n-1 decided by the seed alone (Fisher-Yates on the run's random stream).
 std::vector<int> shuffled_indices(int n, std::uint64_t seed);
 

@@ -73,6 +73,12 @@ int sample_wrong_label(const float* probs, int true_label, int classes, Rng& rng
   return last;  // rounding at the top end
 }
 
+int sample_wrong_label_by_logits(const float* logits, int true_label, int classes, Rng& rng) {
+  RowVec p = Eigen::Map<const RowVec>(logits, classes);
+  p = (p.array() - p.maxCoeff()).exp();
+  return sample_wrong_label(p.data(), true_label, classes, rng);
+}
+
 std::vector<int> argmax_rows(ConstMatRef scores) {
   std::vector<int> out(static_cast<std::size_t>(scores.rows()));
   for (Eigen::Index i = 0; i < scores.rows(); ++i) scores.row(i).maxCoeff(&out[static_cast<std::size_t>(i)]);

@@ -30,6 +30,8 @@ int random_wrong_label(int true_label, int classes, Rng& rng);
 // A wrong label drawn with probability proportional to `probs` over the labels other than `true_label`
 // (uniform if those all are 0). probs: (classes), nonnegative.
 int sample_wrong_label(const float* probs, int true_label, int classes, Rng& rng);
+// The same in proportion to the softmax of `logits` (classes): hard negatives from a read-out's logits.
+int sample_wrong_label_by_logits(const float* logits, int true_label, int classes, Rng& rng);
 
 // For every row of `scores` (n, classes): the column of the largest score (ties: the first).
 std::vector<int> argmax_rows(ConstMatRef scores);

@@ -153,12 +153,7 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpM
     Stopwatch epoch_clock;
     for (int start = 0; start < train.size(); start += p.batch) {
       const int n = std::min(p.batch, train.size() - start);
-      yb.resize(static_cast<std::size_t>(n));
-      for (int i = 0; i < n; ++i) {
-        const int k = order[static_cast<std::size_t>(start + i)];
-        xb.row(i) = train.images.row(k);
-        yb[static_cast<std::size_t>(i)] = train.labels[static_cast<std::size_t>(k)];
-      }
+      gather_examples(train, order.data() + start, n, xb, yb);
       const float lr = p.lr * lr_factor(schedule, static_cast<double>(step) / static_cast<double>(total_steps));
       const BpStepResult r = net.train_step(xb.topRows(n), yb, lr, dropout_rng);
       loss_sum += static_cast<double>(r.loss) * n;

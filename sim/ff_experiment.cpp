@@ -387,13 +387,8 @@ struct Trainer {
   // Fills images/labels with the training examples order[start, start + n).
   void gather(const std::vector<int>& order, int start, int n) {
     images.resize(n, train.features());
-    labels.resize(static_cast<std::size_t>(n));
     batch_rows.assign(order.begin() + start, order.begin() + start + n);
-    for (int i = 0; i < n; ++i) {
-      const int k = batch_rows[static_cast<std::size_t>(i)];
-      images.row(i) = train.images.row(k);
-      labels[static_cast<std::size_t>(i)] = train.labels[static_cast<std::size_t>(k)];
-    }
+    gather_examples(train, batch_rows.data(), n, images, labels);
   }
 
   // The input the read-outs see: the neutral label overlaid, or (unsupervised) the image as it is.
@@ -442,10 +437,7 @@ struct Trainer {
       if (p.fixed_negatives && !fixed_neg.empty()) {
         neg = fixed_neg[static_cast<std::size_t>(order[static_cast<std::size_t>(start + i)])];
       } else if (negative_kind == NegativeKind::hard) {
-        // softmax of the read-out's logits, sampled over the wrong labels
-        Eigen::Matrix<float, 1, Eigen::Dynamic> pr = logits.row(i);
-        pr = (pr.array() - pr.maxCoeff()).exp();
-        neg = sample_wrong_label(pr.data(), y, train.num_classes, neg_rng);
+        neg = sample_wrong_label_by_logits(logits.row(i).data(), y, train.num_classes, neg_rng);
       } else {
         neg = random_wrong_label(y, train.num_classes, neg_rng);
       }
@@ -603,7 +595,6 @@ class DigitalEpochs final : public EpochTrainer {
   std::vector<FFStepStats> stats_;
 };
 
-
 // Where a greedy run stands: layer `layer` has finished `epoch` of its epochs, the layers below it all of
 // theirs. What its checkpoints keep, beside the trainer's state.
 struct GreedyState {
@@ -619,39 +610,25 @@ struct GreedyState {
 // file, the field and its value).
 GreedyState read_greedy_point(const Checkpointing& ck, const ResumePoint& r, int layers, int epochs,
                               long long steps_per_epoch) {
-  const auto integer = [&](const char* field, long long lo, long long hi) {
-    const nlohmann::json& v = r.run.contains(field) ? r.run.at(field) : nlohmann::json();
-    require(v.is_number_integer() && v.get<long long>() >= lo && v.get<long long>() <= hi,
-            "{}: the checkpoint's run.{} is {}, not a whole number in {}..{}", ck.path, field, v.dump(), lo, hi);
-    return v.get<long long>();
-  };
   GreedyState g;
-  g.layer = static_cast<int>(integer("layer", 0, layers - 1));
-  g.epoch = static_cast<int>(integer("epoch", 1, epochs));
-  const long long step = integer("step", 0, static_cast<long long>(epochs) * steps_per_epoch);
-  require(step == g.epoch * steps_per_epoch,
-          "{}: the checkpoint's run.step is {}, but {} epochs of {} steps end at step {}", ck.path, step, g.epoch,
-          steps_per_epoch, g.epoch * steps_per_epoch);
+  const long long layer = resume_integer(r, ck, "layer"), epoch = resume_integer(r, ck, "epoch");
+  require(layer >= 0 && layer < layers, "{}: the checkpoint's run.layer is {}, outside this run's layers 0..{}",
+          ck.path, layer, layers - 1);
+  require(epoch >= 1 && epoch <= epochs, "{}: the checkpoint's run.epoch is {}, outside a layer's epochs 1..{}",
+          ck.path, epoch, epochs);
+  g.layer = static_cast<int>(layer);
+  g.epoch = static_cast<int>(epoch);
+  const long long step = resume_integer(r, ck, "step");
+  require(step == epoch * steps_per_epoch,
+          "{}: the checkpoint's run.step is {}, but {} epochs of {} steps end at step {}", ck.path, step, epoch,
+          steps_per_epoch, epoch * steps_per_epoch);
+  // The curve records about 20 epochs a layer; the layers below this one, and this one if it is done, have
+  // their last epoch and its time.
+  g.curve = resume_records(r, ck, "curve", std::nullopt, "a list", "an epoch's record");
   const std::size_t finished = static_cast<std::size_t>(g.layer + (g.epoch == epochs ? 1 : 0));
-  const auto array = [&](const char* field, std::size_t size) {
-    const nlohmann::json& v = r.run.contains(field) ? r.run.at(field) : nlohmann::json();
-    require(v.is_array() && (size == 0 || v.size() == size), "{}: the checkpoint's run.{} has {} entries, {} expected",
-            ck.path, field, v.is_array() ? v.size() : 0, size);
-    return v;
-  };
-  g.curve = array("curve", 0);
-  for (const auto& e : g.curve)
-    require(e.is_object(), "{}: the checkpoint's run.curve holds {}, not an epoch's record", ck.path, e.dump());
-  g.final_layers = finished > 0 ? array("final_layers", finished) : nlohmann::json::array();
-  for (const auto& e : g.final_layers)
-    require(e.is_object(), "{}: the checkpoint's run.final_layers holds {}, not a layer's record", ck.path, e.dump());
-  if (finished > 0) {
-    for (const auto& v : array("epoch_seconds", finished)) {
-      require(v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0,
-              "{}: the checkpoint's run.epoch_seconds holds {}, not a time", ck.path, v.dump());
-      g.epoch_seconds.push_back(v.get<double>());
-    }
-  }
+  const std::string per_layer = fmt::format("one per finished layer ({})", finished);
+  g.final_layers = resume_records(r, ck, "final_layers", finished, per_layer, "a layer's record");
+  g.epoch_seconds = resume_times(r, ck, "epoch_seconds", finished, per_layer);
   g.layer_s = resume_seconds(r, ck, "layer_s");
   if (g.epoch == epochs) {  // that layer is done: the next starts
     ++g.layer;

@@ -56,7 +56,8 @@ class RecurrentEpochs final : public EpochTrainer {
     for (int start = 0; start < n; start += p_.batch, ++step) {
       const int b = std::min(p_.batch, n - start);
       const float f = p_.lr_factor_at(static_cast<double>(step) / static_cast<double>(total_steps));
-      gather(order, start, b);
+      images_.resize(b, train_.features());
+      gather_examples(train_, order.data() + start, b, images_, labels_);
       draw_negatives(p_.readout_lr * f);
       // [positives; negatives]: the images twice, the true labels then the wrong ones clamped at the top.
       rows_.resize(2 * b, train_.features());
@@ -118,16 +119,6 @@ class RecurrentEpochs final : public EpochTrainer {
     return *d;
   }
 
-  void gather(const std::vector<int>& order, int start, int b) {
-    images_.resize(b, train_.features());
-    labels_.resize(static_cast<std::size_t>(b));
-    for (int i = 0; i < b; ++i) {
-      const int k = order[static_cast<std::size_t>(start + i)];
-      images_.row(i) = train_.images.row(k);
-      labels_[static_cast<std::size_t>(i)] = train_.labels[static_cast<std::size_t>(k)];
-    }
-  }
-
   // A wrong label for every image of the batch: uniform, or (hard) sampled in proportion to the read-out's
   // probabilities from one bottom-up pass, after which the read-out takes its step on that pass.
   void draw_negatives(float readout_lr) {
@@ -143,13 +134,9 @@ class RecurrentEpochs final : public EpochTrainer {
     }
     for (int i = 0; i < b; ++i) {
       const int y = labels_[static_cast<std::size_t>(i)];
-      if (hard_) {
-        RowVec pr = logits_.row(i);
-        pr = (pr.array() - pr.maxCoeff()).exp();
-        neg_labels_[static_cast<std::size_t>(i)] = sample_wrong_label(pr.data(), y, train_.num_classes, neg_rng_);
-      } else {
-        neg_labels_[static_cast<std::size_t>(i)] = random_wrong_label(y, train_.num_classes, neg_rng_);
-      }
+      neg_labels_[static_cast<std::size_t>(i)] =
+          hard_ ? sample_wrong_label_by_logits(logits_.row(i).data(), y, train_.num_classes, neg_rng_)
+                : random_wrong_label(y, train_.num_classes, neg_rng_);
     }
   }
 

@@ -123,38 +123,60 @@ const Checkpoint& Checkpointing::checkpoint() const {
   return *loaded_;
 }
 
+namespace {
+
+// An array of a checkpoint's run record with `size` entries (any number without).
+const nlohmann::json& resume_array(const ResumePoint& r, const Checkpointing& ck, const char* field,
+                                   std::optional<std::size_t> size, const std::string& expected) {
+  static const nlohmann::json missing;
+  const nlohmann::json& v = r.run.contains(field) ? r.run.at(field) : missing;
+  require(v.is_array() && (!size || v.size() == *size), "{}: the checkpoint's run.{} has {} entries, {} expected", ck.path, field,
+          v.is_array() ? v.size() : 0, expected);
+  return v;
+}
+
+}  // namespace
+
+long long resume_integer(const ResumePoint& r, const Checkpointing& ck, const char* field) {
+  const nlohmann::json& v = r.run.contains(field) ? r.run.at(field) : nlohmann::json();
+  require(v.is_number_integer(), "{}: the checkpoint's run.{} is {}, not a whole number", ck.path, field, v.dump());
+  return v.get<long long>();
+}
+
+nlohmann::json resume_records(const ResumePoint& r, const Checkpointing& ck, const char* field,
+                              std::optional<std::size_t> size, const std::string& expected, const char* what) {
+  const nlohmann::json& a = resume_array(r, ck, field, size, expected);
+  for (const auto& e : a)
+    require(e.is_object(), "{}: the checkpoint's run.{} holds {}, not {}", ck.path, field, e.dump(), what);
+  return a;
+}
+
+std::vector<double> resume_times(const ResumePoint& r, const Checkpointing& ck, const char* field,
+                                 std::optional<std::size_t> size, const std::string& expected) {
+  std::vector<double> times;
+  for (const auto& v : resume_array(r, ck, field, size, expected)) {
+    require(v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0,
+            "{}: the checkpoint's run.{} holds {}, not a time", ck.path, field, v.dump());
+    times.push_back(v.get<double>());
+  }
+  return times;
+}
+
 ResumePoint read_resume_point(const Checkpointing& ck, int epochs, long long steps_per_epoch) {
   ResumePoint r;
   r.run = ck.checkpoint().get_json("run");
   require(r.run.is_object(), "{}: the checkpoint's 'run' record is not an object", ck.path);
-  const auto integer = [&](const char* field) {
-    const nlohmann::json& v = r.run.contains(field) ? r.run.at(field) : nlohmann::json();
-    require(v.is_number_integer(), "{}: the checkpoint's run.{} is {}, not a whole number", ck.path, field, v.dump());
-    return v.get<long long>();
-  };
-  const long long epoch = integer("epoch");
+  const long long epoch = resume_integer(r, ck, "epoch");
   require(epoch >= 1 && epoch <= epochs, "{}: the checkpoint's run.epoch is {}, outside this run's epochs 1..{}",
           ck.path, epoch, epochs);
   r.epoch = int(epoch);
-  r.step = integer("step");
+  r.step = resume_integer(r, ck, "step");
   require(r.step == epoch * steps_per_epoch,
           "{}: the checkpoint's run.step is {}, but {} epochs of {} steps end at step {}", ck.path, r.step, epoch,
           steps_per_epoch, epoch * steps_per_epoch);
-  r.curve = r.run.contains("curve") ? r.run.at("curve") : nlohmann::json();
-  require(r.curve.is_array() && r.curve.size() == std::size_t(epoch),
-          "{}: the checkpoint's run.curve has {} entries, one per finished epoch ({}) expected", ck.path,
-          r.curve.is_array() ? r.curve.size() : 0, epoch);
-  for (const auto& e : r.curve)
-    require(e.is_object(), "{}: the checkpoint's run.curve holds {}, not an epoch's record", ck.path, e.dump());
-  const nlohmann::json& secs = r.run.contains("epoch_seconds") ? r.run.at("epoch_seconds") : nlohmann::json();
-  require(secs.is_array() && secs.size() == std::size_t(epoch),
-          "{}: the checkpoint's run.epoch_seconds has {} entries, one per finished epoch ({}) expected", ck.path,
-          secs.is_array() ? secs.size() : 0, epoch);
-  for (const auto& v : secs) {
-    require(v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0,
-            "{}: the checkpoint's run.epoch_seconds holds {}, not a time", ck.path, v.dump());
-    r.epoch_seconds.push_back(v.get<double>());
-  }
+  const std::string per_epoch = fmt::format("one per finished epoch ({})", epoch);
+  r.curve = resume_records(r, ck, "curve", std::size_t(epoch), per_epoch, "an epoch's record");
+  r.epoch_seconds = resume_times(r, ck, "epoch_seconds", std::size_t(epoch), per_epoch);
   return r;
 }
 

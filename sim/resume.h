@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,15 @@ ResumePoint read_resume_point(const Checkpointing& ck, int epochs, long long ste
 // A time in seconds of a checkpoint's run record (finite, not negative): Error naming the file, the field
 // and its value otherwise.
 double resume_seconds(const ResumePoint& r, const Checkpointing& ck, const char* field);
+// A whole number of a checkpoint's run record: Error naming the file, the field and its value otherwise.
+long long resume_integer(const ResumePoint& r, const Checkpointing& ck, const char* field);
+// An array of a checkpoint's run record with `size` entries (any number without), each an object (`what`
+// names one in the error: "an epoch's record"); `expected` says in the error what was expected.
+nlohmann::json resume_records(const ResumePoint& r, const Checkpointing& ck, const char* field,
+                              std::optional<std::size_t> size, const std::string& expected, const char* what);
+// The same with each entry a time in seconds (finite, not negative).
+std::vector<double> resume_times(const ResumePoint& r, const Checkpointing& ck, const char* field,
+                                 std::optional<std::size_t> size, const std::string& expected);
 
 // Runs `restore` (a trainer reading its part of the checkpoint) so that a field of the wrong kind or shape
 // is reported as an Error naming the checkpoint file, never as the JSON library's own message.
