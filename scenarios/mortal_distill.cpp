@@ -56,11 +56,9 @@ int main(int argc, char** argv) {
       default_unless_given(app, config, "device", insitu.device, std::string("ecram"));
     require(insitu.in_situ(), "a distillation moves knowledge between chips: --device must be a preset, not digital");
     apply_insitu_defaults(app, params, insitu, config);
-    params.validate();
-    insitu.validate();
+    distill_rule(params, insitu);  // the settings, and a run the chips cannot do, refused here
     distill.validate();
     resume.validate(distill_total_epochs(params, distill));
-    insitu_rule(params, insitu);  // a run the chip cannot do is refused here
     if (run.dry_run) {
       print_resolved_config(config);
       return 0;

@@ -138,6 +138,12 @@ void DistillParams::validate() const {
   }
 }
 
+UpdateRuleParams distill_rule(const FFParams& p, const InSituParams& ip) {
+  require(!p.unsupervised(), "negatives hybrid: a distillation's chips learn from label overlays (the teacher's "
+          "scores of them are the targets), and unsupervised FF writes none");
+  return insitu_rule(p, ip);
+}
+
 std::string teacher_checkpoint_path(const std::string& out) { return results_stem(out) + ".teacher.ckpt"; }
 std::string student_checkpoint_path(const std::string& out) { return results_stem(out) + ".student.ckpt"; }
 
@@ -342,7 +348,7 @@ void plot_into(nlohmann::json& metrics, const std::string& key, const std::strin
 nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const DistillParams& dp, const Checkpointing& ck,
                            std::uint64_t seed, const std::string& out) {
   dp.validate();
-  const UpdateRuleParams rule = insitu_rule(p, ip);
+  const UpdateRuleParams rule = distill_rule(p, ip);
   require_resumable(ck);
   require(!ck.path.empty(), "a distillation run needs a checkpoint path");
   Stopwatch total;
@@ -355,7 +361,7 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     teacher_ck = std::make_unique<Checkpoint>(Checkpoint::load(dp.teacher));
     ts = teacher_from(dp.teacher, *teacher_ck, p, ip);
   }
-  const UpdateRuleParams teacher_rule = dp.teacher.empty() ? rule : insitu_rule(ts.p, ts.ip);
+  const UpdateRuleParams teacher_rule = dp.teacher.empty() ? rule : distill_rule(ts.p, ts.ip);
 
   // The student: another individual, of its own preset and shape if asked.
   FFParams sp = p;
@@ -541,7 +547,7 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
     const EpochPlan plan{ts.p.epochs, (data.train.size() + ts.p.batch - 1) / ts.p.batch, ts.p.eval_every,
                          "teacher epoch"};
     bool stop = false;
-    run_epochs(teacher_t, ledger, curve_energy, test, plan, state, [&](const EpochState& at) {
+    run_epochs(teacher_t, ledger, curve_energy, test, nullptr, plan, state, [&](const EpochState& at) {
       ++epochs_done;
       checkpoint(false);
       // The finished teacher as ff_mnist checkpoints a finished in-situ run: --teacher takes it, so one
@@ -669,7 +675,7 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
   const auto train_student = [&](const std::string& m, InSituFF& t) {
     const EpochPlan plan{sp.epochs, steps_of(m), sp.eval_every, m + " epoch"};
     bool stop = false;
-    run_epochs(t, ledger, curve_energy, test, plan, state, [&](const EpochState&) {
+    run_epochs(t, ledger, curve_energy, test, nullptr, plan, state, [&](const EpochState&) {
       ++epochs_done;
       checkpoint(true);
       return !(stop = stop_here());

@@ -160,6 +160,10 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
 
 // Where a run with results at `out` that trains its teacher keeps the finished teacher, in the layout of an
 // ff_mnist in-situ checkpoint (with its variability scale recorded), for --teacher.
+// The update rule of a distillation's chips (insitu_rule), after refusing what a distillation cannot do:
+// unsupervised FF, whose overlays carry no label for a teacher to score.
+UpdateRuleParams distill_rule(const FFParams& p, const InSituParams& ip);
+
 std::string teacher_checkpoint_path(const std::string& out);
 // Where --keep-student keeps the student, in the same layout: the next generation's teacher.
 std::string student_checkpoint_path(const std::string& out);

@@ -108,23 +108,30 @@ namespace {
 // An in-situ trainer as the runner sees it.
 class InSituEpochs final : public EpochTrainer {
  public:
-  InSituEpochs(InSituFF& t, hw::Ledger& ledger, hw::Ledger& curve_energy, const Dataset& test)
-      : t_(t), ledger_(ledger), curve_energy_(curve_energy), test_(test) {}
+  InSituEpochs(InSituFF& t, hw::Ledger& ledger, hw::Ledger& curve_energy, const Dataset& test,
+               const Dataset* readout_train)
+      : t_(t), ledger_(ledger), curve_energy_(curve_energy), test_(test), readout_train_(readout_train) {}
   nlohmann::json train_epoch(int epoch, long long& step, long long total_steps) override {
     return t_.train_epoch(epoch, step, total_steps);
   }
   nlohmann::json curve_error() override {
     // The learning curve's evaluation is not training: its energy is kept aside.
     const hw::Ledger before = ledger_;
-    nlohmann::json error = {{"goodness", t_.error(test_)}};
+    if (std::string(t_.prediction()) == "softmax") {
+      require(readout_train_ != nullptr, "the softmax read-out of the learning curve needs images to learn from");
+      nlohmann::json passes = nlohmann::json::array();
+      t_.fit_readout(*readout_train_, passes, false);
+    }
+    nlohmann::json error = {{t_.prediction(), t_.error(test_)}};
     curve_energy_.add_all(ledger_.minus(before));
     return error;
   }
   std::string progress_text(const nlohmann::json& entry) const override {
-    return fmt::format(" | {:.3g} images/s simulated{}", entry["images_per_simulated_s"].get<double>(),
-                       entry.contains("test_error") ? fmt::format(" | test error goodness {:.2f}%",
-                                                                  100 * entry["test_error"]["goodness"].get<double>())
-                                                    : "");
+    std::string text = fmt::format(" | {:.3g} images/s simulated", entry["images_per_simulated_s"].get<double>());
+    if (entry.contains("test_error"))
+      for (const auto& [name, error] : entry["test_error"].items())
+        text += fmt::format(" | test error {} {:.2f}%", name, 100 * error.get<double>());
+    return text;
   }
 
  private:
@@ -132,13 +139,15 @@ class InSituEpochs final : public EpochTrainer {
   hw::Ledger& ledger_;
   hw::Ledger& curve_energy_;
   const Dataset& test_;
+  const Dataset* readout_train_;
 };
 
 }  // namespace
 
-bool run_epochs(InSituFF& t, hw::Ledger& ledger, hw::Ledger& curve_energy, const Dataset& test, const EpochPlan& plan,
-                EpochState& state, const std::function<bool(const EpochState&)>& at_end, RunEta* run) {
-  InSituEpochs epochs(t, ledger, curve_energy, test);
+bool run_epochs(InSituFF& t, hw::Ledger& ledger, hw::Ledger& curve_energy, const Dataset& test,
+                const Dataset* readout_train, const EpochPlan& plan, EpochState& state,
+                const std::function<bool(const EpochState&)>& at_end, RunEta* run) {
+  InSituEpochs epochs(t, ledger, curve_energy, test, readout_train);
   return run_epochs(epochs, plan, state, at_end, run);
 }
 

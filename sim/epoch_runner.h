@@ -84,9 +84,11 @@ void add_epoch_phases(RunEta& run, const EpochPlan& plan);
 bool run_epochs(EpochTrainer& t, const EpochPlan& plan, EpochState& state,
                 const std::function<bool(const EpochState&)>& at_end, RunEta* run = nullptr);
 
-// The same for an in-situ trainer: its curve's test error is by goodness on `test`, its energy moved from
+// The same for an in-situ trainer: its curve's test error is by its prediction on `test` (goodness, or a
+// softmax read-out fitted afresh on `readout_train`'s images for each evaluation), its energy moved from
 // `ledger` into `curve_energy`.
-bool run_epochs(InSituFF& t, hw::Ledger& ledger, hw::Ledger& curve_energy, const Dataset& test, const EpochPlan& plan,
-                EpochState& state, const std::function<bool(const EpochState&)>& at_end, RunEta* run = nullptr);
+bool run_epochs(InSituFF& t, hw::Ledger& ledger, hw::Ledger& curve_energy, const Dataset& test,
+                const Dataset* readout_train, const EpochPlan& plan, EpochState& state,
+                const std::function<bool(const EpochState&)>& at_end, RunEta* run = nullptr);
 
 }  // namespace mortal

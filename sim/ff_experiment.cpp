@@ -321,10 +321,39 @@ void accumulate(std::vector<FFStepStats>& sum, const std::vector<FFStepStats>& s
   }
 }
 
-namespace {
+void fit_readouts(const FFParams& p, std::uint64_t seed, const std::vector<int>& labels,
+                  const std::vector<ReadoutFit>& fits, nlohmann::json& curve, bool log) {
+  require(!fits.empty(), "fit_readouts: no read-out to fit");
+  const int n = static_cast<int>(labels.size());
+  for (const ReadoutFit& fit : fits)
+    require(fit.features.rows() == n, "fit_readouts: {} feature rows for {} labels", fit.features.rows(), n);
+  std::vector<Mat> batch(fits.size());
+  std::vector<int> yb;
+  Progress progress("readout epoch", p.readout_epochs);
+  for (int epoch = 1; epoch <= p.readout_epochs; ++epoch) {
+    const std::vector<int> order = shuffled_indices(n, stream_seed(seed, "ff.readout.order", epoch));
+    const float lr = p.readout_lr * p.lr_factor_at(static_cast<float>(epoch - 1) / static_cast<float>(p.readout_epochs));
+    double loss = 0;
+    int steps = 0;
+    for (int start = 0; start < n; start += p.batch) {
+      const int b = std::min(p.batch, n - start);
+      yb.resize(static_cast<std::size_t>(b));
+      for (int i = 0; i < b; ++i) yb[static_cast<std::size_t>(i)] = labels[static_cast<std::size_t>(order[static_cast<std::size_t>(start + i)])];
+      for (std::size_t j = 0; j < fits.size(); ++j) {
+        batch[j].resize(b, fits[j].features.cols());
+        for (int i = 0; i < b; ++i) batch[j].row(i) = fits[j].features.row(order[static_cast<std::size_t>(start + i)]);
+        const float l = fits[j].classifier.train_step(batch[j], yb, lr);
+        if (j == 0) loss += l;
+      }
+      ++steps;
+    }
+    curve.push_back({{"readout_epoch", epoch}, {"readout_loss", loss / steps}});
+    if (log) progress.report(epoch, fmt::format("read-out loss {:.4f}", loss / steps));
+  }
+  if (log) progress.finish();
+}
 
-// The masks of a run's hybrid negatives, for square images of `features` pixels.
-HybridMaskParams mask_params(const FFParams& p, int features) {
+HybridMaskParams hybrid_mask_params(const FFParams& p, int features) {
   HybridMaskParams m;
   m.width = static_cast<int>(std::lround(std::sqrt(static_cast<double>(features))));
   m.height = m.width;
@@ -333,6 +362,8 @@ HybridMaskParams mask_params(const FFParams& p, int features) {
   m.passes = p.mask_passes;
   return m;
 }
+
+namespace {
 
 // Everything a run keeps between steps, allocated once.
 struct Trainer {
@@ -378,7 +409,7 @@ struct Trainer {
     if (!compare_chosen.empty())
       compare = std::make_unique<SoftmaxClassifier>(net.feature_width(compare_chosen), tr.num_classes,
                                                     readout.params());
-    if (unsupervised) masks = std::make_unique<HybridMasks>(mask_params(params, tr.features()));
+    if (unsupervised) masks = std::make_unique<HybridMasks>(hybrid_mask_params(params, tr.features()));
     // A negative is its positive's image under another label: the rows differ only in the label pixels,
     // and (one label value, the rest 0) both normalise alike.
     if (params.pair_negatives) net.layer(0).pair_negatives(coding.classes);
@@ -527,35 +558,13 @@ struct Trainer {
     }
   }
 
-  // Greedy schedule: the linear read-outs on the frozen net, after the layers.
+  // Greedy schedule and unsupervised FF: the linear read-outs on the frozen net, after the layers.
   void train_readout_after(nlohmann::json& curve, bool log) {
-    const int n = train.size();
     Mat f, fc;
     readout_features(f, fc, train.images);
-    Progress progress("readout epoch", p.readout_epochs);
-    for (int epoch = 1; epoch <= p.readout_epochs; ++epoch) {
-      const std::vector<int> order = shuffled_indices(n, stream_seed(seed, "ff.readout.order", epoch));
-      double loss = 0;
-      int steps = 0;
-      for (int start = 0; start < n; start += p.batch) {
-        const int b = std::min(p.batch, n - start);
-        Mat fb(b, f.cols()), fcb(b, fc.cols());
-        std::vector<int> yb(static_cast<std::size_t>(b));
-        for (int i = 0; i < b; ++i) {
-          const int k = order[static_cast<std::size_t>(start + i)];
-          fb.row(i) = f.row(k);
-          if (compare) fcb.row(i) = fc.row(k);
-          yb[static_cast<std::size_t>(i)] = train.labels[static_cast<std::size_t>(k)];
-        }
-        const float frac = static_cast<float>(epoch - 1) / static_cast<float>(p.readout_epochs);
-        loss += readout.train_step(fb, yb, p.readout_lr * p.lr_factor_at(frac));
-        if (compare) compare->train_step(fcb, yb, p.readout_lr * p.lr_factor_at(frac));
-        ++steps;
-      }
-      curve.push_back({{"readout_epoch", epoch}, {"readout_loss", loss / steps}});
-      if (log) progress.report(epoch, fmt::format("read-out loss {:.4f}", loss / steps));
-    }
-    if (log) progress.finish();
+    std::vector<ReadoutFit> fits = {{readout, f}};
+    if (compare) fits.push_back({*compare, fc});
+    fit_readouts(p, seed, train.labels, fits, curve, log);
   }
 };
 

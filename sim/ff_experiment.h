@@ -15,7 +15,9 @@
 #include "model/digital_array.h"
 #include "model/ff_net.h"
 #include "model/ff_recurrent.h"
+#include "model/hybrid_images.h"
 #include "model/local_array.h"
+#include "model/softmax.h"
 #include "sim/resume.h"
 
 namespace CLI {
@@ -116,6 +118,22 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
 nlohmann::json layer_stats_json(const std::vector<FFStepStats>& sum, int steps);
 // Adds a step's statistics `s` to the epoch's sums.
 void accumulate(std::vector<FFStepStats>& sum, const std::vector<FFStepStats>& s);
+
+// A linear softmax read-out and the features it learns from, fixed while it learns (the frozen net's
+// normalised activities).
+struct ReadoutFit {
+  SoftmaxClassifier& classifier;
+  const Mat& features;  // (images, the classifier's features)
+};
+// p.readout_epochs passes of SGD over every fit's features at once, in an order drawn from the stream
+// (seed, "ff.readout.order", pass), at p.readout_lr times the run's rate schedule over the passes; labels:
+// one per feature row. The curve gains {"readout_epoch", "readout_loss"} (the first fit's mean loss) per
+// pass; `log` prints a progress line for each.
+void fit_readouts(const FFParams& p, std::uint64_t seed, const std::vector<int>& labels,
+                  const std::vector<ReadoutFit>& fits, nlohmann::json& curve, bool log);
+
+// The masks of a run's hybrid negatives (--negatives hybrid), for square images of `features` pixels.
+HybridMaskParams hybrid_mask_params(const FFParams& p, int features);
 
 // MNIST as the params say: training limit and validation split drawn from the seed, standardisation.
 struct FFData {

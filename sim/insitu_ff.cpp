@@ -26,6 +26,7 @@
 #include "sim/progress.h"
 #include "sim/results.h"
 #include "sim/run_eta.h"
+#include "sim/supervision.h"
 
 namespace mortal {
 
@@ -187,7 +188,19 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const FFSupervision& train
           train.target_layers(), L);
   target_columns_ = std::max(1, train.target_layers());
   weighted_ = train.weighted();
-  chosen_ = p.readout_layers.empty() ? default_readout_layers(L) : p.readout_layers;
+  require(train.labels_written() != p.unsupervised(),
+          "negatives {}: the supervision {} labels, the run expects {}", p.negatives,
+          train.labels_written() ? "writes" : "writes no", p.unsupervised() ? "none" : "them");
+  chosen_ = !p.readout_layers.empty() ? p.readout_layers
+            : p.unsupervised()         ? p.default_readout_layers()
+                                       : default_readout_layers(L);
+  for (int k : chosen_)
+    require(k >= 0 && k < L, "readout layer {} outside 0..{}", k, L - 1);
+  if (p.unsupervised()) {
+    int width = 0;
+    for (int k : chosen_) width += units_of(k);
+    softmax_ = std::make_unique<SoftmaxClassifier>(width, train.classes(), SoftmaxParams{p.readout_lr, 0.9f, 0.0f});
+  }
   std::vector<hw::PipelineStage::Work> stages;
   layer_rng_.reserve(std::size_t(L));  // the peripheries hold their streams
   for (int k = 0; k < L; ++k) {
@@ -234,12 +247,12 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
   // the positives, then the negatives).
   const int m = train_.overlays_per_image();
   std::vector<int> labels;
-  Mat images, rows;
+  Mat rows;  // every overlay's image, as the batch's rows
   std::vector<Overlay> ov;
   pipeline_->source.feed([&](hw::Packet& pk) {
     if (start >= n) return false;
     const int b = std::min(b_max, n - start);
-    images.resize(b, F);
+    rows.resize(m * b, F);
     labels.resize(std::size_t(m) * std::size_t(b));
     const std::size_t slot = std::size_t(step) % targets_.size();
     require(target_step_[slot] <= last_done_, "more batches in flight than the pipeline holds");
@@ -250,11 +263,16 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
     if (weighted_) row_weights_[slot].resize(m * b);
     for (int i = 0; i < b; ++i) {
       const int k = order[std::size_t(start + i)];
-      images.row(i) = train_.images().row(k);
       train_.overlays(k, neg_rng_, ov);
       require(int(ov.size()) == m, "image {}: {} overlays, the supervision promised {}", k, ov.size(), m);
       for (int j = 0; j < m; ++j) {
         const Overlay& o = ov[std::size_t(j)];
+        require(o.image.size() == 0 || o.image.size() == F, "image {}: an overlay's own image has {} pixels, not {}", k,
+                o.image.size(), F);
+        if (o.image.size() > 0)
+          rows.row(j * b + i) = o.image;
+        else
+          rows.row(j * b + i) = train_.images().row(k);
         labels[std::size_t(j * b + i)] = o.label;
         if (weighted_) row_weights_[slot](j * b + i) = o.weight;
         if (o.layers.empty() && target_columns_ == 1) {
@@ -267,17 +285,14 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
         for (int c = 0; c < target_columns_; ++c) target(m * b * c + j * b + i) = o.layers[std::size_t(c)];
       }
     }
-    if (teacher_) {
-      // The teacher's layers on the same overlays, as the rows of the batch.
-      rows.resize(m * b, F);
-      for (int j = 0; j < m; ++j) rows.middleRows(j * b, b) = images;
-      teacher_->activities(rows, labels, coding_.classes, representations_[slot]);
-    }
+    // The teacher's layers on the same overlays, as the rows of the batch.
+    if (teacher_) teacher_->activities(rows, labels, coding_.classes, representations_[slot]);
     std::shared_ptr<Mat> x = free_batch(0);
     x->resize(m * b, F + 1);
-    for (int j = 0; j < m; ++j)
-      overlay_labels(x->middleRows(j * b, b).leftCols(F), images,
-                     std::vector<int>(labels.begin() + j * b, labels.begin() + (j + 1) * b), coding_);
+    if (train_.labels_written())
+      overlay_labels(x->leftCols(F), rows, labels, coding_);
+    else
+      x->leftCols(F) = rows;
     normalise_rows(x->leftCols(F), x->leftCols(F), input_norm_, lp_.norm_eps);
     x->col(F).setConstant(kBias);
     pk.id = int(step);  // the step: its rates (lr_of_step) and its rows' targets follow from it
@@ -317,6 +332,12 @@ nlohmann::json InSituFF::train_epoch(int epoch, long long& step, long long total
 double InSituFF::error(const Dataset& s) { return error_rate(predict(s), s.labels); }
 
 std::vector<int> InSituFF::predict(const Dataset& s) {
+  if (softmax_) {
+    require(readout_fitted_, "the softmax read-out predicts once it is fitted (fit_readout)");
+    Mat f;
+    features(s.images, f);
+    return softmax_->predict(f);
+  }
   Mat sc;
   scores(s.images, s.num_classes, sc);
   return argmax_rows(sc);
@@ -403,6 +424,40 @@ void InSituFF::activities(const Mat& images, const std::vector<int>& labels, int
   chip_.ledger().add(readout_, conversions);
 }
 
+void InSituFF::features(const Mat& images, Mat& f) {
+  const Eigen::Index n = images.rows();
+  int width = 0;
+  for (int k : chosen_) width += units_of(k);
+  f.resize(n, width);
+  const int top = *std::max_element(chosen_.begin(), chosen_.end()) + 1;
+  constexpr Eigen::Index chunk = 1000;
+  for (Eigen::Index start = 0; start < n; start += chunk) {
+    const int b = int(std::min(chunk, n - start));
+    Stack stack(*this, top + 1);  // the top chosen layer passes its activity on: into the features
+    stack.input(b) = images.middleRows(start, b);
+    stack.normalise_input();
+    for (int k = 0; k < top; ++k) {
+      stack.forward(k);
+      stack.pass_on(k);
+    }
+    int col = 0;
+    for (int k : chosen_) {
+      f.block(start, col, b, units_of(k)) = stack.input_of(k + 1).leftCols(units_of(k));
+      col += units_of(k);
+    }
+  }
+  chip_.ledger().add(readout_, double(n) * width);
+}
+
+void InSituFF::fit_readout(const Dataset& labelled, nlohmann::json& curve, bool log) {
+  require(softmax_ != nullptr, "fit_readout: this run predicts by goodness, it has no softmax read-out");
+  Mat f;
+  features(labelled.images, f);
+  *softmax_ = SoftmaxClassifier(int(f.cols()), labelled.num_classes, softmax_->params());
+  fit_readouts(p_, seed_, labelled.labels, {{*softmax_, f}}, curve, log);
+  readout_fitted_ = true;
+}
+
 void InSituFF::save(Checkpoint& c) const {
   for (int k = 0; k < layers(); ++k) {
     c.put_json(fmt::format("trainer.layer{}.rng", k), layer_rng_[std::size_t(k)].state());
@@ -455,6 +510,8 @@ void InSituFF::finish_training() { rule_->finish(layer_rng_); }
 void InSituFF::learn_representations(InSituFF& teacher, float weight) {
   require(std::isfinite(weight) && weight >= 0, "representation weight must be finite and at least 0, got {}", weight);
   require(&teacher != this, "a chip cannot learn the representations of its own layers");
+  require(train_.labels_written(), "representations: the teacher reads the student's label overlays, and this "
+          "student's supervision writes no label");
   require(teacher.layers() == layers(), "representations: the teacher has {} layers, the student {}", teacher.layers(),
           layers());
   for (int k = 0; k < layers(); ++k)
@@ -601,11 +658,13 @@ UpdateRuleParams insitu_rule(const FFParams& p, const InSituParams& ip) {
   require(ip.in_situ(), "FF in situ needs a device preset, got 'digital'");
   require(p.schedule == "pipelined", "in situ every layer learns on every batch: schedule must be pipelined, got '{}'",
           p.schedule);
-  require(p.negatives == "random",
-          "in situ the negatives must be random, got '{}': hard negatives need a digitised read-out on the learning "
-          "path, and unsupervised FF (hybrid) has only the softmax read-out",
+  require(p.negatives == "random" || p.negatives == "hybrid",
+          "in situ the negatives must be random or hybrid, got '{}': hard negatives need a digitised read-out on the "
+          "learning path",
           p.negatives);
-  require(p.predict == "goodness", "in situ the prediction is by goodness (the read-out needs no ADC per unit)");
+  require(p.unsupervised() || p.predict == "goodness",
+          "in situ supervised FF predicts by goodness (its read-out needs no ADC per unit), got predict '{}'",
+          p.predict);
   require(p.norm == "rms" && p.input_norm == "rms", "in situ the length normaliser gives unit mean square: norm rms");
   require(p.optimiser == "sgd", "in situ the update is pulsed SGD (with analog momentum if --momentum > 0), got '{}'",
           p.optimiser);
@@ -638,9 +697,20 @@ hw::ChipParams insitu_chip(const FFParams& p, const InSituParams& ip, const Upda
   cp.extra_arrays = extra_arrays(rule);
   double input_range = ip.input_range;
   if (input_range <= 0) {
-    // The largest value the first layer is driven with: a normalised image with a label written in.
-    Mat x(std::min(train.size(), 10000), train.features());
-    overlay_label(x, train.images.topRows(x.rows()), 0, p.label_coding());
+    // The largest value the first layer is driven with: a normalised image with a label written in, or
+    // (unsupervised) an image as it is and a hybrid of it, whose smaller ink normalises to larger pixels.
+    const int n = std::min(train.size(), 10000);
+    Mat x(p.unsupervised() ? 2 * n : n, train.features());
+    if (p.unsupervised()) {
+      x.topRows(n) = train.images.topRows(n);
+      std::vector<int> first(static_cast<std::size_t>(n));
+      for (int i = 0; i < n; ++i) first[std::size_t(i)] = i;
+      HybridMasks masks(hybrid_mask_params(p, train.features()));
+      Rng rng = make_rng(0, "insitu.input_range");
+      hybrid_negatives(x.bottomRows(n), train.images, first, masks, rng);
+    } else {
+      overlay_label(x, train.images.topRows(n), 0, p.label_coding());
+    }
     normalise_rows(x, x, parse_norm(p.input_norm), p.layer_params().norm_eps);
     input_range = double(x.maxCoeff());
   }
@@ -654,20 +724,28 @@ namespace {
 const std::string kRivalLabel = "rival BP epoch";
 
 // The run's phases in order, so that every progress line's ETA is to the end of the run. After training
-// everything is evaluations, estimated from the learning curve's test evaluations: the final one reads the
-// test set and the training-evaluation set; the rival reads the test set in one pass per image where FF's
-// goodness read-out makes one per label; each drift time reads it plain and compensated (a chip whose
-// drift cannot be compensated takes half that). The digital rival's own evaluations and the drift
-// calibration are not counted.
-RunEta run_phases(const InSituParams& ip, const EpochPlan& plan, int classes, int test, int train_eval) {
+// everything is evaluations, estimated from the learning curve's test evaluations, in images read:
+// - supervised, by goodness: the curve's evaluation reads the test set; the final one the test set and the
+//   training-evaluation set;
+// - unsupervised, by the softmax read-out: the curve's evaluation reads the training-evaluation set (its
+//   read-out's features) and the test set; the final one every training image, then both sets;
+// the rival reads the test set in one pass per image where goodness makes one per label; each drift time
+// reads the test set plain and compensated (a chip whose drift cannot be compensated takes half that). The
+// digital rival's own evaluations, the read-outs' digital fitting and the drift calibration are not counted.
+RunEta run_phases(const InSituParams& ip, const EpochPlan& plan, bool unsupervised, int classes, int train, int test,
+                  int train_eval) {
   const bool with_rival = ip.rival == "bp";
   RunEta eta;
   if (with_rival) eta.add(kRivalLabel, ip.rival_epochs);
   add_epoch_phases(eta, plan);
-  const double rival_eval = with_rival ? 1.0 / classes : 0;
-  eta.add("final evaluation", 1, kTestEvaluation, 1 + double(train_eval) / test);
+  // What one pass over the test set is, in curve evaluations; a pass per image is 1 / classes of goodness's.
+  const double test_pass = unsupervised ? double(test) / (test + train_eval) : 1.0;
+  const double per_image = unsupervised ? test_pass / test : 1.0 / (double(test) * classes);
+  const double rival_eval = with_rival ? double(test) * per_image : 0;
+  eta.add("final evaluation", 1, kTestEvaluation,
+          unsupervised ? double(train + train_eval + test) * per_image : 1 + double(train_eval) / test);
   if (with_rival) eta.add("rival on the chip", 1, kTestEvaluation, rival_eval);
-  eta.add("drift", int(ip.drift_times.size()), kTestEvaluation, 2 * (1 + rival_eval));
+  eta.add("drift", int(ip.drift_times.size()), kTestEvaluation, 2 * (test_pass + rival_eval));
   return eta;
 }
 
@@ -709,7 +787,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   const int n = data.train.size();
   const EpochPlan plan{p.epochs, (n + p.batch - 1) / p.batch, p.eval_every, "FF epoch"};
   const bool with_rival = ip.rival == "bp";
-  RunEta eta = run_phases(ip, plan, data.train.num_classes, test.size(), train_eval.size());
+  RunEta eta = run_phases(ip, plan, p.unsupervised(), data.train.num_classes, n, test.size(), train_eval.size());
 
   // The rival first: its ranges size the rival chip, which must exist before the kernel starts.
   std::unique_ptr<BpMlp> bp_net;
@@ -723,8 +801,15 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   hw::Chip chip("ff", cp, ledger, seed);
   std::unique_ptr<hw::Chip> rival_chip;
   if (bp_net) rival_chip = std::make_unique<hw::Chip>("rival", rival_chip_params(cp, *bp_net, data.train), ledger, seed);
-  const LabelSupervision labelled(data.train);
-  InSituFF t(chip, p, labelled, seed, ip.fifo_depth, rule);
+  std::unique_ptr<FFSupervision> supervision;
+  if (p.unsupervised())
+    supervision = std::make_unique<HybridSupervision>(data.train.images, data.train.num_classes,
+                                                      hybrid_mask_params(p, data.train.features()));
+  else
+    supervision = std::make_unique<LabelSupervision>(data.train);
+  InSituFF t(chip, p, *supervision, seed, ip.fifo_depth, rule);
+  // The softmax read-out of the learning curve's evaluations learns from the training-evaluation images.
+  const Dataset* curve_readout = p.unsupervised() ? &train_eval : nullptr;
 
   EpochState state;
   hw::Ledger curve_energy(energy);  // of the learning curve's evaluations, kept out of training's
@@ -747,7 +832,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     t.trace(trace->file(), ip.trace.steps);
   }
   Stopwatch train_clock;
-  const bool finished = run_epochs(t, ledger, curve_energy, test, plan, state, [&](const EpochState& at) {
+  const bool finished = run_epochs(t, ledger, curve_energy, test, curve_readout, plan, state, [&](const EpochState& at) {
     if (on_epoch) on_epoch(at.curve);
     // Checkpoint at the epoch end: a killed run resumes here.
     nlohmann::json record = epoch_record(ck, at);
@@ -769,8 +854,11 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   const nlohmann::json energy_training = ledger.minus(curve_energy).to_json();
   const double sim_train_s = t.simulated_training_s();
 
-  // Right after training.
+  // Right after training: the softmax read-out learns from every training image's features, as the chip
+  // gives them now, and predicts from then on (after idling too).
   Stopwatch final_clock;
+  nlohmann::json readout_curve = nlohmann::json::array();
+  if (p.unsupervised()) t.fit_readout(data.train, readout_curve, true);
   const double test_error = t.error(test);
   const double train_error = t.error(train_eval);
   const double final_eval_s = final_clock.seconds();
@@ -808,11 +896,12 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
           {"hardware", hw_to_json(cp, energy)},
           {"train_examples", n},
           {"test_examples", test.size()},
-          {"prediction", "goodness"},
+          {"prediction", t.prediction()},
           {"readout_layers", t.chosen()},
           {"test_error", test_error},
           {"train_error", train_error},
           {"curve", curve},
+          {"readout_curve", readout_curve},
           {"epoch_seconds", epoch_seconds},
           {"mean_epoch_seconds", mean_epoch},
           {"simulated_training_s", sim_train_s},

@@ -24,6 +24,7 @@
 #include "core/checkpoint.h"
 #include "hw/chip.h"
 #include "hw/pipeline.h"
+#include "model/softmax.h"
 #include "sim/chip_periphery.h"
 #include "sim/ff_experiment.h"
 #include "sim/perturbation.h"
@@ -90,7 +91,8 @@ class InSituFF {
   // One pass over the training set streamed through the pipeline (step counts batches over the run);
   // returns the epoch's curve entry: per-layer loss and goodness, simulated time, throughput, latency.
   nlohmann::json train_epoch(int epoch, long long& step, long long total_steps);
-  // Error rate of goodness prediction on the chip over all of `d`, and the predictions themselves.
+  // Error rate of the prediction (goodness, or the fitted softmax read-out) on the chip over all of `d`, and
+  // the predictions themselves.
   double error(const Dataset& d);
   std::vector<int> predict(const Dataset& d);
   // Every label's score for every image (rows of `images`): the chosen layers' goodness with that label
@@ -106,6 +108,16 @@ class InSituFF {
   // periphery, as the queries above; booked as one conversion per unit, row and layer (the activity leaves
   // the chip).
   void activities(const Mat& images, const std::vector<int>& labels, int classes, std::vector<Mat>& activity);
+  // Unsupervised FF (--negatives hybrid: no label enters the chip) predicts by a linear softmax read-out on
+  // the chosen layers' normalised activities (section 3.2), which leave the chip through ADCs and are learned
+  // from digitally, off the chip; supervised FF by goodness. "softmax" or "goodness".
+  const char* prediction() const { return softmax_ ? "softmax" : "goodness"; }
+  // The read-out's features of `images`, as they are (no label written): the chosen layers' normalised
+  // activities side by side, f: (images, their widths summed). Booked as one conversion per unit and image.
+  void features(const Mat& images, Mat& f);
+  // Learns the softmax read-out afresh on `labelled`'s features as the chip gives them now (fit_readouts:
+  // p.readout_epochs passes); its passes are appended to `curve`. Only with the softmax prediction.
+  void fit_readout(const Dataset& labelled, nlohmann::json& curve, bool log);
   // Representations (Hinton 2022, section 8: internal representations carry more than the output): besides
   // its supervision's targets, every layer learns to point its activity vector where `teacher`'s same layer
   // points it for the same overlay. The teacher, a chip of this one's layer widths, is queried as batches
@@ -183,6 +195,8 @@ class InSituFF {
   long long last_done_ = -1;  // the last step the last stage finished
   std::vector<Stats> stats_;
   std::unique_ptr<hw::Pipeline> pipeline_;
+  std::unique_ptr<SoftmaxClassifier> softmax_;  // the prediction of unsupervised FF
+  bool readout_fitted_ = false;
   double sim_train_s_ = 0;
   long long total_steps_ = 1;  // of the run: the rate schedule's denominator (set by train_epoch)
 };

@@ -9,17 +9,20 @@
 #include "core/rng.h"
 #include "core/tensor.h"
 #include "model/dataset.h"
+#include "model/hybrid_images.h"
 
 namespace mortal {
 
 // One overlay of an image: the label written in, and the probability that the overlay is positive data
 // (the target of the layers' sigmoid units). A supervision may give every layer its own target instead
-// (FFSupervision::target_layers): layer k then learns towards layers[k].
+// (FFSupervision::target_layers): layer k then learns towards layers[k]. Unsupervised FF writes no label
+// (FFSupervision::labels_written) and gives its negative an image of its own.
 struct Overlay {
   int label = 0;
   float target = 0;
   std::vector<float> layers;  // empty: `target` for every layer
   float weight = 1;           // the share of the step the overlay takes: its row's delta scaled by it
+  RowVec image = RowVec();    // empty: the supervision's image itself
 };
 
 class FFSupervision {
@@ -44,6 +47,9 @@ class FFSupervision {
   virtual int target_layers() const { return 0; }
   // Whether overlays carry weights other than 1 (Overlay::weight): a trainer scales its rows' deltas then.
   virtual bool weighted() const { return false; }
+  // Whether each overlay's label is written into its image; false: no label enters the net (Overlay::label
+  // is not read).
+  virtual bool labels_written() const { return true; }
 };
 
 // Supervised FF from labelled images: the true label (1) and a wrong label drawn uniformly (0).
@@ -56,6 +62,24 @@ class LabelSupervision final : public FFSupervision {
 
  private:
   const Dataset& d_;
+};
+
+// Unsupervised FF (Hinton 2022, section 3.2) from images whose labels it never reads: the image as it is
+// (1) and a hybrid of it with another image of the set (0), mixed by a fresh blurred mask
+// (model/hybrid_images.h). Its draws are those of the digital trainer's hybrid_negatives, image by image, so
+// a chip and the digital reference of one seed see the same negatives.
+class HybridSupervision final : public FFSupervision {
+ public:
+  HybridSupervision(const Mat& images, int classes, const HybridMaskParams& masks);
+  const Mat& images() const override { return images_; }
+  int classes() const override { return classes_; }
+  void overlays(int i, Rng& rng, Overlay& positive, Overlay& negative) const override;
+  bool labels_written() const override { return false; }
+
+ private:
+  const Mat& images_;
+  int classes_;
+  mutable HybridMasks masks_;  // its scratch buffers change as it draws
 };
 
 // Images without their labels.

@@ -76,7 +76,16 @@ refused "pair-negatives true" --negatives hybrid --pair-negatives true
 refused "label-value 2" --negatives hybrid --label-value 2
 refused "mask-passes must be in 0..26, got 40" --negatives hybrid --mask-passes 40
 refused "mask-passes 4 shapes hybrid negatives" --negatives random --mask-passes 4
-refused "negatives must be random, got 'hybrid'" --negatives hybrid --device ecram
+refused "negatives must be random or hybrid, got 'hard'" --negatives hard --device ecram
+# In situ too, where the read-out's features leave the chip through ADCs; not in a distillation, whose
+# teacher scores label overlays.
+"$bin/ff_mnist" --dry-run --negatives hybrid --device ecram > "$dir/hybrid_insitu.json"
+grep -q '"predict": "softmax"' "$dir/hybrid_insitu.json"
+if "$bin/mortal_distill" --dry-run --negatives hybrid > "$dir/refused.out" 2>&1; then
+  echo "mortal_distill --negatives hybrid was accepted" >&2
+  exit 1
+fi
+grep -qF "negatives hybrid: a distillation" "$dir/refused.out" || { cat "$dir/refused.out" >&2; exit 1; }
 refused "negatives must be random, hard or hybrid, got 'mixed'" --negatives mixed
 
 # An unknown option in a config file is named with the file, its line and the nearest option.

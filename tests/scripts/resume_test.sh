@@ -10,7 +10,9 @@
 #            optimiser state, the peer means, the read-out and the negatives' random stream must survive.
 #   hybrid:  unsupervised digital FF with hybrid negatives and two read-outs, so the stream of the hybrids'
 #            partners and masks and both read-outs must survive (refused under other mask passes).
-# usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid
+#   insitu_hybrid: unsupervised FF in situ on ECRAM, so the hybrids' stream must survive on the chip, and the
+#            softmax read-out fitted after a resume must read the chip as the uninterrupted run's did.
+# usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid|insitu_hybrid
 set -euo pipefail
 source "$(dirname "$0")/mnist_prelude.sh" "$@"
 mode=$3
@@ -30,10 +32,14 @@ case $mode in
   hybrid)
     common=(--layers 40,30,20 --epochs 3 --batch 50 --train-limit 500 --test-limit 300 --train-eval-limit 300
             --negatives hybrid --compare-readout-layers 0,1,2 --seed 5 --data "$data");;
-  *) echo "usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid" >&2; exit 2;;
+  insitu_hybrid)
+    common=(--device ecram --layers 40,30,20 --epochs 3 --batch 50 --train-limit 500 --test-limit 300
+            --train-eval-limit 300 --rival none --drift-times 1,86400 --negatives hybrid --seed 5 --data "$data");;
+  *) echo "usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid|insitu_hybrid" >&2
+     exit 2;;
 esac
 # Resumed under another value of an option the run used: refused, naming the option and both values.
-if [[ $mode == hybrid ]]; then
+if [[ $mode == hybrid || $mode == insitu_hybrid ]]; then
   other=(--mask-passes 4) refused="mask-passes (checkpoint .*, now 4)"
 else
   other=(--label-value 0.5) refused="label-value (checkpoint .*, now 0.5)"
@@ -52,8 +58,10 @@ python3 - "$dir/whole.json" "$dir/part.json" "$mode" <<'PY'
 import json, sys
 # The record keeps the settings the run used: on the chip, the defaults that differ from digital FF's.
 config = json.load(open(sys.argv[1]))["config"]
-if sys.argv[3] in ("insitu", "accumulator"):
+if sys.argv[3] in ("insitu", "accumulator", "insitu_hybrid"):
     used = {"negatives": "random", "predict": "goodness", "weight-cost": 0}
+    if sys.argv[3] == "insitu_hybrid":
+        used.update({"negatives": "hybrid", "predict": "softmax"})
     wrong = {k: config.get(k) for k, v in used.items() if config.get(k) != v}
     if wrong:
         sys.exit(f"the in-situ record keeps digital defaults: {wrong}")

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,9 @@
 #include "test_util.h"
 #include "model/digital_array.h"
 #include "model/ff_net.h"
+#include "model/hybrid_images.h"
 #include "sim/cli.h"
+#include "sim/supervision.h"
 
 using namespace mortal;
 
@@ -50,15 +53,22 @@ namespace {
 // With pulsed_weights the weights' array is pulsed (the ideal device's constant step, no noise of any kind)
 // and the second arrays exact: with a whole-steps carry the layer's weight C + A / factor still matches,
 // and C has moved by whole steps only. With copies > 1 every layer's weights are held on that many arrays
-// (hw::ChipParams::weight_copies), each of which must hold the digital weights.
+// (hw::ChipParams::weight_copies), each of which must hold the digital weights. Unsupervised, the chip learns
+// from a HybridSupervision and the digital FF from the hybrids its trainer draws for a batch, on 6x6 images.
 // (SystemC elaborates once per process: one call per test case.)
 void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomentum am = AnalogMomentum{16.0, 1},
                                      const std::string& schedule = "constant", bool match = true,
-                                     float mu_final = -1.0f, bool pulsed_weights = false, int copies = 1) {
+                                     float mu_final = -1.0f, bool pulsed_weights = false, int copies = 1,
+                                     bool unsupervised = false) {
   const std::uint64_t seed = 7;
   const int b = 20, steps = 2;
-  const Dataset data = noise_dataset(b * steps, 30, 1);
+  const Dataset data = noise_dataset(b * steps, unsupervised ? 36 : 30, 1);
   FFParams p = small_params();
+  if (unsupervised) {
+    p.negatives = "hybrid";
+    p.predict = "softmax";
+    p.mask_passes = 2;
+  }
   p.momentum = mu;
   p.momentum_final = mu_final;
   p.lr_schedule = schedule;
@@ -72,8 +82,13 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
     cp.set_second_device("ideal");
   }
   hw::Chip chip("chip", cp, ledger, seed);
-  const LabelSupervision labelled(data);
-  InSituFF insitu(chip, p, labelled, seed, 2, rule);
+  std::unique_ptr<FFSupervision> supervision;
+  if (unsupervised)
+    supervision = std::make_unique<HybridSupervision>(data.images, data.num_classes,
+                                                      hybrid_mask_params(p, data.features()));
+  else
+    supervision = std::make_unique<LabelSupervision>(data);
+  InSituFF insitu(chip, p, *supervision, seed, 2, rule);
   insitu.program_initial();
   std::vector<Mat> c0;
   for (int k = 0; k < chip.layers(); ++k) c0.push_back(chip.tile(k).core().weights_normalised());
@@ -85,19 +100,28 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
   FFNet net(make_ff_arrays(p, data.features(), seed), p.layer_params(), parse_norm(p.input_norm));
   const std::vector<int> order = shuffled_indices(data.size(), stream_seed(seed, "ff.order", 1));
   Rng neg_rng = make_rng(seed, "ff.negatives");
+  HybridMasks masks(HybridMaskParams{6, 6, p.mask_passes});  // the hybrids' masks (unsupervised)
   const LabelCoding coding = p.label_coding();
   for (int s = 0; s < steps; ++s) {
     Mat images(b, data.features());
-    std::vector<int> labels(static_cast<std::size_t>(b)), negs(static_cast<std::size_t>(b));
+    std::vector<int> labels(static_cast<std::size_t>(b)), negs(static_cast<std::size_t>(b)), rows;
     for (int i = 0; i < b; ++i) {
       const auto k = static_cast<std::size_t>(order[static_cast<std::size_t>(s * b + i)]);
+      rows.push_back(static_cast<int>(k));
       images.row(i) = data.images.row(static_cast<Eigen::Index>(k));
       labels[static_cast<std::size_t>(i)] = data.labels[k];
-      negs[static_cast<std::size_t>(i)] = random_wrong_label(labels[static_cast<std::size_t>(i)], 10, neg_rng);
+      if (!unsupervised)
+        negs[static_cast<std::size_t>(i)] = random_wrong_label(labels[static_cast<std::size_t>(i)], 10, neg_rng);
     }
     MatRef x = net.input(2 * b);
-    overlay_labels(x.topRows(b), images, labels, coding);
-    overlay_labels(x.bottomRows(b), images, negs, coding);
+    if (unsupervised) {
+      // The digital trainer's batch: the images as they are, then a hybrid of each.
+      x.topRows(b) = images;
+      hybrid_negatives(x.bottomRows(b), data.images, rows, masks, neg_rng);
+    } else {
+      overlay_labels(x.topRows(b), images, labels, coding);
+      overlay_labels(x.bottomRows(b), images, negs, coding);
+    }
     net.normalise_input();
     Vec target(2 * b);
     target.head(b).setOnes();
@@ -144,6 +168,11 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
 
 TEST_CASE("on the ideal chip in-situ FF steps change the weights as the digital FF steps do", "[insitu]") {
   check_ideal_steps_match_digital(0.0f);
+}
+
+TEST_CASE("on the ideal chip unsupervised FF steps as the digital FF does on the same hybrid negatives",
+          "[insitu][hybrid]") {
+  check_ideal_steps_match_digital(0.0f, {}, AnalogMomentum{16.0, 1}, "constant", true, -1.0f, false, 1, true);
 }
 
 TEST_CASE("on the ideal chip analog momentum steps change the weights as digital momentum SGD does", "[insitu]") {
