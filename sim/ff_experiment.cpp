@@ -514,9 +514,13 @@ struct Trainer {
     if (want_softmax) errors_softmax(e, d, limit);
     return e;
   }
-  static std::string errors_text(const nlohmann::json& e) {
+  // " | test error goodness 1.75% (train 0.50%)" for each prediction; `train` (null: none) beside `e`.
+  static std::string errors_text(const nlohmann::json& e, const nlohmann::json& train = nullptr) {
     std::string s;
-    for (const auto& [k, v] : e.items()) s += fmt::format(" | test error {} {:.2f}%", k, 100 * v.get<double>());
+    for (const auto& [k, v] : e.items()) {
+      s += fmt::format(" | test error {} {:.2f}%", k, 100 * v.get<double>());
+      if (train.is_object() && train.contains(k)) s += fmt::format(" (train {:.2f}%)", 100 * train[k].get<double>());
+    }
     return s;
   }
 
@@ -591,8 +595,11 @@ class DigitalEpochs final : public EpochTrainer {
     return {{"layers", layer_stats_json(sum, (n + p_.batch - 1) / p_.batch)}};
   }
   nlohmann::json curve_error() override { return t_.evaluate(test_, p_.test_limit); }
+  nlohmann::json curve_train_error() override { return t_.evaluate(train_, p_.train_eval_limit); }
   std::string progress_text(const nlohmann::json& entry) const override {
-    return entry.contains("test_error") ? Trainer::errors_text(entry["test_error"]) : "";
+    return entry.contains("test_error") ? Trainer::errors_text(entry["test_error"], entry.value("train_error",
+                                                                                                 nlohmann::json()))
+                                        : "";
   }
 
  private:
@@ -797,7 +804,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
   double mean_epoch = 0;
   for (double s : epoch_seconds) mean_epoch += s;
   mean_epoch /= static_cast<double>(epoch_seconds.size());
-  if (log) fmt::print(stderr, "final test{} | train{}\n", Trainer::errors_text(test_err), Trainer::errors_text(train_err));
+  if (log) fmt::print(stderr, "final{}\n", Trainer::errors_text(test_err, train_err));
   nlohmann::json m = {{"status", "finished"},
           {"mode", t.unsupervised ? "unsupervised" : "supervised"},
           {"negatives", p.negatives},

@@ -665,6 +665,9 @@ UpdateRuleParams insitu_rule(const FFParams& p, const InSituParams& ip) {
   require(p.unsupervised() || p.predict == "goodness",
           "in situ supervised FF predicts by goodness (its read-out needs no ADC per unit), got predict '{}'",
           p.predict);
+  require(p.compare_readout_layers.empty(),
+          "compare-readout-layers {}: in situ there is one softmax read-out (--readout-layers)",
+          fmt::join(p.compare_readout_layers, ","));
   require(p.norm == "rms" && p.input_norm == "rms", "in situ the length normaliser gives unit mean square: norm rms");
   require(p.optimiser == "sgd", "in situ the update is pulsed SGD (with analog momentum if --momentum > 0), got '{}'",
           p.optimiser);

@@ -80,9 +80,12 @@ class RecurrentEpochs final : public EpochTrainer {
     return {{"layers", layer_stats_json(sum, steps)}};
   }
   nlohmann::json curve_error() override { return {{"goodness", error(test_, p_.test_limit)}}; }
+  nlohmann::json curve_train_error() override { return {{"goodness", error(train_, p_.train_eval_limit)}}; }
   std::string progress_text(const nlohmann::json& entry) const override {
     return entry.contains("test_error")
-               ? fmt::format(" | test error goodness {:.2f}%", 100 * entry["test_error"]["goodness"].get<double>())
+               ? fmt::format(" | test error goodness {:.2f}% (train {:.2f}%)",
+                             100 * entry["test_error"]["goodness"].get<double>(),
+                             100 * entry["train_error"]["goodness"].get<double>())
                : "";
   }
 

@@ -81,6 +81,7 @@ refused "negatives must be random or hybrid, got 'hard'" --negatives hard --devi
 # teacher scores label overlays.
 "$bin/ff_mnist" --dry-run --negatives hybrid --device ecram > "$dir/hybrid_insitu.json"
 grep -q '"predict": "softmax"' "$dir/hybrid_insitu.json"
+refused "compare-readout-layers 0,1: in situ there is one" --negatives hybrid --device ecram --compare-readout-layers 0,1
 if "$bin/mortal_distill" --dry-run --negatives hybrid > "$dir/refused.out" 2>&1; then
   echo "mortal_distill --negatives hybrid was accepted" >&2
   exit 1

@@ -131,6 +131,10 @@ TEST_CASE("a digital checkpoint refuses a run with other settings, a greedy run 
   const nlohmann::json resumed = train_ff(p, train, test_set, 3, false, {}, ck);
   CHECK(resumed["status"] == "finished");
   CHECK(resumed["curve"].size() == 2);
+  // Each evaluation of the curve has the train error beside the test error: at the last epoch, the final
+  // one (the same net on the same training-evaluation images).
+  CHECK(resumed["curve"].back()["train_error"]["goodness"] == resumed["train_errors"]["goodness"]);
+  CHECK(resumed["curve"].back()["test_error"]["goodness"] == resumed["test_errors"]["goodness"]);
   // A pipelined run's checkpoint read by a greedy run (ff_mnist's fingerprint holds the schedule, and refuses
   // it first): the record has no layer.
   p.schedule = "greedy";

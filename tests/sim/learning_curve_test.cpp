@@ -18,8 +18,8 @@ const Series* find(const std::vector<Series>& all, const std::string& title) {
   return nullptr;
 }
 
-// The curve of a digital FF run as ff_mnist records it: per-layer statistics every epoch, test errors of
-// both predictions every second epoch, and the softmax read-out's own epochs after training.
+// The curve of a digital FF run as ff_mnist records it: per-layer statistics every epoch, test and train
+// errors of both predictions every second epoch, and the softmax read-out's own epochs after training.
 nlohmann::json ff_metrics() {
   const auto layers = [](double g) {
     return nlohmann::json::array({{{"loss", 0.5}, {"goodness_pos", g}, {"goodness_neg", g / 4}},
@@ -28,7 +28,11 @@ nlohmann::json ff_metrics() {
   return {{"prediction", "goodness"},
           {"curve",
            {{{"epoch", 1}, {"seconds", 1.0}, {"layers", layers(10)}},
-            {{"epoch", 2}, {"seconds", 1.0}, {"layers", layers(20)}, {"test_error", {{"goodness", 0.05}, {"softmax", 0.07}}}},
+            {{"epoch", 2},
+             {"seconds", 1.0},
+             {"layers", layers(20)},
+             {"test_error", {{"goodness", 0.05}, {"softmax", 0.07}}},
+             {"train_error", {{"goodness", 0.01}, {"softmax", 0.02}}}},
             {{"readout_epoch", 1}, {"readout_loss", 0.3}}}}};
 }
 
@@ -50,7 +54,13 @@ TEST_CASE("an FF curve gives each layer's goodness for positive and negative dat
   CHECK(good->x == std::vector<double>{2});
   CHECK(good->y[0] == Approx(5.0));
   REQUIRE(find(c.errors, "test error (softmax)") != nullptr);
-  CHECK(c.errors.size() == 2);
+  // and the train errors beside them, where underfitting shows.
+  const Series* train = find(c.errors, "train error (softmax)");
+  REQUIRE(train != nullptr);
+  CHECK(train->x == std::vector<double>{2});
+  CHECK(train->y[0] == Approx(2.0));
+  REQUIRE(find(c.errors, "train error (goodness)") != nullptr);
+  CHECK(c.errors.size() == 4);
 }
 
 TEST_CASE("a BP curve gives train, validation and test errors in percent and no goodness", "[plot]") {
