@@ -200,6 +200,8 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const FFSupervision& train
     int width = 0;
     for (int k : chosen_) width += units_of(k);
     softmax_ = std::make_unique<SoftmaxClassifier>(width, train.classes(), SoftmaxParams{p.readout_lr, 0.9f, 0.0f});
+    feature_readout_ = chip.ledger().counter(std::string(chip.name()) + ".feature_readout", "adc_conversion",
+                                             chip.ledger().params().adc_conversion_pj);
   }
   std::vector<hw::PipelineStage::Work> stages;
   layer_rng_.reserve(std::size_t(L));  // the peripheries hold their streams
@@ -446,7 +448,7 @@ void InSituFF::features(const Mat& images, Mat& f) {
       col += units_of(k);
     }
   }
-  chip_.ledger().add(readout_, double(n) * width);
+  chip_.ledger().add(feature_readout_, double(n) * width);
 }
 
 void InSituFF::fit_readout(const Dataset& labelled, nlohmann::json& curve, bool log) {
@@ -456,6 +458,19 @@ void InSituFF::fit_readout(const Dataset& labelled, nlohmann::json& curve, bool 
   *softmax_ = SoftmaxClassifier(int(f.cols()), labelled.num_classes, softmax_->params());
   fit_readouts(p_, seed_, labelled.labels, {{*softmax_, f}}, curve, log);
   readout_fitted_ = true;
+  fit_images_ = labelled.size();
+}
+
+nlohmann::json InSituFF::readout_record() const {
+  if (!softmax_) return nullptr;
+  const long long width = softmax_->weights().cols(), classes = softmax_->weights().rows();
+  return {{"where", "off the chip, digital: a linear softmax on the features the chip's ADCs convert"},
+          {"layers", chosen_},
+          {"features", width},
+          {"classes", classes},
+          {"fit_images", fit_images_},
+          {"fit_passes", p_.readout_epochs},
+          {"fit_multiply_accumulates", 2.0 * double(width * classes) * double(fit_images_) * p_.readout_epochs}};
 }
 
 void InSituFF::save(Checkpoint& c) const {
@@ -905,6 +920,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
           {"train_error", train_error},
           {"curve", curve},
           {"readout_curve", readout_curve},
+          {"readout", t.readout_record()},
           {"epoch_seconds", epoch_seconds},
           {"mean_epoch_seconds", mean_epoch},
           {"simulated_training_s", sim_train_s},

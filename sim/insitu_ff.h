@@ -118,6 +118,10 @@ class InSituFF {
   // Learns the softmax read-out afresh on `labelled`'s features as the chip gives them now (fit_readouts:
   // p.readout_epochs passes); its passes are appended to `curve`. Only with the softmax prediction.
   void fit_readout(const Dataset& labelled, nlohmann::json& curve, bool log);
+  // The last fit as the results keep it: where it ran, its images, features, classes and passes, and its
+  // digital multiply-accumulates (2 per weight, image and pass: the logits and the gradient), which the
+  // chip's ledger does not hold (it books the features' conversions, under "feature_readout").
+  nlohmann::json readout_record() const;
   // Representations (Hinton 2022, section 8: internal representations carry more than the output): besides
   // its supervision's targets, every layer learns to point its activity vector where `teacher`'s same layer
   // points it for the same overlay. The teacher, a chip of this one's layer widths, is queried as batches
@@ -197,6 +201,8 @@ class InSituFF {
   std::unique_ptr<hw::Pipeline> pipeline_;
   std::unique_ptr<SoftmaxClassifier> softmax_;  // the prediction of unsupervised FF
   bool readout_fitted_ = false;
+  hw::Ledger::Handle feature_readout_{};          // its features' conversions
+  long long fit_images_ = 0;                      // of the last fit
   double sim_train_s_ = 0;
   long long total_steps_ = 1;  // of the run: the rate schedule's denominator (set by train_epoch)
 };

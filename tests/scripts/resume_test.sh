@@ -73,6 +73,17 @@ def metrics(path):
         e.pop("seconds", None)  # the read-out passes after the layers have none
     return m
 a, b = metrics(sys.argv[1]), metrics(sys.argv[2])
+if sys.argv[3] == "insitu_hybrid":
+    # The read-out is fitted off the chip on every training image's features, which the ledger books as
+    # conversions of their own; nothing is booked as a label read-out.
+    r = a["readout"]
+    if r["fit_images"] != 500 or r["features"] != 40 + 30 + 20 or r["layers"] != [0, 1, 2]:
+        sys.exit(f"the read-out's record: {r}")
+    if r["fit_multiply_accumulates"] != 2 * 90 * 10 * 500 * 10:
+        sys.exit(f"the read-out's multiply-accumulates: {r}")
+    booked = {c["module"]: c["count"] for c in a["energy_total"]["counters"]}
+    if not booked.get("ff.feature_readout", 0) > 0 or booked.get("ff.label_readout", 0) != 0:
+        sys.exit(f"the read-out's conversions: {booked}")
 differ = sorted(k for k in a if a[k] != b.get(k))
 if differ:
     for k in differ:
