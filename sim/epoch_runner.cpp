@@ -85,8 +85,8 @@ bool run_epochs(EpochTrainer& t, const EpochPlan& plan, EpochState& state,
     if (evaluates(plan, epoch)) {
       Stopwatch eval_clock;
       entry["test_error"] = t.curve_error();
-      nlohmann::json train_error = t.curve_train_error();
-      if (!train_error.is_null()) entry["train_error"] = std::move(train_error);
+      const nlohmann::json beside = t.curve_errors_beside();
+      for (const auto& [key, errors] : beside.items()) entry[key] = errors;
       const double eval_s = eval_clock.seconds();
       state.eval_s += eval_s;
       if (run != nullptr) run->finished(kTestEvaluation, eval_s);

@@ -60,10 +60,11 @@ class EpochTrainer {
   virtual nlohmann::json train_epoch(int epoch, long long& step, long long total_steps) = 0;
   // The learning curve's test error after an epoch: the entry's "test_error".
   virtual nlohmann::json curve_error() = 0;
-  // The train error beside it, on the training-evaluation images (the entry's "train_error"), so that
-  // underfitting shows on the curve; null: not measured (a chip's evaluation would advance its clock, and
-  // with it the drift its training sees).
-  virtual nlohmann::json curve_train_error() { return nullptr; }
+  // The errors beside it, each a key the entry gains: "train_error" on the training-evaluation images, so
+  // that underfitting shows on the curve, and "validation_error" on held-out training images, to choose an
+  // epoch by (never the test set); none by default (a chip's evaluation would advance its clock, and with
+  // it the drift its training sees).
+  virtual nlohmann::json curve_errors_beside() { return nlohmann::json::object(); }
   // The end of an epoch's progress line, after its layers' loss and goodness and its time.
   virtual std::string progress_text(const nlohmann::json& entry) const = 0;
 };

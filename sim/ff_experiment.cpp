@@ -514,12 +514,18 @@ struct Trainer {
     if (want_softmax) errors_softmax(e, d, limit);
     return e;
   }
-  // " | test error goodness 1.75% (train 0.50%)" for each prediction; `train` (null: none) beside `e`.
-  static std::string errors_text(const nlohmann::json& e, const nlohmann::json& train = nullptr) {
+  // " | test error goodness 1.75% (train 0.50%, validation 1.60%)" for each prediction; `train` and
+  // `validation` (null: none) beside `e`.
+  static std::string errors_text(const nlohmann::json& e, const nlohmann::json& train = nullptr,
+                                 const nlohmann::json& validation = nullptr) {
     std::string s;
     for (const auto& [k, v] : e.items()) {
       s += fmt::format(" | test error {} {:.2f}%", k, 100 * v.get<double>());
-      if (train.is_object() && train.contains(k)) s += fmt::format(" (train {:.2f}%)", 100 * train[k].get<double>());
+      std::vector<std::string> beside;
+      for (const auto& [name, errors] : {std::pair{"train", &train}, std::pair{"validation", &validation}})
+        if (errors->is_object() && errors->contains(k))
+          beside.push_back(fmt::format("{} {:.2f}%", name, 100 * (*errors)[k].get<double>()));
+      if (!beside.empty()) s += fmt::format(" ({})", fmt::join(beside, ", "));
     }
     return s;
   }
@@ -576,8 +582,9 @@ struct Trainer {
 // its way up.
 class DigitalEpochs final : public EpochTrainer {
  public:
-  DigitalEpochs(Trainer& t, const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed)
-      : t_(t), p_(p), train_(train), test_(test), seed_(seed) {}
+  DigitalEpochs(Trainer& t, const FFParams& p, const Dataset& train, const Dataset& test, const Dataset* validation,
+                std::uint64_t seed)
+      : t_(t), p_(p), train_(train), test_(test), validation_(validation), seed_(seed) {}
   nlohmann::json train_epoch(int epoch, long long& step, long long total_steps) override {
     const int n = train_.size();
     const std::vector<int> order = shuffled_indices(n, stream_seed(seed_, "ff.order", epoch));
@@ -595,11 +602,16 @@ class DigitalEpochs final : public EpochTrainer {
     return {{"layers", layer_stats_json(sum, (n + p_.batch - 1) / p_.batch)}};
   }
   nlohmann::json curve_error() override { return t_.evaluate(test_, p_.test_limit); }
-  nlohmann::json curve_train_error() override { return t_.evaluate(train_, p_.train_eval_limit); }
+  nlohmann::json curve_errors_beside() override {
+    nlohmann::json e = {{"train_error", t_.evaluate(train_, p_.train_eval_limit)}};
+    if (validation_ != nullptr) e["validation_error"] = t_.evaluate(*validation_, 0);
+    return e;
+  }
   std::string progress_text(const nlohmann::json& entry) const override {
-    return entry.contains("test_error") ? Trainer::errors_text(entry["test_error"], entry.value("train_error",
-                                                                                                 nlohmann::json()))
-                                        : "";
+    return entry.contains("test_error")
+               ? Trainer::errors_text(entry["test_error"], entry.value("train_error", nlohmann::json()),
+                                      entry.value("validation_error", nlohmann::json()))
+               : "";
   }
 
  private:
@@ -607,6 +619,7 @@ class DigitalEpochs final : public EpochTrainer {
   const FFParams& p_;
   const Dataset& train_;
   const Dataset& test_;
+  const Dataset* validation_;  // null: none held out
   std::uint64_t seed_;
   std::vector<FFStepStats> stats_;
 };
@@ -657,7 +670,7 @@ GreedyState read_greedy_point(const Checkpointing& ck, const ResumePoint& r, int
 }  // namespace
 
 nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed, bool log,
-                        const FFCurveCallback& on_epoch, const Checkpointing& ck) {
+                        const FFCurveCallback& on_epoch, const Checkpointing& ck, const Dataset* validation) {
   p.validate();
   require(train.size() >= 1 && test.size() >= 1, "FF needs training and test examples");
   if (p.recurrent > 0) return train_recurrent(p, train, test, seed, log, on_epoch, ck);
@@ -691,7 +704,8 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
       ck.release();  // restored: the loaded checkpoint is not needed again
       if (log) fmt::print(stderr, "resumed from {} after epoch {}\n", ck.path, state.epoch);
     }
-    DigitalEpochs epochs(t, p, train, test, seed);
+    DigitalEpochs epochs(t, p, train, test, validation != nullptr && validation->size() > 0 ? validation : nullptr,
+                         seed);
     EpochPlan plan{p.epochs, steps_per_epoch, p.eval_every, "epoch", log};
     const bool finished = run_epochs(
         epochs, plan, state,
@@ -799,12 +813,14 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
   Stopwatch final_clock;
   const nlohmann::json test_err = t.evaluate(test, p.test_limit);
   const nlohmann::json train_err = t.evaluate(train, p.train_eval_limit);
+  const bool validated = validation != nullptr && validation->size() > 0;
+  const nlohmann::json validation_err = validated ? t.evaluate(*validation, 0) : nlohmann::json();
   const double final_eval_s = final_clock.seconds();
   const std::string main_mode = t.want_goodness ? "goodness" : "softmax";
   double mean_epoch = 0;
   for (double s : epoch_seconds) mean_epoch += s;
   mean_epoch /= static_cast<double>(epoch_seconds.size());
-  if (log) fmt::print(stderr, "final{}\n", Trainer::errors_text(test_err, train_err));
+  if (log) fmt::print(stderr, "final{}\n", Trainer::errors_text(test_err, train_err, validation_err));
   nlohmann::json m = {{"status", "finished"},
           {"mode", t.unsupervised ? "unsupervised" : "supervised"},
           {"negatives", p.negatives},
@@ -825,7 +841,34 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
           {"timing_s",
            {{"train", train_s}, {"curve_evaluation", prior_eval_s + eval_seconds}, {"final_evaluation", final_eval_s}}}};
   if (t.unsupervised) m["mask_passes"] = p.mask_passes;
+  if (validated) {
+    m["validation_examples"] = validation->size();
+    m["validation_errors"] = validation_err;
+    m["selected_by_validation"] = select_by_validation(curve, main_mode);
+    if (log && !m["selected_by_validation"].is_null()) {
+      const nlohmann::json& sel = m["selected_by_validation"];
+      fmt::print(stderr, "chosen by the validation error ({}): epoch {}, validation {:.2f}%, test {:.2f}%\n", main_mode,
+                 sel["epoch"].get<int>(), 100 * sel["validation_error"].get<double>(),
+                 100 * sel["test_error"].get<double>());
+    }
+  }
   return m;
+}
+
+nlohmann::json select_by_validation(const nlohmann::json& curve, const std::string& prediction) {
+  nlohmann::json best;
+  for (const nlohmann::json& e : curve) {
+    if (!e.contains("validation_error") || !e.contains("test_error")) continue;
+    const nlohmann::json& v = e["validation_error"];
+    if (!v.contains(prediction)) continue;
+    // The earliest of equal errors: the fewer epochs.
+    if (best.is_null() || v[prediction].get<double>() < best["validation_error"].get<double>())
+      best = {{"epoch", e["epoch"]},
+              {"prediction", prediction},
+              {"validation_error", v[prediction]},
+              {"test_error", e["test_error"][prediction]}};
+  }
+  return best;
 }
 
 double cpu_seconds() {
@@ -844,17 +887,20 @@ FFData load_ff_data(const FFParams& p, std::uint64_t seed) {
     full = full.subset(shuffled_indices(full.size(), seed)).head(p.train_limit);
   require(p.validation < full.size(), "validation ({}) must be smaller than the training set ({})", p.validation,
           full.size());
-  Dataset train = full;
-  if (p.validation > 0) train = split_validation(full, p.validation, seed).train;
+  Dataset train = full, validation;
+  if (p.validation > 0) {
+    Split split = split_validation(full, p.validation, seed);
+    train = std::move(split.train);
+    validation = std::move(split.validation);
+  }
   // The label pixels must fit in an image before any overlay writes them.
   p.label_coding().validate(train.features());
   if (p.standardise) {
     // MNIST pixel mean and standard deviation, as the pytorch/examples recipe normalises
     const float mean = 0.1307f, sd = 0.3081f;
-    train.images.array() = (train.images.array() - mean) / sd;
-    test.images.array() = (test.images.array() - mean) / sd;
+    for (Dataset* d : {&train, &test, &validation}) d->images.array() = (d->images.array() - mean) / sd;
   }
-  return {std::move(train), std::move(test)};
+  return {std::move(train), std::move(test), std::move(validation)};
 }
 
 nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch,
@@ -864,7 +910,7 @@ nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallba
   Stopwatch total;
   const FFData data = load_ff_data(p, seed);
   const double load_s = total.seconds();
-  nlohmann::json m = train_ff(p, data.train, data.test, seed, true, on_epoch, ck);
+  nlohmann::json m = train_ff(p, data.train, data.test, seed, true, on_epoch, ck, &data.validation);
   if (m["status"] == "stopped") return m;
   m["timing_s"]["load"] = load_s;
   m["timing_s"]["total"] = total.seconds();

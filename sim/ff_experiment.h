@@ -110,8 +110,17 @@ using FFCurveCallback = std::function<void(const nlohmann::json& curve)>;
 // "finished", or "stopped" when ck.stop_after is reached. `log` prints progress lines to stderr. The
 // pipelined schedule checkpoints at every epoch end (with ck.path): the arrays with their optimiser state,
 // the peer means, the read-out, the negatives' random stream and the learning curve.
+// With `validation` (held-out training images, not learned from; null or empty: none), the pipelined
+// schedule's curve gains each evaluation's "validation_error", and the metrics "validation_errors" and
+// "selected_by_validation" (select_by_validation of the main prediction).
 nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed,
-                        bool log = true, const FFCurveCallback& on_epoch = {}, const Checkpointing& ck = {});
+                        bool log = true, const FFCurveCallback& on_epoch = {}, const Checkpointing& ck = {},
+                        const Dataset* validation = nullptr);
+
+// The curve's evaluation of lowest validation error for `prediction` (the earliest of equals): its epoch,
+// validation error and test error, so a run's epoch is chosen on held-out training images, never on the
+// test set; null when no entry has one.
+nlohmann::json select_by_validation(const nlohmann::json& curve, const std::string& prediction);
 
 // A curve entry's "layers": each layer's loss and goodness of positive and negative rows, the sums `sum` of
 // an epoch's `steps` steps averaged.
@@ -138,6 +147,7 @@ HybridMaskParams hybrid_mask_params(const FFParams& p, int features);
 // MNIST as the params say: training limit and validation split drawn from the seed, standardisation.
 struct FFData {
   Dataset train, test;
+  Dataset validation;  // the training images --validation holds out (empty without)
 };
 FFData load_ff_data(const FFParams& p, std::uint64_t seed);
 

@@ -50,11 +50,13 @@ LearningCurve learning_curve(const nlohmann::json& metrics) {
     if (!e.is_object() || !number_at(e, "epoch", epoch)) continue;
     double v = 0;
     if (number_at(e, "train_error", v)) add_point(c.errors, "train error", epoch, 100 * v);
-    // FF: one train error per prediction, as its test errors below.
-    if (e.contains("train_error") && e.at("train_error").is_object())
-      for (const auto& [how, err] : e.at("train_error").items())
-        if (err.is_number() && std::isfinite(err.get<double>()))
-          add_point(c.errors, fmt::format("train error ({})", how), epoch, 100 * err.get<double>());
+    // FF: one train and one validation error per prediction, as its test errors below.
+    for (const auto& [key, title] : {std::pair{"train_error", "train error"}, std::pair{"validation_error",
+                                                                                        "validation error"}})
+      if (e.contains(key) && e.at(key).is_object())
+        for (const auto& [how, err] : e.at(key).items())
+          if (err.is_number() && std::isfinite(err.get<double>()))
+            add_point(c.errors, fmt::format("{} ({})", title, how), epoch, 100 * err.get<double>());
     // BP's error on the batches as they were trained, not on the whole training set after the epoch.
     if (number_at(e, "train_batch_error", v)) add_point(c.errors, "train error (during the epoch)", epoch, 100 * v);
     if (number_at(e, "validation_error", v)) add_point(c.errors, "validation error", epoch, 100 * v);

@@ -80,7 +80,9 @@ class RecurrentEpochs final : public EpochTrainer {
     return {{"layers", layer_stats_json(sum, steps)}};
   }
   nlohmann::json curve_error() override { return {{"goodness", error(test_, p_.test_limit)}}; }
-  nlohmann::json curve_train_error() override { return {{"goodness", error(train_, p_.train_eval_limit)}}; }
+  nlohmann::json curve_errors_beside() override {
+    return {{"train_error", {{"goodness", error(train_, p_.train_eval_limit)}}}};
+  }
   std::string progress_text(const nlohmann::json& entry) const override {
     return entry.contains("test_error")
                ? fmt::format(" | test error goodness {:.2f}% (train {:.2f}%)",

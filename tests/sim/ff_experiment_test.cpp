@@ -100,6 +100,44 @@ TEST_CASE("the greedy schedule trains one layer after the other and reports each
   CHECK(g["test_errors"]["goodness"].get<double>() < 0.9);  // below chance
 }
 
+TEST_CASE("held-out training images give a validation error at every evaluation, and the epoch they choose",
+          "[ff][mnist]") {
+  if (!test::have_mnist()) {
+    WARN("MNIST not found; run scripts/setup.sh");
+    return;
+  }
+  const Split split = split_validation(load_mnist(test::mnist_dir(), "train").head(700), 200, 4);
+  const Dataset test_set = load_mnist(test::mnist_dir(), "t10k").head(100);
+  FFParams p;
+  p.layers = {20};
+  p.epochs = 3;
+  p.batch = 50;
+  p.negatives = "random";
+  p.predict = "goodness";
+  p.train_eval_limit = 100;
+  const nlohmann::json m = train_ff(p, split.train, test_set, 3, false, {}, {}, &split.validation);
+  REQUIRE(m["curve"].size() == 3);
+  CHECK(m["validation_examples"] == 200);
+  // The last evaluation is the final one: the same net on the same held-out images.
+  CHECK(m["curve"].back()["validation_error"]["goodness"] == m["validation_errors"]["goodness"]);
+  // The chosen epoch has the lowest validation error of the curve, and carries that epoch's test error.
+  const nlohmann::json& chosen = m["selected_by_validation"];
+  REQUIRE(chosen.is_object());
+  const int e = chosen["epoch"].get<int>();
+  for (const auto& entry : m["curve"])
+    CHECK(chosen["validation_error"].get<double>() <= entry["validation_error"]["goodness"].get<double>());
+  CHECK(chosen["test_error"] == m["curve"][std::size_t(e - 1)]["test_error"]["goodness"]);
+  // Without held-out images, none of it.
+  const nlohmann::json plain = train_ff(p, split.train, test_set, 3, false);
+  CHECK_FALSE(plain.contains("selected_by_validation"));
+  CHECK_FALSE(plain["curve"].back().contains("validation_error"));
+  // Equal errors choose the earlier epoch.
+  const nlohmann::json curve = {{{"epoch", 1}, {"test_error", {{"goodness", 0.3}}}, {"validation_error", {{"goodness", 0.2}}}},
+                                {{"epoch", 2}, {"test_error", {{"goodness", 0.1}}}, {"validation_error", {{"goodness", 0.2}}}}};
+  CHECK(select_by_validation(curve, "goodness")["epoch"] == 1);
+  CHECK(select_by_validation(curve, "softmax").is_null());
+}
+
 TEST_CASE("a digital checkpoint refuses a run with other settings, a greedy run among them",
           "[ff][checkpoint]") {
   if (!test::have_mnist()) {

@@ -19,7 +19,7 @@ const Series* find(const std::vector<Series>& all, const std::string& title) {
 }
 
 // The curve of a digital FF run as ff_mnist records it: per-layer statistics every epoch, test and train
-// errors of both predictions every second epoch, and the softmax read-out's own epochs after training.
+// errors of both predictions and a validation error every second epoch, and the softmax read-out's own epochs after training.
 nlohmann::json ff_metrics() {
   const auto layers = [](double g) {
     return nlohmann::json::array({{{"loss", 0.5}, {"goodness_pos", g}, {"goodness_neg", g / 4}},
@@ -32,7 +32,8 @@ nlohmann::json ff_metrics() {
              {"seconds", 1.0},
              {"layers", layers(20)},
              {"test_error", {{"goodness", 0.05}, {"softmax", 0.07}}},
-             {"train_error", {{"goodness", 0.01}, {"softmax", 0.02}}}},
+             {"train_error", {{"goodness", 0.01}, {"softmax", 0.02}}},
+             {"validation_error", {{"goodness", 0.04}}}},
             {{"readout_epoch", 1}, {"readout_loss", 0.3}}}}};
 }
 
@@ -60,7 +61,10 @@ TEST_CASE("an FF curve gives each layer's goodness for positive and negative dat
   CHECK(train->x == std::vector<double>{2});
   CHECK(train->y[0] == Approx(2.0));
   REQUIRE(find(c.errors, "train error (goodness)") != nullptr);
-  CHECK(c.errors.size() == 4);
+  const Series* validation = find(c.errors, "validation error (goodness)");
+  REQUIRE(validation != nullptr);
+  CHECK(validation->y[0] == Approx(4.0));
+  CHECK(c.errors.size() == 5);
 }
 
 TEST_CASE("a BP curve gives train, validation and test errors in percent and no goodness", "[plot]") {
