@@ -338,7 +338,8 @@ void fit_readouts(const FFParams& p, std::uint64_t seed, const std::vector<int>&
     for (int start = 0; start < n; start += p.batch) {
       const int b = std::min(p.batch, n - start);
       yb.resize(static_cast<std::size_t>(b));
-      for (int i = 0; i < b; ++i) yb[static_cast<std::size_t>(i)] = labels[static_cast<std::size_t>(order[static_cast<std::size_t>(start + i)])];
+      for (int i = 0; i < b; ++i)
+        yb[static_cast<std::size_t>(i)] = labels[static_cast<std::size_t>(order[static_cast<std::size_t>(start + i)])];
       for (std::size_t j = 0; j < fits.size(); ++j) {
         batch[j].resize(b, fits[j].features.cols());
         for (int i = 0; i < b; ++i) batch[j].row(i) = fits[j].features.row(order[static_cast<std::size_t>(start + i)]);
@@ -673,7 +674,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
                         const FFCurveCallback& on_epoch, const Checkpointing& ck, const Dataset* validation) {
   p.validate();
   require(train.size() >= 1 && test.size() >= 1, "FF needs training and test examples");
-  if (p.recurrent > 0) return train_recurrent(p, train, test, seed, log, on_epoch, ck);
+  if (p.recurrent > 0) return train_recurrent(p, train, test, seed, log, on_epoch, ck, validation);
   Trainer t(p, train, test, seed);
   const int n = train.size();
   const int steps_per_epoch = (n + p.batch - 1) / p.batch;

@@ -850,14 +850,15 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
     t.trace(trace->file(), ip.trace.steps);
   }
   Stopwatch train_clock;
-  const bool finished = run_epochs(t, ledger, curve_energy, test, curve_readout, plan, state, [&](const EpochState& at) {
+  const auto at_end = [&](const EpochState& at) {
     if (on_epoch) on_epoch(at.curve);
     // Checkpoint at the epoch end: a killed run resumes here.
     nlohmann::json record = epoch_record(ck, at);
     record["train_wall_s"] = prior_train_wall + train_clock.seconds();
     save_run(ckpt_path, record, chip, ledger, curve_energy, t);
     return !(ck.stop_after > 0 && at.epoch == ck.stop_after);
-  }, &eta);
+  };
+  const bool finished = run_epochs(t, ledger, curve_energy, test, curve_readout, plan, state, at_end, &eta);
   if (trace) trace->close();
   if (!finished) {
     fmt::print(stderr, "stopped after epoch {}; checkpoint {}\n", state.epoch, ckpt_path);

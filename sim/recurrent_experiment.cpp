@@ -37,10 +37,12 @@ FFRecurrentNet make_recurrent_net(const FFParams& p, int features, int classes, 
 
 class RecurrentEpochs final : public EpochTrainer {
  public:
-  RecurrentEpochs(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed)
+  RecurrentEpochs(const FFParams& p, const Dataset& train, const Dataset& test, const Dataset* validation,
+                  std::uint64_t seed)
       : p_(p),
         train_(train),
         test_(test),
+        validation_(validation),
         seed_(seed),
         net_(make_recurrent_net(p, train.features(), train.num_classes, seed)),
         chosen_(p.chosen_readout_layers()),
@@ -81,14 +83,18 @@ class RecurrentEpochs final : public EpochTrainer {
   }
   nlohmann::json curve_error() override { return {{"goodness", error(test_, p_.test_limit)}}; }
   nlohmann::json curve_errors_beside() override {
-    return {{"train_error", {{"goodness", error(train_, p_.train_eval_limit)}}}};
+    nlohmann::json e = {{"train_error", {{"goodness", error(train_, p_.train_eval_limit)}}}};
+    if (validation_ != nullptr) e["validation_error"] = {{"goodness", error(*validation_, 0)}};
+    return e;
   }
   std::string progress_text(const nlohmann::json& entry) const override {
-    return entry.contains("test_error")
-               ? fmt::format(" | test error goodness {:.2f}% (train {:.2f}%)",
-                             100 * entry["test_error"]["goodness"].get<double>(),
-                             100 * entry["train_error"]["goodness"].get<double>())
-               : "";
+    if (!entry.contains("test_error")) return "";
+    std::string text = fmt::format(" | test error goodness {:.2f}% (train {:.2f}%",
+                                   100 * entry["test_error"]["goodness"].get<double>(),
+                                   100 * entry["train_error"]["goodness"].get<double>());
+    if (entry.contains("validation_error"))
+      text += fmt::format(", validation {:.2f}%", 100 * entry["validation_error"]["goodness"].get<double>());
+    return text + ")";
   }
 
   double error(const Dataset& d, int limit) {
@@ -148,6 +154,7 @@ class RecurrentEpochs final : public EpochTrainer {
   const FFParams& p_;
   const Dataset& train_;
   const Dataset& test_;
+  const Dataset* validation_;  // null: none held out
   std::uint64_t seed_;
   FFRecurrentNet net_;
   std::vector<int> chosen_;
@@ -162,10 +169,12 @@ class RecurrentEpochs final : public EpochTrainer {
 }  // namespace
 
 nlohmann::json train_recurrent(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed,
-                               bool log, const FFCurveCallback& on_epoch, const Checkpointing& ck) {
+                               bool log, const FFCurveCallback& on_epoch, const Checkpointing& ck,
+                               const Dataset* validation) {
   p.validate();
   require(p.recurrent > 0, "train_recurrent needs --recurrent N");
-  RecurrentEpochs t(p, train, test, seed);
+  if (validation != nullptr && validation->size() == 0) validation = nullptr;
+  RecurrentEpochs t(p, train, test, validation, seed);
   const long long steps_per_epoch = (train.size() + p.batch - 1) / p.batch;
   Stopwatch train_clock;
   double prior_train_s = 0, prior_eval_s = 0;
@@ -199,7 +208,7 @@ nlohmann::json train_recurrent(const FFParams& p, const Dataset& train, const Da
   mean_epoch /= static_cast<double>(state.epoch_seconds.size());
   if (log) fmt::print(stderr, "final test error goodness {:.2f}% | train {:.2f}%\n", 100 * test_err, 100 * train_err);
   const RecurrentParams rp = p.recurrent_params();
-  return {
+  nlohmann::json m = {
       {"status", "finished"},
       {"mode", "recurrent"},
       {"recurrent",
@@ -219,6 +228,12 @@ nlohmann::json train_recurrent(const FFParams& p, const Dataset& train, const Da
       {"curve", state.curve},
       {"timing_s",
        {{"train", train_s}, {"curve_evaluation", prior_eval_s + state.eval_s}, {"final_evaluation", final_eval_s}}}};
+  if (validation != nullptr) {
+    m["validation_examples"] = validation->size();
+    m["validation_errors"] = {{"goodness", t.error(*validation, 0)}};
+    m["selected_by_validation"] = select_by_validation(state.curve, "goodness");
+  }
+  return m;
 }
 
 }  // namespace mortal

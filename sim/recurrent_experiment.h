@@ -16,7 +16,10 @@
 
 namespace mortal {
 
+// With `validation` (null or empty: none), as train_ff: a validation error at every evaluation of the curve,
+// "validation_errors" and "selected_by_validation".
 nlohmann::json train_recurrent(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed,
-                               bool log, const FFCurveCallback& on_epoch, const Checkpointing& ck);
+                               bool log, const FFCurveCallback& on_epoch, const Checkpointing& ck,
+                               const Dataset* validation = nullptr);
 
 }  // namespace mortal

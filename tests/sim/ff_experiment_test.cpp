@@ -132,10 +132,21 @@ TEST_CASE("held-out training images give a validation error at every evaluation,
   CHECK_FALSE(plain.contains("selected_by_validation"));
   CHECK_FALSE(plain["curve"].back().contains("validation_error"));
   // Equal errors choose the earlier epoch.
-  const nlohmann::json curve = {{{"epoch", 1}, {"test_error", {{"goodness", 0.3}}}, {"validation_error", {{"goodness", 0.2}}}},
-                                {{"epoch", 2}, {"test_error", {{"goodness", 0.1}}}, {"validation_error", {{"goodness", 0.2}}}}};
+  const auto entry = [](int epoch, double test, double validation) {
+    return nlohmann::json{{"epoch", epoch},
+                          {"test_error", {{"goodness", test}}},
+                          {"validation_error", {{"goodness", validation}}}};
+  };
+  const nlohmann::json curve = {entry(1, 0.3, 0.2), entry(2, 0.1, 0.2)};
   CHECK(select_by_validation(curve, "goodness")["epoch"] == 1);
   CHECK(select_by_validation(curve, "softmax").is_null());
+  // The recurrent net's curve and choice the same way.
+  p.recurrent = 2;
+  p.score_iterations = {1, 2};
+  p.epochs = 2;
+  const nlohmann::json r = train_ff(p, split.train, test_set, 3, false, {}, {}, &split.validation);
+  CHECK(r["curve"].back()["validation_error"]["goodness"] == r["validation_errors"]["goodness"]);
+  CHECK(r["selected_by_validation"]["epoch"].get<int>() >= 1);
 }
 
 TEST_CASE("a digital checkpoint refuses a run with other settings, a greedy run among them",
