@@ -51,6 +51,10 @@ RunSummary summarise_run(const std::string& file, const nlohmann::json& record) 
     r.layers = "-";
   }
   r.test_error = number_at(m, "/test_error"_json_pointer);
+  r.train_error = number_at(m, "/train_error"_json_pointer);
+  r.chosen_test_error = number_at(m, "/selected_by_validation/test_error"_json_pointer);
+  if (const auto epoch = number_at(m, "/selected_by_validation/epoch"_json_pointer); epoch && r.chosen_test_error)
+    r.chosen_epoch = int(*epoch);
   r.energy_pj_per_image = number_at(m, "/energy_training_pj_per_image"_json_pointer);
   r.wall_s = number_at(m, "/timing_s/total"_json_pointer);
 
@@ -86,11 +90,15 @@ RunSummary load_run_summary(const std::string& path) { return summarise_run(path
 
 std::string report_table(const std::vector<RunSummary>& runs) {
   std::vector<std::vector<std::string>> rows = {
-      {"run", "binary", "device", "layers", "epochs", "test error", "best test error", "energy/image", "wall time"}};
+      {"run", "binary", "device", "layers", "epochs", "test error", "train error", "by validation", "best test error",
+       "energy/image", "wall time"}};
   for (const RunSummary& r : runs) {
     const std::string status = r.status == "finished" ? "" : " (" + r.status + ")";
+    // The test error of the epoch held-out images chose, and which: "1.52% (epoch 55)".
+    const std::string chosen =
+        r.chosen_epoch ? fmt::format("{} (epoch {})", percent(r.chosen_test_error), *r.chosen_epoch) : "-";
     rows.push_back({r.file, r.scenario + status, r.device, r.layers, r.epochs ? std::to_string(r.epochs) : "-",
-                    percent(r.test_error), percent(r.best_test_error),
+                    percent(r.test_error), percent(r.train_error), chosen, percent(r.best_test_error),
                     r.energy_pj_per_image ? fmt::format("{:.3g} uJ", *r.energy_pj_per_image * 1e-6) : "-",
                     duration(r.wall_s)});
   }

@@ -18,6 +18,8 @@ nlohmann::json insitu_record() {
            {{"device", "ecram"},
             {"prediction", "goodness"},
             {"test_error", 0.041},
+            {"train_error", 0.012},
+            {"selected_by_validation", {{"epoch", 2}, {"validation_error", 0.05}, {"test_error", 0.039}}},
             {"energy_training_pj_per_image", 2.5e6},
             {"timing_s", {{"total", 300.0}}},
             {"curve",
@@ -45,6 +47,9 @@ TEST_CASE("a run's summary has its final and best test error, energy, epochs and
   CHECK(r.epochs == 3);
   CHECK(*r.test_error == Approx(0.041));
   CHECK(*r.best_test_error == Approx(0.039));
+  CHECK(*r.train_error == Approx(0.012));
+  CHECK(*r.chosen_epoch == 2);
+  CHECK(*r.chosen_test_error == Approx(0.039));
   CHECK(*r.energy_pj_per_image == Approx(2.5e6));
   CHECK(r.test_curve.title == "ecram.json");
   REQUIRE(r.test_curve.y.size() == 3);
@@ -57,6 +62,8 @@ TEST_CASE("the comparison table has a row per run with a dash for what a run doe
       report_table({summarise_run("ecram.json", insitu_record()), summarise_run("bp.json", bp_record())});
   CHECK_THAT(t, Catch::Matchers::Contains("best test error"));
   CHECK_THAT(t, Catch::Matchers::Contains("3.90%"));
+  CHECK_THAT(t, Catch::Matchers::Contains("3.90% (epoch 2)"));  // the epoch held-out images chose
+  CHECK_THAT(t, Catch::Matchers::Contains("1.20%"));            // the train error
   CHECK_THAT(t, Catch::Matchers::Contains("2.5 uJ"));
   CHECK_THAT(t, Catch::Matchers::Contains("5.0 min"));
   // bp_mnist: digital, no energy from a ledger.
