@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/ff_experiment.h"
 #include "sim/progress.h"
 #include "sim/results.h"
 
@@ -129,11 +130,8 @@ class InSituEpochs final : public EpochTrainer {
     return error;
   }
   std::string progress_text(const nlohmann::json& entry) const override {
-    std::string text = fmt::format(" | {:.3g} images/s simulated", entry["images_per_simulated_s"].get<double>());
-    if (entry.contains("test_error"))
-      for (const auto& [name, error] : entry["test_error"].items())
-        text += fmt::format(" | test error {} {:.2f}%", name, 100 * error.get<double>());
-    return text;
+    return fmt::format(" | {:.3g} images/s simulated{}", entry["images_per_simulated_s"].get<double>(),
+                       curve_errors_text(entry));
   }
 
  private:

@@ -354,6 +354,32 @@ void fit_readouts(const FFParams& p, std::uint64_t seed, const std::vector<int>&
   if (log) progress.finish();
 }
 
+std::string errors_text(const nlohmann::json& test, const nlohmann::json& train, const nlohmann::json& validation) {
+  std::string s;
+  for (const auto& [k, v] : test.items()) {
+    s += fmt::format(" | test error {} {:.2f}%", k, 100 * v.get<double>());
+    std::vector<std::string> beside;
+    for (const auto& [name, errors] : {std::pair{"train", &train}, std::pair{"validation", &validation}})
+      if (errors->is_object() && errors->contains(k))
+        beside.push_back(fmt::format("{} {:.2f}%", name, 100 * (*errors)[k].get<double>()));
+    if (!beside.empty()) s += fmt::format(" ({})", fmt::join(beside, ", "));
+  }
+  return s;
+}
+
+std::string curve_errors_text(const nlohmann::json& entry) {
+  if (!entry.contains("test_error")) return "";
+  return errors_text(entry["test_error"], entry.value("train_error", nlohmann::json()),
+                     entry.value("validation_error", nlohmann::json()));
+}
+
+void add_validation(nlohmann::json& metrics, int examples, const nlohmann::json& errors,
+                    const std::string& prediction) {
+  metrics["validation_examples"] = examples;
+  metrics["validation_errors"] = errors;
+  metrics["selected_by_validation"] = select_by_validation(metrics.at("curve"), prediction);
+}
+
 HybridMaskParams hybrid_mask_params(const FFParams& p, int features) {
   HybridMaskParams m;
   m.width = static_cast<int>(std::lround(std::sqrt(static_cast<double>(features))));
@@ -515,21 +541,6 @@ struct Trainer {
     if (want_softmax) errors_softmax(e, d, limit);
     return e;
   }
-  // " | test error goodness 1.75% (train 0.50%, validation 1.60%)" for each prediction; `train` and
-  // `validation` (null: none) beside `e`.
-  static std::string errors_text(const nlohmann::json& e, const nlohmann::json& train = nullptr,
-                                 const nlohmann::json& validation = nullptr) {
-    std::string s;
-    for (const auto& [k, v] : e.items()) {
-      s += fmt::format(" | test error {} {:.2f}%", k, 100 * v.get<double>());
-      std::vector<std::string> beside;
-      for (const auto& [name, errors] : {std::pair{"train", &train}, std::pair{"validation", &validation}})
-        if (errors->is_object() && errors->contains(k))
-          beside.push_back(fmt::format("{} {:.2f}%", name, 100 * (*errors)[k].get<double>()));
-      if (!beside.empty()) s += fmt::format(" ({})", fmt::join(beside, ", "));
-    }
-    return s;
-  }
 
   // The learning state of a run, either schedule (the caller adds its counters and curve).
   void save(Checkpoint& c) {
@@ -609,10 +620,7 @@ class DigitalEpochs final : public EpochTrainer {
     return e;
   }
   std::string progress_text(const nlohmann::json& entry) const override {
-    return entry.contains("test_error")
-               ? Trainer::errors_text(entry["test_error"], entry.value("train_error", nlohmann::json()),
-                                      entry.value("validation_error", nlohmann::json()))
-               : "";
+    return curve_errors_text(entry);
   }
 
  private:
@@ -674,6 +682,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
                         const FFCurveCallback& on_epoch, const Checkpointing& ck, const Dataset* validation) {
   p.validate();
   require(train.size() >= 1 && test.size() >= 1, "FF needs training and test examples");
+  if (validation != nullptr && validation->size() == 0) validation = nullptr;
   if (p.recurrent > 0) return train_recurrent(p, train, test, seed, log, on_epoch, ck, validation);
   Trainer t(p, train, test, seed);
   const int n = train.size();
@@ -705,8 +714,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
       ck.release();  // restored: the loaded checkpoint is not needed again
       if (log) fmt::print(stderr, "resumed from {} after epoch {}\n", ck.path, state.epoch);
     }
-    DigitalEpochs epochs(t, p, train, test, validation != nullptr && validation->size() > 0 ? validation : nullptr,
-                         seed);
+    DigitalEpochs epochs(t, p, train, test, validation, seed);
     EpochPlan plan{p.epochs, steps_per_epoch, p.eval_every, "epoch", log};
     const bool finished = run_epochs(
         epochs, plan, state,
@@ -814,14 +822,13 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
   Stopwatch final_clock;
   const nlohmann::json test_err = t.evaluate(test, p.test_limit);
   const nlohmann::json train_err = t.evaluate(train, p.train_eval_limit);
-  const bool validated = validation != nullptr && validation->size() > 0;
-  const nlohmann::json validation_err = validated ? t.evaluate(*validation, 0) : nlohmann::json();
+  const nlohmann::json validation_err = validation != nullptr ? t.evaluate(*validation, 0) : nlohmann::json();
   const double final_eval_s = final_clock.seconds();
   const std::string main_mode = t.want_goodness ? "goodness" : "softmax";
   double mean_epoch = 0;
   for (double s : epoch_seconds) mean_epoch += s;
   mean_epoch /= static_cast<double>(epoch_seconds.size());
-  if (log) fmt::print(stderr, "final{}\n", Trainer::errors_text(test_err, train_err, validation_err));
+  if (log) fmt::print(stderr, "final{}\n", errors_text(test_err, train_err, validation_err));
   nlohmann::json m = {{"status", "finished"},
           {"mode", t.unsupervised ? "unsupervised" : "supervised"},
           {"negatives", p.negatives},
@@ -842,10 +849,8 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
           {"timing_s",
            {{"train", train_s}, {"curve_evaluation", prior_eval_s + eval_seconds}, {"final_evaluation", final_eval_s}}}};
   if (t.unsupervised) m["mask_passes"] = p.mask_passes;
-  if (validated) {
-    m["validation_examples"] = validation->size();
-    m["validation_errors"] = validation_err;
-    m["selected_by_validation"] = select_by_validation(curve, main_mode);
+  if (validation != nullptr) {
+    add_validation(m, validation->size(), validation_err, main_mode);
     if (log && !m["selected_by_validation"].is_null()) {
       const nlohmann::json& sel = m["selected_by_validation"];
       fmt::print(stderr, "chosen by the validation error ({}): epoch {}, validation {:.2f}%, test {:.2f}%\n", main_mode,

@@ -122,6 +122,18 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
 // test set; null when no entry has one.
 nlohmann::json select_by_validation(const nlohmann::json& curve, const std::string& prediction);
 
+// " | test error goodness 1.75% (train 0.50%, validation 1.60%)": each prediction's test error in `test`,
+// with its train and validation errors beside it where `train` and `validation` (null: none) hold them.
+std::string errors_text(const nlohmann::json& test, const nlohmann::json& train = nullptr,
+                        const nlohmann::json& validation = nullptr);
+// The same for a learning curve's entry (its "test_error", "train_error" and "validation_error"); "" for an
+// entry not evaluated.
+std::string curve_errors_text(const nlohmann::json& entry);
+// Adds to a run's `metrics` (with its "curve") what its `examples` held-out images say: "validation_examples",
+// "validation_errors" (`errors`, one per prediction) and "selected_by_validation" of `prediction`.
+void add_validation(nlohmann::json& metrics, int examples, const nlohmann::json& errors,
+                    const std::string& prediction);
+
 // A curve entry's "layers": each layer's loss and goodness of positive and negative rows, the sums `sum` of
 // an epoch's `steps` steps averaged.
 nlohmann::json layer_stats_json(const std::vector<FFStepStats>& sum, int steps);

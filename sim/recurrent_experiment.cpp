@@ -88,13 +88,7 @@ class RecurrentEpochs final : public EpochTrainer {
     return e;
   }
   std::string progress_text(const nlohmann::json& entry) const override {
-    if (!entry.contains("test_error")) return "";
-    std::string text = fmt::format(" | test error goodness {:.2f}% (train {:.2f}%",
-                                   100 * entry["test_error"]["goodness"].get<double>(),
-                                   100 * entry["train_error"]["goodness"].get<double>());
-    if (entry.contains("validation_error"))
-      text += fmt::format(", validation {:.2f}%", 100 * entry["validation_error"]["goodness"].get<double>());
-    return text + ")";
+    return curve_errors_text(entry);
   }
 
   double error(const Dataset& d, int limit) {
@@ -228,11 +222,7 @@ nlohmann::json train_recurrent(const FFParams& p, const Dataset& train, const Da
       {"curve", state.curve},
       {"timing_s",
        {{"train", train_s}, {"curve_evaluation", prior_eval_s + state.eval_s}, {"final_evaluation", final_eval_s}}}};
-  if (validation != nullptr) {
-    m["validation_examples"] = validation->size();
-    m["validation_errors"] = {{"goodness", t.error(*validation, 0)}};
-    m["selected_by_validation"] = select_by_validation(state.curve, "goodness");
-  }
+  if (validation != nullptr) add_validation(m, validation->size(), {{"goodness", t.error(*validation, 0)}}, "goodness");
   return m;
 }
 
