@@ -32,6 +32,14 @@ void ChipParams::validate() const {
     require(std::count(extra_arrays.begin(), extra_arrays.end(), a) == 1, "extra_arrays names '{}' twice", a);
     require(a.rfind("copy", 0) != 0, "extra_arrays[{}] '{}' is taken by the weights' copies", i, a);
   }
+  require(connectivity.empty() || connectivity.size() + 1 == sizes.size(),
+          "connectivity lists {} layers, the chip has {}", connectivity.size(), sizes.size() - 1);
+  for (std::size_t k = 0; k < connectivity.size(); ++k) {
+    const Mat& m = connectivity[k];
+    const Eigen::Index out = sizes[k + 1], in = sizes[k] + (bias_row ? 1 : 0);
+    require(m.size() == 0 || (m.rows() == out && m.cols() == in),
+            "connectivity[{}] is {}x{}, layer {} is {} x {} cross-points", k, m.rows(), m.cols(), k, out, in);
+  }
   require(scales.empty() || scales.size() + 1 == sizes.size(), "scales lists {} layers, the chip has {}",
           scales.size(), sizes.size() - 1);
   for (std::size_t k = 0; k < scales.size(); ++k) {
@@ -126,6 +134,12 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params, Ledger& ledge
       copies_.back().push_back(std::make_unique<Crossbar>(fmt::format("{}.copy{}", path, c), p_.layer_crossbar(k),
                                                           ledger, out, in, seed, fmt::format("{}.copy{}", layer, c)));
     copy_out_.emplace_back();
+    if (k < int(p_.connectivity.size()) && p_.connectivity[std::size_t(k)].size() > 0) {
+      const Mat& present = p_.connectivity[std::size_t(k)];
+      tiles_.back()->core().connect(present);
+      for (auto& a : extra_.back()) a->connect(present);
+      for (auto& c : copies_.back()) c->connect(present);
+    }
     relu_.push_back(std::make_unique<AnalogRelu>(path + ".relu", p_.relu, ledger));
     norm_.push_back(std::make_unique<LengthNormaliser>(path + ".normaliser", p_.normaliser, ledger));
     goodness_.push_back(std::make_unique<GoodnessIntegrator>(path + ".goodness", p_.goodness, ledger));

@@ -74,6 +74,10 @@ struct ChipParams {
   // array keeps its own amplifiers and their noise). A weight is the mean of its copies: the noise of its
   // writes falls as 1 / copies in variance while its range stays the device's.
   int weight_copies = 1;
+  // Which cross-points of each layer hold a pair of devices (Crossbar::connect): empty, all of every layer;
+  // else one mask per layer, (sizes[k + 1], sizes[k] + the bias row), 1 where a pair sits, 0 where none was
+  // built, or an empty one for a dense layer. The weights' copies and the extra arrays are built alike.
+  std::vector<Mat> connectivity;
   double sync_quantum_ns = 0.0;
   void validate() const;
   // The extra arrays of another device preset: second_device = name, second = its crossbar preset.

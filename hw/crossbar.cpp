@@ -111,7 +111,45 @@ void Crossbar::sample(std::uint64_t seed) {
   row_pulses_.sample(in_, rr);
   Rng rc = make_rng(seed, stream_ + ".col_pulses");
   col_pulses_.sample(out_, rc);
+  clear_empty_faults();
   dirty_ = true;
+}
+
+// --- connectivity ---------------------------------------------------------------------------------------
+
+void Crossbar::connect(ConstMatRef present) {
+  require(present.rows() == out_ && present.cols() == in_, "{}: connect wants a mask ({}, {}), got {}x{}", name_, out_,
+          in_, present.rows(), present.cols());
+  for (Eigen::Index i = 0; i < present.size(); ++i)
+    require(present.data()[i] == 0.0f || present.data()[i] == 1.0f,
+            "{}: a connectivity mask holds 0 (no device) or 1 (a pair), got {} at index {}", name_,
+            present.data()[i], i);
+  if (present.minCoeff() == 1.0f) {
+    present_.resize(0, 0);
+    present_per_row_.resize(0);
+    return;
+  }
+  present_ = present;
+  present_per_row_ = present_.colwise().sum();
+  w_.array() *= present_.array();
+  clear_empty_faults();
+  dirty_ = true;
+}
+
+long long Crossbar::pairs() const {
+  return masked() ? static_cast<long long>(present_per_row_.sum()) : static_cast<long long>(out_) * in_;
+}
+
+double Crossbar::cells(int row0, int n, double times) const {
+  return times * (masked() ? double(present_per_row_.segment(row0, n).sum()) : double(n) * out_);
+}
+
+void Crossbar::clear_empty_faults() {
+  if (!masked()) return;
+  for (ByteMat* m : {&dev_.stuck_plus, &dev_.stuck_minus})
+    if (m->size() == present_.size())
+      for (Eigen::Index i = 0; i < m->size(); ++i)
+        if (present_.data()[i] == 0.0f) m->data()[i] = 0;
 }
 
 void Crossbar::reseed(std::uint64_t seed) {
@@ -127,7 +165,7 @@ long long Crossbar::age(double days, FastRng& rng) {
   long long born = 0;
   for (ByteMat* m : {&dev_.stuck_plus, &dev_.stuck_minus})
     for (Eigen::Index i = 0; i < m->size(); ++i) {
-      if ((*m)(i) != 0) continue;
+      if ((*m)(i) != 0 || (masked() && present_.data()[i] == 0.0f)) continue;
       const double u = rng.uniform();
       if (u >= p) continue;
       (*m)(i) = u < 0.5 * p ? 1 : 2;
@@ -165,13 +203,18 @@ OpTime Crossbar::program(ConstMatRef w, double t_s, FastRng& rng) {
   }
   int rounds = 1;
   double pulses = 0;
+  if (masked()) target.array() *= present_.array();
   if (d.prog_noise_scale == 0) {
     w_ = target;
-    pulses = 2.0 * double(out_) * in_;
+    pulses = 2.0 * double(pairs());
   } else {
     // Program-and-verify: write both devices of every pair not yet within tolerance, read back, repeat.
     const double gmin = d.g_min_us, gmax = d.g_max_us, gu = g_unit_us_;
     ByteMat done = ByteMat::Zero(out_, in_);
+    if (masked()) {
+      done = (present_.array() == 0.0f).cast<std::uint8_t>().matrix();
+      w_.array() *= present_.array();
+    }
     for (rounds = 1; rounds <= p_.program.max_iterations; ++rounds) {
       int left = 0;
       for (int r = 0; r < out_; ++r)
@@ -296,6 +339,11 @@ void Crossbar::restore(const Checkpoint& c, const std::string& prefix) {
     if (!(dev_.dw_up(i) >= 0 && dev_.dw_down(i) >= 0))
       bad(fmt::format("has a negative step (dw_up {}, dw_down {})", dev_.dw_up(i), dev_.dw_down(i)), i);
   }
+  if (masked())
+    for (Eigen::Index i = 0; i < w_.size(); ++i)
+      if (present_.data()[i] == 0.0f && (w_.data()[i] != 0.0f || dev_.stuck_plus.data()[i] != 0 ||
+                                         dev_.stuck_minus.data()[i] != 0))
+        bad("is an empty cross-point (no device: a layer of other connectivity?) but holds a weight or a fault", i);
   require(std::isfinite(t_program_s_) && std::isfinite(out_gain_) && out_gain_ > 0 &&
               std::isfinite(probe_reference_) && probe_reference_ >= 0,
           "checkpoint entry '{}.scalars' holds an impossible value: {}", prefix, s.dump());

@@ -132,6 +132,17 @@ class Crossbar {
   const CrossbarParams& params() const { return p_; }
   const std::string& name() const { return name_; }
 
+  // Which cross-points hold a pair of devices (a layer whose connectivity is a mask: local receptive
+  // fields, model/local_array.h): present (out, in) is 1 where a pair sits and 0 where none was ever built.
+  // An empty cross-point holds weight 0 for good: no conductance (so no read current, read noise or read
+  // energy), no pulse, no programming, no fault; the row's wires, its DAC and the column's amplifier and
+  // ADC are as they are. Every cross-point holds a pair until this is called; the programmed weights of the
+  // empty ones are dropped.
+  void connect(ConstMatRef present);
+  bool masked() const { return present_.size() > 0; }
+  // The pairs of devices built: out x in, or the cross-points connect() left present.
+  long long pairs() const;
+
   // Redraw this instance (devices, periphery) from a new seed; the programmed weights are kept as
   // normalised targets and must be programmed again by the caller if wanted.
   void reseed(std::uint64_t seed);
@@ -280,6 +291,15 @@ class Crossbar {
   std::vector<Adc> adcs_;
   PulseGenerator row_pulses_, col_pulses_;
   DeviceState dev_;
+
+  // Connectivity (connect): empty, every cross-point holds a pair; else 1 where one does, 0 where none, and
+  // the pairs on each input row.
+  Mat present_;
+  RowVec present_per_row_;
+  // Empty cross-points' stuck flags cleared (none is ever a device).
+  void clear_empty_faults();
+  // Cells of the n input rows from row0 on that hold a pair, times `times`.
+  double cells(int row0, int n, double times) const;
 
   // Programmed state.
   Mat w_;  // normalised weight of each pair (out, in)

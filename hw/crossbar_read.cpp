@@ -24,7 +24,7 @@ void Crossbar::book_read(int batch, bool dac) {
   const double v_per_unit = p_.v_read_v / p_.dac.range;
   const double sum_v2g = double(xq_.colwise().squaredNorm().dot(g_row_sum_us_));
   const double e_pj = v_per_unit * v_per_unit * sum_v2g * p_.timing.t_read_ns * 1e-3;
-  ledger_->add_integrated(read_counter_, double(batch) * in_ * out_, e_pj);
+  ledger_->add_integrated(read_counter_, cells(0, in_, batch), e_pj);
   if (dac) dac_.book(double(batch) * in_ * col_tiles_);
 }
 
@@ -149,7 +149,7 @@ OpTime Crossbar::read_rows(MatRef r, int row0, double t_s, FastRng& rng) {
   // One row at a time at the full read voltage: E = sum_i V^2 G_i t_read.
   const double e_pj =
       p_.v_read_v * p_.v_read_v * double(g_row_sum_us_.segment(row0, n).sum()) * p_.timing.t_read_ns * 1e-3;
-  ledger_->add_integrated(read_counter_, double(n) * out_, e_pj);
+  ledger_->add_integrated(read_counter_, cells(row0, n, 1.0), e_pj);
   return OpTime{rows_time_ns(n, false)};
 }
 

@@ -38,11 +38,15 @@ void Crossbar::rebuild(double log_t, double c2) {
   const bool fresh = dirty_;  // written since the last rebuild: programmed conductances changed
   if (fresh) {
     nu_stale_ = true;
-    // Both devices' conductances summed over each row, as programmed, for the read energy.
-    g_row_sum_us_ = ((gmin + w_.array().cwiseMax(0.0f) * gu) + (gmin + (-w_.array()).cwiseMax(0.0f) * gu))
-                        .matrix()
-                        .colwise()
-                        .sum();
+    // Both devices' conductances summed over each row, as programmed, for the read energy (an empty
+    // cross-point conducts nothing).
+    if (masked())
+      g_row_sum_us_ = ((2 * gmin + w_.array().abs() * gu) * present_.array()).matrix().colwise().sum();
+    else
+      g_row_sum_us_ = ((gmin + w_.array().cwiseMax(0.0f) * gu) + (gmin + (-w_.array()).cwiseMax(0.0f) * gu))
+                          .matrix()
+                          .colwise()
+                          .sum();
   }
   if (!cpath && !noisy) {
     dirty_ = false;
@@ -81,6 +85,10 @@ void Crossbar::rebuild(double log_t, double c2) {
     // Programmed conductances: positive weights on G+, negative on G-, the other device at g_min.
     gp = (gmin + w.array().cwiseMax(0.0f) * gu).matrix();
     gm = (gmin + (-w.array()).cwiseMax(0.0f) * gu).matrix();
+    if (masked()) {
+      gp.array() *= present_.middleRows(r0, nr).array();
+      gm.array() *= present_.middleRows(r0, nr).array();
+    }
     // The 1/f coefficient depends on the programmed conductance (pcm_1f_q).
     if (new_q) {
       ln_x(lx, gp);
@@ -166,6 +174,10 @@ void Crossbar::conductances(MatRef gp, MatRef gm, double t_s) {
     const float gmin = float(p_.device.g_min_us), gu = float(g_unit_us_);
     gp = (gmin + w_.array().cwiseMax(0.0f) * gu).matrix();
     gm = (gmin + (-w_.array()).cwiseMax(0.0f) * gu).matrix();
+    if (masked()) {
+      gp.array() *= present_.array();
+      gm.array() *= present_.array();
+    }
     return;
   }
   gp = gp_;

@@ -36,6 +36,10 @@ OpTime Crossbar::update(ConstMatRef x, ConstMatRef d, float lr, double t_s, Fast
 
 void Crossbar::update_exact(ConstMatRef x, ConstMatRef d, float lr) {
   const float lr_n = float(lr / p_.w_scale);
+  if (masked()) {
+    w_.array() += lr_n * (d.transpose() * x).array() * present_.array();
+    return;
+  }
   // The same expression as the digital reference array (model/digital_array.cpp), so results match bit for bit.
   w_.noalias() += lr_n * (d.transpose() * x);
 }
@@ -152,6 +156,11 @@ void Crossbar::update_sampled(ConstMatRef x, ConstMatRef d, float lr, FastRng& r
   mu_net_.resize(out_, in_);
   parallel_product(mu_tot_, p_cols_.transpose(), p_rows_, float(bl));
   parallel_product(mu_net_, qs_.transpose(), ps_, float(bl));
+  // No coincidence reaches an empty cross-point.
+  if (masked()) {
+    mu_tot_.array() *= present_.array();
+    mu_net_.array() *= present_.array();
+  }
 
   // Exact count variances (mu - BL sum_b (p q)^2 per direction) when p q gets large and some device
   // takes the Gaussian branch; binomial ones otherwise.
@@ -300,6 +309,7 @@ void Crossbar::update_pulse_by_pulse(ConstMatRef x, ConstMatRef d, float lr, Fas
               if (rng.uniform() < p_cols_(s, j)) cols_on.push_back(j);
             for (int j : cols_on)
               for (int i : rows_on) {
+                if (masked() && present_(j, i) == 0.0f) continue;
                 const bool up = (x(s, i) > 0) == (d(s, j) > 0);
                 float& w = w_(j, i);
                 const float step = up ? response.step_up(dev_.dw_up(j, i), w, dev_.w_max(j, i))
@@ -341,7 +351,10 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   require(delta.allFinite(), "{}: write_rows got a non-finite weight change", name_);
   last_pulses_ = 0;
   if (p_.update.kind == UpdateKind::exact) {
-    w_.middleCols(row0, n) += delta;
+    if (masked())
+      w_.middleCols(row0, n).array() += delta.array() * present_.middleCols(row0, n).array();
+    else
+      w_.middleCols(row0, n) += delta;
     dirty_ = true;
     return OpTime{0.0};
   }
@@ -361,6 +374,7 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   auto rows_bl = p_rows.row(0).segment(row0, n);
   rows_bl *= float(bl);
   mu.array().rowwise() *= rows_bl.array();
+  if (masked()) mu.array() *= present_.middleCols(row0, n).array();
   const bool whole = mode == RowWrite::whole_steps;
   const float c2c = float(p_.device.dw_min_c2c);
   const float fbl = float(bl), dw_min = float(p_.device.dw_min);
@@ -379,6 +393,7 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
             for (int j = 0; j < n; ++j) {
               int count;
               if (whole) {
+                if (masked() && present_(r, row0 + j) == 0.0f) continue;
                 count = whole_step_count(delta(r, j), dw_min, bl);
               } else {
                 const float m = mu(r, j), u = br.uniform();
@@ -421,7 +436,7 @@ OpTime Crossbar::share_charge(float keep, double t_s, FastRng& rng) {
   require(can_share_charge(), "{}: device '{}' stores no charge to share (device.charge_sharing false)", name_,
           p_.device.name);
   if (p_.update.kind == UpdateKind::exact) {
-    w_ *= keep;
+    w_ *= keep;  // an empty cross-point's 0 stays 0
     dirty_ = true;
     return OpTime{0.0};
   }
@@ -435,9 +450,10 @@ OpTime Crossbar::share_charge(float keep, double t_s, FastRng& rng) {
       for (Eigen::Index r = 0; r < w.rows(); ++r)
         for (Eigen::Index c = 0; c < w.cols(); ++c) w(r, c) += sigma * br.normal();
     w = w.cwiseMax(dev_.w_min.middleRows(r0, n)).cwiseMin(dev_.w_max.middleRows(r0, n));
+    if (masked()) w.array() *= present_.middleRows(r0, n).array();  // no capacitor, no charge, no noise
     return 0.0;
   });
-  ledger_->add(share_counter_, double(out_) * in_);
+  ledger_->add(share_counter_, double(pairs()));
   t_program_s_ = t_s;
   dirty_ = true;
   return OpTime{p_.timing.t_pulse_ns};

@@ -92,6 +92,18 @@ LocalArray::LocalArray(int outputs, int inputs, std::vector<FieldBlock> blocks,
   require(next == outputs, "local array: the blocks cover {} of its {} outputs", next, outputs);
 }
 
+Mat connectivity_mask(const std::vector<FieldBlock>& blocks, int outputs, int inputs) {
+  Mat m = Mat::Zero(outputs, inputs);
+  for (const FieldBlock& b : blocks)
+    for (int i : b.inputs) {
+      require(i >= 0 && i < inputs && b.first_unit >= 0 && b.first_unit + b.units <= outputs,
+              "a block of units [{}, {}) over input {} lies outside {} x {} cross-points", b.first_unit,
+              b.first_unit + b.units, i, outputs, inputs);
+      m.block(b.first_unit, i, b.units, 1).setOnes();
+    }
+  return m;
+}
+
 long long LocalArray::connections() const {
   long long n = 0;
   for (const FieldBlock& b : blocks_) n += static_cast<long long>(b.units) * static_cast<long long>(b.inputs.size());

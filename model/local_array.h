@@ -50,6 +50,10 @@ std::vector<FieldBlock> field_blocks(const SpatialShape& below, const FieldGeome
 // The shape of a layer of `units` units with fields `g` over `below` (field_blocks checks it).
 SpatialShape field_shape(const SpatialShape& below, const FieldGeometry& g, int units);
 
+// The connectivity the blocks give a layer of `outputs` x `inputs` cross-points: 1 where a unit sees an input,
+// 0 elsewhere (what a chip's crossbar is built with: hw::Crossbar::connect).
+Mat connectivity_mask(const std::vector<FieldBlock>& blocks, int outputs, int inputs);
+
 // A synaptic array whose connectivity is given by blocks: block b's own array (blocks[b].units outputs,
 // blocks[b].inputs.size() inputs) takes its inputs gathered from the layer's input columns and gives the
 // layer's outputs [first_unit, first_unit + units). Unconnected cross-points have no weight: they are never

@@ -90,6 +90,7 @@ nlohmann::json train_rival(const FFParams& p, int epochs, std::uint64_t seed, co
 hw::ChipParams rival_chip_params(const hw::ChipParams& ff, const BpMlp& net, const Dataset& train) {
   hw::ChipParams rp = ff;
   rp.extra_arrays.clear();
+  rp.connectivity.clear();  // BP's layers are dense
   rp.sizes.push_back(train.num_classes);
   rp.scales = rival_scales(net, train);
   return rp;

@@ -141,6 +141,9 @@ void DistillParams::validate() const {
 UpdateRuleParams distill_rule(const FFParams& p, const InSituParams& ip) {
   require(!p.unsupervised(), "negatives hybrid: a distillation's chips learn from label overlays (the teacher's "
           "scores of them are the targets), and unsupervised FF writes none");
+  require(p.receptive_fields.empty(),
+          "receptive-fields {}: a distillation's chips are dense so far (local fields train in situ with ff_mnist)",
+          fmt::join(p.receptive_fields, ","));
   return insitu_rule(p, ip);
 }
 

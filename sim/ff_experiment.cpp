@@ -256,38 +256,50 @@ LabelCoding FFParams::label_coding() const {
   return c;
 }
 
-std::vector<std::unique_ptr<SynapticArray>> make_ff_arrays(const FFParams& p, int features, std::uint64_t seed) {
-  std::vector<std::unique_ptr<SynapticArray>> arrays;
+std::vector<std::vector<FieldBlock>> ff_field_blocks(const FFParams& p, int features) {
+  std::vector<std::vector<FieldBlock>> layers;
   int in = features;
   // The image as a grid of pixels, when it is square.
   const int side = static_cast<int>(std::lround(std::sqrt(static_cast<double>(features))));
   SpatialShape below = side * side == features ? SpatialShape{side, 1} : SpatialShape{0, features};
   for (std::size_t l = 0; l < p.layers.size(); ++l) {
-    Rng rng = make_rng(seed, "ff.init", l);
     const FieldGeometry g = p.field_geometry(static_cast<int>(l));
-    if (!g.local()) {
+    layers.emplace_back();
+    if (g.local()) {
+      try {
+        require(l > 0 || below.side > 0, "the {} input features are not a square image", features);
+        layers.back() = field_blocks(below, g, p.layers[l], in);
+      } catch (const Error& e) {
+        throw Error(fmt::format("receptive-fields, layer {}: {}", l, e.what()));
+      }
+    }
+    below = field_shape(below, g, p.layers[l]);
+    in = p.layers[l];
+  }
+  return layers;
+}
+
+std::vector<std::unique_ptr<SynapticArray>> make_ff_arrays(const FFParams& p, int features, std::uint64_t seed) {
+  std::vector<std::unique_ptr<SynapticArray>> arrays;
+  std::vector<std::vector<FieldBlock>> fields = ff_field_blocks(p, features);
+  int in = features;
+  for (std::size_t l = 0; l < p.layers.size(); ++l) {
+    Rng rng = make_rng(seed, "ff.init", l);
+    if (fields[l].empty()) {
       auto a = std::make_unique<DigitalArray>(p.layers[l], in + 1, p.optimiser_params());
       a->init_uniform(rng, p.init_scale);
       arrays.push_back(std::move(a));
     } else {
       // One dense array per location, over the inputs its window gathers and the bias, initialised by its
       // own fan-in.
-      std::vector<FieldBlock> blocks;
-      try {
-        require(l > 0 || below.side > 0, "the {} input features are not a square image", features);
-        blocks = field_blocks(below, g, p.layers[l], in);
-      } catch (const Error& e) {
-        throw Error(fmt::format("receptive-fields, layer {}: {}", l, e.what()));
-      }
       std::vector<std::unique_ptr<SynapticArray>> parts;
-      for (const FieldBlock& b : blocks) {
+      for (const FieldBlock& b : fields[l]) {
         auto a = std::make_unique<DigitalArray>(b.units, static_cast<int>(b.inputs.size()), p.optimiser_params());
         a->init_uniform(rng, p.init_scale);
         parts.push_back(std::move(a));
       }
-      arrays.push_back(std::make_unique<LocalArray>(p.layers[l], in + 1, std::move(blocks), std::move(parts)));
+      arrays.push_back(std::make_unique<LocalArray>(p.layers[l], in + 1, std::move(fields[l]), std::move(parts)));
     }
-    below = field_shape(below, g, p.layers[l]);
     in = p.layers[l];
   }
   return arrays;

@@ -173,6 +173,10 @@ nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallba
 // The digital arrays of a run's FF layers (bias column included), initialised from the seed: what train_ff
 // starts from, and what an in-situ run programs onto its chip.
 std::vector<std::unique_ptr<SynapticArray>> make_ff_arrays(const FFParams& p, int features, std::uint64_t seed);
+// Each FF layer's blocks of local receptive fields (model/local_array.h) over the layer below, the bias column
+// (input `the layer below's width`) seen by every block; an empty list for a dense layer. Error naming the
+// layer when its fields do not tile the layer below.
+std::vector<std::vector<FieldBlock>> ff_field_blocks(const FFParams& p, int features);
 
 // lr multiplier after `fraction` of training: 1, or (halfdecay) 1 up to decay_from of the run, then
 // linearly down to 0 at its end.

@@ -689,8 +689,6 @@ UpdateRuleParams insitu_rule(const FFParams& p, const InSituParams& ip) {
   require(p.weight_cost == 0,
           "in situ the weight cost must be 0 (decaying every weight means reading and rewriting the array), got {}",
           p.weight_cost);
-  require(p.receptive_fields.empty(), "receptive-fields {} run digitally so far: leave out --device {} or the fields",
-          fmt::join(p.receptive_fields, ","), ip.device);
   require(p.recurrent == 0,
           "recurrent {}: the recurrent net runs digitally so far: leave out --device {} or --recurrent", p.recurrent,
           ip.device);
@@ -713,6 +711,13 @@ hw::ChipParams insitu_chip(const FFParams& p, const InSituParams& ip, const Upda
   apply_hw_overrides(cp, energy, ip.hw_overrides());
   cp.bias_row = true;
   cp.extra_arrays = extra_arrays(rule);
+  // Local receptive fields: a pair of devices only where a unit sees an input (the bias row in every field).
+  const std::vector<std::vector<FieldBlock>> fields = ff_field_blocks(p, train.features());
+  for (std::size_t k = 0; k < fields.size(); ++k) {
+    if (fields[k].empty()) continue;
+    cp.connectivity.resize(fields.size());
+    cp.connectivity[k] = connectivity_mask(fields[k], sizes[k + 1], sizes[k] + 1);
+  }
   double input_range = ip.input_range;
   if (input_range <= 0) {
     // The largest value the first layer is driven with: a normalised image with a label written in, or
@@ -786,6 +791,32 @@ void restore_run(const Checkpoint& c, hw::Chip& chip, hw::Ledger& ledger, hw::Le
   t.restore(c);
 }
 
+// Every layer's arrays as the chip builds them: its cross-points, the pairs of devices on them (fewer where
+// local receptive fields leave cross-points empty), its physical tiles, and the arrays of that shape it has
+// (the weights' copies and the rule's extra arrays). Masked layers are told on the log.
+nlohmann::json chip_layout(hw::Chip& chip) {
+  nlohmann::json layout = nlohmann::json::array();
+  for (int k = 0; k < chip.layers(); ++k) {
+    const hw::Crossbar& c = chip.weights(k);
+    const long long cross_points = static_cast<long long>(c.inputs()) * c.outputs();
+    const int arrays = chip.weight_copies() + chip.extra_arrays();
+    layout.push_back({{"layer", k},
+                      {"inputs", c.inputs()},
+                      {"outputs", c.outputs()},
+                      {"cross_points", cross_points},
+                      {"device_pairs", c.pairs()},
+                      {"tiles", c.row_tiles() * c.col_tiles()},
+                      {"arrays", arrays}});
+    if (c.masked())
+      fmt::print(stderr,
+                 "layer {}: {} pairs of devices on {} x {} cross-points ({:.1f}%; the rest hold none), {} tiles of "
+                 "{} x {}, {} arrays of that shape\n",
+                 k, c.pairs(), c.outputs(), c.inputs(), 100.0 * double(c.pairs()) / double(cross_points),
+                 c.row_tiles() * c.col_tiles(), c.params().max_rows, c.params().max_cols, arrays);
+  }
+  return layout;
+}
+
 }  // namespace
 
 nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Checkpointing& ck, std::uint64_t seed,
@@ -826,6 +857,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   else
     supervision = std::make_unique<LabelSupervision>(data.train);
   InSituFF t(chip, p, *supervision, seed, ip.fifo_depth, rule);
+  const nlohmann::json layout = chip_layout(chip);
   // The softmax read-out of the learning curve's evaluations learns from the training-evaluation images.
   const Dataset* curve_readout = p.unsupervised() ? &train_eval : nullptr;
 
@@ -913,6 +945,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   return {{"status", "finished"},
           {"device", ip.device},
           {"hardware", hw_to_json(cp, energy)},
+          {"layout", layout},
           {"train_examples", n},
           {"test_examples", test.size()},
           {"prediction", t.prediction()},

@@ -384,3 +384,31 @@ TEST_CASE("a chip idles for years: past the kernel's horizon the time is skipped
   CHECK(c.get_json("chip.chip").at("skipped_idle_s").get<double>() == skipped_idle_s());
   CHECK(chip.weights(0).stuck_devices() > 0);
 }
+
+TEST_CASE("a chip's connectivity builds every array of a layer alike: weights, their copies and the extra arrays",
+          "[chip]") {
+  Ledger ledger;
+  ChipParams p = chip_preset("reram", {6, 4, 3});
+  p.bias_row = true;
+  p.weight_copies = 2;
+  p.extra_arrays = {"momentum"};
+  Mat m = Mat::Ones(4, 7);
+  m.block(0, 0, 2, 3).setZero();
+  p.connectivity = {m, Mat()};  // the second layer dense
+  Chip chip("chip", p, ledger, 4);
+  CHECK(chip.weights(0, 0).pairs() == 22);
+  CHECK(chip.weights(0, 1).pairs() == 22);
+  CHECK(chip.extra(0, 0).pairs() == 22);
+  CHECK_FALSE(chip.weights(1).masked());
+  chip.program(0, Mat::Constant(4, 7, 0.3f));
+  Mat w(4, 7);
+  chip.layer(0).read_weights(w);
+  CHECK(w.block(0, 0, 2, 3).cwiseAbs().maxCoeff() == 0.0f);
+  CHECK(w.block(2, 0, 2, 7).minCoeff() > 0.1f);
+  // A mask of another shape, or one too many, is refused by name.
+  ChipParams bad = p;
+  bad.connectivity = {Mat::Ones(4, 6), Mat()};
+  CHECK_THROWS_WITH(bad.validate(), Catch::Contains("connectivity[0] is 4x6, layer 0 is 4 x 7"));
+  bad.connectivity = {m, Mat(), Mat()};
+  CHECK_THROWS_WITH(bad.validate(), Catch::Contains("connectivity lists 3 layers, the chip has 2"));
+}

@@ -868,3 +868,129 @@ TEST_CASE("faults appear with age at stuck_per_day, half at each bound, and read
   CHECK(fresh.age(1e6, a) == 0);
   CHECK(a() == b());
 }
+
+namespace {
+
+// About half of an out x in array's cross-points, drawn from `seed`, with one input row left empty.
+Mat half_mask(int out, int in, std::uint64_t seed) {
+  Rng r = make_rng(seed, "mask");
+  Mat m(out, in);
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = r() % 2 == 0 ? 1.0f : 0.0f;
+  m.col(3).setZero();
+  return m;
+}
+
+float empty_max(const Mat& a, const Mat& present) { return (a.array() * (1.0f - present.array())).abs().maxCoeff(); }
+
+}  // namespace
+
+TEST_CASE("an ideal crossbar with a connectivity mask computes and learns through its pairs alone, exactly",
+          "[crossbar]") {
+  Ledger ledger;
+  Crossbar xb("xb", ideal_crossbar(), ledger, 40, 30, 1);
+  const Mat m = half_mask(40, 30, 1);
+  xb.connect(m);
+  REQUIRE(xb.masked());
+  CHECK(xb.pairs() == static_cast<long long>(m.sum()));
+  FastRng rng(1, "test");
+  const Mat w = Mat::Random(40, 30), x = Mat::Random(8, 30), d = Mat::Random(8, 40);
+  xb.program(w, 0.0, rng);
+  Mat wm = (w.array() * m.array()).matrix();
+  CHECK(xb.weights_normalised() == wm);
+  Mat z(8, 40), zref(8, 40);
+  xb.forward(z, x, 1.0, rng);
+  zref.noalias() = x * wm.transpose();
+  CHECK(z == zref);
+  xb.update(x, d, 0.01f, 2.0, rng);
+  wm.array() += 0.01f * (d.transpose() * x).array() * m.array();
+  CHECK((xb.weights_normalised() - wm).cwiseAbs().maxCoeff() < 1e-6f);
+  const Mat delta = Mat::Random(40, 5);
+  xb.write_rows(delta, 10, 3.0, rng);
+  wm.middleCols(10, 5).array() += delta.array() * m.middleCols(10, 5).array();
+  CHECK((xb.weights_normalised() - wm).cwiseAbs().maxCoeff() < 1e-6f);
+  // A full mask is no mask.
+  Crossbar full("full", ideal_crossbar(), ledger, 4, 3, 1);
+  full.connect(Mat::Ones(4, 3));
+  CHECK_FALSE(full.masked());
+  CHECK(full.pairs() == 12);
+  CHECK_THROWS_WITH(full.connect(Mat::Constant(4, 3, 0.5f)), Catch::Contains("holds 0 (no device) or 1"));
+  CHECK_THROWS_WITH(full.connect(Mat::Ones(3, 4)), Catch::Contains("connect wants a mask (4, 3)"));
+}
+
+TEST_CASE("an empty cross-point holds no device: no weight, conductance, read noise, read energy, pulse or fault",
+          "[crossbar][energy]") {
+  Ledger ledger;
+  CrossbarParams p = crossbar_preset("pcm");  // drift, 1/f and programming noise
+  p.device.stuck_per_day = 1e-3;
+  p.device.stuck_gmin_rate = 0.02;  // and faults from birth
+  p.ir_drop_ohm = 1.0;
+  const int out = 60, in = 50, batch = 4;
+  Crossbar xb("xb", p, ledger, out, in, 3), dense("dense", p, ledger, out, in, 3);
+  const Mat m = half_mask(out, in, 3);
+  xb.connect(m);
+  FastRng rng(3, "empty");
+  const Mat w = Mat::Random(out, in) * 0.5f;
+  xb.program(w, 0.0, rng);
+  dense.program(w, 0.0, rng);
+  CHECK(empty_max(xb.weights_normalised(), m) == 0.0f);
+  // The read energy, V^2 G t summed over the pairs there are (as the forward-pass test computes it for every
+  // cross-point), and one read per pair and sample.
+  ledger.reset();
+  const Mat x = Mat::Random(batch, in);
+  Mat z(batch, out);
+  xb.forward(z, x, 10.0, rng);
+  Mat xq = x;
+  quantize_symmetric(xq, p.dac.bits, p.dac.range);
+  const Mat& wn = xb.weights_normalised();
+  const double gu = p.device.g_unit_us(), gmin = p.device.g_min_us;
+  double e_read = 0;
+  for (int b = 0; b < batch; ++b)
+    for (int i = 0; i < in; ++i) {
+      double g = 0;
+      for (int j = 0; j < out; ++j) g += m(j, i) * (2 * gmin + std::abs(wn(j, i)) * gu);
+      const double v = xq(b, i) / p.dac.range * p.v_read_v;
+      e_read += v * v * g * p.timing.t_read_ns * 1e-3;
+    }
+  CHECK(ledger.energy_pj_of_event("crossbar_read") == Approx(e_read).epsilon(1e-4));
+  double reads = 0;
+  for (const auto& c : ledger.counters())
+    if (c.event == "crossbar_read") reads += c.count;
+  CHECK(reads == Approx(double(batch) * double(xb.pairs())));
+  // Every pair fires in every slot (x and d at full scale, a rate that saturates the probabilities): BL
+  // batch pulses on each pair there is, none elsewhere.
+  const Mat ones_x = Mat::Ones(batch, in), ones_d = Mat::Ones(batch, out);
+  xb.update(ones_x, ones_d, 100.0f, 20.0, rng);
+  dense.update(ones_x, ones_d, 100.0f, 20.0, rng);
+  const double per_pair = double(p.update.bl) * batch;
+  CHECK(dense.last_pulses() == Approx(per_pair * out * in));
+  CHECK(xb.last_pulses() == Approx(per_pair * double(xb.pairs())));
+  CHECK(empty_max(xb.weights_normalised(), m) == 0.0f);
+  // Row writes, random and whole steps, reach the pairs only.
+  xb.write_rows(Mat::Constant(out, in, -0.3f), 0, 30.0, rng);
+  xb.write_rows(Mat::Constant(out, 10, 0.3f), 5, 31.0, rng, Crossbar::RowWrite::whole_steps);
+  CHECK(empty_max(xb.weights_normalised(), m) == 0.0f);
+  // Faults come to devices only: some from birth, and after long idling about q of the pairs' free devices.
+  const long long at_birth = xb.stuck_devices();
+  CHECK(at_birth > 0);
+  const long long born = xb.age(2000, rng);
+  const double n = 2.0 * double(xb.pairs()) - double(at_birth), q = -std::expm1(-2.0);
+  CHECK(std::abs(double(born) - n * q) < 5 * std::sqrt(n * q * (1 - q)));
+  const auto& dev = xb.devices();
+  for (Eigen::Index i = 0; i < m.size(); ++i)
+    if (m.data()[i] == 0.0f) REQUIRE((dev.stuck_plus.data()[i] == 0 && dev.stuck_minus.data()[i] == 0));
+  // No conductance and no read noise where there is no device, a day on (drift and 1/f on).
+  Mat gp(out, in), gm(out, in);
+  xb.conductances(gp, gm, 86400.0);
+  CHECK(empty_max(gp, m) == 0.0f);
+  CHECK(empty_max(gm, m) == 0.0f);
+  CHECK(empty_max(xb.read_variance(86400.0), m) == 0.0f);
+  CHECK(empty_max(xb.effective_weights(86400.0), m) == 0.0f);
+  CHECK((gp.array() * m.array()).minCoeff() >= 0.0f);
+  CHECK(xb.read_variance(86400.0).maxCoeff() > 0.0f);
+  // Its own checkpoint restores; one of the dense array (weights at empty cross-points) is refused by name.
+  Checkpoint own, c;
+  xb.save(own, "layer0");
+  CHECK_NOTHROW(xb.restore(own, "layer0"));
+  dense.save(c, "layer0");
+  CHECK_THROWS_WITH(xb.restore(c, "layer0"), Catch::Contains("empty cross-point"));
+}

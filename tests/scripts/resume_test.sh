@@ -12,7 +12,10 @@
 #            partners and masks and both read-outs must survive (refused under other mask passes).
 #   insitu_hybrid: unsupervised FF in situ on ECRAM, so the hybrids' stream must survive on the chip, and the
 #            softmax read-out fitted after a resume must read the chip as the uninterrupted run's did.
-# usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid|insitu_hybrid
+#   insitu_local: the same with the paper's local receptive fields (10/6, 2/1, 2/1) and capacitor momentum
+#            decayed by charge sharing: every array of a layer holds devices only where a unit sees an input,
+#            the record's layout counts them, and a resume must find the empty cross-points still empty.
+# usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid|insitu_hybrid|insitu_local
 set -euo pipefail
 source "$(dirname "$0")/mnist_prelude.sh" "$@"
 mode=$3
@@ -35,11 +38,16 @@ case $mode in
   insitu_hybrid)
     common=(--device ecram --layers 40,30,20 --epochs 3 --batch 50 --train-limit 500 --test-limit 300
             --train-eval-limit 300 --rival none --drift-times 1,86400 --negatives hybrid --seed 5 --data "$data");;
-  *) echo "usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid|insitu_hybrid" >&2
+  insitu_local)
+    common=(--device ecram --layers 32,18,8 --receptive-fields 10/6,2/1,2/1 --epochs 3 --batch 50 --train-limit 500
+            --test-limit 300 --train-eval-limit 300 --rival none --drift-times 1,86400 --negatives hybrid
+            --analog-momentum 0.9 --momentum-gain 256 --second-device capacitor --momentum-decay share
+            --seed 5 --data "$data");;
+  *) echo "usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid|insitu_hybrid|insitu_local" >&2
      exit 2;;
 esac
 # Resumed under another value of an option the run used: refused, naming the option and both values.
-if [[ $mode == hybrid || $mode == insitu_hybrid ]]; then
+if [[ $mode == hybrid || $mode == insitu_hybrid || $mode == insitu_local ]]; then
   other=(--mask-passes 4) refused="mask-passes (checkpoint .*, now 4)"
 else
   other=(--label-value 0.5) refused="label-value (checkpoint .*, now 0.5)"
@@ -58,9 +66,9 @@ python3 - "$dir/whole.json" "$dir/part.json" "$mode" <<'PY'
 import json, sys
 # The record keeps the settings the run used: on the chip, the defaults that differ from digital FF's.
 config = json.load(open(sys.argv[1]))["config"]
-if sys.argv[3] in ("insitu", "accumulator", "insitu_hybrid"):
+if sys.argv[3] in ("insitu", "accumulator", "insitu_hybrid", "insitu_local"):
     used = {"negatives": "random", "predict": "goodness", "weight-cost": 0}
-    if sys.argv[3] == "insitu_hybrid":
+    if sys.argv[3] in ("insitu_hybrid", "insitu_local"):
         used.update({"negatives": "hybrid", "predict": "softmax"})
     wrong = {k: config.get(k) for k, v in used.items() if config.get(k) != v}
     if wrong:
@@ -84,6 +92,14 @@ if sys.argv[3] == "insitu_hybrid":
     booked = {c["module"]: c["count"] for c in a["energy_total"]["counters"]}
     if not booked.get("ff.feature_readout", 0) > 0 or booked.get("ff.label_readout", 0) != 0:
         sys.exit(f"the read-out's conversions: {booked}")
+if sys.argv[3] == "insitu_local":
+    # 16 fields of 2 units over 10x10 pixels and the bias; 9 of 2 over 2x2 locations of 2 channels and the
+    # bias; 4 of 2 the same: the pairs of devices each layer's arrays hold, of its cross-points. Each layer
+    # has the weights and the momentum array.
+    want = [(16 * 2 * 101, 32 * 785), (9 * 2 * 9, 18 * 33), (4 * 2 * 9, 8 * 19)]
+    got = [(l["device_pairs"], l["cross_points"]) for l in a["layout"]]
+    if got != want or any(l["arrays"] != 2 for l in a["layout"]):
+        sys.exit(f"the layout: {a['layout']}, want (pairs, cross-points) {want}")
 differ = sorted(k for k in a if a[k] != b.get(k))
 if differ:
     for k in differ:

@@ -55,11 +55,15 @@ namespace {
 // and C has moved by whole steps only. With copies > 1 every layer's weights are held on that many arrays
 // (hw::ChipParams::weight_copies), each of which must hold the digital weights. Unsupervised, the chip learns
 // from a HybridSupervision and the digital FF from the hybrids its trainer draws for a batch, on 6x6 images.
+// With local fields (unsupervised), the paper's kind of layers on a 6x6 image: 3x3 locations of 2 channels with
+// 2x2 fields at stride 2, then 2x2 locations of 3 channels seeing 2x2 locations below; the chip's crossbars,
+// and the rule's arrays beside them, hold a pair of devices only where a unit sees an input, and every
+// empty cross-point of every array must still be 0.
 // (SystemC elaborates once per process: one call per test case.)
 void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomentum am = AnalogMomentum{16.0, 1},
                                      const std::string& schedule = "constant", bool match = true,
                                      float mu_final = -1.0f, bool pulsed_weights = false, int copies = 1,
-                                     bool unsupervised = false) {
+                                     bool unsupervised = false, bool local_fields = false) {
   const std::uint64_t seed = 7;
   const int b = 20, steps = 2;
   const Dataset data = noise_dataset(b * steps, unsupervised ? 36 : 30, 1);
@@ -69,11 +73,22 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
     p.predict = "softmax";
     p.mask_passes = 2;
   }
+  if (local_fields) {
+    p.layers = {18, 12};
+    p.receptive_fields = {"2/2", "2/1"};
+  }
   p.momentum = mu;
   p.momentum_final = mu_final;
   p.lr_schedule = schedule;
   hw::Ledger ledger;
   hw::ChipParams cp = chip_for("ideal", p, data.features());
+  if (local_fields) {
+    InSituParams ip;
+    ip.device = "ideal";
+    hw::EnergyParams energy;
+    cp.connectivity = insitu_chip(p, ip, choose_update_rule(p, am, carry), data, energy).connectivity;
+    REQUIRE(cp.connectivity.size() == 2);
+  }
   const UpdateRuleParams rule = choose_update_rule(p, am, carry);
   cp.extra_arrays = extra_arrays(rule);
   cp.weight_copies = copies;
@@ -161,6 +176,23 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
     CHECK((w_chip - w0).cwiseAbs().maxCoeff() > 1e-3f);
     // Every copy got the same exact steps.
     for (int i = 1; i < copies; ++i) CHECK(chip.weights(k, i).weights_normalised() == c.weights_normalised());
+    if (local_fields) {
+      // A pair of devices where a unit sees an input, none elsewhere: 9 fields of 2 units over 4 pixels and the
+      // bias, then 4 of 3 units over 4 locations of 2 channels and the bias. The momentum arrays moved too.
+      const Mat& present = cp.connectivity[std::size_t(k)];
+      CHECK(c.pairs() == (k == 0 ? 9 * 2 * 5 : 4 * 3 * 9));
+      CHECK(c.pairs() == static_cast<long long>(present.sum()));
+      const auto empty_holds = [&](const hw::Crossbar& a) {
+        return (a.weights_normalised().array() * (1.0f - present.array())).abs().maxCoeff();
+      };
+      CHECK(empty_holds(c) == 0.0f);
+      REQUIRE(chip.extra_arrays() >= 1);
+      for (int i = 0; i < chip.extra_arrays(); ++i) {
+        CHECK(chip.extra(k, i).pairs() == c.pairs());
+        CHECK(empty_holds(chip.extra(k, i)) == 0.0f);
+        CHECK(chip.extra(k, i).weights_normalised().cwiseAbs().maxCoeff() > 0.0f);
+      }
+    }
   }
 }
 
@@ -173,6 +205,13 @@ TEST_CASE("on the ideal chip in-situ FF steps change the weights as the digital 
 TEST_CASE("on the ideal chip unsupervised FF steps as the digital FF does on the same hybrid negatives",
           "[insitu][hybrid]") {
   check_ideal_steps_match_digital(0.0f, {}, AnalogMomentum{16.0, 1}, "constant", true, -1.0f, false, 1, true);
+}
+
+TEST_CASE("on the ideal chip local receptive fields with charge-shared momentum step as the digital FF does, "
+          "every empty cross-point still 0", "[insitu][hybrid]") {
+  AnalogMomentum am{16.0, 1};
+  am.decay = "share";
+  check_ideal_steps_match_digital(0.9f, {}, am, "constant", true, -1.0f, false, 1, true, true);
 }
 
 TEST_CASE("on the ideal chip analog momentum steps change the weights as digital momentum SGD does", "[insitu]") {
