@@ -374,7 +374,6 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
   auto rows_bl = p_rows.row(0).segment(row0, n);
   rows_bl *= float(bl);
   mu.array().rowwise() *= rows_bl.array();
-  if (masked()) mu.array() *= present_.middleCols(row0, n).array();
   const bool whole = mode == RowWrite::whole_steps;
   const float c2c = float(p_.device.dw_min_c2c);
   const float fbl = float(bl), dw_min = float(p_.device.dw_min);
@@ -392,8 +391,8 @@ OpTime Crossbar::write_rows(ConstMatRef delta, int row0, double t_s, FastRng& rn
           for (int r = r0; r < r1; ++r)
             for (int j = 0; j < n; ++j) {
               int count;
+              if (masked() && present_(r, row0 + j) == 0.0f) continue;  // no device: nothing drawn
               if (whole) {
-                if (masked() && present_(r, row0 + j) == 0.0f) continue;
                 count = whole_step_count(delta(r, j), dw_min, bl);
               } else {
                 const float m = mu(r, j), u = br.uniform();
