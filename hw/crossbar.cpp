@@ -92,6 +92,8 @@ Crossbar::Crossbar(std::string name, const CrossbarParams& params, Ledger& ledge
   p_.validate();
   require(out >= 1 && in >= 1, "{}: a crossbar needs at least one input and one output, got {} x {}", name_,
           out, in);
+  tiles_built_ = row_tiles_ * col_tiles_;
+  rows_driven_ = double(in_) * col_tiles_;
   const int n_adc = p_.adc_per_tile ? row_tiles_ : 1;
   for (int k = 0; k < n_adc; ++k)
     adcs_.emplace_back(n_adc == 1 ? name_ + ".adc" : name_ + ".adc" + std::to_string(k), p_.adc, ledger);
@@ -124,6 +126,8 @@ void Crossbar::connect(ConstMatRef present) {
     require(present.data()[i] == 0.0f || present.data()[i] == 1.0f,
             "{}: a connectivity mask holds 0 (no device) or 1 (a pair), got {} at index {}", name_,
             present.data()[i], i);
+  tiles_built_ = row_tiles_ * col_tiles_;
+  rows_driven_ = double(in_) * col_tiles_;
   if (present.minCoeff() == 1.0f) {
     present_.resize(0, 0);
     present_per_row_.resize(0);
@@ -131,6 +135,15 @@ void Crossbar::connect(ConstMatRef present) {
   }
   present_ = present;
   present_per_row_ = present_.colwise().sum();
+  tiles_built_ = 0;
+  rows_driven_ = 0;
+  for (int r0 = 0; r0 < in_; r0 += p_.max_rows)
+    for (int c0 = 0; c0 < out_; c0 += p_.max_cols) {
+      const int nr = std::min(p_.max_rows, in_ - r0), nc = std::min(p_.max_cols, out_ - c0);
+      if (present_.block(c0, r0, nc, nr).maxCoeff() == 0.0f) continue;
+      ++tiles_built_;
+      rows_driven_ += nr;
+    }
   w_.array() *= present_.array();
   clear_empty_faults();
   dirty_ = true;

@@ -142,6 +142,9 @@ class Crossbar {
   bool masked() const { return present_.size() > 0; }
   // The pairs of devices built: out x in, or the cross-points connect() left present.
   long long pairs() const;
+  // The physical tiles built: every one, or those holding a pair (a tile with none is left out, and its
+  // row drivers convert nothing).
+  int tiles_built() const { return tiles_built_; }
 
   // Redraw this instance (devices, periphery) from a new seed; the programmed weights are kept as
   // normalised targets and must be programmed again by the caller if wanted.
@@ -296,6 +299,8 @@ class Crossbar {
   // the pairs on each input row.
   Mat present_;
   RowVec present_per_row_;
+  int tiles_built_ = 0;
+  double rows_driven_ = 0;  // input rows of every tile built: the DAC conversions of one sample
   // Empty cross-points' stuck flags cleared (none is ever a device).
   void clear_empty_faults();
   // Cells of the n input rows from row0 on that hold a pair, times `times`.

@@ -25,7 +25,7 @@ void Crossbar::book_read(int batch, bool dac) {
   const double sum_v2g = double(xq_.colwise().squaredNorm().dot(g_row_sum_us_));
   const double e_pj = v_per_unit * v_per_unit * sum_v2g * p_.timing.t_read_ns * 1e-3;
   ledger_->add_integrated(read_counter_, cells(0, in_, batch), e_pj);
-  if (dac) dac_.book(double(batch) * in_ * col_tiles_);
+  if (dac) dac_.book(double(batch) * rows_driven_);
 }
 
 void Crossbar::analog_product(MatRef z, int col0, int ncols, FastRng& rng) {

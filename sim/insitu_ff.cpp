@@ -792,8 +792,9 @@ void restore_run(const Checkpoint& c, hw::Chip& chip, hw::Ledger& ledger, hw::Le
 }
 
 // Every layer's arrays as the chip builds them: its cross-points, the pairs of devices on them (fewer where
-// local receptive fields leave cross-points empty), its physical tiles, and the arrays of that shape it has
-// (the weights' copies and the rule's extra arrays). Masked layers are told on the log.
+// local receptive fields leave cross-points empty), its physical tiles and those built (holding a pair), and
+// the arrays of that shape it has (the weights' copies and the rule's extra arrays). Masked layers are told
+// on the log.
 nlohmann::json chip_layout(hw::Chip& chip) {
   nlohmann::json layout = nlohmann::json::array();
   for (int k = 0; k < chip.layers(); ++k) {
@@ -806,13 +807,14 @@ nlohmann::json chip_layout(hw::Chip& chip) {
                       {"cross_points", cross_points},
                       {"device_pairs", c.pairs()},
                       {"tiles", c.row_tiles() * c.col_tiles()},
+                      {"tiles_built", c.tiles_built()},
                       {"arrays", arrays}});
     if (c.masked())
       fmt::print(stderr,
-                 "layer {}: {} pairs of devices on {} x {} cross-points ({:.1f}%; the rest hold none), {} tiles of "
-                 "{} x {}, {} arrays of that shape\n",
+                 "layer {}: {} pairs of devices on {} x {} cross-points ({:.1f}%; the rest hold none), {} of its {} "
+                 "tiles of {} x {} built (the others would hold none), {} arrays of that shape\n",
                  k, c.pairs(), c.outputs(), c.inputs(), 100.0 * double(c.pairs()) / double(cross_points),
-                 c.row_tiles() * c.col_tiles(), c.params().max_rows, c.params().max_cols, arrays);
+                 c.tiles_built(), c.row_tiles() * c.col_tiles(), c.params().max_rows, c.params().max_cols, arrays);
   }
   return layout;
 }

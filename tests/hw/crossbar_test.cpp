@@ -994,3 +994,24 @@ TEST_CASE("an empty cross-point holds no device: no weight, conductance, read no
   dense.save(c, "layer0");
   CHECK_THROWS_WITH(xb.restore(c, "layer0"), Catch::Contains("empty cross-point"));
 }
+
+TEST_CASE("a tile with no pair of devices is not built: its row drivers convert nothing", "[crossbar][energy]") {
+  Ledger ledger;
+  CrossbarParams p = crossbar_preset("reram");
+  p.max_rows = 8;
+  p.max_cols = 8;
+  Crossbar xb("xb", p, ledger, 16, 16, 2);
+  CHECK(xb.tiles_built() == 4);
+  Mat m = Mat::Ones(16, 16);
+  m.block(0, 8, 8, 8).setZero();  // outputs 0..7 see no input of rows 8..15: that tile holds nothing
+  m(9, 2) = 0;                    // a single empty cross-point leaves its tile built
+  xb.connect(m);
+  CHECK(xb.tiles_built() == 3);
+  CHECK(xb.pairs() == 16 * 16 - 64 - 1);
+  FastRng rng(2, "tiles");
+  Mat x = Mat::Random(5, 16), z(5, 16);
+  ledger.reset();
+  xb.forward(z, x, 0.0, rng);
+  // A DAC conversion per input row of every tile built and sample: 3 tiles of 8 rows.
+  CHECK(ledger.energy_pj_of_event("dac_conversion") == Approx(5.0 * 3 * 8 * ledger.params().dac_conversion_pj));
+}
