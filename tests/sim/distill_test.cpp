@@ -386,6 +386,17 @@ TEST_CASE("distillation settings are refused by name", "[distill]") {
   CHECK_NOTHROW(d.validate());
   d.life_method = "labels";
   CHECK_THROWS_WITH(d.validate(), Catch::Contains("life-method"));
+  // What a distillation's chips cannot be: unsupervised (no label overlay to score), or of local fields.
+  FFParams p = test::small_insitu_params({16, 12});
+  InSituParams ip;
+  ip.device = "ecram";
+  CHECK_NOTHROW(distill_rule(p, ip));
+  p.negatives = "hybrid";
+  p.predict = "softmax";
+  CHECK_THROWS_WITH(distill_rule(p, ip), Catch::Contains("negatives hybrid"));
+  p = test::small_insitu_params({32, 18});
+  p.receptive_fields = {"10/6", "2/1"};
+  CHECK_THROWS_WITH(distill_rule(p, ip), Catch::Contains("receptive-fields 10/6,2/1"));
 }
 
 TEST_CASE("targets per layer reach their own layer: each learns as if every layer had its target", "[distill]") {
