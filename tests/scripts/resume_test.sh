@@ -39,8 +39,8 @@ case $mode in
     common=(--device ecram --layers 40,30,20 --epochs 3 --batch 50 --train-limit 500 --test-limit 300
             --train-eval-limit 300 --rival none --drift-times 1,86400 --negatives hybrid --seed 5 --data "$data");;
   insitu_local)
-    common=(--device ecram --layers 32,18,8 --receptive-fields 10/6,2/1,2/1 --epochs 3 --batch 50 --train-limit 500
-            --test-limit 300 --train-eval-limit 300 --rival none --drift-times 1,86400 --negatives hybrid
+    common=(--device ecram --layers 32,18,8 --receptive-fields 10/6,2/1,2/1 --epochs 3 --batch 50 --train-limit 300
+            --test-limit 200 --train-eval-limit 200 --rival none --drift-times 1,86400 --negatives hybrid
             --analog-momentum 0.9 --momentum-gain 256 --second-device capacitor --momentum-decay share
             --seed 5 --data "$data");;
   *) echo "usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid|insitu_hybrid|insitu_local" >&2
