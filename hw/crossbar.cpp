@@ -356,7 +356,8 @@ void Crossbar::restore(const Checkpoint& c, const std::string& prefix) {
     for (Eigen::Index i = 0; i < w_.size(); ++i)
       if (present_.data()[i] == 0.0f && (w_.data()[i] != 0.0f || dev_.stuck_plus.data()[i] != 0 ||
                                          dev_.stuck_minus.data()[i] != 0))
-        bad("is an empty cross-point (no device: a layer of other connectivity?) but holds a weight or a fault", i);
+        fail("checkpoint entry '{}': cross-point {} holds a weight or a fault, but it is empty (no device): a "
+             "checkpoint of a layer of other connectivity?", prefix, i);
   require(std::isfinite(t_program_s_) && std::isfinite(out_gain_) && out_gain_ > 0 &&
               std::isfinite(probe_reference_) && probe_reference_ >= 0,
           "checkpoint entry '{}.scalars' holds an impossible value: {}", prefix, s.dump());
