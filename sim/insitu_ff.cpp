@@ -809,12 +809,17 @@ nlohmann::json chip_layout(hw::Chip& chip) {
                       {"tiles", c.row_tiles() * c.col_tiles()},
                       {"tiles_built", c.tiles_built()},
                       {"arrays", arrays}});
-    if (c.masked())
+    if (c.masked()) {
+      const int tiles = c.row_tiles() * c.col_tiles(), left_out = tiles - c.tiles_built();
       fmt::print(stderr,
-                 "layer {}: {} pairs of devices on {} x {} cross-points ({:.1f}%; the rest hold none), {} of its {} "
-                 "tiles of {} x {} built (the others would hold none), {} arrays of that shape\n",
+                 "layer {}: {} pairs of devices on {} x {} cross-points ({:.1f}%; the rest hold none); tiles of {} x {} "
+                 "built: {} ({}); arrays of that shape: {}\n",
                  k, c.pairs(), c.outputs(), c.inputs(), 100.0 * double(c.pairs()) / double(cross_points),
-                 c.tiles_built(), c.row_tiles() * c.col_tiles(), c.params().max_rows, c.params().max_cols, arrays);
+                 c.params().max_rows, c.params().max_cols, c.tiles_built(),
+                 left_out > 0 ? fmt::format("{} of the {} hold no pair and are not built", left_out, tiles)
+                              : std::string("every one holds pairs"),
+                 arrays);
+    }
   }
   return layout;
 }
