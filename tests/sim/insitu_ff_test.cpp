@@ -55,7 +55,7 @@ namespace {
 // and C has moved by whole steps only. With copies > 1 every layer's weights are held on that many arrays
 // (hw::ChipParams::weight_copies), each of which must hold the digital weights. Unsupervised, the chip learns
 // from a HybridSupervision and the digital FF from the hybrids its trainer draws for a batch, on 6x6 images.
-// With local fields (unsupervised), the paper's kind of layers on a 6x6 image: 3x3 locations of 2 channels with
+// With local fields, the paper's kind of layers on a 6x6 image: 3x3 locations of 2 channels with
 // 2x2 fields at stride 2, then 2x2 locations of 3 channels seeing 2x2 locations below; the chip's crossbars,
 // and the rule's arrays beside them, hold a pair of devices only where a unit sees an input, and every
 // empty cross-point of every array must still be 0.
@@ -66,7 +66,7 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
                                      bool unsupervised = false, bool local_fields = false) {
   const std::uint64_t seed = 7;
   const int b = 20, steps = 2;
-  const Dataset data = noise_dataset(b * steps, unsupervised ? 36 : 30, 1);
+  const Dataset data = noise_dataset(b * steps, unsupervised || local_fields ? 36 : 30, 1);
   FFParams p = small_params();
   if (unsupervised) {
     p.negatives = "hybrid";
@@ -186,7 +186,7 @@ void check_ideal_steps_match_digital(float mu, FineCarry carry = {}, AnalogMomen
         return (a.weights_normalised().array() * (1.0f - present.array())).abs().maxCoeff();
       };
       CHECK(empty_holds(c) == 0.0f);
-      REQUIRE(chip.extra_arrays() >= 1);
+      REQUIRE(chip.extra_arrays() == (mu > 0 ? 1 : 0));
       for (int i = 0; i < chip.extra_arrays(); ++i) {
         CHECK(chip.extra(k, i).pairs() == c.pairs());
         CHECK(empty_holds(chip.extra(k, i)) == 0.0f);
@@ -212,6 +212,10 @@ TEST_CASE("on the ideal chip local receptive fields with charge-shared momentum 
   AnalogMomentum am{16.0, 1};
   am.decay = "share";
   check_ideal_steps_match_digital(0.9f, {}, am, "constant", true, -1.0f, false, 1, true, true);
+}
+
+TEST_CASE("on the ideal chip supervised FF with local receptive fields steps as the digital FF does", "[insitu]") {
+  check_ideal_steps_match_digital(0.0f, {}, AnalogMomentum{16.0, 1}, "constant", true, -1.0f, false, 1, false, true);
 }
 
 TEST_CASE("on the ideal chip analog momentum steps change the weights as digital momentum SGD does", "[insitu]") {
