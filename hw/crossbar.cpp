@@ -92,8 +92,7 @@ Crossbar::Crossbar(std::string name, const CrossbarParams& params, Ledger& ledge
   p_.validate();
   require(out >= 1 && in >= 1, "{}: a crossbar needs at least one input and one output, got {} x {}", name_,
           out, in);
-  tiles_built_ = row_tiles_ * col_tiles_;
-  rows_driven_ = double(in_) * col_tiles_;
+  count_tiles();
   const int n_adc = p_.adc_per_tile ? row_tiles_ : 1;
   for (int k = 0; k < n_adc; ++k)
     adcs_.emplace_back(n_adc == 1 ? name_ + ".adc" : name_ + ".adc" + std::to_string(k), p_.adc, ledger);
@@ -126,27 +125,29 @@ void Crossbar::connect(ConstMatRef present) {
     require(present.data()[i] == 0.0f || present.data()[i] == 1.0f,
             "{}: a connectivity mask holds 0 (no device) or 1 (a pair), got {} at index {}", name_,
             present.data()[i], i);
-  tiles_built_ = row_tiles_ * col_tiles_;
-  rows_driven_ = double(in_) * col_tiles_;
   if (present.minCoeff() == 1.0f) {
     present_.resize(0, 0);
     present_per_row_.resize(0);
-    return;
+  } else {
+    present_ = present;
+    present_per_row_ = present_.colwise().sum();
+    w_.array() *= present_.array();
+    clear_empty_faults();
+    dirty_ = true;
   }
-  present_ = present;
-  present_per_row_ = present_.colwise().sum();
+  count_tiles();
+}
+
+void Crossbar::count_tiles() {
   tiles_built_ = 0;
   rows_driven_ = 0;
   for (int r0 = 0; r0 < in_; r0 += p_.max_rows)
     for (int c0 = 0; c0 < out_; c0 += p_.max_cols) {
       const int nr = std::min(p_.max_rows, in_ - r0), nc = std::min(p_.max_cols, out_ - c0);
-      if (present_.block(c0, r0, nc, nr).maxCoeff() == 0.0f) continue;
+      if (masked() && present_.block(c0, r0, nc, nr).maxCoeff() == 0.0f) continue;
       ++tiles_built_;
       rows_driven_ += nr;
     }
-  w_.array() *= present_.array();
-  clear_empty_faults();
-  dirty_ = true;
 }
 
 long long Crossbar::pairs() const {
@@ -160,9 +161,8 @@ double Crossbar::cells(int row0, int n, double times) const {
 void Crossbar::clear_empty_faults() {
   if (!masked()) return;
   for (ByteMat* m : {&dev_.stuck_plus, &dev_.stuck_minus})
-    if (m->size() == present_.size())
-      for (Eigen::Index i = 0; i < m->size(); ++i)
-        if (present_.data()[i] == 0.0f) m->data()[i] = 0;
+    for (Eigen::Index i = 0; i < m->size(); ++i)
+      if (present_.data()[i] == 0.0f) m->data()[i] = 0;
 }
 
 void Crossbar::reseed(std::uint64_t seed) {
@@ -224,10 +224,7 @@ OpTime Crossbar::program(ConstMatRef w, double t_s, FastRng& rng) {
     // Program-and-verify: write both devices of every pair not yet within tolerance, read back, repeat.
     const double gmin = d.g_min_us, gmax = d.g_max_us, gu = g_unit_us_;
     ByteMat done = ByteMat::Zero(out_, in_);
-    if (masked()) {
-      done = (present_.array() == 0.0f).cast<std::uint8_t>().matrix();
-      w_.array() *= present_.array();
-    }
+    if (masked()) done = (present_.array() == 0.0f).cast<std::uint8_t>().matrix();  // w_ holds 0 there
     for (rounds = 1; rounds <= p_.program.max_iterations; ++rounds) {
       int left = 0;
       for (int r = 0; r < out_; ++r)

@@ -253,6 +253,9 @@ class Crossbar {
  private:
   void sample(std::uint64_t seed);
   void refresh(double t_s);
+  // The conductances (uS) of the pairs on output rows r0 .. r0 + gp.rows() - 1 as programmed: a positive
+  // weight on G+, a negative one on G-, the other device at g_min; none at an empty cross-point.
+  void programmed_conductances(MatRef gp, MatRef gm, int r0) const;
   // The derived state for drift factor exponent log_t and 1/f variance factor c2 (see refresh).
   void rebuild(double log_t, double c2);
   bool conductance_path() const;
@@ -303,6 +306,8 @@ class Crossbar {
   double rows_driven_ = 0;  // input rows of every tile built: the DAC conversions of one sample
   // Empty cross-points' stuck flags cleared (none is ever a device).
   void clear_empty_faults();
+  // tiles_built_ and rows_driven_ from the connectivity.
+  void count_tiles();
   // Cells of the n input rows from row0 on that hold a pair, times `times`.
   double cells(int row0, int n, double times) const;
 

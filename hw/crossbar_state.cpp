@@ -40,13 +40,11 @@ void Crossbar::rebuild(double log_t, double c2) {
     nu_stale_ = true;
     // Both devices' conductances summed over each row, as programmed, for the read energy (an empty
     // cross-point conducts nothing).
+    const auto pair = (gmin + w_.array().cwiseMax(0.0f) * gu) + (gmin + (-w_.array()).cwiseMax(0.0f) * gu);
     if (masked())
-      g_row_sum_us_ = ((2 * gmin + w_.array().abs() * gu) * present_.array()).matrix().colwise().sum();
+      g_row_sum_us_ = (pair * present_.array()).matrix().colwise().sum();
     else
-      g_row_sum_us_ = ((gmin + w_.array().cwiseMax(0.0f) * gu) + (gmin + (-w_.array()).cwiseMax(0.0f) * gu))
-                          .matrix()
-                          .colwise()
-                          .sum();
+      g_row_sum_us_ = pair.matrix().colwise().sum();
   }
   if (!cpath && !noisy) {
     dirty_ = false;
@@ -76,19 +74,12 @@ void Crossbar::rebuild(double log_t, double c2) {
   parallel_for(blocks, [&](int blk) {
     const int r0 = blk * kBlockRows * 4, nr = std::min(out_ - r0, kBlockRows * 4);
     auto gp = gp_.middleRows(r0, nr), gm = gm_.middleRows(r0, nr);
-    const auto w = w_.middleRows(r0, nr);
     // A block's ln x and the statistics of it, in this thread's buffers (grown_view): a refresh after every
     // write allocates nothing.
     thread_local Mat lx_store, stat_store, sd_store;
     const auto block_of = [&](Mat& store) { return ArrayFMap(grown_view(store, nr, in_).data(), nr, in_); };
     const ArrayFMap lx = block_of(lx_store), stat = block_of(stat_store), sd = block_of(sd_store);
-    // Programmed conductances: positive weights on G+, negative on G-, the other device at g_min.
-    gp = (gmin + w.array().cwiseMax(0.0f) * gu).matrix();
-    gm = (gmin + (-w.array()).cwiseMax(0.0f) * gu).matrix();
-    if (masked()) {
-      gp.array() *= present_.middleRows(r0, nr).array();
-      gm.array() *= present_.middleRows(r0, nr).array();
-    }
+    programmed_conductances(gp, gm, r0);
     // The 1/f coefficient depends on the programmed conductance (pcm_1f_q).
     if (new_q) {
       ln_x(lx, gp);
@@ -157,6 +148,17 @@ void Crossbar::rebuild(double log_t, double c2) {
   cached_c2_ = c2;
 }
 
+void Crossbar::programmed_conductances(MatRef gp, MatRef gm, int r0) const {
+  const float gmin = float(p_.device.g_min_us), gu = float(g_unit_us_);
+  const auto w = w_.middleRows(r0, gp.rows()).array();
+  gp = (gmin + w.cwiseMax(0.0f) * gu).matrix();
+  gm = (gmin + (-w).cwiseMax(0.0f) * gu).matrix();
+  if (masked()) {
+    gp.array() *= present_.middleRows(r0, gp.rows()).array();
+    gm.array() *= present_.middleRows(r0, gp.rows()).array();
+  }
+}
+
 const Mat& Crossbar::effective_weights(double t_s) {
   refresh(t_s);
   return conductance_path() ? weff_ : w_;
@@ -171,13 +173,7 @@ const Mat& Crossbar::read_variance(double t_s) {
 void Crossbar::conductances(MatRef gp, MatRef gm, double t_s) {
   refresh(t_s);
   if (!conductance_path() && !read_noise_on()) {
-    const float gmin = float(p_.device.g_min_us), gu = float(g_unit_us_);
-    gp = (gmin + w_.array().cwiseMax(0.0f) * gu).matrix();
-    gm = (gmin + (-w_.array()).cwiseMax(0.0f) * gu).matrix();
-    if (masked()) {
-      gp.array() *= present_.array();
-      gm.array() *= present_.array();
-    }
+    programmed_conductances(gp, gm, 0);
     return;
   }
   gp = gp_;
