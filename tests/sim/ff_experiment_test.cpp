@@ -2,10 +2,29 @@
 
 #include <catch2/catch.hpp>
 
+#include <utility>
+#include <vector>
+
 #include "core/error.h"
 #include "test_util.h"
 
 using namespace mortal;
+
+namespace {
+
+// A small supervised run of batches of 50, random negatives, prediction by goodness.
+FFParams quick_params(std::vector<int> layers, int epochs, int train_eval_limit) {
+  FFParams p;
+  p.layers = std::move(layers);
+  p.epochs = epochs;
+  p.batch = 50;
+  p.negatives = "random";
+  p.predict = "goodness";
+  p.train_eval_limit = train_eval_limit;
+  return p;
+}
+
+}  // namespace
 
 TEST_CASE("the half-decay schedule is flat for the first half and reaches zero at the end", "[ff]") {
   CHECK(lr_factor("halfdecay", 0.0) == 1.0f);
@@ -108,13 +127,7 @@ TEST_CASE("held-out training images give a validation error at every evaluation,
   }
   const Split split = split_validation(load_mnist(test::mnist_dir(), "train").head(700), 200, 4);
   const Dataset test_set = load_mnist(test::mnist_dir(), "t10k").head(100);
-  FFParams p;
-  p.layers = {20};
-  p.epochs = 3;
-  p.batch = 50;
-  p.negatives = "random";
-  p.predict = "goodness";
-  p.train_eval_limit = 100;
+  FFParams p = quick_params({20}, 3, 100);
   const nlohmann::json m = train_ff(p, split.train, test_set, 3, false, {}, {}, &split.validation);
   REQUIRE(m["curve"].size() == 3);
   CHECK(m["validation_examples"] == 200);
@@ -158,13 +171,7 @@ TEST_CASE("a digital checkpoint refuses a run with other settings, a greedy run 
   const Dataset train = load_mnist(test::mnist_dir(), "train").head(200);
   const Dataset test_set = load_mnist(test::mnist_dir(), "t10k").head(60);
   test::TempDir dir;
-  FFParams p;
-  p.layers = {8};
-  p.epochs = 2;
-  p.batch = 50;
-  p.negatives = "random";
-  p.predict = "goodness";
-  p.train_eval_limit = 60;
+  FFParams p = quick_params({8}, 2, 60);
   Checkpointing ck;
   ck.path = dir.file("run.ckpt");
   ck.stop_after = 1;
