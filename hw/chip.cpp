@@ -19,6 +19,7 @@ void ChipParams::validate() const {
   crossbar.validate();
   if (!second_device.empty()) second.validate();
   relu.validate("relu");
+  damping.validate("damping");
   normaliser.validate("normaliser");
   goodness.validate("goodness");
   sigmoid.validate("sigmoid");
@@ -144,6 +145,7 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params, Ledger& ledge
     norm_.push_back(std::make_unique<LengthNormaliser>(path + ".normaliser", p_.normaliser, ledger));
     goodness_.push_back(std::make_unique<GoodnessIntegrator>(path + ".goodness", p_.goodness, ledger));
     sigmoid_.push_back(std::make_unique<SigmoidUnit>(path + ".sigmoid", p_.sigmoid, ledger));
+    if (p_.damping_stage) damping_.push_back(std::make_unique<DampingStage>(path + ".damping", p_.damping, ledger));
   }
   draw(seed, false);  // the crossbars drew their devices from this seed as they were built
 }
@@ -169,7 +171,16 @@ void Chip::draw(std::uint64_t seed, bool crossbars) {
     goodness_[std::size_t(k)]->sample(out, r3);
     Rng r4 = make_rng(seed, fmt::format("layer{}.sigmoid", k));
     sigmoid_[std::size_t(k)]->sample(1, r4);
+    if (p_.damping_stage) {  // its own stream: a chip without the stage draws the same individual
+      Rng r5 = make_rng(seed, fmt::format("layer{}.damping", k));
+      damping_[std::size_t(k)]->sample(out, r5);
+    }
   }
+}
+
+DampingStage& Chip::damping(int k) {
+  require(p_.damping_stage, "chip '{}' was built without damping stages (ChipParams::damping_stage)", name());
+  return *damping_.at(std::size_t(k));
 }
 
 Crossbar& Chip::weights(int k, int c) {

@@ -56,6 +56,9 @@ struct ChipParams {
   std::vector<int> sizes = {784, 1000};  // layer k maps sizes[k] inputs to sizes[k+1] outputs
   CrossbarParams crossbar = crossbar_preset("pcm");
   AnalogParams relu, normaliser, goodness, sigmoid;
+  // A damping stage after every layer's ReLU (hw::DampingStage), for the recurrent net: built only when on.
+  bool damping_stage = false;
+  AnalogParams damping;
   std::vector<LayerScale> scales;  // empty (the crossbar's for every layer) or one per layer
   // Every layer gets one more input row, driven at a constant by the caller: it carries the biases.
   bool bias_row = false;
@@ -137,6 +140,8 @@ class Chip : public sc_core::sc_module {
   LengthNormaliser& normaliser(int k) { return *norm_.at(std::size_t(k)); }
   GoodnessIntegrator& goodness(int k) { return *goodness_.at(std::size_t(k)); }
   SigmoidUnit& sigmoid(int k) { return *sigmoid_.at(std::size_t(k)); }
+  // Layer k's damping stage (ChipParams::damping_stage).
+  DampingStage& damping(int k);
   const ChipParams& params() const { return p_; }
   Ledger& ledger() { return *ledger_; }
   std::uint64_t seed() const { return seed_; }
@@ -196,6 +201,7 @@ class Chip : public sc_core::sc_module {
   std::vector<std::vector<std::unique_ptr<Crossbar>>> copies_;  // per layer: copies 1 .. weight_copies - 1
   std::vector<Mat> copy_out_;                                    // per layer: a copy's forward output
   std::vector<std::unique_ptr<AnalogRelu>> relu_;
+  std::vector<std::unique_ptr<DampingStage>> damping_;  // empty unless ChipParams::damping_stage
   std::vector<std::unique_ptr<LengthNormaliser>> norm_;
   std::vector<std::unique_ptr<GoodnessIntegrator>> goodness_;
   std::vector<std::unique_ptr<SigmoidUnit>> sigmoid_;

@@ -100,6 +100,22 @@ void AnalogRelu::apply(MatRef y, ConstMatRef x, FastRng& rng) const {
   ledger_->add(ops_, double(y.size()));
 }
 
+DampingStage::DampingStage(std::string name, const AnalogParams& params, Ledger& ledger)
+    : PeripheryUnit(std::move(name), params, ledger, "damping_op", ledger.params().periphery_op_pj) {}
+
+void DampingStage::apply(MatRef y, ConstMatRef x, float keep, FastRng& rng) const {
+  require(y.rows() == x.rows() && y.cols() == x.cols() && y.cols() == channels(),
+          "{}: a held state of {}x{} and a sample of {}x{} for {} channels", name_, y.rows(), y.cols(), x.rows(),
+          x.cols(), channels());
+  require(keep >= 0 && keep < 1, "{}: the share kept must be in [0, 1), got {}", name_, keep);
+  y = keep * y + (1 - keep) * x;
+  if (spread_on() || analog_.noise > 0) {
+    apply_spread(y, rng);
+    y = y.cwiseMax(0.0f);
+  }
+  ledger_->add(ops_, double(y.size()));
+}
+
 LengthNormaliser::LengthNormaliser(std::string name, const AnalogParams& params, Ledger& ledger,
                                    double eps)
     : PeripheryUnit(std::move(name), params, ledger, "normaliser_op", ledger.params().periphery_op_pj),

@@ -96,6 +96,16 @@ class AnalogRelu : public PeripheryUnit {
   void apply(MatRef y, ConstMatRef x, FastRng& rng) const;
 };
 
+// The recurrent net's damped state (model/ff_recurrent.h): a hold capacitor keeps each unit's old state and
+// shares its charge with the new sample, y = max(0, gain (keep y + (1 - keep) x) + offset + noise): the mix
+// as the capacitors' ratio sets it, then the channel's gain, offset and noise. x, y: (batch, channels); keep
+// in [0, 1).
+class DampingStage : public PeripheryUnit {
+ public:
+  DampingStage(std::string name, const AnalogParams& params, Ledger& ledger);
+  void apply(MatRef y, ConstMatRef x, float keep, FastRng& rng) const;
+};
+
 // y_b = x_b / (sqrt(mean_j x_bj^2) + eps), then per-channel gain/offset/noise: unit mean square, as in
 // Hinton's ffnew.m. x, y: (batch, channels).
 class LengthNormaliser : public PeripheryUnit {

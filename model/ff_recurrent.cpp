@@ -20,13 +20,15 @@ void RecurrentParams::validate() const {
 
 FFRecurrentNet::FFRecurrentNet(std::vector<std::unique_ptr<SynapticArray>> up,
                                std::vector<std::unique_ptr<SynapticArray>> down, const FFLayerParams& layer,
-                               NormKind input_norm, RecurrentParams rp)
+                               NormKind input_norm, RecurrentParams rp, std::vector<std::unique_ptr<FFPeriphery>> io)
     : lp_(layer), input_norm_(input_norm), rp_(rp) {
   lp_.validate();
   rp_.validate();
   require(!up.empty() && up.size() == down.size(), "recurrent net: {} bottom-up and {} top-down arrays", up.size(),
           down.size());
   const int L = static_cast<int>(up.size());
+  require(io.empty() || static_cast<int>(io.size()) == L, "recurrent net: circuits for {} layers, arrays for {}",
+          io.size(), L);
   for (int l = 0; l < L; ++l) {
     auto& u = up[static_cast<std::size_t>(l)];
     auto& d = down[static_cast<std::size_t>(l)];
@@ -45,8 +47,11 @@ FFRecurrentNet::FFRecurrentNet(std::vector<std::unique_ptr<SynapticArray>> up,
               l + 1, up[static_cast<std::size_t>(l + 1)]->outputs());
     const int units = u->outputs();
     const float theta = lp_.objective.threshold(units);
-    layers_.push_back(Layer{std::move(u), std::move(d), theta, ExactPeriphery(lp_, theta),
-                            PeerState(units, lp_.peer_initial), {}, {}, {}, {}, {}, {}, {}, {}, {}});
+    std::unique_ptr<FFPeriphery> circuits =
+        io.empty() ? std::make_unique<ExactPeriphery>(lp_, theta) : std::move(io[static_cast<std::size_t>(l)]);
+    require(circuits != nullptr, "recurrent net: layer {} lacks its circuits", l);
+    layers_.push_back(Layer{std::move(u), std::move(d), theta, std::move(circuits), PeerState(units, lp_.peer_initial),
+                            {}, {}, {}, {}, {}, {}, {}, {}, {}});
   }
   require(classes() >= 2, "recurrent net: the label above the last layer needs at least 2 classes, got {}",
           classes());
@@ -98,8 +103,8 @@ void FFRecurrentNet::start(ConstMatRef images, const std::vector<int>& labels) {
   for (int l = 0; l < layers(); ++l) {
     Layer& L = at(l);
     L.up->forward(L.y, L.below);
-    L.io.activate(L.y, L.g);
-    if (l + 1 < layers()) L.io.normalise(at(l + 1).below.leftCols(units(l)), L.y);
+    L.io->activate(L.y, L.g);
+    if (l + 1 < layers()) L.io->normalise(at(l + 1).below.leftCols(units(l)), L.y);
   }
   pass_on();
 }
@@ -111,19 +116,22 @@ void FFRecurrentNet::advance() {
     L.down->forward(L.zd, L.above);
     L.z += L.zd;
   }
-  const float keep = rp_.damping, take = 1 - rp_.damping;
-  for (Layer& L : layers_) L.y = keep * L.y + take * L.z.cwiseMax(0.0f);
+  // Then each layer's ReLU and damping stage: the state moves to keep y + (1 - keep) ReLU(z).
+  for (Layer& L : layers_) {
+    L.io->rectify(L.z);
+    L.io->damp(L.y, L.z, rp_.damping);
+  }
 }
 
 void FFRecurrentNet::pass_on() {
   for (int l = 0; l < layers(); ++l) {
     Layer& L = at(l);
-    if (l + 1 < layers()) L.io.normalise(at(l + 1).below.leftCols(units(l)), L.y);
+    if (l + 1 < layers()) L.io->normalise(at(l + 1).below.leftCols(units(l)), L.y);
     if (l > 0) {
       if (l + 1 < layers())
         at(l - 1).above = at(l + 1).below.leftCols(units(l));
       else
-        L.io.normalise(at(l - 1).above, L.y);
+        L.io->normalise(at(l - 1).above, L.y);
     }
   }
 }
@@ -131,7 +139,7 @@ void FFRecurrentNet::pass_on() {
 void FFRecurrentNet::iterate() {
   require(rows_ > 0, "recurrent net: iterate before start");
   advance();
-  for (Layer& L : layers_) L.io.activate(L.y, L.g);
+  for (Layer& L : layers_) L.io->integrate(L.y, L.g);
   pass_on();
 }
 
@@ -143,10 +151,12 @@ void FFRecurrentNet::learn(ConstVecRef target, float lr, float scale, std::vecto
   const float take = 1 - rp_.damping;
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     Layer& L = layers_[l];
-    stats[l] = ff_step(L.io, lp_, L.y, L.g, L.p, L.c, L.d, target, scale, L.peer);
+    L.io->integrate(L.y, L.g);
+    stats[l] = ff_step_activated(*L.io, lp_, L.y, L.g, L.p, L.c, L.d, target, scale, L.peer);
     // The state moves by (1 - damping) ReLU(z), the old state held fixed: the goodness term of the delta
-    // (2 scale c y) vanishes where z <= 0, where a damped state may still be active; peer normalisation's
-    // push ignores the ReLU, as in the feed-forward step. With no damping y is 0 there, and nothing changes.
+    // (2 scale c y) vanishes where the ReLU's output is 0, where a damped state may still be active; peer
+    // normalisation's push ignores the ReLU, as in the feed-forward step. With no damping y is 0 there, and
+    // nothing changes. (z holds the ReLU's output, 0 where z was <= 0.)
     ff_delta(L.zd, L.c, L.y, lp_.objective.kind, scale);
     L.d.array() -= (L.z.array() <= 0.0f).cast<float>() * L.zd.array();
     L.d *= take;
@@ -165,13 +175,12 @@ int FFRecurrentNet::feature_width(const std::vector<int>& chosen) const {
   return w;
 }
 
-void FFRecurrentNet::collect_features(MatRef out, const std::vector<int>& chosen) const {
+void FFRecurrentNet::collect_features(MatRef out, const std::vector<int>& chosen) {
   require(out.rows() == rows_ && out.cols() == feature_width(chosen), "features: output {}x{}, expected {}x{}",
           out.rows(), out.cols(), rows_, feature_width(chosen));
   int col = 0;
   for (int l : chosen) {
-    ExactPeriphery io(lp_, at(l).theta);
-    io.normalise(out.middleCols(col, units(l)), at(l).y);
+    at(l).io->normalise(out.middleCols(col, units(l)), at(l).y);
     col += units(l);
   }
 }

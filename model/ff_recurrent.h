@@ -11,6 +11,10 @@
 //
 // With the top-down weights zero and no damping, every iteration repeats the bottom-up pass: the net is the
 // feed-forward FFNet, step for step.
+//
+// Each layer's circuits are an FFPeriphery (model/ff_step.h): exact arithmetic, or a chip's analog units
+// (sim/recurrent_insitu.h). An iteration takes the sum of the two arrays' outputs through the ReLU, the damping
+// stage (the held state mixed with the rectified sample) and the goodness integrator, in that order.
 #include <memory>
 #include <vector>
 
@@ -31,8 +35,10 @@ class FFRecurrentNet {
  public:
   // up[l]: units_l outputs, units_{l-1} + 1 inputs (units_{-1} = the image's features; the last input is the
   // constant bias). down[l]: units_l outputs, units_{l+1} inputs (units_L = classes: the clamped label).
+  // io[l]: layer l's circuits; empty: exact arithmetic (ExactPeriphery) for every layer.
   FFRecurrentNet(std::vector<std::unique_ptr<SynapticArray>> up, std::vector<std::unique_ptr<SynapticArray>> down,
-                 const FFLayerParams& layer, NormKind input_norm, RecurrentParams rp);
+                 const FFLayerParams& layer, NormKind input_norm, RecurrentParams rp,
+                 std::vector<std::unique_ptr<FFPeriphery>> io = {});
 
   int layers() const { return static_cast<int>(layers_.size()); }
   int features() const { return layers_.front().up->inputs() - 1; }
@@ -54,8 +60,9 @@ class FFRecurrentNet {
   // row's delta. stats: one per layer.
   void learn(ConstVecRef target, float lr, float scale, std::vector<FFStepStats>& stats);
   Eigen::Ref<const Vec> goodness(int l) const { return at(l).g.head(rows_); }
-  // The normalised states of the `chosen` layers side by side (after start(): the bottom-up pass's).
-  void collect_features(MatRef out, const std::vector<int>& chosen) const;
+  // The normalised states of the `chosen` layers side by side (after start(): the bottom-up pass's), through
+  // each layer's normaliser.
+  void collect_features(MatRef out, const std::vector<int>& chosen);
   int feature_width(const std::vector<int>& chosen) const;
 
   // scores(i, c): the goodness of image i with label c clamped, summed over the layers and averaged over
@@ -67,7 +74,7 @@ class FFRecurrentNet {
   struct Layer {
     std::unique_ptr<SynapticArray> up, down;
     float theta;
-    ExactPeriphery io;
+    std::unique_ptr<FFPeriphery> io;
     PeerState peer;
     Mat below;  // (rows, units below + 1): the normalised state below and the bias
     Mat above;  // (rows, units above): the normalised state above, or the clamped label

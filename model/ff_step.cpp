@@ -15,11 +15,17 @@ void FFLayerParams::validate() const {
 
 FFStepStats ff_step(FFPeriphery& io, const FFLayerParams& lp, MatRef y, VecRef g, VecRef p, VecRef c, MatRef d,
                     ConstVecRef target, float scale, PeerState& peer) {
+  require(g.size() == y.rows(), "FF step: {} rows of output, {} goodness values", y.rows(), g.size());
+  io.activate(y, g);
+  return ff_step_activated(io, lp, y, g, p, c, d, target, scale, peer);
+}
+
+FFStepStats ff_step_activated(FFPeriphery& io, const FFLayerParams& lp, ConstMatRef y, ConstVecRef g, VecRef p,
+                              VecRef c, MatRef d, ConstVecRef target, float scale, PeerState& peer) {
   const Eigen::Index rows = y.rows();
   require(rows > 0 && target.size() == rows && g.size() == rows && p.size() == rows && c.size() == rows &&
               d.rows() == rows && d.cols() == y.cols(),
           "FF step: {} rows of output, {} targets", rows, target.size());
-  io.activate(y, g);
   FFStepStats s;
   io.probability(p, g);
   s.loss = io.cross_entropy(p, g, target) / double(rows);
@@ -53,6 +59,16 @@ void ExactPeriphery::activate(MatRef y, VecRef g) {
     g(i) = mean ? yr.squaredNorm() / float(y.cols()) : yr.squaredNorm();
   }
 }
+
+void ExactPeriphery::rectify(MatRef y) { y = y.cwiseMax(0.0f); }
+
+void ExactPeriphery::integrate(ConstMatRef y, VecRef g) {
+  const bool mean = lp_.objective.kind == GoodnessKind::mean_squares;
+  for (Eigen::Index i = 0; i < y.rows(); ++i)
+    g(i) = mean ? y.row(i).squaredNorm() / float(y.cols()) : y.row(i).squaredNorm();
+}
+
+void ExactPeriphery::damp(MatRef y, ConstMatRef x, float keep) { y = keep * y + (1 - keep) * x; }
 
 void ExactPeriphery::probability(VecRef p, ConstVecRef g) {
   for (Eigen::Index i = 0; i < g.size(); ++i) p(i) = float(sigmoid(ff_logit(g(i), lp_.objective, theta_)));

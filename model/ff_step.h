@@ -37,8 +37,18 @@ class FFPeriphery {
  public:
   virtual ~FFPeriphery() = default;
   // y: (rows, units) the array's output, rectified in place; g: (rows) each row's goodness as the objective
-  // counts it (sum or mean of squares).
-  virtual void activate(MatRef y, VecRef g) = 0;
+  // counts it (sum or mean of squares). The two circuits in turn: rectify, then integrate.
+  virtual void activate(MatRef y, VecRef g) {
+    rectify(y);
+    integrate(y, g);
+  }
+  // The ReLU alone, in place, and the goodness integrator alone: the recurrent net (model/ff_recurrent.h)
+  // puts its damping stage between them.
+  virtual void rectify(MatRef y) = 0;
+  virtual void integrate(ConstMatRef y, VecRef g) = 0;
+  // The recurrent net's damping stage: y = keep y + (1 - keep) x, the held state y mixed with the rectified
+  // sample x (rows, units).
+  virtual void damp(MatRef y, ConstMatRef x, float keep) = 0;
   // p: (rows) the probability that each row is positive data, from its goodness g.
   virtual void probability(VecRef p, ConstVecRef g) = 0;
   // The sum over rows of the cross-entropy -t log p - (1 - t) log(1 - p) against target t, for the p that
@@ -61,12 +71,19 @@ struct PeerState {
 // row's delta (1 / rows gives the gradient of the mean loss). Paper eq. 3 then is W += lr d^T x.
 FFStepStats ff_step(FFPeriphery& io, const FFLayerParams& lp, MatRef y, VecRef g, VecRef p, VecRef c, MatRef d,
                     ConstVecRef target, float scale, PeerState& peer);
+// The same after activation: y already rectified and g its goodness (io.activate, or rectify and integrate
+// with a stage between them).
+FFStepStats ff_step_activated(FFPeriphery& io, const FFLayerParams& lp, ConstMatRef y, ConstVecRef g, VecRef p,
+                              VecRef c, MatRef d, ConstVecRef target, float scale, PeerState& peer);
 
 // The exact digital arithmetic of the seam, for a layer of the given threshold.
 class ExactPeriphery final : public FFPeriphery {
  public:
   ExactPeriphery(const FFLayerParams& lp, float theta) : lp_(lp), theta_(theta) {}
   void activate(MatRef y, VecRef g) override;
+  void rectify(MatRef y) override;
+  void integrate(ConstMatRef y, VecRef g) override;
+  void damp(MatRef y, ConstMatRef x, float keep) override;
   void probability(VecRef p, ConstVecRef g) override;
   double cross_entropy(ConstVecRef p, ConstVecRef g, ConstVecRef target) const override;
   void normalise(MatRef out, ConstMatRef y) override;

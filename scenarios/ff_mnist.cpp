@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
     const std::vector<OutputFile> curve_plot = plot_files("--out", curve_plot_stem(run.out));
     files.insert(files.end(), curve_plot.begin(), curve_plot.end());
     if (insitu.trace.on()) files.push_back({"--trace", insitu.trace.path});
-    if (insitu.in_situ() && !insitu.drift_times.empty()) {
+    if (insitu.in_situ() && !insitu.drift_times.empty() && params.recurrent == 0) {
       const std::vector<OutputFile> plot = plot_files("--plot", insitu.plot_stem(run.out));
       files.insert(files.end(), plot.begin(), plot.end());
     }

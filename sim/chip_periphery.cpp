@@ -14,13 +14,21 @@ Eigen::Map<Mat> column(VecRef v) { return Eigen::Map<Mat>(v.data(), v.size(), 1)
 ChipPeriphery::ChipPeriphery(hw::Chip& chip, int k, const FFObjective& objective, float theta, hw::FastRng& rng)
     : chip_(&chip), k_(k), objective_(objective), theta_(theta), rng_(&rng) {}
 
-void ChipPeriphery::activate(MatRef y, VecRef g) {
-  const int rows = int(y.rows());
+void ChipPeriphery::rectify(MatRef y) {
   chip_->relu(k_).apply(y, y, *rng_);
+  ns_ += chip_->relu(k_).time_ns(int(y.rows()));
+}
+
+void ChipPeriphery::integrate(ConstMatRef y, VecRef g) {
   Eigen::Map<Mat> sum = column(g);
   chip_->goodness(k_).apply(sum, y, *rng_);
   if (objective_.kind == GoodnessKind::mean_squares) g *= 1.0f / float(y.cols());
-  ns_ += chip_->relu(k_).time_ns(rows) + chip_->goodness(k_).time_ns(rows);
+  ns_ += chip_->goodness(k_).time_ns(int(y.rows()));
+}
+
+void ChipPeriphery::damp(MatRef y, ConstMatRef x, float keep) {
+  chip_->damping(k_).apply(y, x, keep, *rng_);
+  ns_ += chip_->damping(k_).time_ns(int(y.rows()));
 }
 
 void ChipPeriphery::probability(VecRef p, ConstVecRef g) {

@@ -12,8 +12,12 @@ class ChipPeriphery final : public FFPeriphery {
   // Layer k of `chip`, for a layer of threshold theta, its noise drawn from `rng` (which must outlive this).
   ChipPeriphery(hw::Chip& chip, int k, const FFObjective& objective, float theta, hw::FastRng& rng);
 
-  // ReLU, then the integrator's sum of squares (times 1 / units for the mean goodness).
-  void activate(MatRef y, VecRef g) override;
+  // The analog ReLU; the integrator's sum of squares (times 1 / units for the mean goodness). activate is
+  // the one, then the other.
+  void rectify(MatRef y) override;
+  void integrate(ConstMatRef y, VecRef g) override;
+  // The layer's damping stage (hw::DampingStage; a chip built with ChipParams::damping_stage).
+  void damp(MatRef y, ConstMatRef x, float keep) override;
   // The sigmoid unit on s (G - theta) / T.
   void probability(VecRef p, ConstVecRef g) override;
   // From the sigmoid unit's output, clamped to [1e-7, 1 - 1e-7].

@@ -101,6 +101,8 @@ nlohmann::json hw_to_json(const hw::ChipParams& chip, const hw::EnergyParams& en
                       {"goodness", chip.goodness},   {"sigmoid", chip.sigmoid}, {"scales", chip.scales},
                       {"weight_copies", chip.weight_copies}, {"sync_quantum_ns", chip.sync_quantum_ns},
                       {"energy", energy}};
+  // The damping stages only on a chip that has them (the recurrent net's).
+  if (chip.damping_stage) j["damping"] = chip.damping;
   // The second arrays' crossbar only when it is another device's.
   if (!chip.second_device.empty()) {
     j["second_device"] = chip.second_device;
@@ -119,6 +121,8 @@ void hw_from_json(const nlohmann::json& j, hw::ChipParams& chip, hw::EnergyParam
   j.at("sync_quantum_ns").get_to(chip.sync_quantum_ns);
   chip.weight_copies = j.value("weight_copies", 1);  // results written before it existed: one
   j.at("energy").get_to(energy);
+  chip.damping_stage = j.contains("damping");
+  if (chip.damping_stage) j.at("damping").get_to(chip.damping);
   chip.second_device = j.value("second_device", std::string());
   if (!chip.second_device.empty()) j.at("second").get_to(chip.second);
 }

@@ -24,6 +24,7 @@
 #include "sim/epoch_runner.h"
 #include "sim/plot.h"
 #include "sim/progress.h"
+#include "sim/recurrent_insitu.h"
 #include "sim/results.h"
 #include "sim/run_eta.h"
 #include "sim/supervision.h"
@@ -134,6 +135,7 @@ void InSituParams::validate() const {
   trace.validate();
   // The preset (names the known ones when unknown) and the overrides, checked before any data is loaded.
   hw::ChipParams chip = hw::chip_preset(device, {1, 1});
+  chip.damping_stage = true;  // its settings are checked here; a chip without the stage refuses them when built
   if (!second_device.empty()) chip.set_second_device(second_device);
   hw::EnergyParams energy;
   require(weight_copies >= 1, "weight-copies must be at least 1, got {}", weight_copies);
@@ -689,9 +691,6 @@ UpdateRuleParams insitu_rule(const FFParams& p, const InSituParams& ip) {
   require(p.weight_cost == 0,
           "in situ the weight cost must be 0 (decaying every weight means reading and rewriting the array), got {}",
           p.weight_cost);
-  require(p.recurrent == 0,
-          "recurrent {}: the recurrent net runs digitally so far: leave out --device {} or --recurrent", p.recurrent,
-          ip.device);
   const UpdateRuleParams rule = choose_update_rule(p, ip.momentum, ip.carry, ip.mixed_precision);
   validate(rule);
   require(ip.second_device.empty() || p.momentum > 0 || ip.carry.on(),
@@ -708,6 +707,7 @@ hw::ChipParams insitu_chip(const FFParams& p, const InSituParams& ip, const Upda
   hw::ChipParams cp = hw::chip_preset(ip.device, sizes);
   if (!ip.second_device.empty()) cp.set_second_device(ip.second_device);
   if (perturbation != nullptr) perturb(cp, *perturbation);
+  cp.damping_stage = p.recurrent > 0;  // the recurrent net's damped state (sim/recurrent_insitu.h)
   apply_hw_overrides(cp, energy, ip.hw_overrides());
   cp.bias_row = true;
   cp.extra_arrays = extra_arrays(rule);
@@ -720,7 +720,8 @@ hw::ChipParams insitu_chip(const FFParams& p, const InSituParams& ip, const Upda
   }
   double input_range = ip.input_range;
   if (input_range <= 0) {
-    // The largest value the first layer is driven with: a normalised image with a label written in, or
+    // The largest value the first layer is driven with: a normalised image with a label written in (the
+    // recurrent net: without, its label clamped above), or
     // (unsupervised) an image as it is and a hybrid of it, whose smaller ink normalises to larger pixels.
     const int n = std::min(train.size(), 10000);
     Mat x(p.unsupervised() ? 2 * n : n, train.features());
@@ -731,6 +732,8 @@ hw::ChipParams insitu_chip(const FFParams& p, const InSituParams& ip, const Upda
       HybridMasks masks(hybrid_mask_params(p, train.features()));
       Rng rng = make_rng(0, "insitu.input_range");
       hybrid_negatives(x.bottomRows(n), train.images, first, masks, rng);
+    } else if (p.recurrent > 0) {
+      x = train.images.topRows(n);  // the label is clamped above the net, not written into the image
     } else {
       overlay_label(x, train.images.topRows(n), 0, p.label_coding());
     }
@@ -828,6 +831,7 @@ nlohmann::json chip_layout(hw::Chip& chip) {
 
 nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Checkpointing& ck, std::uint64_t seed,
                              const std::string& out, const FFCurveCallback& on_epoch) {
+  if (p.recurrent > 0) return run_recurrent_insitu(p, ip, ck, seed, on_epoch);
   const UpdateRuleParams rule = insitu_rule(p, ip);
   require_resumable(ck);
   Stopwatch total;

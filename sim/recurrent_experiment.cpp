@@ -20,9 +20,9 @@ namespace mortal {
 
 namespace {
 
-// The recurrent net of a run: the bottom-up arrays as the feed-forward net's (make_ff_arrays, the same
-// initial weights), and top-down arrays beside them, initialised alike from their own stream.
-FFRecurrentNet make_recurrent_net(const FFParams& p, int features, int classes, std::uint64_t seed) {
+// The top-down arrays of a run, digital: layer l's initialised from its own stream, as the bottom-up arrays
+// are (make_ff_arrays).
+std::vector<std::unique_ptr<SynapticArray>> make_down_arrays(const FFParams& p, int classes, std::uint64_t seed) {
   std::vector<std::unique_ptr<SynapticArray>> down;
   for (std::size_t l = 0; l < p.layers.size(); ++l) {
     const int above = l + 1 < p.layers.size() ? p.layers[l + 1] : classes;
@@ -31,20 +31,51 @@ FFRecurrentNet make_recurrent_net(const FFParams& p, int features, int classes, 
     a->init_uniform(rng, p.init_scale);
     down.push_back(std::move(a));
   }
-  return FFRecurrentNet(make_ff_arrays(p, features, seed), std::move(down), p.layer_params(),
-                        parse_norm(p.input_norm), p.recurrent_params());
+  return down;
 }
+
+DigitalArray& digital(SynapticArray& a) {
+  auto* d = dynamic_cast<DigitalArray*>(&a);
+  require(d != nullptr, "the digital recurrent net runs on digital arrays");
+  return *d;
+}
+
+// The digital run: the bottom-up arrays as the feed-forward net's (make_ff_arrays, the same initial
+// weights), the top-down arrays beside them, exact circuits.
+class DigitalRecurrent final : public RecurrentHost {
+ public:
+  DigitalRecurrent(const FFParams& p, int features, int classes, std::uint64_t seed)
+      : net_(make_ff_arrays(p, features, seed), make_down_arrays(p, classes, seed), p.layer_params(),
+             parse_norm(p.input_norm), p.recurrent_params()) {}
+  FFRecurrentNet& net() override { return net_; }
+  void save(Checkpoint& c) override {
+    for (int l = 0; l < net_.layers(); ++l) {
+      digital(net_.up(l)).save(c, fmt::format("ff.layer{}", l));
+      digital(net_.down(l)).save(c, fmt::format("ff.layer{}.down", l));
+    }
+  }
+  void restore(const Checkpoint& c) override {
+    for (int l = 0; l < net_.layers(); ++l) {
+      digital(net_.up(l)).restore(c, fmt::format("ff.layer{}", l));
+      digital(net_.down(l)).restore(c, fmt::format("ff.layer{}.down", l));
+    }
+  }
+
+ private:
+  FFRecurrentNet net_;
+};
 
 class RecurrentEpochs final : public EpochTrainer {
  public:
-  RecurrentEpochs(const FFParams& p, const Dataset& train, const Dataset& test, const Dataset* validation,
-                  std::uint64_t seed)
+  RecurrentEpochs(RecurrentHost& host, const FFParams& p, const Dataset& train, const Dataset& test,
+                  const Dataset* validation, std::uint64_t seed)
       : p_(p),
         train_(train),
         test_(test),
         validation_(validation),
         seed_(seed),
-        net_(make_recurrent_net(p, train.features(), train.num_classes, seed)),
+        host_(host),
+        net_(host.net()),
         chosen_(p.chosen_readout_layers()),
         hard_(parse_negative(p.negatives) == NegativeKind::hard),
         readout_(net_.feature_width(chosen_), train.num_classes, SoftmaxParams{p.readout_lr, 0.9f, 0.0f}),
@@ -58,6 +89,7 @@ class RecurrentEpochs final : public EpochTrainer {
     for (int start = 0; start < n; start += p_.batch, ++step) {
       const int b = std::min(p_.batch, n - start);
       const float f = p_.lr_factor_at(static_cast<double>(step) / static_cast<double>(total_steps));
+      const float f_next = p_.lr_factor_at(static_cast<double>(step + 1) / static_cast<double>(total_steps));
       images_.resize(b, train_.features());
       gather_examples(train_, order.data() + start, b, images_, labels_);
       draw_negatives(p_.readout_lr * f);
@@ -73,7 +105,9 @@ class RecurrentEpochs final : public EpochTrainer {
         target_.tail(b).setZero();
       }
       net_.start(rows_, clamped);
-      for (int t = 1; t <= net_.recurrent().iterations; ++t) {
+      const int iterations = net_.recurrent().iterations;
+      for (int t = 1; t <= iterations; ++t) {
+        host_.rates(p_.lr * f, p_.lr * (t < iterations ? f : f_next));
         net_.learn(target_, p_.lr * f, 1.0f / static_cast<float>(2 * b), stats);
         accumulate(sum, stats);
       }
@@ -93,22 +127,22 @@ class RecurrentEpochs final : public EpochTrainer {
 
   double error(const Dataset& d, int limit) {
     const Dataset s = limit > 0 && limit < d.size() ? d.head(limit) : d;
-    return error_rate(net_.predict(s.images), s.labels);
+    host_.evaluating(true);
+    const std::vector<int> chosen = net_.predict(s.images);
+    host_.predicted(s.size());
+    host_.evaluating(false);
+    return error_rate(chosen, s.labels);
   }
 
   void save(Checkpoint& c) {
-    for (int l = 0; l < net_.layers(); ++l) {
-      digital(net_.up(l)).save(c, fmt::format("ff.layer{}", l));
-      digital(net_.down(l)).save(c, fmt::format("ff.layer{}.down", l));
-      c.put(fmt::format("ff.layer{}.peer_mean", l), Mat(net_.running_mean(l)));
-    }
+    host_.save(c);
+    for (int l = 0; l < net_.layers(); ++l) c.put(fmt::format("ff.layer{}.peer_mean", l), Mat(net_.running_mean(l)));
     readout_.save(c, "ff.readout");
     c.put("ff.negatives", neg_rng_);
   }
   void restore(const Checkpoint& c) {
+    host_.restore(c);
     for (int l = 0; l < net_.layers(); ++l) {
-      digital(net_.up(l)).restore(c, fmt::format("ff.layer{}", l));
-      digital(net_.down(l)).restore(c, fmt::format("ff.layer{}.down", l));
       Mat mean;
       c.get(fmt::format("ff.layer{}.peer_mean", l), mean, 1, net_.units(l));
       net_.set_running_mean(l, mean.row(0));
@@ -118,12 +152,6 @@ class RecurrentEpochs final : public EpochTrainer {
   }
 
  private:
-  static DigitalArray& digital(SynapticArray& a) {
-    auto* d = dynamic_cast<DigitalArray*>(&a);
-    require(d != nullptr, "the recurrent net runs on digital arrays");
-    return *d;
-  }
-
   // A wrong label for every image of the batch: uniform, or (hard) sampled in proportion to the read-out's
   // probabilities from one bottom-up pass, after which the read-out takes its step on that pass.
   void draw_negatives(float readout_lr) {
@@ -150,7 +178,8 @@ class RecurrentEpochs final : public EpochTrainer {
   const Dataset& test_;
   const Dataset* validation_;  // null: none held out
   std::uint64_t seed_;
-  FFRecurrentNet net_;
+  RecurrentHost& host_;
+  FFRecurrentNet& net_;
   std::vector<int> chosen_;
   bool hard_;
   SoftmaxClassifier readout_;
@@ -162,13 +191,33 @@ class RecurrentEpochs final : public EpochTrainer {
 
 }  // namespace
 
+std::vector<Mat> recurrent_down_weights(const FFParams& p, int classes, std::uint64_t seed) {
+  std::vector<Mat> w;
+  for (auto& a : make_down_arrays(p, classes, seed)) {
+    w.emplace_back(a->outputs(), a->inputs());
+    a->read_weights(w.back());
+  }
+  return w;
+}
+
 nlohmann::json train_recurrent(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed,
                                bool log, const FFCurveCallback& on_epoch, const Checkpointing& ck,
                                const Dataset* validation) {
   p.validate();
   require(p.recurrent > 0, "train_recurrent needs --recurrent N");
+  DigitalRecurrent host(p, train.features(), train.num_classes, seed);
+  return run_recurrent(host, p, train, test, seed, log, on_epoch, ck, validation);
+}
+
+std::unique_ptr<RecurrentHost> digital_recurrent(const FFParams& p, int features, int classes, std::uint64_t seed) {
+  return std::make_unique<DigitalRecurrent>(p, features, classes, seed);
+}
+
+nlohmann::json run_recurrent(RecurrentHost& host, const FFParams& p, const Dataset& train, const Dataset& test,
+                             std::uint64_t seed, bool log, const FFCurveCallback& on_epoch, const Checkpointing& ck,
+                             const Dataset* validation) {
   if (validation != nullptr && validation->size() == 0) validation = nullptr;
-  RecurrentEpochs t(p, train, test, validation, seed);
+  RecurrentEpochs t(host, p, train, test, validation, seed);
   const long long steps_per_epoch = (train.size() + p.batch - 1) / p.batch;
   Stopwatch train_clock;
   double prior_train_s = 0, prior_eval_s = 0;
@@ -193,6 +242,7 @@ nlohmann::json train_recurrent(const FFParams& p, const Dataset& train, const Da
     return stopped_metrics(state.epoch, ck.path, state.curve);
   }
   const double train_s = prior_train_s + train_clock.seconds() - state.eval_s;
+  host.finish_training();
   Stopwatch final_clock;
   const double test_err = t.error(test, p.test_limit);
   const double train_err = t.error(train, p.train_eval_limit);
@@ -223,6 +273,7 @@ nlohmann::json train_recurrent(const FFParams& p, const Dataset& train, const Da
       {"timing_s",
        {{"train", train_s}, {"curve_evaluation", prior_eval_s + state.eval_s}, {"final_evaluation", final_eval_s}}}};
   if (validation != nullptr) add_validation(m, validation->size(), {{"goodness", t.error(*validation, 0)}}, "goodness");
+  host.describe(m);
   return m;
 }
 

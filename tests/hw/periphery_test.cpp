@@ -79,3 +79,36 @@ TEST_CASE("converter parameters with 0 bits or a negative noise are rejected by 
   d.analog.noise = -0.1;
   CHECK_THROWS_WITH(Dac("dac", d, ledger), Catch::Contains("dac.noise"));
 }
+
+TEST_CASE("a damping stage mixes the held state with the sample exactly when ideal, and adds its noise when not",
+          "[periphery]") {
+  Ledger ledger;
+  const int rows = 400, channels = 50;
+  Rng rng = make_rng(6, "damping");
+  const Mat held = Mat::Random(rows, channels).cwiseAbs() + Mat::Constant(rows, channels, 2.0f);
+  const Mat x = Mat::Random(rows, channels).cwiseAbs();
+  DampingStage ideal("damping", {}, ledger);
+  ideal.sample(channels, rng);
+  FastRng c2c(6, "damping.c2c");
+  Mat y = held;
+  ideal.apply(y, x, 0.3f, c2c);
+  CHECK(y == (0.3f * held + (1 - 0.3f) * x));
+  // Booked as one operation per element, at the periphery's energy per operation.
+  CHECK(ledger.energy_pj_of_event("damping_op") == Approx(double(rows * channels) * ledger.params().periphery_op_pj));
+
+  // Output noise of sd 0.05 on the mix (the states lie far above 0, where the floor at 0 never acts): the
+  // residual's mean is 0 and its sd 0.05, within 5 standard errors of each over rows x channels samples.
+  AnalogParams a;
+  a.noise = 0.05;
+  DampingStage noisy("noisy", a, ledger);
+  noisy.sample(channels, rng);
+  y = held;
+  noisy.apply(y, x, 0.3f, c2c);
+  const Mat r = y - (0.3f * held + (1 - 0.3f) * x);
+  const double n = double(r.size()), mean = r.mean();
+  const double sd = std::sqrt((r.array() - float(mean)).square().sum() / (n - 1));
+  CHECK(std::abs(mean) < 5 * 0.05 / std::sqrt(n));
+  CHECK(std::abs(sd - 0.05) < 5 * 0.05 / std::sqrt(2 * n));
+  // A share kept outside [0, 1) is refused by name.
+  REQUIRE_THROWS_WITH(ideal.apply(y, x, 1.0f, c2c), Catch::Contains("damping") && Catch::Contains("[0, 1)"));
+}

@@ -15,10 +15,9 @@ namespace {
 class SkewedPeriphery final : public FFPeriphery {
  public:
   explicit SkewedPeriphery(float theta) : theta_(theta) {}
-  void activate(MatRef y, VecRef g) override {
-    relu(y, y);
-    goodness(g, y, GoodnessKind::sum_squares);
-  }
+  void rectify(MatRef y) override { relu(y, y); }
+  void integrate(ConstMatRef y, VecRef g) override { goodness(g, y, GoodnessKind::sum_squares); }
+  void damp(MatRef y, ConstMatRef x, float keep) override { y = keep * y + (1 - keep) * x; }
   void probability(VecRef p, ConstVecRef g) override {
     for (Eigen::Index i = 0; i < g.size(); ++i) p(i) = float(sigmoid(2.0 * (g(i) - theta_) - 0.5));
   }

@@ -15,7 +15,10 @@
 #   insitu_local: the same with the paper's local receptive fields (10/6, 2/1, 2/1) and capacitor momentum
 #            decayed by charge sharing: every array of a layer holds devices only where a unit sees an input,
 #            the record's layout counts them, and a resume must find the empty cross-points still empty.
-# usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid|insitu_hybrid|insitu_local
+#   insitu_recurrent: the recurrent net of top-down effects in situ on ECRAM with capacitor momentum: two chips
+#            (bottom-up and top-down), each with its momentum arrays and transfer rows, and the ledger of both,
+#            must survive; the top-down chip's layout is the bottom-up one's in reverse.
+# usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid|insitu_hybrid|insitu_local|insitu_recurrent
 set -euo pipefail
 source "$(dirname "$0")/mnist_prelude.sh" "$@"
 mode=$3
@@ -43,12 +46,18 @@ case $mode in
             --test-limit 200 --train-eval-limit 200 --rival none --drift-times 1,86400 --negatives hybrid
             --analog-momentum 0.9 --momentum-gain 256 --second-device capacitor --momentum-decay share
             --seed 5 --data "$data");;
-  *) echo "usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid|insitu_hybrid|insitu_local" >&2
+  insitu_recurrent)
+    common=(--device ecram --layers 30,20 --recurrent 4 --score-iterations 2,3 --epochs 3 --batch 50 --train-limit 300
+            --test-limit 200 --train-eval-limit 200 --rival none --lr 0.005 --analog-momentum 0.9 --momentum-gain 256
+            --second-device capacitor --momentum-decay share --seed 5 --data "$data");;
+  *) echo "usage: resume_test.sh FF_MNIST_BINARY MNIST_DIR insitu|accumulator|digital|hybrid|insitu_hybrid|insitu_local|insitu_recurrent" >&2
      exit 2;;
 esac
 # Resumed under another value of an option the run used: refused, naming the option and both values.
 if [[ $mode == hybrid || $mode == insitu_hybrid || $mode == insitu_local ]]; then
   other=(--mask-passes 4) refused="mask-passes (checkpoint .*, now 4)"
+elif [[ $mode == insitu_recurrent ]]; then
+  other=(--damping 0.5) refused="damping (checkpoint .*, now 0.5)"
 else
   other=(--label-value 0.5) refused="label-value (checkpoint .*, now 0.5)"
 fi
@@ -66,7 +75,7 @@ python3 - "$dir/whole.json" "$dir/part.json" "$mode" <<'PY'
 import json, sys
 # The record keeps the settings the run used: on the chip, the defaults that differ from digital FF's.
 config = json.load(open(sys.argv[1]))["config"]
-if sys.argv[3] in ("insitu", "accumulator", "insitu_hybrid", "insitu_local"):
+if sys.argv[3] in ("insitu", "accumulator", "insitu_hybrid", "insitu_local", "insitu_recurrent"):
     used = {"negatives": "random", "predict": "goodness", "weight-cost": 0}
     if sys.argv[3] in ("insitu_hybrid", "insitu_local"):
         used.update({"negatives": "hybrid", "predict": "softmax"})
@@ -100,6 +109,15 @@ if sys.argv[3] == "insitu_local":
     got = [(l["device_pairs"], l["cross_points"]) for l in a["layout"]]
     if got != want or any(l["arrays"] != 2 for l in a["layout"]):
         sys.exit(f"the layout: {a['layout']}, want (pairs, cross-points) {want}")
+if sys.argv[3] == "insitu_recurrent":
+    # Two chips in one ledger: the top-down chip (10 labels -> 20 -> 30) is booked under its own name, and the
+    # label read-out once per image evaluated.
+    modules = {c["module"] for c in a["energy_total"]["counters"]}
+    if not any(m.startswith("ff_down.layer1") for m in modules) or any(m.startswith("ff_down.layer2") for m in modules):
+        sys.exit(f"the top-down chip's modules: {sorted(modules)}")
+    down = a["hardware_top_down"]["scales"]
+    if len(down) != 2 or a["mode"] != "recurrent in situ":
+        sys.exit(f"the top-down chip: {down}, mode {a['mode']}")
 differ = sorted(k for k in a if a[k] != b.get(k))
 if differ:
     for k in differ:
