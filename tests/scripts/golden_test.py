@@ -9,7 +9,13 @@ exactly (JSON keeps doubles to the last digit) except wall times, the hardware r
 parameters, not results) and the plot's path; figures added to the results since the recording are not
 compared.
 
-usage: golden_test.py FF_MNIST_BINARY MNIST_DIR GOLDEN_JSON [--record]
+A Release build is optimised for the CPU it runs on (-march=native) and OpenBLAS picks its kernels at run
+time, so the last digits depend on the machine's kind of CPU: the record keeps one set of figures per kind,
+named by the architecture GCC resolves -march=native to ("machines"), beside the set recorded first
+("cases"), which a kind without its own set is compared with. A kind's set is recorded from a build of the
+same code as the first set, so both check one arithmetic.
+
+usage: golden_test.py FF_MNIST_BINARY MNIST_DIR GOLDEN_JSON [--record | --record-machine]
 """
 import json
 import os
@@ -74,6 +80,19 @@ def run(binary, data, name, args, out):
     return metrics(out)
 
 
+def machine():
+    """The architecture GCC resolves -march=native to on this machine ("" when it cannot say)."""
+    try:
+        r = subprocess.run(["gcc", "-march=native", "-Q", "--help=target"], capture_output=True, text=True)
+    except OSError:
+        return ""
+    for line in r.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == "-march=":
+            return parts[1]
+    return ""
+
+
 def differences(a, b, path=""):
     """Where two JSON values differ, as paths with both values."""
     if isinstance(a, dict) and isinstance(b, dict):
@@ -95,6 +114,10 @@ def main():
         sys.exit(__doc__)
     binary, data, golden = sys.argv[1:4]
     record = len(sys.argv) == 5 and sys.argv[4] == "--record"
+    record_machine = len(sys.argv) == 5 and sys.argv[4] == "--record-machine"
+    if len(sys.argv) == 5 and not (record or record_machine):
+        sys.exit(__doc__)
+    kind = machine()
     if not os.path.isfile(os.path.join(data, "t10k-labels-idx1-ubyte")):
         print(f"MNIST not found in {data}; run scripts/setup.sh", file=sys.stderr)
         sys.exit(77)
@@ -107,7 +130,22 @@ def main():
             f.write("\n")
         print(f"recorded {len(now)} runs in {golden}")
         return
+    if record_machine:
+        if not kind:
+            sys.exit("gcc does not say which architecture -march=native is here: nothing recorded")
+        want = json.load(open(golden))
+        want.setdefault("machines", {})[kind] = {"cases": {n: {"options": a, "metrics": now[n]} for n, a in CASES.items()}}
+        with open(golden, "w") as f:
+            json.dump(want, f, indent=1, sort_keys=True)
+            f.write("\n")
+        print(f"recorded {len(now)} runs for {kind} in {golden}")
+        return
     want = json.load(open(golden))
+    if kind in want.get("machines", {}):
+        print(f"comparing with the figures recorded on {kind}")
+        want = dict(want, cases=want["machines"][kind]["cases"])
+    else:
+        print(f"comparing with the first recorded figures (no set of this machine's kind, {kind or 'unknown'})")
     failed = False
     for name, args in CASES.items():
         case = want["cases"].get(name)
