@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <new>
 
+#include "core/blas_kernels.h"
 #include "core/error.h"
 #include "sim/bp_experiment.h"
 #include "model/dataset.h"
@@ -14,6 +15,7 @@
 #include "sim/results.h"
 
 int main(int argc, char** argv) {
+  mortal::restart_with_blas_kernels(argv);
   using namespace mortal;
   CLI::App app{"MLP trained by backpropagation on MNIST (the 10,000 test images): the digital baseline",
                "bp_mnist"};

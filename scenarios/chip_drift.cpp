@@ -5,12 +5,14 @@
 
 #include <new>
 
+#include "core/blas_kernels.h"
 #include "sim/chip_drift.h"
 #include "sim/cli.h"
 #include "sim/outputs.h"
 #include "sim/results.h"
 
 int main(int argc, char** argv) {
+  mortal::restart_with_blas_kernels(argv);
   using namespace mortal;
   CLI::App app{"Drift of an analog layer over idle time, with and without compensation", "chip_drift"};
   RunOptions run;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <new>
 
+#include "core/blas_kernels.h"
 #include "core/error.h"
 #include "model/dataset.h"
 #include "sim/cli.h"
@@ -20,6 +21,7 @@
 #include "sim/results.h"
 
 int main(int argc, char** argv) {
+  mortal::restart_with_blas_kernels(argv);
   using namespace mortal;
   CLI::App app{"Forward-Forward on MNIST (the 10,000 test images): supervised, or unsupervised with --negatives hybrid",
                "ff_mnist"};

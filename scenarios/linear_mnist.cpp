@@ -3,6 +3,7 @@
 
 #include <new>
 
+#include "core/blas_kernels.h"
 #include "core/error.h"
 #include "model/dataset.h"
 #include "sim/cli.h"
@@ -12,6 +13,7 @@
 #include "sim/results.h"
 
 int main(int argc, char** argv) {
+  mortal::restart_with_blas_kernels(argv);
   using namespace mortal;
   CLI::App app{"Linear softmax classifier on MNIST (the 10,000 test images)", "linear_mnist"};
   RunOptions run;

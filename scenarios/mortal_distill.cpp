@@ -9,6 +9,7 @@
 
 #include <cstdio>
 
+#include "core/blas_kernels.h"
 #include "core/checkpoint.h"
 #include "core/error.h"
 #include "model/dataset.h"
@@ -21,6 +22,7 @@
 #include "sim/results.h"
 
 int main(int argc, char** argv) {
+  mortal::restart_with_blas_kernels(argv);
   using namespace mortal;
   CLI::App app{"Mortal computation on MNIST: a teacher chip's knowledge moved into another individual, by copying "
                "and by FF distillation on unlabelled images",

@@ -5,12 +5,14 @@
 #include <cstdio>
 #include <new>
 
+#include "core/blas_kernels.h"
 #include "sim/cli.h"
 #include "sim/energy_report.h"
 #include "sim/outputs.h"
 #include "sim/results.h"
 
 int main(int argc, char** argv) {
+  mortal::restart_with_blas_kernels(argv);
   using namespace mortal;
   CLI::App app{"Energy per training and inference image: FF in situ against BP, digital and analog; --calibrate "
                "against published chips",

@@ -5,12 +5,14 @@
 #include <string>
 #include <vector>
 
+#include "core/blas_kernels.h"
 #include "core/error.h"
 #include "sim/cli.h"
 #include "sim/distill_report.h"
 #include "sim/run_report.h"
 
 int main(int argc, char** argv) {
+  mortal::restart_with_blas_kernels(argv);
   using namespace mortal;
   CLI::App app{"Compare runs: one row per results file (ff_mnist, bp_mnist, linear_mnist), their test-error "
                "curves on one plot", "mortal_report"};

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/blas_kernels.h"
 #include "core/error.h"
 #include "sim/cli.h"
 #include "sim/sweep_collect.h"
@@ -29,6 +30,7 @@ bool launched_by_mpi() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mortal::restart_with_blas_kernels(argv);
   using namespace mortal;
   // The sweep's own options end at "--"; the scenario and its options follow. "--grid --lr=..." is one
   // option with its value, whatever the value begins with.

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/atomic_file.h"
+#include "core/blas_kernels.h"
 #include "core/error.h"
 #include "sim/version.h"
 
@@ -37,7 +38,7 @@ nlohmann::json run_record(const std::string& scenario, std::uint64_t seed, const
           {"version", version()},
           {"seed", seed},
           {"started_at", when},
-          {"machine", {{"cores", m.cores}, {"cpu_model", m.cpu_model}}},
+          {"machine", {{"cores", m.cores}, {"cpu_model", m.cpu_model}, {"blas_kernels", blas_kernels()}}},
           {"config", config}};
 }
 

@@ -77,6 +77,11 @@ def run(binary, data, name, args, out):
     r = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"{name}: {' '.join(cmd)} failed\n{r.stdout}{r.stderr}")
+    # A CPU with AVX2 runs the products on kernels that use it (core/blas_kernels.h), never on Prescott's.
+    kernels = json.load(open(out))["machine"].get("blas_kernels", "")
+    if kernels.lower() == "prescott" and " avx2 " in open("/proc/cpuinfo").read().replace("\n", " ") \
+            and "OPENBLAS_CORETYPE" not in os.environ:
+        sys.exit(f"{name}: OpenBLAS ran on its Prescott kernels on a CPU with AVX2")
     return metrics(out)
 
 
