@@ -46,11 +46,11 @@ FFRecurrentNet::FFRecurrentNet(std::vector<std::unique_ptr<SynapticArray>> up,
               "recurrent net: layer {}'s top-down array has {} inputs but layer {} has {} units", l, d->inputs(),
               l + 1, up[static_cast<std::size_t>(l + 1)]->outputs());
     const int units = u->outputs();
-    const float theta = lp_.objective.threshold(units);
-    std::unique_ptr<FFPeriphery> circuits =
-        io.empty() ? std::make_unique<ExactPeriphery>(lp_, theta) : std::move(io[static_cast<std::size_t>(l)]);
+    std::unique_ptr<FFPeriphery> circuits = io.empty()
+                                                ? std::make_unique<ExactPeriphery>(lp_, lp_.objective.threshold(units))
+                                                : std::move(io[static_cast<std::size_t>(l)]);
     require(circuits != nullptr, "recurrent net: layer {} lacks its circuits", l);
-    layers_.push_back(Layer{std::move(u), std::move(d), theta, std::move(circuits), PeerState(units, lp_.peer_initial),
+    layers_.push_back(Layer{std::move(u), std::move(d), std::move(circuits), PeerState(units, lp_.peer_initial),
                             {}, {}, {}, {}, {}, {}, {}, {}, {}});
   }
   require(classes() >= 2, "recurrent net: the label above the last layer needs at least 2 classes, got {}",

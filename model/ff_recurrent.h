@@ -73,7 +73,6 @@ class FFRecurrentNet {
  private:
   struct Layer {
     std::unique_ptr<SynapticArray> up, down;
-    float theta;
     std::unique_ptr<FFPeriphery> io;
     PeerState peer;
     Mat below;  // (rows, units below + 1): the normalised state below and the bias
