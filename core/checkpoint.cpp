@@ -165,6 +165,19 @@ std::vector<std::string> Checkpoint::keys(const std::string& kind) const {
   return out;
 }
 
+void Checkpoint::merge(const Checkpoint& other, const std::string& prefix) {
+  for (const auto& [key, e] : other.entries_.items()) entries_[prefix + key] = e;
+}
+
+Checkpoint Checkpoint::under(const std::string& prefix) const {
+  Checkpoint part;
+  part.source_ = source_;
+  for (const auto& [key, e] : entries_.items())
+    if (key.size() > prefix.size() && key.compare(0, prefix.size(), prefix) == 0)
+      part.entries_[key.substr(prefix.size())] = e;
+  return part;
+}
+
 void Checkpoint::get(const std::string& key, Mat& m) const {
   const nlohmann::json& e = entry(key, "mat");
   const auto rows = e.at("rows").get<Eigen::Index>(), cols = e.at("cols").get<Eigen::Index>();

@@ -35,6 +35,11 @@ class Checkpoint {
   bool has(const std::string& key) const { return entries_.contains(key); }
   // The keys of the entries of `kind` ("mat", "rng" or "json"), sorted.
   std::vector<std::string> keys(const std::string& kind) const;
+  // Every entry of `other`, of every kind, under `prefix` + its key: a part saved on its own (a second
+  // chip's update rule) keeps its keys and sits beside the first's.
+  void merge(const Checkpoint& other, const std::string& prefix);
+  // The entries whose keys start with `prefix`, the prefix taken off: the part merge() put in.
+  Checkpoint under(const std::string& prefix) const;
 
   void save(const std::string& path) const;
   // Throws Error naming the file: not a regular file, not a checkpoint, another format version, corrupt,

@@ -48,32 +48,6 @@ class ChipArray final : public SynapticArray {
   const float& lr_next_;
 };
 
-// A rule's part of a checkpoint under a prefix: the top-down chip's rule keeps the same keys as the
-// bottom-up chip's.
-void save_prefixed(const UpdateRule& rule, Checkpoint& c, const std::string& prefix) {
-  Checkpoint own;
-  rule.save(own);
-  for (const std::string& key : own.keys("json")) c.put_json(prefix + key, own.get_json(key));
-  for (const std::string& key : own.keys("mat")) {
-    Mat m;
-    own.get(key, m);
-    c.put(prefix + key, m);
-  }
-}
-
-void restore_prefixed(UpdateRule& rule, const Checkpoint& c, const std::string& prefix) {
-  Checkpoint own;
-  for (const std::string& key : c.keys("json"))
-    if (key.rfind(prefix, 0) == 0) own.put_json(key.substr(prefix.size()), c.get_json(key));
-  for (const std::string& key : c.keys("mat"))
-    if (key.rfind(prefix, 0) == 0) {
-      Mat m;
-      c.get(key, m);
-      own.put(key.substr(prefix.size()), m);
-    }
-  rule.restore(own);
-}
-
 class ChipRecurrent final : public RecurrentHost {
  public:
   ChipRecurrent(const FFParams& p, const InSituParams& ip, const UpdateRuleParams& rule, const Dataset& train,
@@ -143,7 +117,10 @@ class ChipRecurrent final : public RecurrentHost {
     c.put_json("ledger_curve_evaluation", evaluation_.to_json());
     c.put_json("trainer.simulated_evaluation_s", evaluation_s_);
     up_rule_->save(c);
-    save_prefixed(*down_rule_, c, "down.");
+    // The top-down chip's rule keeps the same keys as the bottom-up chip's, under "down.".
+    Checkpoint down_rule;
+    down_rule_->save(down_rule);
+    c.merge(down_rule, "down.");
   }
   void restore(const Checkpoint& c) override {
     up_.restore(c, "chip");
@@ -154,7 +131,7 @@ class ChipRecurrent final : public RecurrentHost {
     require(std::isfinite(evaluation_s_) && evaluation_s_ >= 0,
             "checkpoint entry 'trainer.simulated_evaluation_s' is {}, not a time", evaluation_s_);
     up_rule_->restore(c);
-    restore_prefixed(*down_rule_, c, "down.");
+    down_rule_->restore(c.under("down."));
   }
   void finish_training() override {
     std::vector<hw::FastRng> up_rng, down_rng;

@@ -39,6 +39,36 @@ TEST_CASE("a checkpoint gives back exactly the matrices, engine states and value
   CHECK(e.cols() == 5);
 }
 
+TEST_CASE("a part merged under a prefix comes back whole from under(), beside entries of the same keys",
+          "[checkpoint]") {
+  test::TempDir dir;
+  Checkpoint part;
+  const Mat v = Mat::Random(2, 4);
+  Rng rng = make_rng(5, "pulses");
+  rng.discard(77);
+  part.put("trainer.layer0.v", v);
+  part.put("trainer.rng", rng);
+  part.put_json("trainer.steps", 12);
+  Checkpoint c;
+  c.put_json("trainer.steps", 3);  // the same key unprefixed: another part's, left as it is
+  c.merge(part, "down.");
+  c.save(dir.file("two.ckpt"));
+
+  const Checkpoint back = Checkpoint::load(dir.file("two.ckpt")).under("down.");
+  Mat v2;
+  Rng rng2;
+  back.get("trainer.layer0.v", v2);
+  back.get("trainer.rng", rng2);
+  CHECK(v2 == v);
+  CHECK(rng2() == rng());
+  CHECK(back.get_json("trainer.steps") == 12);
+  CHECK(back.keys("json") == std::vector<std::string>{"trainer.steps"});
+  CHECK(Checkpoint::load(dir.file("two.ckpt")).get_json("trainer.steps") == 3);
+  // An entry missing from the part is named with the file it came from.
+  Mat m;
+  CHECK_THROWS_WITH(back.get("trainer.layer1.v", m), Contains("two.ckpt") && Contains("no entry 'trainer.layer1.v'"));
+}
+
 TEST_CASE("a missing or mistyped checkpoint entry is an error naming it", "[checkpoint]") {
   Checkpoint c;
   c.put_json("epoch", 1);
