@@ -20,6 +20,7 @@ void BpParams::add_options(CLI::App& app) {
   const std::string data = "Data", network = "Network", optimiser = "Optimiser";
   app.add_option("--data", data_dir, "Folder with the MNIST IDX files")->group(data);
   app.add_option("--validation", validation, "Training images held out for validation (0: none)")->group(data);
+  add_validation_seed_option(app, validation_seed, data);
   app.add_option("--train-limit", train_limit, "Use only this many training images (0: all)")->group(data);
   app.add_option("--test-limit", test_limit, "Evaluate on only this many test images (0: all)")->group(data);
   list_option(app.add_option("--layers", layers, "Hidden layer sizes, comma separated")->group(network));
@@ -122,7 +123,7 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpM
   if (p.test_limit > 0) test = test.head(p.test_limit);
   require(p.validation < full.size(), "validation ({}) must be smaller than the training set ({})",
           p.validation, full.size());
-  const Split split = split_validation(full, p.validation, seed);
+  const Split split = split_validation(full, p.validation, p.validation_seed);
   const Dataset& train = split.train;
   const double load_s = total.seconds();
 

@@ -1,6 +1,6 @@
 #pragma once
 // The backprop baseline on MNIST: an MLP of ReLU layers trained by BP on the same data pipeline as FF
-// (Dataset, validation split and shuffles from the run's seed), with its FLOP and memory-traffic counts.
+// (Dataset, validation split from its own seed, shuffles from the run's), with its FLOP and memory-traffic counts.
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -34,6 +34,7 @@ struct BpParams {
   float dropout_input = 0.0f;
   float dropout_hidden = 0.2f;  // light dropout regularises the wide net (Srivastava et al. 2014)
   int validation = 10000;  // training images held out to measure while training (0: train on all)
+  std::uint64_t validation_seed = 1;  // the held-out images depend on it alone, not on the run's seed
   int train_limit = 0;     // use only this many training images (0: all), for smoke runs
   int test_limit = 0;      // evaluate on only this many test images (0: all 10,000), for smoke runs
   std::string progress_label = "epoch";  // what the progress lines count (an in-situ run's rival says so)

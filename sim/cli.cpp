@@ -278,6 +278,14 @@ std::string config_place(const CLI::App& app, const std::string& message) {
 
 }  // namespace
 
+void add_validation_seed_option(CLI::App& app, std::uint64_t& validation_seed, const std::string& group) {
+  app.add_option("--validation-seed", validation_seed,
+                 "Seed of the validation split alone (not --seed): every run with the same one holds out the same "
+                 "images (with --train-limit, from the run seed's subset)")
+      ->check(CLI::Validator(check_seed, "UINT", "seed"))
+      ->group(group);
+}
+
 void add_run_options(CLI::App& app, RunOptions& run, const std::string& default_out) {
   run.out = default_out;
   app.add_option("--seed", run.seed, "Seed of every random number in the run (0 to 2^64 - 1)")

@@ -22,6 +22,11 @@ struct RunOptions {
 // Adds the shared options to `app`; `default_out` is the results path when --out is not given.
 void add_run_options(CLI::App& app, RunOptions& run, const std::string& default_out);
 
+// Adds --validation-seed to `group`: the held-out images a validation split draws depend on this seed alone,
+// not on --seed, so runs of other settings or seeds (a sweep's points and replicas) are measured on the same
+// images.
+void add_validation_seed_option(CLI::App& app, std::uint64_t& validation_seed, const std::string& group);
+
 // Declares --name and --other two names of one setting, as separate options (an option renamed whose old
 // name still means something else in another kind of run: ff_mnist's --momentum is analog momentum in situ,
 // SGD momentum in a digital run): a value given on the command line under either wins over the config

@@ -31,6 +31,7 @@ void FFParams::add_options(CLI::App& app) {
   app.add_option("--data", data_dir, "Folder with the MNIST IDX files")->group(data);
   app.add_flag("--standardise", standardise, "Pixels -> (p - 0.1307) / 0.3081 (the pytorch/examples input)")->group(data);
   app.add_option("--validation", validation, "Training images held out (not learned from)")->group(data);
+  add_validation_seed_option(app, validation_seed, data);
   app.add_option("--train-limit", train_limit, "Use only this many training images (0: all)")->group(data);
   app.add_option("--test-limit", test_limit, "Evaluate on this many test images (0: all)")->group(data);
   app.add_option("--train-eval-limit", train_eval_limit, "Training images the train error is measured on (0: all)")
@@ -907,7 +908,7 @@ FFData load_ff_data(const FFParams& p, std::uint64_t seed) {
           full.size());
   Dataset train = full, validation;
   if (p.validation > 0) {
-    Split split = split_validation(full, p.validation, seed);
+    Split split = split_validation(full, p.validation, p.validation_seed);
     train = std::move(split.train);
     validation = std::move(split.validation);
   }

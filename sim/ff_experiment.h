@@ -75,6 +75,7 @@ struct FFParams {
 
   // data and evaluation
   int validation = 0;        // training images held out (not used for learning)
+  std::uint64_t validation_seed = 1;  // the held-out images depend on it alone, not on the run's seed
   int train_limit = 0;       // use only this many training images (0: all)
   int test_limit = 0;        // evaluate on this many test images (0: all 10,000)
   int train_eval_limit = 10000;  // training images the final train error is measured on (0: all)
@@ -156,7 +157,8 @@ void fit_readouts(const FFParams& p, std::uint64_t seed, const std::vector<int>&
 // The masks of a run's hybrid negatives (--negatives hybrid), for square images of `features` pixels.
 HybridMaskParams hybrid_mask_params(const FFParams& p, int features);
 
-// MNIST as the params say: training limit and validation split drawn from the seed, standardisation.
+// MNIST as the params say: the training limit's subset drawn from the run's seed, the validation split from
+// p.validation_seed, standardisation.
 struct FFData {
   Dataset train, test;
   Dataset validation;  // the training images --validation holds out (empty without)

@@ -16,6 +16,7 @@ void LinearParams::add_options(CLI::App& app) {
   data_dir = default_data_dir();
   app.add_option("--data", data_dir, "Folder with the MNIST IDX files")->group("Data");
   app.add_option("--validation", validation, "Training images held out for validation")->group("Data");
+  add_validation_seed_option(app, validation_seed, "Data");
   app.add_option("--train-limit", train_limit, "Use only this many training images (0: all)")->group("Data");
   app.add_option("--epochs", epochs, "Passes over the training set")->group("Optimiser");
   app.add_option("--batch", batch, "Mini-batch size")->group("Optimiser");
@@ -41,7 +42,7 @@ nlohmann::json run_linear(const LinearParams& p, std::uint64_t seed) {
   if (p.train_limit > 0) full = full.subset(shuffled_indices(full.size(), seed)).head(p.train_limit);
   require(p.validation < full.size(), "validation ({}) must be smaller than the training set ({})",
           p.validation, full.size());
-  const Split split = split_validation(full, p.validation, seed);
+  const Split split = split_validation(full, p.validation, p.validation_seed);
   const double load_s = total.seconds();
 
   SoftmaxClassifier clf(full.features(), full.num_classes, SoftmaxParams{p.lr, p.momentum, 0.0f});

@@ -21,6 +21,7 @@ struct LinearParams {
   float lr = 0.05f;
   float momentum = 0.9f;
   int validation = 10000;  // training images held out to measure while training
+  std::uint64_t validation_seed = 1;  // the held-out images depend on it alone, not on the run's seed
   int train_limit = 0;     // use only this many training images (0: all), for smoke runs
 
   void add_options(CLI::App& app);

@@ -119,6 +119,26 @@ TEST_CASE("the greedy schedule trains one layer after the other and reports each
   CHECK(g["test_errors"]["goodness"].get<double>() < 0.9);  // below chance
 }
 
+TEST_CASE("the held-out images depend on the validation seed alone, not on the run's seed", "[ff][mnist]") {
+  if (!test::have_mnist()) {
+    WARN("MNIST not found; run scripts/setup.sh");
+    return;
+  }
+  FFParams p;
+  p.data_dir = test::mnist_dir();
+  p.validation = 300;
+  const FFData a = load_ff_data(p, 3), b = load_ff_data(p, 9);
+  CHECK(a.validation.size() == 300);
+  CHECK(a.train.size() == 60000 - 300);
+  CHECK(a.validation.images == b.validation.images);
+  CHECK(a.validation.labels == b.validation.labels);
+  CHECK(a.train.labels == b.train.labels);
+  p.validation_seed = 2;
+  const FFData c = load_ff_data(p, 3);
+  CHECK(c.validation.labels != a.validation.labels);
+  CHECK(c.validation.images != a.validation.images);
+}
+
 TEST_CASE("held-out training images give a validation error at every evaluation, and the epoch they choose",
           "[ff][mnist]") {
   if (!test::have_mnist()) {
