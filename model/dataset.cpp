@@ -171,7 +171,7 @@ std::vector<int> shuffled_indices(int n, std::uint64_t seed) {
 
 Split split_validation(const Dataset& d, int validation_count, std::uint64_t seed) {
   require(validation_count >= 0 && validation_count < d.size(),
-          "validation count must lie in [0, {}), got {}", d.size(), validation_count);
+          "validation ({}) must be smaller than the training set ({}), and not negative", validation_count, d.size());
   std::vector<int> idx = shuffled_indices(d.size(), seed);
   std::vector<int> val(idx.begin(), idx.begin() + validation_count);
   std::vector<int> train(idx.begin() + validation_count, idx.end());

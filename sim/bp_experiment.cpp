@@ -121,8 +121,6 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpM
   require_limit("test-limit", p.test_limit, test.size(), "test images");
   if (p.train_limit > 0) full = full.subset(shuffled_indices(full.size(), seed)).head(p.train_limit);
   if (p.test_limit > 0) test = test.head(p.test_limit);
-  require(p.validation < full.size(), "validation ({}) must be smaller than the training set ({})",
-          p.validation, full.size());
   const Split split = split_validation(full, p.validation, p.validation_seed);
   const Dataset& train = split.train;
   const double load_s = total.seconds();

@@ -74,8 +74,9 @@ TEST_CASE("a validation split holds out disjoint examples that together make the
 
 TEST_CASE("an impossible validation count is refused", "[dataset]") {
   Dataset d = counting(10);
-  CHECK_THROWS_WITH(split_validation(d, 10, 1), Catch::Matchers::Contains("validation count"));
-  CHECK_THROWS_WITH(split_validation(d, -1, 1), Catch::Matchers::Contains("got -1"));
+  CHECK_THROWS_WITH(split_validation(d, 10, 1),
+                    Catch::Matchers::Contains("validation (10) must be smaller than the training set (10)"));
+  CHECK_THROWS_WITH(split_validation(d, -1, 1), Catch::Matchers::Contains("validation (-1)"));
 }
 
 TEST_CASE("images and labels in memory pair into a data set of their shape", "[dataset]") {
