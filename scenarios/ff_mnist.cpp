@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
     insitu.validate();
     // Greedy: the epochs count on through the layers.
     resume.validate(params.schedule == "greedy" ? params.epochs * static_cast<int>(params.layers.size()) : params.epochs);
+    require(params.layers_from.empty() || !insitu.in_situ(),
+            "layers-from {}: a digital run's layers, taken into a digital net; device {} learns on its chip",
+            params.layers_from, insitu.device);
     if (insitu.in_situ()) insitu_rule(params, insitu);  // a run the chip cannot do is refused here
     if (run.dry_run) {
       print_resolved_config(config);

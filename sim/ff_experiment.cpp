@@ -92,8 +92,17 @@ void FFParams::add_options(CLI::App& app) {
   app.add_option("--label-value", label_value, "Value written at the label pixel")->group(ff);
   app.add_option("--neutral-value", neutral_value, "Value of every label pixel of the neutral input")->group(ff);
   app.add_option("--readout-lr", readout_lr, "SGD learning rate of the linear softmax read-out")->group(ff);
+  app.add_option("--readout-weight-cost", readout_weight_cost,
+                 "Weight cost (L2 pull to zero) of the linear softmax read-out")
+      ->group(ff);
   app.add_option("--readout-epochs", readout_epochs,
-                 "Read-out passes on the frozen net after the layers (greedy schedule, and unsupervised FF)")
+                 "Read-out passes on the frozen net after the layers (greedy schedule, unsupervised FF, and "
+                 "--layers-from)")
+      ->group(ff);
+  app.add_option("--layers-from", layers_from,
+                 "Checkpoint of a digital run of the same net (its --checkpoint): its layers are taken as they "
+                 "are, frozen, and only the softmax read-outs learn, afresh, for --readout-epochs passes (e.g. "
+                 "read-out settings chosen on --validation without training the net again)")
       ->group(ff);
   app.add_option("--epochs", epochs, "Passes over the training set (greedy: per layer)")->group(optimiser_group);
   app.add_option("--batch", batch, "Positive images per step (plus as many negatives)")->group(optimiser_group);
@@ -194,6 +203,16 @@ void FFParams::validate() const {
             "damping and score-iterations shape the recurrent net: they need --recurrent N");
   }
   require(readout_epochs >= 0, "readout-epochs must be >= 0, got {}", readout_epochs);
+  check_nonnegative("readout-weight-cost", readout_weight_cost);
+  if (!layers_from.empty()) {
+    require(predict == "softmax",
+            "layers-from {}: only the softmax read-out learns on the layers taken, so predict must be softmax, "
+            "got '{}'", layers_from, predict);
+    require(readout_epochs >= 1, "layers-from {}: the read-out learns for readout-epochs passes, got {}", layers_from,
+            readout_epochs);
+    require(recurrent == 0, "layers-from {}: the recurrent net predicts by goodness and has no read-out to fit",
+            layers_from);
+  }
   require(validation >= 0 && train_limit >= 0 && test_limit >= 0 && train_eval_limit >= 0,
           "validation and limits must be >= 0");
   require(eval_every >= 1, "eval-every must be at least 1, got {}", eval_every);
@@ -223,6 +242,8 @@ OptimiserParams FFParams::optimiser_params() const {
   op.weight_cost = weight_cost;
   return op;
 }
+
+SoftmaxParams FFParams::readout_params() const { return SoftmaxParams{readout_lr, 0.9f, readout_weight_cost}; }
 
 std::vector<int> FFParams::default_readout_layers() const {
   const int n = static_cast<int>(layers.size());
@@ -442,7 +463,7 @@ struct Trainer {
         need_readout(want_softmax || parse_negative(params.negatives) == NegativeKind::hard),
         negative_kind(parse_negative(params.negatives)),
         unsupervised(negative_kind == NegativeKind::hybrid),
-        readout(net.feature_width(chosen), tr.num_classes, SoftmaxParams{params.readout_lr, 0.9f, 0.0f}),
+        readout(net.feature_width(chosen), tr.num_classes, params.readout_params()),
         neg_rng(make_rng(s, "ff.negatives")) {
     coding.classes = tr.num_classes;
     coding.validate(tr.features());
@@ -566,15 +587,19 @@ struct Trainer {
     c.put("ff.negatives", neg_rng);
   }
   void restore(const Checkpoint& c) {
+    restore_layers(c);
+    readout.restore(c, "ff.readout");
+    if (compare) compare->restore(c, "ff.readout_compare");
+    c.get("ff.negatives", neg_rng);
+  }
+  // The layers' weights, optimiser states and peer means (not the read-outs).
+  void restore_layers(const Checkpoint& c) {
     for (int l = 0; l < net.layers(); ++l) {
       for_each_digital(l, [&](DigitalArray& a, const std::string& key) { a.restore(c, key); });
       Mat mean;
       c.get(fmt::format("ff.layer{}.peer_mean", l), mean, 1, net.layer(l).units());
       net.layer(l).set_running_mean(mean.row(0));
     }
-    readout.restore(c, "ff.readout");
-    if (compare) compare->restore(c, "ff.readout_compare");
-    c.get("ff.negatives", neg_rng);
   }
   // Each digital array of layer l with its checkpoint key: the layer's, or each block's of its receptive
   // fields.
@@ -689,6 +714,64 @@ GreedyState read_greedy_point(const Checkpointing& ck, const ResumePoint& r, int
   return g;
 }
 
+// --layers-from: loads the checkpoint, checks that its run built the same net on the same input (Error naming
+// the file, the option and both values), and restores its layers into t.net. Returns the results' record of
+// where the layers came from. The source's layers may have learned from images this run holds out: refused
+// when labels reached them (supervised), said and recorded when none did (unsupervised).
+nlohmann::json take_layers(const FFParams& p, Trainer& t, std::uint64_t run_seed, bool log) {
+  const Checkpoint c = Checkpoint::load(p.layers_from);
+  const nlohmann::json& run = c.get_json("run");
+  require(run.is_object() && run.contains("fingerprint") && run.at("fingerprint").is_object(),
+          "{}: its 'run' record has no settings: not a checkpoint of an ff_mnist run", p.layers_from);
+  const nlohmann::json& settings = run.at("fingerprint");
+  const std::string device = settings.value("device", std::string("digital"));
+  require(device == "digital", "{}: written by a run in situ (device '{}'): layers-from takes a digital run's layers",
+          p.layers_from, device);
+  FFParams src;
+  CLI::App app;
+  src.add_options(app);
+  parse_recorded_options(app, settings, p.layers_from + " (its recorded settings)");
+  const auto same = [&](const char* option, const auto& was, const auto& now) {
+    require(was == now, "{}: its layers were trained with {} {}, this run has {}: layers-from takes the same net on "
+            "the same input", p.layers_from, option, nlohmann::json(was).dump(), nlohmann::json(now).dump());
+  };
+  same("layers", src.layers, p.layers);
+  same("receptive-fields", src.receptive_fields, p.receptive_fields);
+  same("norm", src.norm, p.norm);
+  same("input-norm", src.input_norm, p.input_norm);
+  same("standardise", src.standardise, p.standardise);
+  same("negatives hybrid (unsupervised)", src.unsupervised(), p.unsupervised());
+  if (!p.unsupervised()) {
+    same("label-value", src.label_value, p.label_value);
+    same("neutral-value", src.neutral_value, p.neutral_value);
+  }
+  // The images the source learned from: its training set, less what it held out.
+  // (A training limit's subset is drawn from the run's seed.)
+  const bool same_split = src.validation == p.validation && src.validation_seed == p.validation_seed &&
+                          src.train_limit == p.train_limit &&
+                          (p.train_limit == 0 || settings.value("seed", nlohmann::json()) == nlohmann::json(run_seed));
+  const bool saw_held_out = p.validation > 0 && !same_split;
+  require(!saw_held_out || p.unsupervised(),
+          "{}: its layers learned with labels from the training images this run holds out (its validation {}, "
+          "validation-seed {}, train-limit {}; this run's {}, {}, {}): the validation error would not be held out",
+          p.layers_from, src.validation, src.validation_seed, src.train_limit, p.validation, p.validation_seed,
+          p.train_limit);
+  if (saw_held_out && log)
+    fmt::print(stderr, "{}: its layers learned, without labels, from the images this run holds out (its validation "
+               "{}, this run's {}): only the read-out never saw their labels\n", p.layers_from, src.validation,
+               p.validation);
+  t.restore_layers(c);
+  nlohmann::json from = {{"checkpoint", p.layers_from},
+                         {"settings", settings},
+                         {"epoch", run.value("epoch", nlohmann::json())},
+                         {"layers_saw_validation_images", saw_held_out}};
+  if (run.contains("layer")) from["layer"] = run.at("layer");
+  if (log)
+    fmt::print(stderr, "layers from {} (after epoch {}); the read-outs learn on them, frozen\n", p.layers_from,
+               from["epoch"].dump());
+  return from;
+}
+
 }  // namespace
 
 nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& test, std::uint64_t seed, bool log,
@@ -713,7 +796,14 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
   Stopwatch train_clock;
   double eval_seconds = 0;
   double prior_train_s = 0, prior_eval_s = 0;  // of the runs before a resume
-  if (p.schedule == "pipelined") {
+  nlohmann::json layers_from;
+  if (!p.layers_from.empty()) {
+    // The layers as another run left them; only the read-outs learn, a few minutes: nothing to checkpoint.
+    require(!ck.resume, "layers-from {}: the read-outs' fit writes no checkpoint to resume: run it again without "
+            "--resume", p.layers_from);
+    layers_from = take_layers(p, t, seed, log);
+    t.train_readout_after(curve, log);
+  } else if (p.schedule == "pipelined") {
     EpochState state;
     if (ck.resume) {
       const Checkpoint& c = ck.checkpoint();
@@ -840,7 +930,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
   const std::string main_mode = t.want_goodness ? "goodness" : "softmax";
   double mean_epoch = 0;
   for (double s : epoch_seconds) mean_epoch += s;
-  mean_epoch /= static_cast<double>(epoch_seconds.size());
+  if (!epoch_seconds.empty()) mean_epoch /= static_cast<double>(epoch_seconds.size());
   if (log) fmt::print(stderr, "final{}\n", errors_text(test_err, train_err, validation_err));
   nlohmann::json m = {{"status", "finished"},
           {"mode", t.unsupervised ? "unsupervised" : "supervised"},
@@ -862,6 +952,7 @@ nlohmann::json train_ff(const FFParams& p, const Dataset& train, const Dataset& 
           {"timing_s",
            {{"train", train_s}, {"curve_evaluation", prior_eval_s + eval_seconds}, {"final_evaluation", final_eval_s}}}};
   if (t.unsupervised) m["mask_passes"] = p.mask_passes;
+  if (!layers_from.is_null()) m["layers_from"] = layers_from;
   if (validation != nullptr) {
     add_validation(m, validation->size(), validation_err, main_mode);
     if (log && !m["selected_by_validation"].is_null()) {
@@ -904,8 +995,6 @@ FFData load_ff_data(const FFParams& p, std::uint64_t seed) {
   require_limit("test-limit", p.test_limit, test.size(), "test images");
   if (p.train_limit > 0 && p.train_limit < full.size())
     full = full.subset(shuffled_indices(full.size(), seed)).head(p.train_limit);
-  require(p.validation < full.size(), "validation ({}) must be smaller than the training set ({})", p.validation,
-          full.size());
   Dataset train = full, validation;
   if (p.validation > 0) {
     Split split = split_validation(full, p.validation, p.validation_seed);

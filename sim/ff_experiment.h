@@ -66,12 +66,16 @@ struct FFParams {
   float neutral_value = 0.1f;
   bool standardise = false;        // pixels -> (p - 0.1307) / 0.3081, the pytorch/examples input
   float readout_lr = 0.05f;
+  float readout_weight_cost = 0.0f;  // the read-out's L2 pull to zero (SoftmaxParams::weight_decay)
   // Top-down effects (model/ff_recurrent.h): synchronous iterations of the recurrent net, each a step of FF
   // (0: the feed-forward net); the damping; the iterations whose goodness picks the label.
   int recurrent = 0;
   float damping = 0.3f;
   std::vector<int> score_iterations = {3, 5};
   int readout_epochs = 10;         // greedy schedule and unsupervised FF: read-out passes after the layers
+  // A checkpoint of a digital run of the same net: its layers are taken as they are and only the read-outs
+  // learn, for readout_epochs passes (empty: the layers learn)
+  std::string layers_from;
 
   // data and evaluation
   int validation = 0;        // training images held out (not used for learning)
@@ -85,6 +89,7 @@ struct FFParams {
   void validate() const;
   FFLayerParams layer_params() const;
   OptimiserParams optimiser_params() const;
+  SoftmaxParams readout_params() const;  // the linear softmax read-out's rate, momentum and weight cost
   LabelCoding label_coding() const;
   bool unsupervised() const { return negatives == "hybrid"; }
   // Supervised: all hidden layers but the first (paper, section 3.3), or the only one. Unsupervised: the

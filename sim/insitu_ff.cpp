@@ -201,7 +201,7 @@ InSituFF::InSituFF(hw::Chip& chip, const FFParams& p, const FFSupervision& train
   if (p.unsupervised()) {
     int width = 0;
     for (int k : chosen_) width += units_of(k);
-    softmax_ = std::make_unique<SoftmaxClassifier>(width, train.classes(), SoftmaxParams{p.readout_lr, 0.9f, 0.0f});
+    softmax_ = std::make_unique<SoftmaxClassifier>(width, train.classes(), p.readout_params());
     feature_readout_ = chip.ledger().counter(std::string(chip.name()) + ".feature_readout", "adc_conversion",
                                              chip.ledger().params().adc_conversion_pj);
   }

@@ -78,7 +78,7 @@ class RecurrentEpochs final : public EpochTrainer {
         net_(host.net()),
         chosen_(p.chosen_readout_layers()),
         hard_(parse_negative(p.negatives) == NegativeKind::hard),
-        readout_(net_.feature_width(chosen_), train.num_classes, SoftmaxParams{p.readout_lr, 0.9f, 0.0f}),
+        readout_(net_.feature_width(chosen_), train.num_classes, p.readout_params()),
         neg_rng_(make_rng(seed, "ff.negatives")) {}
 
   nlohmann::json train_epoch(int epoch, long long& step, long long total_steps) override {

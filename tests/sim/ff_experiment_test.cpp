@@ -442,3 +442,108 @@ TEST_CASE("unsupervised FF with hybrid negatives learns features a linear read-o
   const nlohmann::json g = train_ff(p, train, test_set, 21, false);
   CHECK(g["test_error"].get<double>() < 0.5);
 }
+
+TEST_CASE("layers taken from a checkpoint give a fresh read-out the numbers of the run that trained them",
+          "[ff][checkpoint]") {
+  if (!test::have_mnist()) {
+    WARN("MNIST not found; run scripts/setup.sh");
+    return;
+  }
+  const Dataset train = load_mnist(test::mnist_dir(), "train").head(300);
+  const Dataset test_set = load_mnist(test::mnist_dir(), "t10k").head(100);
+  test::TempDir dir;
+  // Greedy with random negatives: the read-out learns nothing until the layers are done, then learns
+  // afresh on them, as a --layers-from run's does.
+  FFParams p;
+  p.layers = {12, 10};
+  p.epochs = 3;
+  p.batch = 50;
+  p.schedule = "greedy";
+  p.optimiser = "adam";
+  p.lr = 0.01f;
+  p.negatives = "random";
+  p.predict = "softmax";
+  p.readout_epochs = 4;
+  p.train_eval_limit = 100;
+  Checkpointing ck;
+  ck.path = dir.file("source.ckpt");
+  ck.fingerprint = {{"layers", {12, 10}}, {"negatives", "random"}, {"schedule", "greedy"}, {"seed", 5}};
+  const nlohmann::json whole = train_ff(p, train, test_set, 5, false, {}, ck);
+  REQUIRE(whole["status"] == "finished");
+
+  FFParams q = p;
+  q.schedule = "pipelined";
+  q.epochs = 1;  // no layer learns
+  q.layers_from = ck.path;
+  const nlohmann::json taken = train_ff(q, train, test_set, 5, false);
+  REQUIRE(taken["status"] == "finished");
+  CHECK(taken["test_errors"] == whole["test_errors"]);
+  CHECK(taken["train_errors"] == whole["train_errors"]);
+  // The read-out's passes, loss for loss.
+  const auto readout_losses = [](const nlohmann::json& curve) {
+    std::vector<double> l;
+    for (const auto& e : curve)
+      if (e.contains("readout_loss")) l.push_back(e["readout_loss"].get<double>());
+    return l;
+  };
+  REQUIRE(readout_losses(taken["curve"]).size() == 4);
+  CHECK(readout_losses(taken["curve"]) == readout_losses(whole["curve"]));
+  CHECK(taken["layers_from"]["checkpoint"] == ck.path);
+  CHECK(taken["layers_from"]["layer"] == 1);
+  CHECK(taken["layers_from"]["epoch"] == 3);
+  CHECK(taken["layers_from"]["layers_saw_validation_images"] == false);
+
+  // Another net, another input, labels from held-out images, a resume: refused by name.
+  FFParams other = q;
+  other.layers = {12, 11};
+  CHECK_THROWS_WITH(train_ff(other, train, test_set, 5, false),
+                    Catch::Contains("source.ckpt") && Catch::Contains("layers [12,10]") && Catch::Contains("[12,11]"));
+  other = q;
+  other.norm = "l2";
+  CHECK_THROWS_WITH(train_ff(other, train, test_set, 5, false), Catch::Contains("norm \"rms\""));
+  other = q;
+  other.negatives = "hybrid";
+  CHECK_THROWS_WITH(train_ff(other, train, test_set, 5, false), Catch::Contains("negatives hybrid"));
+  other = q;
+  other.validation = 50;
+  const Dataset held_out = train.head(50);
+  CHECK_THROWS_WITH(train_ff(other, train, test_set, 5, false, {}, {}, &held_out),
+                    Catch::Contains("learned with labels from the training images this run holds out"));
+  Checkpointing resume;
+  resume.path = dir.file("other.ckpt");
+  resume.resume = true;
+  CHECK_THROWS_WITH(train_ff(q, train, test_set, 5, false, {}, resume), Catch::Contains("without --resume"));
+  q.predict = "both";
+  CHECK_THROWS_WITH(q.validate(), Catch::Contains("predict must be softmax"));
+}
+
+TEST_CASE("an unsupervised net's layers serve a read-out chosen on images they saw without labels", "[ff][hybrid]") {
+  if (!test::have_mnist()) {
+    WARN("MNIST not found; run scripts/setup.sh");
+    return;
+  }
+  const Dataset all = load_mnist(test::mnist_dir(), "train").head(400);
+  const Dataset test_set = load_mnist(test::mnist_dir(), "t10k").head(100);
+  test::TempDir dir;
+  FFParams p;
+  p.layers = {30, 30};
+  p.epochs = 1;
+  p.batch = 50;
+  p.negatives = "hybrid";
+  p.predict = "softmax";
+  p.train_eval_limit = 100;
+  Checkpointing ck;
+  ck.path = dir.file("unsupervised.ckpt");
+  ck.fingerprint = {{"layers", {30, 30}}, {"negatives", "hybrid"}, {"seed", 2}};
+  REQUIRE(train_ff(p, all, test_set, 2, false, {}, ck)["status"] == "finished");
+  // The read-out on 300 of the 400 images, chosen on the other 100, which the layers learned from.
+  p.layers_from = ck.path;
+  p.validation = 100;
+  p.readout_epochs = 3;
+  const Split split = split_validation(all, 100, 1);
+  const nlohmann::json m = train_ff(p, split.train, test_set, 2, false, {}, {}, &split.validation);
+  REQUIRE(m["status"] == "finished");
+  CHECK(m["layers_from"]["layers_saw_validation_images"] == true);
+  CHECK(m["validation_examples"] == 100);
+  CHECK(m["validation_errors"]["softmax"].get<double>() < 0.9);  // chance is 90% error
+}
