@@ -76,19 +76,26 @@ int main(int argc, char** argv) {
       fields += fmt::format(" recurrent under the label, {} iterations damped {}, goodness of iterations {}-{}",
                             params.recurrent, params.damping, params.score_iterations.front(),
                             params.score_iterations.back());
-    fmt::print("ff_mnist: seed {}, {}, layers {}{}, {} {} epochs, batch {}, {} lr {}{}, {} negatives, predict {}\n",
-               run.seed, insitu.in_situ() ? "in situ on the chip of device preset " + preset : "digital", params.layers,
-               fields, params.schedule, params.epochs, params.batch,
-               insitu.in_situ() ? (params.momentum > 0   ? fmt::format("pulsed, analog momentum {}{}{}{},", mu,
-                                                                        arrays_on, share, whole_carry)
-                                   : insitu.carry.on() ? fmt::format("pulsed, periodic carry 1/{},", insitu.carry.factor)
-                                   : insitu.mixed_precision ? std::string("pulsed, mixed precision,")
-                                                            : std::string("pulsed"))
-                                : params.optimiser,
-               params.lr, decay,
-               params.unsupervised() ? fmt::format("hybrid ({} mask passes, no label)", params.mask_passes)
-                                     : params.negatives,
-               params.predict);
+    if (!params.layers_from.empty()) {
+      fmt::print("ff_mnist: seed {}, digital, layers {}{} taken from {}, frozen: a softmax read-out of layers {} fitted "
+                 "afresh for {} passes, batch {}, lr {}, weight cost {}\n",
+                 run.seed, params.layers, fields, params.layers_from, fmt::join(params.chosen_readout_layers(), ","),
+                 params.readout_epochs, params.batch, params.readout_lr, params.readout_weight_cost);
+    } else {
+      fmt::print("ff_mnist: seed {}, {}, layers {}{}, {} {} epochs, batch {}, {} lr {}{}, {} negatives, predict {}\n",
+                 run.seed, insitu.in_situ() ? "in situ on the chip of device preset " + preset : "digital", params.layers,
+                 fields, params.schedule, params.epochs, params.batch,
+                 insitu.in_situ() ? (params.momentum > 0   ? fmt::format("pulsed, analog momentum {}{}{}{},", mu,
+                                                                          arrays_on, share, whole_carry)
+                                     : insitu.carry.on() ? fmt::format("pulsed, periodic carry 1/{},", insitu.carry.factor)
+                                     : insitu.mixed_precision ? std::string("pulsed, mixed precision,")
+                                                              : std::string("pulsed"))
+                                  : params.optimiser,
+                 params.lr, decay,
+                 params.unsupervised() ? fmt::format("hybrid ({} mask passes, no label)", params.mask_passes)
+                                       : params.negatives,
+                 params.predict);
+    }
     std::fflush(stdout);  // the configuration line comes first in a log file, before the progress lines
     // The data by content: recorded with the results, and what a resume compares.
     result["data"] = data_digest(mnist_files(params.data_dir));
@@ -126,11 +133,12 @@ int main(int argc, char** argv) {
       return 0;
     }
     const auto& m = result["metrics"];
-    fmt::print("test error {:.2f}% ({}, {} test images), train error {:.2f}%, {:.1f} s per epoch, {:.1f} s total; "
-               "results in {}\n",
+    const std::string per_epoch = params.layers_from.empty()
+                                      ? fmt::format("{:.1f} s per epoch, ", m["mean_epoch_seconds"].get<double>())
+                                      : std::string();
+    fmt::print("test error {:.2f}% ({}, {} test images), train error {:.2f}%, {}{:.1f} s total; results in {}\n",
                100 * m["test_error"].get<double>(), m["prediction"].get<std::string>(), m["test_examples"].get<int>(),
-               100 * m["train_error"].get<double>(), m["mean_epoch_seconds"].get<double>(),
-               m["timing_s"]["total"].get<double>(), run.out);
+               100 * m["train_error"].get<double>(), per_epoch, m["timing_s"]["total"].get<double>(), run.out);
     if (insitu.in_situ())
       fmt::print("on the {} chip: {:.3g} uJ per training image, {:.3g} training images per simulated second, "
                  "{:.3g} s simulated training; drift plot {}\n",

@@ -9,7 +9,9 @@
 #   digital: digital FF with momentum SGD, peer normalisation and hard negatives from the read-out, so the
 #            optimiser state, the peer means, the read-out and the negatives' random stream must survive.
 #   hybrid:  unsupervised digital FF with hybrid negatives and two read-outs, so the stream of the hybrids'
-#            partners and masks and both read-outs must survive (refused under other mask passes).
+#            partners and masks and both read-outs must survive (refused under other mask passes); then the
+#            finished run's layers serve a fresh read-out (--layers-from) chosen on held-out images, and
+#            another net or a chip cannot take them.
 #   insitu_hybrid: unsupervised FF in situ on ECRAM, so the hybrids' stream must survive on the chip, and the
 #            softmax read-out fitted after a resume must read the chip as the uninterrupted run's did.
 #   insitu_local: the same with the paper's local receptive fields (10/6, 2/1, 2/1) and capacitor momentum
@@ -129,3 +131,31 @@ if "energy_total" in a:
 else:
     print(f"same metrics after resuming: test errors {a['test_errors']}, train errors {a['train_errors']}")
 PY
+if [[ $mode == hybrid ]]; then
+  "$bin" "${common[@]}" --layers-from "$dir/part.ckpt" --validation 100 --readout-epochs 2 --out "$dir/taken.json" \
+    > "$dir/taken.log" 2>&1 || { cat "$dir/taken.log" >&2; exit 1; }
+  grep -q "learned, without labels, from the images this run holds out" "$dir/taken.log"
+  python3 - "$dir/taken.json" "$dir/part.ckpt" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["metrics"]
+f = m["layers_from"]
+if f["checkpoint"] != sys.argv[2] or f["epoch"] != 3 or f["layers_saw_validation_images"] is not True:
+    sys.exit(f"layers_from: {json.dumps(f)[:300]}")
+if f["settings"]["layers"] != [40, 30, 20] or m["validation_examples"] != 100 or m["train_examples"] != 400:
+    sys.exit(f"the source's settings or the split: {f['settings']['layers']}, {m['validation_examples']}, {m['train_examples']}")
+if not 0 <= m["validation_errors"]["softmax"] < 0.9 or len([e for e in m["curve"] if "readout_epoch" in e]) != 2:
+    sys.exit(f"the read-out: validation {m['validation_errors']}, curve {m['curve']}")
+print(f"layers taken: validation error {m['validation_errors']}, test {m['test_errors']}")
+PY
+  refuse() {  # refuse MESSAGE OPTIONS...: the checkpoint's layers refused to a run of OPTIONS, saying MESSAGE
+    local expect=$1
+    shift
+    if "$bin" "$@" --layers-from "$dir/part.ckpt" --out "$dir/other.json" > "$dir/other.log" 2>&1; then
+      echo "layers-from took the checkpoint under $*" >&2
+      exit 1
+    fi
+    grep -qF "$expect" "$dir/other.log" || { cat "$dir/other.log" >&2; exit 1; }
+  }
+  refuse "part.ckpt: its layers were trained with layers [40,30,20], this run has [40,30,21]" "${common[@]/40,30,20/40,30,21}"
+  refuse "layers-from $dir/part.ckpt: a digital run's layers" "${common[@]}" --device ecram
+fi
