@@ -11,6 +11,8 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -37,6 +39,12 @@ std::string empty_element(const CLI::Option* opt, const std::string& value) {
   if (value.front() == ',' || value.back() == ',' || value.find(",,") != std::string::npos)
     return "'" + value + "' has an empty element in its comma-separated list";
   return {};
+}
+
+// Whether a list option's default is the empty list.
+bool empty_by_default(const CLI::Option* opt) {
+  const std::string d = opt->get_default_str();
+  return d.empty() || d == "[]";
 }
 
 // A JSON value as the text one command-line argument would carry.
@@ -129,6 +137,9 @@ class TomlOrJsonConfig : public CLI::ConfigTOML {
  public:
   explicit TomlOrJsonConfig(const CLI::App& app) : app_(app) {}
 
+  // Lists the command line empties ("" or "[]"): the config file's value of them is left out too.
+  void emptied(std::set<const CLI::Option*> options) { emptied_ = std::move(options); }
+
   // Option `name` and option `other` (with `prefix`, only the elements of list option `other` that begin
   // with it) are one setting: see alias_options.
   void alias(const CLI::Option* name, const CLI::Option* other, const std::string& prefix) {
@@ -141,7 +152,7 @@ class TomlOrJsonConfig : public CLI::ConfigTOML {
     for (CLI::ConfigItem& item : items) {
       // CLI11's own word for an unknown key is "INI was not able to parse KEY": say where and what instead.
       if (!item.parents.empty() || option_named(app_, item.name) == nullptr) throw CLI::ConfigError(unknown(item));
-      if (!keep_under_aliases(item)) continue;
+      if (!keep_under_aliases(item) || emptied_.count(option_named(app_, item.name)) > 0) continue;
       const CLI::Option* opt = app_.get_option_no_throw("--" + item.name);
       const bool list = opt != nullptr && opt->get_expected_max() > 1;
       bool empty = true;
@@ -149,8 +160,7 @@ class TomlOrJsonConfig : public CLI::ConfigTOML {
       if (list && empty) {
         // An empty list: the value of an option whose default is the empty list (no overrides, no chosen
         // layers), which the option keeps; any other list option needs its elements.
-        const std::string d = opt->get_default_str();
-        if (d.empty() || d == "[]") continue;
+        if (empty_by_default(opt)) continue;
         throw CLI::ConfigError(fmt::format("--{}: an empty list is not a value this option takes", item.name));
       }
       if (list)
@@ -169,6 +179,7 @@ class TomlOrJsonConfig : public CLI::ConfigTOML {
   };
   const CLI::App& app_;
   std::vector<Alias> aliases_;
+  std::set<const CLI::Option*> emptied_;
 
   static bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
 
@@ -276,6 +287,54 @@ std::string config_place(const CLI::App& app, const std::string& message) {
   return path + ": ";
 }
 
+// The arguments of the command line CLI11 is to read, after checking what it would take without a word:
+// empty elements of comma-separated values ("100,,100"); a comma-separated list given twice, whose two
+// uses it would join into one list; and "" or "[]", which it would read as the list [0] or [""]. "" or
+// "[]" empties a list whose default is empty (and overrides the config file's value of it); it is refused
+// for any other list. The lists emptied are put into `emptied`.
+std::vector<char*> checked_arguments(const CLI::App& app, int argc, char** argv, std::set<const CLI::Option*>& emptied) {
+  std::vector<char*> kept{argv[0]};
+  std::map<const CLI::Option*, std::vector<std::string>> given;  // each list's values, use by use
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    kept.push_back(argv[i]);
+    if (arg.rfind("--", 0) != 0) continue;
+    const std::size_t eq = arg.find('=');
+    const std::string name = arg.substr(0, eq);
+    const CLI::Option* opt = app.get_option_no_throw(name);
+    if (opt == nullptr || opt->get_expected_max() <= 1) continue;
+    std::vector<std::string> values;
+    int last = i;
+    if (eq != std::string::npos) {
+      values.push_back(arg.substr(eq + 1));
+    } else {
+      for (int j = i + 1; j < argc && std::string(argv[j]).rfind("-", 0) != 0; ++j) {
+        values.emplace_back(argv[j]);
+        last = j;
+      }
+    }
+    for (const std::string& value : values)
+      if (const std::string why = empty_element(opt, value); !why.empty()) throw CLI::ValidationError(name, why);
+    std::vector<std::string>& uses = given[opt];
+    if (opt->get_delimiter() == ',' && !uses.empty())
+      throw CLI::ValidationError(name, fmt::format("given twice on the command line ({} and {}): give the list once, "
+                                                   "its elements comma-separated",
+                                                   uses.front(), fmt::join(values, " ")));
+    uses.push_back(fmt::format("{}", fmt::join(values, " ")));
+    const bool empty = values.size() == 1 && (values[0].empty() || values[0] == "[]");
+    if (!empty) continue;
+    if (!empty_by_default(opt))
+      throw CLI::ValidationError(name, fmt::format("an empty list ('{}') is not a value this option takes", values[0]));
+    emptied.insert(opt);
+    kept.pop_back();  // the option and its value are left out: the list keeps its empty default
+    i = last;
+  }
+  for (const CLI::Option* opt : emptied)
+    if (given[opt].size() > 1)
+      throw CLI::ValidationError(opt->get_name(), "an empty list is given beside other values of it");
+  return kept;
+}
+
 }  // namespace
 
 void add_validation_seed_option(CLI::App& app, std::uint64_t& validation_seed, const std::string& group) {
@@ -343,22 +402,10 @@ void require_limit(const char* option, int limit, int available, const char* wha
 
 bool parse_command_line(CLI::App& app, int argc, char** argv, int& exit_code) {
   try {
-    // Empty elements of comma-separated values, which the parser would drop without a word.
-    for (int i = 1; i < argc; ++i) {
-      const std::string arg = argv[i];
-      if (arg.rfind("--", 0) != 0) continue;
-      const std::size_t eq = arg.find('=');
-      const CLI::Option* opt = app.get_option_no_throw(arg.substr(0, eq));
-      if (opt == nullptr || opt->get_delimiter() != ',') continue;
-      for (int j = eq == std::string::npos ? i + 1 : i; j < argc; ++j) {
-        const std::string value = j == i ? arg.substr(eq + 1) : std::string(argv[j]);
-        if (j > i && value.rfind("-", 0) == 0) break;
-        if (const std::string why = empty_element(opt, value); !why.empty())
-          throw CLI::ValidationError(arg.substr(0, eq), why);
-        if (j == i) break;
-      }
-    }
-    app.parse(argc, argv);
+    std::set<const CLI::Option*> emptied;
+    std::vector<char*> args = checked_arguments(app, argc, argv, emptied);
+    if (const auto config = std::dynamic_pointer_cast<TomlOrJsonConfig>(app.get_config_formatter())) config->emptied(emptied);
+    app.parse(int(args.size()), args.data());
   } catch (const CLI::CallForHelp& e) {
     exit_code = app.exit(e);
     return false;

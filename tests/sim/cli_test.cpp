@@ -154,6 +154,46 @@ TEST_CASE("a list with an empty element is refused, an empty list is a value whe
   CHECK(cfg.layers == std::vector<int>{30, 20});
 }
 
+TEST_CASE("a comma-separated list given twice on the command line is refused, not joined into one", "[cli]") {
+  ListFixture twice;
+  CHECK(twice.parse({"--layers", "40,30,20", "--layers", "40,30,21"}) != 0);
+  ListFixture spelled;
+  CHECK(spelled.parse({"--layers=40,30", "--layers", "20"}) != 0);
+  // A repeatable list (one element per use) gathers its uses, as its help says.
+  ListFixture repeated;
+  REQUIRE(repeated.parse({"--extra", "a=1", "--extra", "b=2", "--layers", "40,30"}) == 0);
+  CHECK(repeated.extra == std::vector<std::string>{"a=1", "b=2"});
+  CHECK(repeated.layers == std::vector<int>{40, 30});
+  // The config file's value and one on the command line: the command line's, whole.
+  test::TempDir dir;
+  std::ofstream(dir.file("run.toml")) << "layers = [40, 30, 20]\n";
+  ListFixture over;
+  REQUIRE(over.parse({"--config", dir.file("run.toml"), "--layers", "50"}) == 0);
+  CHECK(over.layers == std::vector<int>{50});
+}
+
+TEST_CASE("an empty value empties a list whose default is empty, over the config file, and is refused for any other", "[cli]") {
+  test::TempDir dir;
+  std::ofstream(dir.file("run.toml")) << "extra = [\"a=1\", \"b=2\"]\nlayers = [40, 30]\n";
+  for (const std::string empty : {"", "[]"}) {
+    ListFixture cleared;
+    REQUIRE(cleared.parse({"--config", dir.file("run.toml"), "--extra", empty}) == 0);
+    CHECK(cleared.extra.empty());
+    CHECK(cleared.layers == std::vector<int>{40, 30});
+    CHECK(options_to_json(cleared.app).at("extra") == nlohmann::json::array());
+    ListFixture spelled;
+    REQUIRE(spelled.parse({"--config", dir.file("run.toml"), "--extra=" + empty, "--epochs", "4"}) == 0);
+    CHECK(spelled.extra.empty());
+    CHECK(spelled.epochs == 4);
+    // CLI11 alone would read "" as the list [0]: a net without layers is no value of --layers.
+    ListFixture layers;
+    CHECK(layers.parse({"--layers", empty}) != 0);
+    CHECK(layers.layers == std::vector<int>{1000, 1000});
+    ListFixture beside;
+    CHECK(beside.parse({"--extra", "a=1", "--extra", empty}) != 0);
+  }
+}
+
 TEST_CASE("a run's recorded configuration, or its whole results file, replays through --config", "[cli]") {
   ListFixture first;
   REQUIRE(first.parse({"--lr", "0.5", "--fast=false", "--layers", "30,20", "--seed", "7"}) == 0);
