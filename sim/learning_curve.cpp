@@ -135,8 +135,15 @@ void add_curve_plot(nlohmann::json& result, const std::string& out) {
       m.is_object() && m.contains("device") ? m["device"].get<std::string>() + " chip" : "digital";
   const std::string title = fmt::format("{}: {}, seed {}", result.value("scenario", std::string("run")), device,
                                         result.contains("seed") ? result["seed"].dump() : "?");
+  const LearningCurve curve = learning_curve(m);
+  if (curve.errors.empty() && curve.goodness.empty()) {
+    // Nothing per epoch to draw (a --layers-from run fits its read-out only): said in the record, no warning.
+    result["curve_plot"] = "";
+    result["curve_plot_error"] = "the run recorded no learning curve";
+    return;
+  }
   try {
-    plot_learning_curve(stem, title, learning_curve(m));
+    plot_learning_curve(stem, title, curve);
     result["curve_plot"] = stem + ".png";
     result["curve_plot_error"] = "";
   } catch (const Error& e) {

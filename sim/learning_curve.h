@@ -29,7 +29,8 @@ void plot_learning_curve(const std::string& stem, const std::string& title, cons
 
 // Draws the curve of `result` (a run's whole record) beside `out` and records the PNG in `result`
 // ("curve_plot", empty when none was drawn, and "curve_plot_error"). The run's numbers do not depend on the
-// picture: a plot that cannot be drawn (no gnuplot, say) is a warning on stderr.
+// picture: a plot that cannot be drawn (no gnuplot, say) is a warning on stderr; a run with no curve to draw
+// (no epochs) is said in the record only.
 void add_curve_plot(nlohmann::json& result, const std::string& out);
 
 }  // namespace mortal
