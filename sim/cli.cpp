@@ -32,10 +32,13 @@ std::string check_seed(const std::string& text) {
   return {};
 }
 
+// Whether `text` is the text of an empty list: nothing, or "[]".
+bool empty_list(const std::string& text) { return text.empty() || text == "[]"; }
+
 // A comma-separated value's elements, each non-empty: "100,,100" is a typing slip, not the list 100,100
 // (which CLI11 would make of it, dropping empty pieces).
 std::string empty_element(const CLI::Option* opt, const std::string& value) {
-  if (opt == nullptr || opt->get_delimiter() != ',' || value.empty() || value == "[]") return {};
+  if (opt == nullptr || opt->get_delimiter() != ',' || empty_list(value)) return {};
   if (value.front() == ',' || value.back() == ',' || value.find(",,") != std::string::npos)
     return "'" + value + "' has an empty element in its comma-separated list";
   return {};
@@ -43,8 +46,7 @@ std::string empty_element(const CLI::Option* opt, const std::string& value) {
 
 // Whether a list option's default is the empty list.
 bool empty_by_default(const CLI::Option* opt) {
-  const std::string d = opt->get_default_str();
-  return d.empty() || d == "[]";
+  return empty_list(opt->get_default_str());
 }
 
 // A JSON value as the text one command-line argument would carry.
@@ -156,7 +158,7 @@ class TomlOrJsonConfig : public CLI::ConfigTOML {
       const CLI::Option* opt = app_.get_option_no_throw("--" + item.name);
       const bool list = opt != nullptr && opt->get_expected_max() > 1;
       bool empty = true;
-      for (const std::string& in : item.inputs) empty = empty && (in.empty() || in == "[]");
+      for (const std::string& in : item.inputs) empty = empty && empty_list(in);
       if (list && empty) {
         // An empty list: the value of an option whose default is the empty list (no overrides, no chosen
         // layers), which the option keeps; any other list option needs its elements.
@@ -292,7 +294,8 @@ std::string config_place(const CLI::App& app, const std::string& message) {
 // uses it would join into one list; and "" or "[]", which it would read as the list [0] or [""]. "" or
 // "[]" empties a list whose default is empty (and overrides the config file's value of it); it is refused
 // for any other list. The lists emptied are put into `emptied`.
-std::vector<char*> checked_arguments(const CLI::App& app, int argc, char** argv, std::set<const CLI::Option*>& emptied) {
+std::vector<char*> checked_arguments(const CLI::App& app, int argc, char** argv,
+                                     std::set<const CLI::Option*>& emptied) {
   std::vector<char*> kept{argv[0]};
   std::map<const CLI::Option*, std::vector<std::string>> given;  // each list's values, use by use
   for (int i = 1; i < argc; ++i) {
@@ -321,7 +324,7 @@ std::vector<char*> checked_arguments(const CLI::App& app, int argc, char** argv,
                                                    "its elements comma-separated",
                                                    uses.front(), fmt::join(values, " ")));
     uses.push_back(fmt::format("{}", fmt::join(values, " ")));
-    const bool empty = values.size() == 1 && (values[0].empty() || values[0] == "[]");
+    const bool empty = values.size() == 1 && empty_list(values[0]);
     if (!empty) continue;
     if (!empty_by_default(opt))
       throw CLI::ValidationError(name, fmt::format("an empty list ('{}') is not a value this option takes", values[0]));
@@ -404,7 +407,8 @@ bool parse_command_line(CLI::App& app, int argc, char** argv, int& exit_code) {
   try {
     std::set<const CLI::Option*> emptied;
     std::vector<char*> args = checked_arguments(app, argc, argv, emptied);
-    if (const auto config = std::dynamic_pointer_cast<TomlOrJsonConfig>(app.get_config_formatter())) config->emptied(emptied);
+    if (const auto config = std::dynamic_pointer_cast<TomlOrJsonConfig>(app.get_config_formatter()))
+      config->emptied(emptied);
     app.parse(int(args.size()), args.data());
   } catch (const CLI::CallForHelp& e) {
     exit_code = app.exit(e);

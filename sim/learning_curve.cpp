@@ -131,10 +131,6 @@ void plot_learning_curve(const std::string& stem, const std::string& title, cons
 void add_curve_plot(nlohmann::json& result, const std::string& out) {
   const std::string stem = curve_plot_stem(out);
   const nlohmann::json& m = result.contains("metrics") ? result["metrics"] : nlohmann::json();
-  const std::string device =
-      m.is_object() && m.contains("device") ? m["device"].get<std::string>() + " chip" : "digital";
-  const std::string title = fmt::format("{}: {}, seed {}", result.value("scenario", std::string("run")), device,
-                                        result.contains("seed") ? result["seed"].dump() : "?");
   const LearningCurve curve = learning_curve(m);
   if (curve.errors.empty() && curve.goodness.empty()) {
     // Nothing per epoch to draw (a --layers-from run fits its read-out only): said in the record, no warning.
@@ -142,6 +138,10 @@ void add_curve_plot(nlohmann::json& result, const std::string& out) {
     result["curve_plot_error"] = "the run recorded no learning curve";
     return;
   }
+  const std::string device =
+      m.is_object() && m.contains("device") ? m["device"].get<std::string>() + " chip" : "digital";
+  const std::string title = fmt::format("{}: {}, seed {}", result.value("scenario", std::string("run")), device,
+                                        result.contains("seed") ? result["seed"].dump() : "?");
   try {
     plot_learning_curve(stem, title, curve);
     result["curve_plot"] = stem + ".png";
