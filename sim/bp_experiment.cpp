@@ -12,6 +12,7 @@
 #include "sim/cli.h"
 #include "sim/progress.h"
 #include "sim/results.h"
+#include "sim/run_data.h"
 
 namespace mortal {
 
@@ -115,14 +116,8 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpM
   p.validate();
   const LrSchedule schedule = parse_lr_schedule(p.lr_schedule);
   Stopwatch total;
-  Dataset full = load_mnist(p.data_dir, "train");
-  Dataset test = load_mnist(p.data_dir, "t10k");
-  require_limit("train-limit", p.train_limit, full.size(), "training images");
-  require_limit("test-limit", p.test_limit, test.size(), "test images");
-  if (p.train_limit > 0) full = full.subset(shuffled_indices(full.size(), seed)).head(p.train_limit);
-  if (p.test_limit > 0) test = test.head(p.test_limit);
-  const Split split = split_validation(full, p.validation, p.validation_seed);
-  const Dataset& train = split.train;
+  const RunData data = load_run_data({p.data_dir, p.train_limit, p.test_limit, p.validation, p.validation_seed}, seed);
+  const Dataset &train = data.train, &test = data.test;
   const double load_s = total.seconds();
 
   const BpMlpParams mp = p.model_params(train.features(), train.num_classes);
@@ -162,7 +157,7 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpM
     const double epoch_s = epoch_clock.seconds();
     train_s += epoch_s;
     Stopwatch eval_clock;
-    const Evaluation val = evaluate(net, split.validation);
+    const Evaluation val = evaluate(net, data.validation);
     const Evaluation tst = evaluate(net, test);
     const double eval_s = eval_clock.seconds();
     if (run != nullptr) run->finished(p.progress_label, epoch_s + eval_s);
@@ -180,19 +175,19 @@ nlohmann::json run_bp(const BpParams& p, std::uint64_t seed, std::unique_ptr<BpM
                      {"test_loss", tst.loss},
                      {"train_s", epoch_s},
                      {"eval_s", eval_s}});
-    const std::string val_text = split.validation.size() > 0 ? fmt::format(" | val err {:.2f}%", 100 * val.error) : "";
+    const std::string val_text = data.validation.size() > 0 ? fmt::format(" | val err {:.2f}%", 100 * val.error) : "";
     progress.report(epoch, fmt::format("loss {:.4f} | train err {:.2f}%{} | test err {:.2f}% | lr {:.4g} | {:.1f} s train",
                                        loss, 100 * batch_err, val_text, 100 * tst.error, lr_start, epoch_s));
   }
   progress.finish();
 
   const Evaluation tr = evaluate(net, train);
-  const Evaluation val = evaluate(net, split.validation);
+  const Evaluation val = evaluate(net, data.validation);
   const Evaluation tst = evaluate(net, test);
   const double train_samples = static_cast<double>(train.size()) * p.epochs;
   const double train_flops = train_cost.total().flops() * train_samples;
   nlohmann::json metrics = {{"train_examples", train.size()},
-          {"validation_examples", split.validation.size()},
+          {"validation_examples", data.validation.size()},
           {"test_examples", test.size()},
           {"sizes", mp.sizes},
           {"parameters", net.parameter_count()},

@@ -382,8 +382,8 @@ nlohmann::json run_distill(const FFParams& p, const InSituParams& ip, const Dist
           "teacher's layer of its depth, so their depths must be the same", sp.layers.size(), fmt::join(sp.layers, ","),
           ts.p.layers.size(), fmt::join(ts.p.layers, ","));
 
-  const FFData data = load_ff_data(p, seed);
-  const Dataset test = p.test_limit > 0 && p.test_limit < data.test.size() ? data.test.head(p.test_limit) : data.test;
+  const RunData data = load_ff_data(p, seed);
+  const Dataset& test = data.test;  // cut to --test-limit as it loaded
   require_limit("--transfer", dp.transfer, data.train.size(), "training images");
   std::vector<int> transfer_idx;
   if (dp.transfer > 0) {

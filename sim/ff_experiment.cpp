@@ -988,27 +988,16 @@ double cpu_seconds() {
          1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
-FFData load_ff_data(const FFParams& p, std::uint64_t seed) {
-  Dataset full = load_mnist(p.data_dir, "train");
-  Dataset test = load_mnist(p.data_dir, "t10k");
-  require_limit("train-limit", p.train_limit, full.size(), "training images");
-  require_limit("test-limit", p.test_limit, test.size(), "test images");
-  if (p.train_limit > 0 && p.train_limit < full.size())
-    full = full.subset(shuffled_indices(full.size(), seed)).head(p.train_limit);
-  Dataset train = full, validation;
-  if (p.validation > 0) {
-    Split split = split_validation(full, p.validation, p.validation_seed);
-    train = std::move(split.train);
-    validation = std::move(split.validation);
-  }
+RunData load_ff_data(const FFParams& p, std::uint64_t seed) {
+  RunData d = load_run_data({p.data_dir, p.train_limit, p.test_limit, p.validation, p.validation_seed}, seed);
   // The label pixels must fit in an image before any overlay writes them.
-  p.label_coding().validate(train.features());
+  p.label_coding().validate(d.train.features());
   if (p.standardise) {
     // MNIST pixel mean and standard deviation, as the pytorch/examples recipe normalises
     const float mean = 0.1307f, sd = 0.3081f;
-    for (Dataset* d : {&train, &test, &validation}) d->images.array() = (d->images.array() - mean) / sd;
+    for (Dataset* x : {&d.train, &d.test, &d.validation}) x->images.array() = (x->images.array() - mean) / sd;
   }
-  return {std::move(train), std::move(test), std::move(validation)};
+  return d;
 }
 
 nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallback& on_epoch,
@@ -1016,7 +1005,7 @@ nlohmann::json run_ff(const FFParams& p, std::uint64_t seed, const FFCurveCallba
   p.validate();
   require_resumable(ck);
   Stopwatch total;
-  const FFData data = load_ff_data(p, seed);
+  const RunData data = load_ff_data(p, seed);
   const double load_s = total.seconds();
   nlohmann::json m = train_ff(p, data.train, data.test, seed, true, on_epoch, ck, &data.validation);
   if (m["status"] == "stopped") return m;

@@ -19,6 +19,7 @@
 #include "model/local_array.h"
 #include "model/softmax.h"
 #include "sim/resume.h"
+#include "sim/run_data.h"
 
 namespace CLI {
 class App;
@@ -162,13 +163,9 @@ void fit_readouts(const FFParams& p, std::uint64_t seed, const std::vector<int>&
 // The masks of a run's hybrid negatives (--negatives hybrid), for square images of `features` pixels.
 HybridMaskParams hybrid_mask_params(const FFParams& p, int features);
 
-// MNIST as the params say: the training limit's subset drawn from the run's seed, the validation split from
-// p.validation_seed, standardisation.
-struct FFData {
-  Dataset train, test;
-  Dataset validation;  // the training images --validation holds out (empty without)
-};
-FFData load_ff_data(const FFParams& p, std::uint64_t seed);
+// MNIST as the params select it (load_run_data: the training limit's subset drawn from the run's seed, the
+// validation split from p.validation_seed), then standardised if p.standardise.
+RunData load_ff_data(const FFParams& p, std::uint64_t seed);
 
 // CPU seconds of this process over all its threads: on a loaded machine, what the run would take alone.
 double cpu_seconds();

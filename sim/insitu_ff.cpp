@@ -835,10 +835,11 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   const UpdateRuleParams rule = insitu_rule(p, ip);
   require_resumable(ck);
   Stopwatch total;
-  const FFData data = load_ff_data(p, seed);
-  // The evaluation sets, cut to their limits once (they are evaluated a dozen times).
-  const auto first = [](const Dataset& d, int limit) { return limit > 0 && limit < d.size() ? d.head(limit) : d; };
-  const Dataset test = first(data.test, p.test_limit), train_eval = first(data.train, p.train_eval_limit);
+  const RunData data = load_ff_data(p, seed);
+  // The evaluation sets, cut to their limits once (they are evaluated a dozen times; the test set was as it loaded).
+  const Dataset& test = data.test;
+  const Dataset train_eval =
+      p.train_eval_limit > 0 && p.train_eval_limit < data.train.size() ? data.train.head(p.train_eval_limit) : data.train;
   const double load_s = total.seconds();
   const std::string stem = results_stem(out);
   const std::string& ckpt_path = ck.path;

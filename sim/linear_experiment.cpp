@@ -9,6 +9,7 @@
 #include "sim/cli.h"
 #include "sim/progress.h"
 #include "sim/results.h"
+#include "sim/run_data.h"
 
 namespace mortal {
 
@@ -36,33 +37,29 @@ void LinearParams::validate() const {
 nlohmann::json run_linear(const LinearParams& p, std::uint64_t seed) {
   p.validate();
   Stopwatch total;
-  Dataset full = load_mnist(p.data_dir, "train");
-  const Dataset test = load_mnist(p.data_dir, "t10k");
-  require_limit("train-limit", p.train_limit, full.size(), "training images");
-  if (p.train_limit > 0) full = full.subset(shuffled_indices(full.size(), seed)).head(p.train_limit);
-  const Split split = split_validation(full, p.validation, p.validation_seed);
+  const RunData data = load_run_data({p.data_dir, p.train_limit, 0, p.validation, p.validation_seed}, seed);
+  const Dataset &train = data.train, &test = data.test;
   const double load_s = total.seconds();
 
-  SoftmaxClassifier clf(full.features(), full.num_classes, SoftmaxParams{p.lr, p.momentum, 0.0f});
+  SoftmaxClassifier clf(train.features(), train.num_classes, SoftmaxParams{p.lr, p.momentum, 0.0f});
   Progress progress("epoch", p.epochs);
   nlohmann::json curve = nlohmann::json::array();
   Stopwatch train_clock;
   for (int epoch = 1; epoch <= p.epochs; ++epoch) {
-    const std::vector<int> order = shuffled_indices(split.train.size(), seed + static_cast<std::uint64_t>(epoch));
+    const std::vector<int> order = shuffled_indices(train.size(), seed + static_cast<std::uint64_t>(epoch));
     double loss_sum = 0;
     int batches = 0;
-    for (int start = 0; start < split.train.size(); start += p.batch) {
-      const int n = std::min(p.batch, split.train.size() - start);
-      const Dataset b =
-          split.train.subset(std::vector<int>(order.begin() + start, order.begin() + start + n));
+    for (int start = 0; start < train.size(); start += p.batch) {
+      const int n = std::min(p.batch, train.size() - start);
+      const Dataset b = train.subset(std::vector<int>(order.begin() + start, order.begin() + start + n));
       loss_sum += clf.train_step(b.images, b.labels, p.lr);
       ++batches;
     }
     const double val_err =
-        split.validation.size() ? error_rate(clf.predict(split.validation.images), split.validation.labels) : NAN;
+        data.validation.size() ? error_rate(clf.predict(data.validation.images), data.validation.labels) : NAN;
     const double loss = loss_sum / batches;
     // For the learning curve only (nothing is selected on them): prediction draws no random numbers.
-    const double train_err = error_rate(clf.predict(split.train.images), split.train.labels);
+    const double train_err = error_rate(clf.predict(train.images), train.labels);
     const double test_err = error_rate(clf.predict(test.images), test.labels);
     curve.push_back({{"epoch", epoch},
                      {"train_loss", loss},
@@ -73,10 +70,10 @@ nlohmann::json run_linear(const LinearParams& p, std::uint64_t seed) {
   }
   progress.finish();
   const double train_s = train_clock.seconds();
-  const double train_err = error_rate(clf.predict(split.train.images), split.train.labels);
+  const double train_err = error_rate(clf.predict(train.images), train.labels);
   const double test_err = error_rate(clf.predict(test.images), test.labels);
-  return {{"train_examples", split.train.size()},
-          {"validation_examples", split.validation.size()},
+  return {{"train_examples", train.size()},
+          {"validation_examples", data.validation.size()},
           {"test_examples", test.size()},
           {"train_error", train_err},
           {"test_error", test_err},

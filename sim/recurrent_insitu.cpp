@@ -214,7 +214,7 @@ nlohmann::json run_recurrent_insitu(const FFParams& p, const InSituParams& ip, c
                                     std::uint64_t seed, const FFCurveCallback& on_epoch) {
   const UpdateRuleParams rule = insitu_rule(p, ip);
   require_resumable(ck);
-  const FFData data = load_ff_data(p, seed);
+  const RunData data = load_ff_data(p, seed);
   if (ip.rival != "none")
     fmt::print(stderr, "recurrent in situ: no BP rival is trained (--rival {} is not done for the recurrent net)\n",
                ip.rival);

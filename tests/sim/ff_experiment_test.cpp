@@ -127,14 +127,14 @@ TEST_CASE("the held-out images depend on the validation seed alone, not on the r
   FFParams p;
   p.data_dir = test::mnist_dir();
   p.validation = 300;
-  const FFData a = load_ff_data(p, 3), b = load_ff_data(p, 9);
+  const RunData a = load_ff_data(p, 3), b = load_ff_data(p, 9);
   CHECK(a.validation.size() == 300);
   CHECK(a.train.size() == 60000 - 300);
   CHECK(a.validation.images == b.validation.images);
   CHECK(a.validation.labels == b.validation.labels);
   CHECK(a.train.labels == b.train.labels);
   p.validation_seed = 2;
-  const FFData c = load_ff_data(p, 3);
+  const RunData c = load_ff_data(p, 3);
   CHECK(c.validation.labels != a.validation.labels);
   CHECK(c.validation.images != a.validation.images);
 }
