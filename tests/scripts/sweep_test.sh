@@ -5,11 +5,14 @@
 #   - a sweep killed with SIGKILL mid-way (and its table left with a torn last line) and run again ends
 #     with every run recorded exactly once, and the same table;
 #   - a point whose scenario fails is a failed row and the sweep goes on;
-#   - an unknown hardware path or option, and another grid over a used folder, are refused before any run.
-# usage: sweep_test.sh BIN_DIR MPIEXEC|none
+#   - an unknown hardware path or option, and another grid over a used folder, are refused before any run;
+#   - (with MNIST) an ff_mnist run killed with its sweep after its first epoch goes on from its checkpoint
+#     and ends with the numbers of a sweep never stopped.
+# usage: sweep_test.sh BIN_DIR MPIEXEC|none MNIST_DIR
 set -euo pipefail
 bin=$1
 mpiexec=$2
+data=$3
 sweep=$bin/mortal_sweep
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -112,4 +115,49 @@ grep -q "no option --no-such-option" "$dir/bad.log"
 if "$sweep" --out "$dir/w1" --grid device.dw_min=0.001,0.002 --seeds 2 --seed 7 -- "${scenario[@]}" \
     > "$dir/other.log" 2>&1; then exit 1; fi
 grep -q "grid device.dw_min: 0.001,0.004,0.016 recorded, 0.001,0.002 given" "$dir/other.log"
+
+# A run killed with its sweep after its first epoch: ff_mnist behind a gate that, for the first run, stops it
+# once its first epoch is checkpointed and waits to be killed. Run again, the sweep passes --resume, and the
+# figures are those of a sweep never stopped.
+if [[ ! -f "$data/t10k-labels-idx1-ubyte" ]]; then
+  echo "MNIST not found in $data: the resumed run is not checked; run scripts/setup.sh" >&2
+  exit 77
+fi
+ff=(--data "$data" --layers 30 --epochs 3 --train-limit 400 --test-limit 200 --batch 50)
+ffgrid=(--grid --lr=0.02,0.05 --seed 5 --workers 1)
+"$sweep" --out "$dir/ff" "${ffgrid[@]}" -- "$bin/ff_mnist" "${ff[@]}" > "$dir/ff.log" 2>&1
+touch "$gate"
+cat > "$dir/gated_ff" <<GATE
+#!/bin/bash
+[[ " \$* " == *" --help "* ]] && exec "$bin/ff_mnist" "\$@"
+if [[ -e "$gate" ]]; then
+  "$bin/ff_mnist" "\$@" --stop-after-epoch 1 > /dev/null
+  touch "$dir/ff_stopped"
+  exec sleep 600
+fi
+exec "$bin/ff_mnist" "\$@"
+GATE
+chmod +x "$dir/gated_ff"
+setsid "$sweep" --out "$dir/ffkill" "${ffgrid[@]}" -- "$dir/gated_ff" "${ff[@]}" > "$dir/ffkill.log" 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  [[ -f "$dir/ff_stopped" ]] && break
+  sleep 0.1
+done
+kill -KILL -- -"$pid"
+wait "$pid" || true
+[[ -f "$dir/ffkill/runs/0-0.ckpt" ]] || { echo "the stopped run left no checkpoint" >&2; exit 1; }
+rm "$gate"
+"$sweep" --out "$dir/ffkill" "${ffgrid[@]}" -- "$dir/gated_ff" "${ff[@]}" > "$dir/ffresume.log" 2>&1
+grep -q -- "--resume" "$dir/ffkill/runs/0-0.log"
+grep -q "resumed from $dir/ffkill/runs/0-0.ckpt after epoch 1" "$dir/ffkill/runs/0-0.log"
+if grep -q -- "--resume" "$dir/ffkill/runs/1-0.log"; then echo "a run never started was resumed" >&2; exit 1; fi
+python3 - "$dir/ff/results.csv" "$dir/ffkill/results.csv" <<'PY'
+import csv, sys
+whole, resumed = ({r['point']: r for r in csv.DictReader(open(f, newline=''))} for f in sys.argv[1:])
+assert sorted(whole) == sorted(resumed) == ['0', '1'], (sorted(whole), sorted(resumed))
+for p in whole:
+    for m in ('metrics.test_error', 'metrics.train_error', 'seed', 'status'):
+        assert whole[p][m] == resumed[p][m], (p, m, whole[p][m], resumed[p][m])
+PY
 echo "sweep test passed"
