@@ -151,8 +151,13 @@ void flatten_scalars(const nlohmann::json& j, const std::string& prefix, CsvRow&
   if (j.is_object()) {
     for (const auto& [k, v] : j.items()) flatten_scalars(v, prefix + "." + k, row);
   } else if (j.is_array()) {
+    // A long array is left out whole: more than 64 entries, or more than 64 scalars in all (a learning
+    // curve of per-epoch records). It stays in the run's JSON.
     if (j.size() > 64) return;
-    for (std::size_t i = 0; i < j.size(); ++i) flatten_scalars(j[i], fmt::format("{}.{}", prefix, i), row);
+    CsvRow part;
+    for (std::size_t i = 0; i < j.size(); ++i) flatten_scalars(j[i], fmt::format("{}.{}", prefix, i), part);
+    if (part.size() > 64) return;
+    row.insert(part.begin(), part.end());
   } else if (j.is_string()) {
     const std::string s = j.get<std::string>();
     // A multi-line text (a printed table) is not a metric.

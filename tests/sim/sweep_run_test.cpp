@@ -21,12 +21,19 @@ const std::string kChipDrift = std::string(MORTAL_BIN_DIR) + "/chip_drift";
 }  // namespace
 
 TEST_CASE("a run's JSON flattens to dotted scalar names, long arrays left out", "[sweep]") {
+  // A learning curve of 5 records of 13 scalars: 65 columns, one too many; 4 such records fit.
+  const nlohmann::json record = {{"epoch", 1}, {"losses", std::vector<double>(12, 0.5)}};
   const nlohmann::json j = {{"a", 1.5}, {"b", {{"c", "x"}, {"d", true}}}, {"rows", {{{"e", 2}}, {{"e", 3}}}},
-                            {"curve", std::vector<int>(65, 1)}, {"table", "two\nlines"}, {"none", nullptr}};
+                            {"long", std::vector<int>(65, 1)}, {"curve", std::vector<nlohmann::json>(5, record)},
+                            {"table", "two\nlines"}, {"none", nullptr}};
   CsvRow row;
   flatten_scalars(j, "metrics", row);
   CHECK(row == CsvRow{{"metrics.a", "1.5"}, {"metrics.b.c", "x"}, {"metrics.b.d", "true"},
                       {"metrics.rows.0.e", "2"}, {"metrics.rows.1.e", "3"}});
+  CsvRow shorter;
+  flatten_scalars({{"curve", std::vector<nlohmann::json>(4, record)}}, "metrics", shorter);
+  CHECK(shorter.size() == 52);
+  CHECK(shorter.at("metrics.curve.3.losses.11") == "0.5");
 }
 
 TEST_CASE("a sweep's hardware paths and options are checked before any run", "[sweep]") {
