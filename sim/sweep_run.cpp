@@ -18,6 +18,7 @@
 #include "hw/chip.h"
 #include "sim/hw_config.h"
 #include "sim/process.h"
+#include "sim/resume.h"
 #include "sim/results.h"
 
 namespace mortal {
@@ -200,10 +201,11 @@ RunOutcome run_one(const SweepSpec& spec, const std::string& program, const std:
   for (const std::string& a : {std::string("--seed"), std::to_string(seed), std::string("--out"), out,
                                std::string("--force")})
     argv.push_back(a);
-  // A scenario that checkpoints writes its checkpoint beside its results (<id>.ckpt) at every epoch end. A
-  // run killed with its sweep left one: it goes on from there, to the numbers of a run never stopped.
+  // A scenario that checkpoints writes its checkpoint where ResumeOptions puts it by default (beside its
+  // results, <id>.ckpt) at every epoch end. A run killed with its sweep left one: it goes on from there, to
+  // the numbers of a run never stopped.
   std::error_code ec;
-  if (std::filesystem::exists(runs_dir + "/" + id + ".ckpt", ec)) argv.push_back("--resume");
+  if (std::filesystem::exists(ResumeOptions().path_for(out), ec)) argv.push_back("--resume");
 
   RunOutcome outcome;
   CsvRow& row = outcome.row;
