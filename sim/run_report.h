@@ -21,9 +21,12 @@ struct RunSummary {
   std::optional<double> test_error;       // the run's final figure (a fraction)
   std::optional<double> best_test_error;  // the lowest on its learning curve
   std::optional<double> train_error;      // the run's final train error (a fraction)
-  // The epoch its held-out images chose (selected_by_validation, with --validation) and its test error.
+  std::optional<double> held_out_error;   // its final error on the held-out images (with --validation)
+  // The epoch its held-out images chose (selected_by_validation, with --validation), its test error and its
+  // held-out error.
   std::optional<int> chosen_epoch;
   std::optional<double> chosen_test_error;
+  std::optional<double> chosen_held_out_error;
   std::optional<double> energy_pj_per_image;  // training energy from the chip's ledger, in situ
   std::optional<double> wall_s;
   Series test_curve;  // x: epoch, y: test error in percent, of the prediction the run reports

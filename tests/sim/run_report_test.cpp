@@ -19,6 +19,8 @@ nlohmann::json insitu_record() {
             {"prediction", "goodness"},
             {"test_error", 0.041},
             {"train_error", 0.012},
+            {"validation_examples", 10000},
+            {"validation_errors", {{"goodness", 0.048}, {"softmax", 0.061}}},
             {"selected_by_validation", {{"epoch", 2}, {"validation_error", 0.05}, {"test_error", 0.039}}},
             {"energy_training_pj_per_image", 2.5e6},
             {"timing_s", {{"total", 300.0}}},
@@ -33,6 +35,8 @@ nlohmann::json bp_record() {
           {"config", {{"layers", {256}}, {"epochs", 2}}},
           {"metrics",
            {{"test_error", 0.02},
+            {"validation_examples", 0},
+            {"validation_error", nullptr},  // NaN without a split, written as null
             {"timing_s", {{"total", 12.5}}},
             {"curve", {{{"epoch", 1}, {"test_error", 0.03}}, {{"epoch", 2}, {"test_error", 0.02}}}}}}};
 }
@@ -50,6 +54,8 @@ TEST_CASE("a run's summary has its final and best test error, energy, epochs and
   CHECK(*r.train_error == Approx(0.012));
   CHECK(*r.chosen_epoch == 2);
   CHECK(*r.chosen_test_error == Approx(0.039));
+  CHECK(*r.chosen_held_out_error == Approx(0.05));
+  CHECK(*r.held_out_error == Approx(0.048));  // of the prediction the run reports, not the other
   CHECK(*r.energy_pj_per_image == Approx(2.5e6));
   CHECK(r.test_curve.title == "ecram.json");
   REQUIRE(r.test_curve.y.size() == 3);
@@ -62,7 +68,8 @@ TEST_CASE("the comparison table has a row per run with a dash for what a run doe
       report_table({summarise_run("ecram.json", insitu_record()), summarise_run("bp.json", bp_record())});
   CHECK_THAT(t, Catch::Matchers::Contains("best test error"));
   CHECK_THAT(t, Catch::Matchers::Contains("3.90%"));
-  CHECK_THAT(t, Catch::Matchers::Contains("3.90% (epoch 2)"));  // the epoch held-out images chose
+  CHECK_THAT(t, Catch::Matchers::Contains("3.90% (epoch 2, held out 5.00%)"));  // the epoch held-out images chose
+  CHECK_THAT(t, Catch::Matchers::Contains("4.80%"));                            // the final held-out error
   CHECK_THAT(t, Catch::Matchers::Contains("1.20%"));            // the train error
   CHECK_THAT(t, Catch::Matchers::Contains("2.5 uJ"));
   CHECK_THAT(t, Catch::Matchers::Contains("5.0 min"));
@@ -71,6 +78,14 @@ TEST_CASE("the comparison table has a row per run with a dash for what a run doe
   CHECK_THAT(bp_row, Catch::Matchers::Contains("digital"));
   CHECK_THAT(bp_row, Catch::Matchers::Contains("  -  "));
   CHECK_THAT(bp_row, Catch::Matchers::Contains("12.5 s"));
+  CHECK_FALSE(summarise_run("bp.json", bp_record()).held_out_error);
+}
+
+TEST_CASE("bp_mnist's one held-out error is read when it held images out", "[report]") {
+  nlohmann::json j = bp_record();
+  j["metrics"]["validation_examples"] = 5000;
+  j["metrics"]["validation_error"] = 0.025;
+  CHECK(*summarise_run("bp.json", j).held_out_error == Approx(0.025));
 }
 
 TEST_CASE("a file that is not a run's results is refused, naming it", "[report]") {
