@@ -954,7 +954,7 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
   };
   const double mean_epoch = mean(epoch_seconds, [](double s) { return s; });
   const double latency = mean(curve, [](const nlohmann::json& e) { return e["latency_s"].get<double>(); });
-  return {{"status", "finished"},
+  nlohmann::json m = {{"status", "finished"},
           {"device", ip.device},
           {"hardware", hw_to_json(cp, energy)},
           {"layout", layout},
@@ -986,8 +986,10 @@ nlohmann::json run_insitu_ff(const FFParams& p, const InSituParams& ip, const Ch
             {"curve_evaluation", eval_s},
             {"final_evaluation", final_eval_s},
             {"drift_evaluation", drift_s},
-            {"total", total.seconds()},
-            {"cpu_total", cpu_seconds()}}}};
+            {"earlier_processes", prior_train_wall},
+            {"cpu_total", cpu_seconds()}}}};  // this process's CPU time
+  set_wall_time(m["timing_s"], total.seconds());
+  return m;
 }
 
 }  // namespace mortal

@@ -271,7 +271,10 @@ nlohmann::json run_recurrent(RecurrentHost& host, const FFParams& p, const Datas
       {"mean_epoch_seconds", mean_epoch},
       {"curve", state.curve},
       {"timing_s",
-       {{"train", train_s}, {"curve_evaluation", prior_eval_s + state.eval_s}, {"final_evaluation", final_eval_s}}}};
+       {{"train", train_s},
+        {"curve_evaluation", prior_eval_s + state.eval_s},
+        {"final_evaluation", final_eval_s},
+        {"earlier_processes", prior_train_s + prior_eval_s}}}};
   if (validation != nullptr) add_validation(m, validation->size(), {{"goodness", t.error(*validation, 0)}}, "goodness");
   host.describe(m);
   return m;

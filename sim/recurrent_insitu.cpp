@@ -226,7 +226,7 @@ nlohmann::json run_recurrent_insitu(const FFParams& p, const InSituParams& ip, c
   if (m.value("status", "") == "finished") {
     m["mode"] = "recurrent in situ";
     m["device"] = ip.device;
-    m["timing_s"]["total"] = total.seconds();
+    set_wall_time(m["timing_s"], total.seconds());
   }
   return m;
 }

@@ -187,6 +187,11 @@ double resume_seconds(const ResumePoint& r, const Checkpointing& ck, const char*
   return v.get<double>();
 }
 
+void set_wall_time(nlohmann::json& timing, double this_process) {
+  timing["this_process"] = this_process;
+  timing["total"] = timing.value("earlier_processes", 0.0) + this_process;
+}
+
 nlohmann::json stopped_metrics(int epoch, const std::string& path, const nlohmann::json& curve) {
   return {{"status", "stopped"}, {"stopped_after_epoch", epoch}, {"checkpoint", path}, {"curve", curve}};
 }

@@ -94,6 +94,10 @@ ResumePoint read_resume_point(const Checkpointing& ck, int epochs, long long ste
 // A time in seconds of a checkpoint's run record (finite, not negative): Error naming the file, the field
 // and its value otherwise.
 double resume_seconds(const ResumePoint& r, const Checkpointing& ck, const char* field);
+// A run's wall time in its results' `timing` (timing_s): "this_process", the seconds of the process that
+// finished it, and "total", those and "earlier_processes" (a resumed run's earlier processes, from the start
+// of training to their last checkpoint; what a kill cut off after it is not the run's), 0 when absent.
+void set_wall_time(nlohmann::json& timing, double this_process);
 // A whole number of a checkpoint's run record: Error naming the file, the field and its value otherwise.
 long long resume_integer(const ResumePoint& r, const Checkpointing& ck, const char* field);
 // An array of a checkpoint's run record with `size` entries (any number without), each an object (`what`

@@ -84,6 +84,14 @@ if sys.argv[3] in ("insitu", "accumulator", "insitu_hybrid", "insitu_local", "in
     wrong = {k: config.get(k) for k, v in used.items() if config.get(k) != v}
     if wrong:
         sys.exit(f"the in-situ record keeps digital defaults: {wrong}")
+# The wall time of a resumed run counts the process that stopped after epoch 1 as well as the one that
+# finished it; an uninterrupted run's is its one process's.
+ta, tb = (json.load(open(p))["metrics"]["timing_s"] for p in sys.argv[1:3])
+if ta["earlier_processes"] != 0 or ta["total"] != ta["this_process"]:
+    sys.exit(f"an uninterrupted run's wall time: {ta}")
+if not (tb["earlier_processes"] > 0 and abs(tb["total"] - tb["earlier_processes"] - tb["this_process"]) < 1e-6
+        and tb["total"] >= tb["train"]):
+    sys.exit(f"a resumed run's wall time leaves out its earlier process: {tb}")
 def metrics(path):
     m = json.load(open(path))["metrics"]
     for k in ("timing_s", "epoch_seconds", "mean_epoch_seconds", "drift_plot"):

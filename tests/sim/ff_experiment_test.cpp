@@ -355,6 +355,9 @@ TEST_CASE("the recurrent net learns the digits with hard negatives, and a run st
   const nlohmann::json resumed = train_ff(p, train, test_set, 6, false, {}, ck);
   CHECK(resumed["test_errors"] == whole["test_errors"]);
   CHECK(resumed["layers"] == whole["layers"]);
+  // The stopped process's seconds, to its checkpoint, are the resumed run's too.
+  CHECK(whole["timing_s"]["earlier_processes"].get<double>() == 0);
+  CHECK(resumed["timing_s"]["earlier_processes"].get<double>() > 0);
   // What the recurrent net does not do is refused by name.
   p.schedule = "greedy";
   CHECK_THROWS_WITH(p.validate(), Catch::Contains("schedule greedy"));
