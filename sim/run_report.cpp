@@ -56,9 +56,10 @@ RunSummary summarise_run(const std::string& file, const nlohmann::json& record) 
   // ff_mnist records one held-out error per prediction, bp_mnist and linear_mnist one (NaN without a split).
   if (number_at(m, "/validation_examples"_json_pointer).value_or(0) > 0) {
     const std::string reported = m.value("prediction", std::string());
-    if (const auto e = number_at(m, "/validation_error"_json_pointer); e && std::isfinite(*e)) r.held_out_error = e;
     if (m.contains("validation_errors") && m["validation_errors"].is_object() && !reported.empty())
       r.held_out_error = number_at(m["validation_errors"], nlohmann::json::json_pointer("/" + reported));
+    else if (const auto e = number_at(m, "/validation_error"_json_pointer); e && std::isfinite(*e))
+      r.held_out_error = e;
   }
   r.chosen_test_error = number_at(m, "/selected_by_validation/test_error"_json_pointer);
   r.chosen_held_out_error = number_at(m, "/selected_by_validation/validation_error"_json_pointer);
