@@ -2,6 +2,7 @@
 //   build/bin/mortal_report results/ff_mnist.json results/ecram.json results/bp_mnist.json --plot cmp.png
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,10 @@ int main(int argc, char** argv) {
     std::vector<RunSummary> runs;
     for (const std::string& f : files) runs.push_back(load_run_summary(f));
     fmt::print("{}", report_table(runs));
+    // Runs of one setting over several seeds: their mean and its standard error.
+    const std::vector<SeedGroup> groups = seed_groups(runs);
+    if (std::any_of(groups.begin(), groups.end(), [](const SeedGroup& g) { return g.files.size() > 1; }))
+      fmt::print("\nthe same settings over seeds (mean +- standard error of the mean):\n{}", seed_group_table(groups));
     if (!plot.empty()) {
       plot_test_curves(plot.substr(0, plot.size() - 4), runs);
       fmt::print("test-error curves in {}\n", plot);

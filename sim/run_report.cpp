@@ -32,6 +32,61 @@ std::optional<double> number_at(const nlohmann::json& j, const nlohmann::json::j
   return j.at(at).get<double>();
 }
 
+// `rows` (the first the header) in columns aligned for a terminal: the first `text_columns` left-aligned, the
+// figures after them right-aligned, a rule under the header.
+std::string aligned(const std::vector<std::vector<std::string>>& rows, std::size_t text_columns) {
+  std::vector<std::size_t> width(rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::string out;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::string line;
+    for (std::size_t c = 0; c < rows[i].size(); ++c)
+      line += c < text_columns ? fmt::format("{:<{}}  ", rows[i][c], width[c])
+                               : fmt::format("{:>{}}  ", rows[i][c], width[c]);
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+    if (i == 0) {
+      std::string rule;
+      for (std::size_t c = 0; c < width.size(); ++c) rule += std::string(width[c], '-') + "  ";
+      rule.erase(rule.find_last_not_of(' ') + 1);
+      out += rule + "\n";
+    }
+  }
+  return out;
+}
+
+// The mean and standard error of the figures the runs recorded.
+SeedSpread spread_of(const std::vector<std::optional<double>>& figures) {
+  SeedSpread s;
+  double sum = 0;
+  for (const auto& f : figures)
+    if (f) sum += *f, ++s.n;
+  if (s.n == 0) return s;
+  s.mean = sum / s.n;
+  if (s.n < 2) return s;
+  double ss = 0;
+  for (const auto& f : figures)
+    if (f) ss += (*f - *s.mean) * (*f - *s.mean);
+  s.standard_error = std::sqrt(ss / (s.n - 1) / s.n);
+  return s;
+}
+
+std::string spread_text(const SeedSpread& s) {
+  if (!s.mean) return "-";
+  return s.standard_error ? fmt::format("{:.2f}% +- {:.2f}", 100 * *s.mean, 100 * *s.standard_error)
+                          : percent(s.mean);
+}
+
+// A setting's value as a label shows it: "2000,2000" for a list, a string without its quotes.
+std::string setting_text(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (!v.is_array()) return v.dump();
+  std::string t;
+  for (const nlohmann::json& e : v) t += (t.empty() ? "" : ",") + setting_text(e);
+  return t;
+}
+
 }  // namespace
 
 RunSummary summarise_run(const std::string& file, const nlohmann::json& record) {
@@ -83,10 +138,19 @@ RunSummary summarise_run(const std::string& file, const nlohmann::json& record) 
     for (const nlohmann::json& e : m["curve"])
       if (e.is_object() && e.contains("epoch") && e["epoch"].is_number_integer())
         r.epochs = std::max(r.epochs, e["epoch"].get<int>());
+  if (record.contains("seed") && record["seed"].is_number_unsigned()) r.seed = record["seed"].get<std::uint64_t>();
+  r.settings = {{"scenario", r.scenario}, {"data", record.value("data", nlohmann::json())}, {"config", config}};
+  for (const std::string& key : run_place_keys()) r.settings["config"].erase(key);
   require(r.test_error || !r.test_curve.x.empty(),
           "{}: the results of a {} run record no test error to compare (mortal_report compares runs that learn "
           "MNIST: ff_mnist, bp_mnist, linear_mnist)", file, r.scenario);
   return r;
+}
+
+const std::vector<std::string>& run_place_keys() {
+  static const std::vector<std::string> keys = {"seed",  "out",   "checkpoint",  "resume",          "force",
+                                                "plot",  "trace", "trace-steps", "stop-after-epoch", "data"};
+  return keys;
 }
 
 nlohmann::json read_results_file(const std::string& path) {
@@ -116,25 +180,69 @@ std::string report_table(const std::vector<RunSummary>& runs) {
                     r.energy_pj_per_image ? fmt::format("{:.3g} uJ", *r.energy_pj_per_image * 1e-6) : "-",
                     duration(r.wall_s)});
   }
-  std::vector<std::size_t> width(rows[0].size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  std::string out;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    std::string line;
-    // Text columns left-aligned, figures right-aligned.
-    for (std::size_t c = 0; c < rows[i].size(); ++c)
-      line += c < 4 ? fmt::format("{:<{}}  ", rows[i][c], width[c]) : fmt::format("{:>{}}  ", rows[i][c], width[c]);
-    line.erase(line.find_last_not_of(' ') + 1);
-    out += line + "\n";
-    if (i == 0) {
-      std::string rule;
-      for (std::size_t c = 0; c < width.size(); ++c) rule += std::string(width[c], '-') + "  ";
-      rule.erase(rule.find_last_not_of(' ') + 1);
-      out += rule + "\n";
-    }
+  return aligned(rows, 4);
+}
+
+std::vector<SeedGroup> seed_groups(const std::vector<RunSummary>& runs) {
+  std::vector<std::vector<const RunSummary*>> members;
+  for (const RunSummary& r : runs) {
+    auto g = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m[0]->settings == r.settings; });
+    if (g == members.end()) members.push_back({&r});
+    else g->push_back(&r);
   }
-  return out;
+  // A group's label: its binary and layers, and every config entry in which the groups differ.
+  std::vector<std::string> differing;
+  for (const auto& m : members)
+    for (const auto& [key, value] : m[0]->settings["config"].items()) {
+      // A key only some binaries have is told apart by the binary's name.
+      const auto has = [&key = key](const auto& other) { return other[0]->settings["config"].contains(key); };
+      const auto same = [&key = key, &value = value](const auto& other) {
+        return other[0]->settings["config"][key] == value;
+      };
+      if (key != "layers" && std::find(differing.begin(), differing.end(), key) == differing.end() &&
+          std::all_of(members.begin(), members.end(), has) && !std::all_of(members.begin(), members.end(), same))
+        differing.push_back(key);
+    }
+  std::sort(differing.begin(), differing.end());
+  std::vector<SeedGroup> groups;
+  for (const auto& m : members) {
+    SeedGroup g;
+    const nlohmann::json& config = m[0]->settings["config"];
+    g.label = m[0]->scenario + " " + m[0]->layers;
+    for (const std::string& key : differing)
+      g.label += " " + key + "=" + setting_text(config[key]);
+    if (m[0]->settings["data"] != members[0][0]->settings["data"]) g.label += " (other data)";
+    std::vector<std::optional<double>> test, train, held_out, chosen;
+    for (const RunSummary* r : m) {
+      g.files.push_back(r->file);
+      if (r->seed) g.seeds.push_back(*r->seed);
+      g.unfinished += r->status != "finished";
+      test.push_back(r->test_error);
+      train.push_back(r->train_error);
+      held_out.push_back(r->held_out_error);
+      chosen.push_back(r->chosen_test_error);
+    }
+    g.test_error = spread_of(test);
+    g.train_error = spread_of(train);
+    g.held_out_error = spread_of(held_out);
+    g.chosen_test_error = spread_of(chosen);
+    groups.push_back(std::move(g));
+  }
+  return groups;
+}
+
+std::string seed_group_table(const std::vector<SeedGroup>& groups) {
+  std::vector<std::vector<std::string>> rows = {
+      {"settings", "seeds", "runs", "test error", "train error", "held out", "by validation"}};
+  for (const SeedGroup& g : groups) {
+    std::string seeds;
+    for (std::uint64_t s : g.seeds) seeds += (seeds.empty() ? "" : ",") + std::to_string(s);
+    const std::string runs = g.unfinished ? fmt::format("{} ({} unfinished)", g.files.size(), g.unfinished)
+                                          : std::to_string(g.files.size());
+    rows.push_back({g.label, seeds.empty() ? "-" : seeds, runs, spread_text(g.test_error),
+                    spread_text(g.train_error), spread_text(g.held_out_error), spread_text(g.chosen_test_error)});
+  }
+  return aligned(rows, 2);
 }
 
 void plot_test_curves(const std::string& stem, const std::vector<RunSummary>& runs) {

@@ -3,6 +3,7 @@
 // plot (mortal_report).
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,7 +31,38 @@ struct RunSummary {
   std::optional<double> energy_pj_per_image;  // training energy from the chip's ledger, in situ
   std::optional<double> wall_s;
   Series test_curve;  // x: epoch, y: test error in percent, of the prediction the run reports
+  std::optional<std::uint64_t> seed;  // the run's seed, as its record names it
+  // What the run learned and how: its binary, data and every setting of its config but those that say only
+  // where it writes or how it was started (run_place_keys()). Runs with equal settings differ only in seed.
+  nlohmann::json settings;
 };
+
+// The config entries that say where a run writes, or whether it resumed, not what it learned: seed, out,
+// checkpoint, resume, force, plot, trace, trace-steps, stop-after-epoch, and the data folder's path (the data
+// themselves are in the record's fingerprint).
+const std::vector<std::string>& run_place_keys();
+
+// A figure over the runs of one setting: its mean, the standard error of that mean (sample standard deviation
+// over sqrt(n); absent for one run), and how many runs recorded it.
+struct SeedSpread {
+  std::optional<double> mean, standard_error;
+  int n = 0;
+};
+
+// The runs of one setting over seeds.
+struct SeedGroup {
+  std::string label;  // what sets the group apart from the others: its binary, layers and settings that differ
+  std::vector<std::string> files;
+  std::vector<std::uint64_t> seeds;
+  int unfinished = 0;  // runs whose record is not "finished"
+  SeedSpread test_error, train_error, held_out_error, chosen_test_error;
+};
+
+// The runs grouped by equal settings, in the order each group's first run was given.
+std::vector<SeedGroup> seed_groups(const std::vector<RunSummary>& runs);
+
+// The table of seed_groups, one row per group: its seeds, and each figure's mean and standard error.
+std::string seed_group_table(const std::vector<SeedGroup>& groups);
 
 // The summary of `record`, the contents of results file `file`. Throws Error naming the file when the
 // record is not a run's results or has no test error to compare (e.g. mortal_energy's).

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstdint>
 #include <fstream>
 
 #include "test_util.h"
@@ -100,4 +102,70 @@ TEST_CASE("a file that is not a run's results is refused, naming it", "[report]"
   const nlohmann::json energy = {{"scenario", "mortal_energy"}, {"metrics", {{"tables", {}}}}};
   CHECK_THROWS_WITH(summarise_run("e.json", energy), Catch::Matchers::Contains("e.json") &&
                                                          Catch::Matchers::Contains("no test error"));
+}
+
+namespace {
+
+// insitu_record() as run with `seed`, writing `out`, with test error `test` and learning rate `lr`.
+nlohmann::json seeded_record(std::uint64_t seed, const std::string& out, double test, double lr = 0.02) {
+  nlohmann::json j = insitu_record();
+  j["seed"] = seed;
+  j["data"] = "train-images-idx3-ubyte 47040016 e9f4d8b3";
+  j["config"]["seed"] = seed;
+  j["config"]["out"] = out;
+  j["config"]["checkpoint"] = out + ".ckpt";
+  j["config"]["resume"] = seed == 2;
+  j["config"]["lr"] = lr;
+  j["metrics"]["test_error"] = test;
+  return j;
+}
+
+}  // namespace
+
+TEST_CASE("runs that differ only in seed and where they write are one setting: mean and standard error", "[report]") {
+  const std::vector<RunSummary> runs = {
+      summarise_run("a.json", seeded_record(1, "a.json", 0.015)),
+      summarise_run("b.json", seeded_record(9, "b.json", 0.030, 0.01)),
+      summarise_run("c.json", seeded_record(2, "c.json", 0.017)),
+      summarise_run("d.json", seeded_record(3, "d.json", 0.016)),
+  };
+  const std::vector<SeedGroup> groups = seed_groups(runs);
+  REQUIRE(groups.size() == 2);
+  const SeedGroup& g = groups[0];  // in the order of each setting's first run
+  CHECK(g.files == std::vector<std::string>{"a.json", "c.json", "d.json"});
+  CHECK(g.seeds == std::vector<std::uint64_t>{1, 2, 3});
+  CHECK(g.test_error.n == 3);
+  CHECK(*g.test_error.mean == Approx(0.016));
+  // Sample standard deviation 0.001 (deviations -1, 1, 0 thousandths over n - 1 = 2), over sqrt(3).
+  CHECK(*g.test_error.standard_error == Approx(0.001 / std::sqrt(3.0)));
+  CHECK(*g.held_out_error.mean == Approx(0.048));
+  CHECK(*g.held_out_error.standard_error == Approx(0).margin(1e-12));
+  CHECK(g.unfinished == 0);
+  // Labels: the binary, the layers, and what sets the groups apart.
+  CHECK(g.label == "ff_mnist 1000-1000 lr=0.02");
+  CHECK(groups[1].label == "ff_mnist 1000-1000 lr=0.01");
+  CHECK(groups[1].files == std::vector<std::string>{"b.json"});
+  CHECK_FALSE(groups[1].test_error.standard_error);  // one run has no spread
+
+  const std::string t = seed_group_table(groups);
+  CHECK_THAT(t, Catch::Matchers::Contains("1.60% +- 0.06"));
+  CHECK_THAT(t, Catch::Matchers::Contains("1,2,3"));
+  CHECK_THAT(t.substr(t.find("lr=0.01")), Catch::Matchers::Contains("3.00%"));
+}
+
+TEST_CASE("runs on other data or unfinished are told apart in their group", "[report]") {
+  nlohmann::json other = seeded_record(2, "b.json", 0.02);
+  other["data"] = "train-images-idx3-ubyte 47040016 00000000";
+  nlohmann::json running = seeded_record(3, "c.json", 0.02);
+  running["status"] = "running";
+  running["metrics"].erase("test_error");
+  const std::vector<SeedGroup> groups = seed_groups({summarise_run("a.json", seeded_record(1, "a.json", 0.015)),
+                                                     summarise_run("b.json", other),
+                                                     summarise_run("c.json", running)});
+  REQUIRE(groups.size() == 2);
+  CHECK(groups[0].files == std::vector<std::string>{"a.json", "c.json"});
+  CHECK(groups[0].unfinished == 1);
+  CHECK(groups[0].test_error.n == 1);  // the running one records no test error yet
+  CHECK(groups[1].label == "ff_mnist 1000-1000 (other data)");
+  CHECK_THAT(seed_group_table(groups), Catch::Matchers::Contains("2 (1 unfinished)"));
 }
