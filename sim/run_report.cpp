@@ -99,6 +99,7 @@ RunSummary summarise_run(const std::string& file, const nlohmann::json& record) 
   r.status = record.value("status", std::string("finished"));
   const nlohmann::json& m = record["metrics"];
   const nlohmann::json config = record.value("config", nlohmann::json::object());
+  require(config.is_object(), "{}: 'config' is {}, not the run's settings (an object)", file, config.dump());
   r.device = m.contains("device") && m["device"].is_string() ? m["device"].get<std::string>() : "digital";
   if (config.contains("layers") && config["layers"].is_array() && !config["layers"].empty()) {
     r.layers.clear();

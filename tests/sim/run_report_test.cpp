@@ -99,6 +99,10 @@ TEST_CASE("a file that is not a run's results is refused, naming it", "[report]"
   CHECK_THROWS_WITH(load_run_summary(dir.file("y.json")),
                     Catch::Matchers::Contains(dir.file("y.json")) && Catch::Matchers::Contains("not JSON"));
   CHECK_THROWS_WITH(load_run_summary(dir.file("missing.json")), Catch::Matchers::Contains(dir.file("missing.json")));
+  nlohmann::json bad_config = insitu_record();
+  bad_config["config"] = {1, 2};
+  CHECK_THROWS_WITH(summarise_run("c.json", bad_config),
+                    Catch::Matchers::Contains("c.json") && Catch::Matchers::Contains("'config' is [1,2]"));
   const nlohmann::json energy = {{"scenario", "mortal_energy"}, {"metrics", {{"tables", {}}}}};
   CHECK_THROWS_WITH(summarise_run("e.json", energy), Catch::Matchers::Contains("e.json") &&
                                                          Catch::Matchers::Contains("no test error"));
