@@ -15,7 +15,7 @@
 int main(int argc, char** argv) {
   mortal::restart_with_blas_kernels(argv);
   using namespace mortal;
-  CLI::App app{"Linear softmax classifier on MNIST (the 10,000 test images)", "linear_mnist"};
+  CLI::App app{"Linear softmax classifier on MNIST", "linear_mnist"};
   RunOptions run;
   LinearParams params;
   add_run_options(app, run, "results/linear_mnist.json");

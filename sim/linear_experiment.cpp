@@ -19,6 +19,7 @@ void LinearParams::add_options(CLI::App& app) {
   app.add_option("--validation", validation, "Training images held out for validation")->group("Data");
   add_validation_seed_option(app, validation_seed, "Data");
   app.add_option("--train-limit", train_limit, "Use only this many training images (0: all)")->group("Data");
+  app.add_option("--test-limit", test_limit, "Evaluate on only this many test images (0: all)")->group("Data");
   app.add_option("--epochs", epochs, "Passes over the training set")->group("Optimiser");
   app.add_option("--batch", batch, "Mini-batch size")->group("Optimiser");
   app.add_option("--lr", lr, "SGD learning rate")->group("Optimiser");
@@ -32,12 +33,13 @@ void LinearParams::validate() const {
   check_probability("momentum", momentum);
   require(validation >= 0, "validation must be >= 0, got {}", validation);
   require(train_limit >= 0, "train-limit must be >= 0, got {}", train_limit);
+  require(test_limit >= 0, "test-limit must be >= 0, got {}", test_limit);
 }
 
 nlohmann::json run_linear(const LinearParams& p, std::uint64_t seed) {
   p.validate();
   Stopwatch total;
-  const RunData data = load_run_data({p.data_dir, p.train_limit, 0, p.validation, p.validation_seed}, seed);
+  const RunData data = load_run_data({p.data_dir, p.train_limit, p.test_limit, p.validation, p.validation_seed}, seed);
   const Dataset &train = data.train, &test = data.test;
   const double load_s = total.seconds();
 

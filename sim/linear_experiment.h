@@ -23,6 +23,7 @@ struct LinearParams {
   int validation = 10000;  // training images held out to measure while training
   std::uint64_t validation_seed = 1;  // the held-out images depend on it alone, not on the run's seed
   int train_limit = 0;     // use only this many training images (0: all), for smoke runs
+  int test_limit = 0;      // evaluate on only this many test images (0: all 10,000), for smoke runs
 
   void add_options(CLI::App& app);
   void validate() const;

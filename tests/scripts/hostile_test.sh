@@ -108,8 +108,10 @@ expect_error "stop after the last epoch" "stop-after-epoch 2" -- \
 # 10. Every scenario's recorded configuration replays.
 "$bin/bp_mnist" --layers 20 --epochs 1 --train-limit 200 --test-limit 100 --validation 0 --data "$data" \
   --out "$dir/bp.json" > /dev/null 2>&1 || fail "bp_mnist: exit $?"
-"$bin/linear_mnist" --epochs 1 --train-limit 300 --validation 100 --data "$data" --out "$dir/lin.json" > /dev/null 2>&1 ||
-  fail "linear_mnist: exit $?"
+"$bin/linear_mnist" --epochs 1 --train-limit 300 --test-limit 150 --validation 100 --data "$data" --out "$dir/lin.json" \
+  > /dev/null 2>&1 || fail "linear_mnist: exit $?"
+python3 -c "import json, sys; n = json.load(open(sys.argv[1]))['metrics']['test_examples']; sys.exit(n != 150)" \
+  "$dir/lin.json" || fail "linear_mnist --test-limit 150 did not evaluate 150 test images"
 "$bin/chip_drift" --inputs 20 --outputs 10 --idle 10,100 --out "$dir/cd.json" > /dev/null 2>&1 || fail "chip_drift --idle 10,100: exit $?"
 for run in bp:bp_mnist lin:linear_mnist cd:chip_drift f2:ff_mnist adc1:ff_mnist; do
   stem=${run%%:*} scenario=${run##*:}
