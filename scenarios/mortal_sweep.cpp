@@ -68,14 +68,20 @@ int main(int argc, char** argv) {
   app.add_option("--metrics", metrics,
                  "a,b,...: the metrics of each run's JSON that results.csv, summary.json and the plots keep (names "
                  "as in results.csv, \"metrics.\" optional; a name also keeps the metrics under it); default: all");
-  app.add_option("--seeds", spec.seeds, "Chip individuals (replicas) per point")->check(CLI::PositiveNumber);
-  app.add_option("--seed", spec.base_seed, "Base seed; a run's seed is derived from it, its point and replica");
-  app.add_option("--workers", workers, "Runs at once on this machine")->check(CLI::PositiveNumber);
+  app.add_option("--seeds", spec.seeds, "Chip individuals (replicas) per point")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--seed", spec.base_seed, "Base seed; a run's seed is derived from it, its point and replica")
+      ->capture_default_str();
+  app.add_option("--workers", workers, "Runs at once on this machine")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--point", point, "Run this point only (default: SLURM_ARRAY_TASK_ID when set)")->check(CLI::NonNegativeNumber);
   app.add_option("--rank-timeout", rank_timeout_s,
                  "Under mpirun --enable-recovery: a rank silent this many seconds while it holds a run is taken "
                  "as dead and its run handed out again")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--collect", collect, "Summarise and plot the sweep in this folder, and run nothing");
   app.add_option("--tornado", tornado_dir,
                  "Draw DIR/tornado.png from the sweeps in DIR's subfolders (one per property, factor 1 the middle "
