@@ -172,13 +172,17 @@ TEST_CASE("the same seeds train the same network", "[bp]") {
   p.dropout_hidden = 0.5f;
   const Mat x = random_input(8, 6, 1);
   const std::vector<int> y = {0, 1, 2, 0, 1, 2, 0, 1};
-  auto train = [&]() {
-    Rng init = make_rng(5, "bp_init"), rng = make_rng(5, "bp_dropout");
+  // The second layer's weights after 5 steps (0 steps: as initialised), dropout drawn from `dropout_seed`.
+  auto train = [&](int steps, std::uint64_t dropout_seed) {
+    Rng init = make_rng(5, "bp_init"), rng = make_rng(dropout_seed, "bp_dropout");
     BpMlp net(p, init);
-    for (int s = 0; s < 5; ++s) net.train_step(x, y, 0.1f, rng);
+    for (int s = 0; s < steps; ++s) net.train_step(x, y, 0.1f, rng);
     return Mat(net.weights(1));
   };
-  CHECK(train() == train());
+  const Mat trained = train(5, 5);
+  CHECK(trained == train(5, 5));
+  CHECK(trained != train(0, 5));  // it learned
+  CHECK(trained != train(5, 6));  // and another dropout seed drops other units
 }
 
 TEST_CASE("learning-rate schedules start at the base rate and end at zero", "[bp]") {

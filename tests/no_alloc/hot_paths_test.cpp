@@ -65,6 +65,19 @@ int eigen_failures(F&& step, std::string& what) {
 
 }  // namespace
 
+TEST_CASE("the check sees an allocation made inside the hardware's code", "[crossbar][alloc]") {
+  // The control for the cases below: a crossbar built while allocation is forbidden sizes its arrays in
+  // hw/crossbar.cpp, compiled with the check (tests/CMakeLists.txt); were the check not compiled in there,
+  // the "nothing" of the other cases would be nothing seen.
+  const OneThread one;
+  hw::Ledger ledger;
+  std::string what;
+  const int failures = eigen_failures(
+      [&] { const hw::Crossbar xb("xb", hw::crossbar_preset("ecram"), ledger, 20, 30, 3); }, what);
+  CHECK(failures > 0);
+  CHECK_THAT(what, Catch::Matchers::Contains("heap allocation is forbidden"));
+}
+
 TEST_CASE("a crossbar's pulsed update, forward pass and row read and write allocate nothing once warm",
           "[crossbar][alloc]") {
   // A tiled layer (4 tiles along the inputs) of every preset, with the bias row's odd width.

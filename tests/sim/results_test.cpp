@@ -1,6 +1,7 @@
 #include "sim/results.h"
 
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -33,10 +34,16 @@ TEST_CASE("a results path that cannot be written is an error naming it, and the 
   test::TempDir dir;
   const std::string path = dir.file("run.json");
   write_json_atomic(path, {{"v", 1}});
-  std::filesystem::create_directories(dir.file("run.json.dir"));
-  CHECK_THROWS_AS(write_json_atomic(dir.file("run.json.dir"), {{"v", 2}}), std::exception);
+  // The write's temporary (path.tmp.PID, core/atomic_file.h) taken by a folder: the new contents cannot be
+  // created, and the file already there is what a reader still finds.
+  std::filesystem::create_directories(path + ".tmp." + std::to_string(::getpid()));
+  CHECK_THROWS_WITH(write_json_atomic(path, {{"v", 2}}), Catch::Matchers::Contains(path));
   std::ifstream in(path);
   CHECK(nlohmann::json::parse(in)["v"] == 1);
+  // A folder where the results file would go is refused, named as what it is.
+  std::filesystem::create_directories(dir.file("run.json.dir"));
+  CHECK_THROWS_WITH(write_json_atomic(dir.file("run.json.dir"), {{"v", 2}}),
+                    Catch::Matchers::Contains(dir.file("run.json.dir")) && Catch::Matchers::Contains("a folder"));
 }
 
 TEST_CASE("progress durations read as a person would write them", "[progress]") {
