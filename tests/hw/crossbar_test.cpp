@@ -607,10 +607,15 @@ TEST_CASE("a row-by-row read returns the weights with each device's read noise a
       CHECK(std::abs(v / want - 1) < 5 * std::sqrt(2.0 / reps));
     }
   // n x out cross-points read per call, and no conversion: the outputs stay analog.
+  int reads = 0;
   for (const auto& c : ledger.counters()) {
     if (c.event == "adc_conversion" || c.event == "dac_conversion") CHECK(c.count == 0);
-    if (c.event == "crossbar_read") CHECK(c.count == double(reps) * n * out);
+    if (c.event == "crossbar_read") {
+      CHECK(c.count == double(reps) * n * out);
+      ++reads;
+    }
   }
+  CHECK(reads == 1);
 }
 
 TEST_CASE("a row-by-row write changes each device by delta in expectation, at most BL pulses", "[crossbar]") {

@@ -42,11 +42,28 @@ TEST_CASE("a VCD trace shows a tile's input voltages, output currents and pulse 
   CHECK(vcd.find(prefix + "i_out_ua_1 ") != std::string::npos);
   CHECK(vcd.find(prefix + "row_pulses_0 ") != std::string::npos);
   CHECK(vcd.find(prefix + "device_pulses ") != std::string::npos);
-  // One time stamp per traced sample: 4 forward samples, 4 update samples and the end of the update.
+  // One time stamp with values per traced sample: 4 forward samples, 4 update samples and the end of the
+  // update; none after the window (1 ms = 1e9 ps, the VCD's unit). Closing the file stamps the time it closed
+  // at, with no values.
   std::size_t stamps = 0;
+  long long last_with_values = -1, stamp = -1;
+  bool values = false;
   std::istringstream lines(vcd);
-  for (std::string line; std::getline(lines, line);)
-    if (!line.empty() && line[0] == '#') ++stamps;
-  INFO("programming ends at " << t_prog << " s; time stamps " << stamps);
-  CHECK(stamps >= 9);
+  const auto close_stamp = [&] {
+    if (stamp >= 0 && values) ++stamps, last_with_values = stamp;
+  };
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line[0] == '#') {
+      close_stamp();
+      stamp = std::stoll(line.substr(1));
+      values = false;
+    } else if (line.find_first_not_of(" \t") != std::string::npos) {
+      values = true;  // a value change under the current stamp (the header's lines come before any)
+    }
+  }
+  close_stamp();
+  INFO("programming ends at " << t_prog << " s; time stamps with values " << stamps << ", the last at "
+                              << last_with_values << " ps");
+  CHECK(stamps == 9);
+  CHECK(last_with_values <= 1000000000LL);
 }

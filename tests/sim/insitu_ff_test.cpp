@@ -322,11 +322,14 @@ void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMome
   }
   // Only the first layer converts its inputs; the second is driven by the first one's normaliser, and
   // the momentum arrays are read by driving one row at a time.
+  int first_layer_dacs = 0;
   for (const auto& c : ledger.counters())
     if (c.event == "dac_conversion") {
       INFO(c.module);
       CHECK((c.module == "chip.layer0.dac" ? c.count > 0 : c.count == 0));
+      first_layer_dacs += c.module == "chip.layer0.dac";
     }
+  CHECK(first_layer_dacs == 1);
   CHECK(ledger.energy_pj_of_event("pulse") > 0);
   for (int i = 1; i < copies; ++i) {
     // Every copy of the weights is written, by its own pulses.
@@ -363,11 +366,14 @@ void check_training_digitises_nothing(float mu, FineCarry carry = {}, AnalogMome
     if (c.event == "adc_conversion") CHECK(c.count == 0);
 
   insitu.error(data.head(25));
+  int label_readouts = 0;
   for (const auto& c : ledger.counters())
     if (c.event == "adc_conversion") {
       INFO(c.module);
       CHECK(c.count == (c.module == "chip.label_readout" ? 25.0 : 0.0));
+      label_readouts += c.module == "chip.label_readout";
     }
+  CHECK(label_readouts == 1);  // the label's conversions were booked, once
 }
 
 }  // namespace
