@@ -105,10 +105,12 @@ dry() {  # dry BINARY BAD-OPTION BAD-VALUE [ARGS...]
   shift 3
   "$bin/$binary" --dry-run "$@" > "$dir/$binary.json"
   python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$dir/$binary.json"
-  if "$bin/$binary" --dry-run "$@" "$bad" "$value" > /dev/null 2>&1; then
+  if "$bin/$binary" --dry-run "$@" "$bad" "$value" > "$dir/$binary.bad" 2>&1; then
     echo "$binary --dry-run $bad $value passed" >&2
     exit 1
   fi
+  # Refused for the value given, by the option's name, not for some other reason.
+  grep -q "${bad#--}.*got $value" "$dir/$binary.bad" || { cat "$dir/$binary.bad" >&2; exit 1; }
 }
 for binary in ff_mnist bp_mnist linear_mnist mortal_distill; do
   dry "$binary" --epochs 0 --data "$dir/no-mnist-here"
