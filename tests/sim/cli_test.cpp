@@ -358,4 +358,10 @@ TEST_CASE("two names of one option: the command line's value under either wins o
   REQUIRE(f.parse({"--config", dir.file("run.toml"), "--optimizer", "sgd"}) == 0);
   CHECK(optimiser == "sgd");
   CHECK(options_to_json(f.app).at("optimiser") == "sgd");
+  // The config file is read (what the command line then overrode): alone it sets the option.
+  Fixture g;
+  std::string from_file = "sgd";
+  g.app.add_option("--optimiser,--optimizer", from_file);
+  REQUIRE(g.parse({"--config", dir.file("run.toml")}) == 0);
+  CHECK(from_file == "adam");
 }
