@@ -32,8 +32,9 @@ TEST_CASE("ideal periphery units compute their functions exactly", "[periphery]"
   Mat prob(5, 8);
   pg.probabilities(prob, x, 2.0f);
   CHECK(prob == (2.0f * x.array().abs()).cwiseMin(1.0f).matrix());
-  // Every use is booked: 5 x 8 elements per elementwise unit.
-  CHECK(ledger.total_energy_pj() > 0);
+  // Every use is booked: 5 x 8 elements for the ReLU, the normaliser, the squarer and the pulse generator,
+  // 5 goodnesses for the sigmoid, each one periphery operation.
+  CHECK(ledger.total_energy_pj() == Approx((4 * 5 * 8 + 5) * ledger.params().periphery_op_pj));
 }
 
 TEST_CASE("per-channel gain and offset spreads match their parameters", "[periphery]") {
