@@ -56,13 +56,18 @@ Checkpointing ResumeOptions::for_run(const std::string& out, const nlohmann::jso
   return ck;
 }
 
+const std::vector<std::string>& run_place_keys() {
+  static const std::vector<std::string> keys = {"data", "force", "resume", "stop-after-epoch", "out",
+                                                "checkpoint", "plot", "trace", "trace-steps"};
+  return keys;
+}
+
 nlohmann::json checkpoint_fingerprint(const nlohmann::json& config) {
   nlohmann::json f = config;
+  for (const std::string& k : run_place_keys()) f.erase(k);
   // analog-momentum is momentum's value in situ (apply_insitu_defaults), which the fingerprint holds: a
   // checkpoint from before it had its own name resumes.
-  for (const char* k : {"data", "force", "resume", "stop-after-epoch", "out", "checkpoint", "plot", "drift-times", "rival",
-                        "rival-epochs", "eval-every", "analog-momentum", "trace", "trace-steps"})
-    f.erase(k);
+  for (const char* k : {"drift-times", "rival", "rival-epochs", "eval-every", "analog-momentum"}) f.erase(k);
   return f;
 }
 
@@ -70,23 +75,17 @@ nlohmann::json checkpoint_run_record(const Checkpointing& ck) {
   return {{"fingerprint", ck.fingerprint}, {"version", version()}};
 }
 
-namespace {
-
-// One spelling per value: a list recorded as an array (today) or as comma-separated text (checkpoints of
-// earlier versions) is the same setting.
-std::string canonical(const nlohmann::json& v) {
+std::string setting_text(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (!v.is_array()) return v.dump();
   std::string text;
-  for (std::size_t i = 0; i < v.size(); ++i) text += (i ? "," : "") + canonical(v[i]);
+  for (std::size_t i = 0; i < v.size(); ++i) text += (i ? "," : "") + setting_text(v[i]);
   return text;
 }
 
 bool same_setting(const nlohmann::json& a, const nlohmann::json& b) {
-  return a == b || ((a.is_array() || b.is_array()) && canonical(a) == canonical(b));
+  return a == b || ((a.is_array() || b.is_array()) && setting_text(a) == setting_text(b));
 }
-
-}  // namespace
 
 void require_same_settings(const nlohmann::json& run, const Checkpointing& ck) {
   const nlohmann::json& saved = run.at("fingerprint");

@@ -59,6 +59,17 @@ struct ResumeOptions {
 // The results path without its .json ending: the stem the checkpoint and plot paths derive from.
 std::string results_stem(const std::string& out);
 
+// The options of a run's configuration that say where it reads and writes its files or how it was started,
+// not what it computes: data (the folder; the data's digest is recorded apart), force, resume,
+// stop-after-epoch, out, checkpoint, plot, trace, trace-steps.
+const std::vector<std::string>& run_place_keys();
+
+// A recorded setting as one text: a string without its quotes, a list's elements comma-separated (a list is an
+// array in today's records, comma-separated text in checkpoints of earlier versions).
+std::string setting_text(const nlohmann::json& v);
+// Whether two recorded values are one setting: equal, or a list spelled either way (setting_text).
+bool same_setting(const nlohmann::json& a, const nlohmann::json& b);
+
 // Everything of a run's configuration (options_to_json) that decides its numbers: what a checkpoint must
 // agree with. Leaves out where the data lies (its digest stands in for it), where results go, how often the learning curve is evaluated, and what is
 // measured only after training (drift times, the rival).

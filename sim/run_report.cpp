@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/input_file.h"
 #include "sim/learning_curve.h"
+#include "sim/resume.h"
 
 namespace mortal {
 namespace {
@@ -78,13 +79,14 @@ std::string spread_text(const SeedSpread& s) {
                           : percent(s.mean);
 }
 
-// A setting's value as a label shows it: "2000,2000" for a list, a string without its quotes.
-std::string setting_text(const nlohmann::json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (!v.is_array()) return v.dump();
-  std::string t;
-  for (const nlohmann::json& e : v) t += (t.empty() ? "" : ",") + setting_text(e);
-  return t;
+// Whether two runs' settings (RunSummary::settings) are one: the same binary and data, the same options, each
+// of the same value (same_setting: a list as an array or as comma-separated text).
+bool same_settings(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a["scenario"] != b["scenario"] || a["data"] != b["data"] || a["config"].size() != b["config"].size())
+    return false;
+  for (const auto& [key, value] : a["config"].items())
+    if (!b["config"].contains(key) || !same_setting(value, b["config"][key])) return false;
+  return true;
 }
 
 }  // namespace
@@ -141,17 +143,12 @@ RunSummary summarise_run(const std::string& file, const nlohmann::json& record) 
         r.epochs = std::max(r.epochs, e["epoch"].get<int>());
   if (record.contains("seed") && record["seed"].is_number_unsigned()) r.seed = record["seed"].get<std::uint64_t>();
   r.settings = {{"scenario", r.scenario}, {"data", record.value("data", nlohmann::json())}, {"config", config}};
+  r.settings["config"].erase("seed");
   for (const std::string& key : run_place_keys()) r.settings["config"].erase(key);
   require(r.test_error || !r.test_curve.x.empty(),
           "{}: the results of a {} run record no test error to compare (mortal_report compares runs that learn "
           "MNIST: ff_mnist, bp_mnist, linear_mnist)", file, r.scenario);
   return r;
-}
-
-const std::vector<std::string>& run_place_keys() {
-  static const std::vector<std::string> keys = {"seed",  "out",   "checkpoint",  "resume",          "force",
-                                                "plot",  "trace", "trace-steps", "stop-after-epoch", "data"};
-  return keys;
 }
 
 nlohmann::json read_results_file(const std::string& path) {
@@ -187,7 +184,7 @@ std::string report_table(const std::vector<RunSummary>& runs) {
 std::vector<SeedGroup> seed_groups(const std::vector<RunSummary>& runs) {
   std::vector<std::vector<const RunSummary*>> members;
   for (const RunSummary& r : runs) {
-    auto g = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m[0]->settings == r.settings; });
+    auto g = std::find_if(members.begin(), members.end(), [&](const auto& m) { return same_settings(m[0]->settings, r.settings); });
     if (g == members.end()) members.push_back({&r});
     else g->push_back(&r);
   }
@@ -198,7 +195,7 @@ std::vector<SeedGroup> seed_groups(const std::vector<RunSummary>& runs) {
       // A key only some binaries have is told apart by the binary's name.
       const auto has = [&key = key](const auto& other) { return other[0]->settings["config"].contains(key); };
       const auto same = [&key = key, &value = value](const auto& other) {
-        return other[0]->settings["config"][key] == value;
+        return same_setting(other[0]->settings["config"][key], value);
       };
       if (key != "layers" && std::find(differing.begin(), differing.end(), key) == differing.end() &&
           std::all_of(members.begin(), members.end(), has) && !std::all_of(members.begin(), members.end(), same))

@@ -32,15 +32,11 @@ struct RunSummary {
   std::optional<double> wall_s;
   Series test_curve;  // x: epoch, y: test error in percent, of the prediction the run reports
   std::optional<std::uint64_t> seed;  // the run's seed, as its record names it
-  // What the run learned and how: its binary, data and every setting of its config but those that say only
-  // where it writes or how it was started (run_place_keys()). Runs with equal settings differ only in seed.
+  // What the run learned and how: its binary, data and every setting of its config but its seed and those
+  // that say only where it writes or how it was started (run_place_keys(), sim/resume.h). Runs with the same
+  // settings differ only in seed.
   nlohmann::json settings;
 };
-
-// The config entries that say where a run writes, or whether it resumed, not what it learned: seed, out,
-// checkpoint, resume, force, plot, trace, trace-steps, stop-after-epoch, and the data folder's path (the data
-// themselves are in the record's fingerprint).
-const std::vector<std::string>& run_place_keys();
 
 // A figure over the runs of one setting: its mean, the standard error of that mean (sample standard deviation
 // over sqrt(n); absent for one run), and how many runs recorded it.
@@ -58,7 +54,7 @@ struct SeedGroup {
   SeedSpread test_error, train_error, held_out_error, chosen_test_error;
 };
 
-// The runs grouped by equal settings, in the order each group's first run was given.
+// The runs grouped by their settings (each option the same, a list spelled either way: same_setting), in the order each group's first run was given.
 std::vector<SeedGroup> seed_groups(const std::vector<RunSummary>& runs);
 
 // The table of seed_groups, one row per group: its seeds, and each figure's mean and standard error.

@@ -173,3 +173,17 @@ TEST_CASE("runs on other data or unfinished are told apart in their group", "[re
   CHECK(groups[1].label == "ff_mnist 1000-1000 (other data)");
   CHECK_THAT(seed_group_table(groups), Catch::Matchers::Contains("2 (1 unfinished)"));
 }
+
+TEST_CASE("a list recorded as an array or as comma-separated text is one setting", "[report]") {
+  nlohmann::json array = seeded_record(1, "a.json", 0.015), text = seeded_record(2, "b.json", 0.017);
+  array["config"]["drift-times"] = {1, 3600};
+  text["config"]["drift-times"] = "1,3600";  // as records of earlier versions hold lists
+  nlohmann::json other = seeded_record(3, "c.json", 0.02);
+  other["config"]["drift-times"] = {1, 86400};
+  const std::vector<SeedGroup> groups = seed_groups(
+      {summarise_run("a.json", array), summarise_run("b.json", text), summarise_run("c.json", other)});
+  REQUIRE(groups.size() == 2);
+  CHECK(groups[0].files == std::vector<std::string>{"a.json", "b.json"});
+  CHECK(groups[0].label == "ff_mnist 1000-1000 drift-times=1,3600");
+  CHECK(groups[1].label == "ff_mnist 1000-1000 drift-times=1,86400");
+}
